@@ -1,0 +1,15 @@
+// dendrite kernels: the module's whole export list. Each family lives in its own file; see the
+// header of each for what it computes and its conventions (row-major, batch-first, byte pointers,
+// element counts, which outputs are written and which are accumulated into).
+export * from './gemm';
+export * from './activation';
+export * from './loss';
+export * from './optim';
+export * from './reduce';
+export * from './random';
+export * from './data';
+
+/** First byte after the module's static data: the TypeScript allocator starts here. */
+export function heap_base(): usize {
+  return __heap_base;
+}
