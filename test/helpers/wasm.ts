@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const wasmPath = fileURLToPath(new URL('../../build/dendrite.wasm', import.meta.url));
+const wasmPath = process.env.DENDRITE_WASM ?? fileURLToPath(new URL("../../build/dendrite.wasm", import.meta.url));
 
 export interface KernelHarness {
   /** The module's exports (kernels take byte pointers and element counts). */
@@ -26,7 +26,8 @@ export function loadKernels(): KernelHarness {
   const instance = new WebAssembly.Instance(module, { env: { memory } });
   const k = instance.exports as Record<string, any>;
   if (typeof k._initialize === 'function') k._initialize();
-  const base = (((k.heap_base() as number) >>> 0) + 63) & ~63;
+  // A standalone build of one kernel file (DENDRITE_WASM) has no heap_base: start past 64 KiB of static data.
+  const base = ((((typeof k.heap_base === "function" ? k.heap_base() : 65536) as number) >>> 0) + 63) & ~63;
   let top = base;
   const h: KernelHarness = {
     k,
