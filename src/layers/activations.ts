@@ -1,0 +1,55 @@
+// Activation names (Keras / TF.js spelling) mapped to the kernel pairs in assembly/activation.ts.
+import { ValueError } from '../errors.js';
+
+export type ActivationName =
+  | 'linear' | 'sigmoid' | 'tanh' | 'relu' | 'leakyRelu' | 'elu' | 'selu' | 'gelu' | 'swish' | 'silu' | 'softplus' | 'softmax';
+
+/** An activation by name, or with its parameter: `{ name: 'leakyRelu', alpha: 0.1 }`. */
+export type ActivationSpec = ActivationName | { name: ActivationName; alpha?: number };
+
+export interface Activation {
+  name: ActivationName;
+  /** Base name of the kernel pair `<kernel>_forward` / `<kernel>_backward`; '' for linear. */
+  kernel: string;
+  alpha: number;
+}
+
+const table: Record<ActivationName, { kernel: string; alpha: number }> = {
+  linear: { kernel: '', alpha: 0 },
+  sigmoid: { kernel: 'sigmoid', alpha: 0 },
+  tanh: { kernel: 'tanh', alpha: 0 },
+  relu: { kernel: 'relu', alpha: 0 },
+  leakyRelu: { kernel: 'leaky_relu', alpha: 0.3 }, // Keras and TF.js default slope
+  elu: { kernel: 'elu', alpha: 1 },
+  selu: { kernel: 'selu', alpha: 0 },
+  gelu: { kernel: 'gelu', alpha: 0 },
+  swish: { kernel: 'swish', alpha: 0 },
+  silu: { kernel: 'swish', alpha: 0 },
+  softplus: { kernel: 'softplus', alpha: 0 },
+  softmax: { kernel: 'softmax', alpha: 0 },
+};
+
+/** Every accepted activation name. */
+export const activationNames = Object.keys(table) as ActivationName[];
+
+export function resolveActivation(spec: ActivationSpec | undefined | null): Activation {
+  const name: unknown = spec == null ? 'linear' : typeof spec === 'string' ? spec : (spec as { name?: unknown }).name;
+  const entry = typeof name === 'string' && Object.hasOwn(table, name) ? table[name as ActivationName] : undefined;
+  if (!entry) {
+    throw new ValueError(`unknown activation ${JSON.stringify(name)}; expected one of: ${activationNames.join(', ')}`);
+  }
+  let alpha = entry.alpha;
+  if (typeof spec === 'object' && spec !== null && spec.alpha !== undefined) {
+    if (name !== 'leakyRelu' && name !== 'elu') throw new ValueError(`activation ${name} takes no alpha (only leakyRelu and elu do)`);
+    if (typeof spec.alpha !== 'number' || !Number.isFinite(spec.alpha) || spec.alpha < 0) {
+      throw new ValueError(`${name} alpha must be a finite number >= 0, got ${String(spec.alpha)}`);
+    }
+    alpha = spec.alpha;
+  }
+  return { name: name as ActivationName, kernel: entry.kernel, alpha };
+}
+
+/** The config form saved in model files: the bare name unless alpha differs from the default. */
+export function activationConfig(a: Activation): ActivationSpec {
+  return a.alpha === table[a.name].alpha ? a.name : { name: a.name, alpha: a.alpha };
+}

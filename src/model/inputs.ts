@@ -1,0 +1,193 @@
+// Turning what users pass (typed arrays with a known width, {data, shape} matrices, nested number
+// arrays, class ids or one-hot rows) into checked host matrices, with errors that name shapes.
+import { describe } from '../check.js';
+import { ShapeError, ValueError } from '../errors.js';
+import type { Matrix } from '../types.js';
+
+/** Inputs: a Matrix, a flat typed array of rows × features, or one number[] per row. */
+export type InputData = Matrix | Float32Array | Float64Array | Uint8Array | number[][] | number[];
+/** Targets: class ids (one per row), one-hot / target rows, or a Matrix. */
+export type TargetData = Int32Array | Uint8Array | Uint16Array | Float32Array | Float64Array | number[] | number[][] | Matrix;
+
+export interface HostX {
+  data: Float32Array | Uint8Array;
+  rows: number;
+  cols: number;
+  /** Uint8 values are multiplied by this when gathered. */
+  scale: number;
+}
+
+export interface HostY {
+  /** Class ids, when the targets are categorical labels. */
+  labels?: Int32Array;
+  /** Dense targets (rows, cols) otherwise. */
+  dense?: Float32Array;
+  rows: number;
+  cols: number;
+}
+
+const isMatrix = (v: unknown): v is Matrix =>
+  typeof v === 'object' && v !== null && !ArrayBuffer.isView(v) && !Array.isArray(v) && 'data' in v && 'shape' in v;
+
+/** Columns of `x` if it carries them itself (Matrix or nested arrays), else undefined. */
+export function ownColumns(x: unknown): number | undefined {
+  if (isMatrix(x) && Array.isArray(x.shape)) return x.shape[1];
+  if (Array.isArray(x) && Array.isArray(x[0])) return (x[0] as unknown[]).length;
+  return undefined;
+}
+
+/** Check and normalise `x` against the model's input width `cols`. */
+export function toHostX(x: unknown, cols: number, what = 'x'): HostX {
+  const expected = `the model expects ${cols} features per row (inputShape [${cols}])`;
+  if (isMatrix(x)) {
+    const shape = x.shape;
+    if (!Array.isArray(shape) || shape.length !== 2 || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+      throw new ShapeError(`${what}.shape must be [rows, cols], got ${JSON.stringify(shape)}`);
+    }
+    const [rows, c] = shape;
+    if (c !== cols) throw new ShapeError(`${what} has shape [${rows}, ${c}] but ${expected}`);
+    const data = x.data instanceof Float64Array ? Float32Array.from(x.data) : x.data;
+    if (!(data instanceof Float32Array || data instanceof Uint8Array)) {
+      throw new ValueError(`${what}.data must be a Float32Array, Float64Array or Uint8Array, got ${describe(x.data)}`);
+    }
+    if (data.length !== rows * c) throw new ShapeError(`${what}.data has ${data.length} values but shape [${rows}, ${c}] needs ${rows * c}`);
+    const scale = x.scale ?? 1;
+    if (typeof scale !== 'number' || !Number.isFinite(scale)) throw new ValueError(`${what}.scale must be a finite number, got ${describe(scale)}`);
+    return nonEmpty({ data, rows, cols, scale }, what);
+  }
+  if (x instanceof Float32Array || x instanceof Float64Array || x instanceof Uint8Array) {
+    if (x.length % cols !== 0) {
+      throw new ShapeError(`${what} has ${x.length} values, not a whole number of rows: ${expected}`);
+    }
+    const data = x instanceof Float64Array ? Float32Array.from(x) : x;
+    return nonEmpty({ data, rows: x.length / cols, cols, scale: 1 }, what);
+  }
+  if (Array.isArray(x)) {
+    if (x.length > 0 && !Array.isArray(x[0])) {
+      // A flat number[]: rows of `cols` values.
+      return toHostX(numbersToF32(x as unknown[], what, cols), cols, what);
+    }
+    const rows = x.length;
+    const data = new Float32Array(rows * cols);
+    for (let r = 0; r < rows; r++) {
+      const row = x[r];
+      if (!Array.isArray(row)) throw new ShapeError(`${what}[${r}] must be an array of ${cols} numbers, got ${describe(row)}`);
+      if (row.length !== cols) throw new ShapeError(`${what}[${r}] has ${row.length} values but ${expected}`);
+      for (let c = 0; c < cols; c++) {
+        const v = row[c];
+        if (typeof v !== 'number' || !Number.isFinite(v)) {
+          throw new ValueError(`${what} has a non-finite or non-numeric value at row ${r}, column ${c}: ${describe(v)}`);
+        }
+        data[r * cols + c] = v;
+      }
+    }
+    return nonEmpty({ data, rows, cols, scale: 1 }, what);
+  }
+  throw new ValueError(`${what} must be a Float32Array, Uint8Array, number[][] or { data, shape }, got ${describe(x)}`);
+}
+
+function nonEmpty(h: HostX, what: string): HostX {
+  if (h.rows === 0) throw new ValueError(`${what} is empty: need at least one row`);
+  return h;
+}
+
+function numbersToF32(values: unknown[], what: string, cols: number): Float32Array {
+  const out = new Float32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      throw new ValueError(`${what} has a non-finite or non-numeric value at row ${Math.floor(i / cols)}, column ${i % cols}: ${describe(v)}`);
+    }
+    out[i] = v;
+  }
+  return out;
+}
+
+/**
+ * Check and normalise targets for `rows` rows and a model output of `units`. With `categorical`
+ * (a cross-entropy over classes) class ids and one-hot rows are both accepted and one-hot rows
+ * become ids when `sparse`; otherwise targets are dense (rows, units).
+ */
+export function toHostY(y: unknown, rows: number, units: number, categorical: boolean, sparse: boolean, what = 'y'): HostY {
+  const flat = flatten(y, rows, units, what);
+  if (flat.rows !== rows) throw new ShapeError(`x has ${rows} rows but ${what} has ${flat.rows}`);
+  const idsPerRow = flat.cols === 1;
+  if (categorical && units > 1 && idsPerRow) return { labels: classIds(flat.data, units, what), rows, cols: units };
+  if (flat.cols !== units) {
+    const hint = categorical || units === 1 ? '' : '; for class ids use loss sparseCategoricalCrossentropy';
+    throw new ShapeError(`${what} has ${flat.cols} value(s) per row but the model outputs ${units}${hint}`);
+  }
+  for (let i = 0; i < flat.data.length; i++) {
+    if (!Number.isFinite(flat.data[i])) {
+      throw new ValueError(`${what} has a non-finite value at row ${Math.floor(i / units)}, column ${i % units}: ${flat.data[i]}`);
+    }
+  }
+  if (categorical && sparse && units > 1) return { labels: oneHotToIds(flat.data, units, what), rows, cols: units };
+  return { dense: flat.data instanceof Float32Array ? flat.data : Float32Array.from(flat.data), rows, cols: units };
+}
+
+/** Any accepted target form as row-major values plus the number of values per row. */
+function flatten(y: unknown, rows: number, units: number, what: string): { data: ArrayLike<number>; rows: number; cols: number } {
+  if (isMatrix(y)) {
+    const [r, c] = y.shape;
+    if (y.data.length !== r * c) throw new ShapeError(`${what}.data has ${y.data.length} values but shape [${r}, ${c}] needs ${r * c}`);
+    return { data: y.data, rows: r, cols: c };
+  }
+  if (Array.isArray(y)) {
+    if (y.length > 0 && Array.isArray(y[0])) {
+      const cols = (y[0] as unknown[]).length;
+      const data = new Float64Array(y.length * cols);
+      y.forEach((row, r) => {
+        if (!Array.isArray(row) || row.length !== cols) {
+          throw new ShapeError(`${what}[${r}] must have ${cols} values like ${what}[0], got ${describe(row)}`);
+        }
+        row.forEach((v, c) => {
+          if (typeof v !== 'number') throw new ValueError(`${what} has a non-numeric value at row ${r}, column ${c}: ${describe(v)}`);
+          data[r * cols + c] = v;
+        });
+      });
+      return { data, rows: y.length, cols };
+    }
+    y.forEach((v, i) => {
+      if (typeof v !== 'number') throw new ValueError(`${what} has a non-numeric value at index ${i}: ${describe(v)}`);
+    });
+    return flatRows(y as number[], rows, units);
+  }
+  if (ArrayBuffer.isView(y) && !(y instanceof DataView) && !(y instanceof BigInt64Array) && !(y instanceof BigUint64Array)) {
+    return flatRows(y as unknown as ArrayLike<number>, rows, units);
+  }
+  throw new ValueError(`${what} must be class ids (Int32Array, Uint8Array, number[]), target rows (number[][], Float32Array) or { data, shape }, got ${describe(y)}`);
+}
+
+/** A flat array is one value per row, unless it holds exactly rows × units values (units > 1). */
+function flatRows(data: ArrayLike<number>, rows: number, units: number) {
+  return units > 1 && data.length === rows * units ? { data, rows, cols: units } : { data, rows: data.length, cols: 1 };
+}
+
+function classIds(values: ArrayLike<number>, classes: number, what: string): Int32Array {
+  const ids = new Int32Array(values.length);
+  for (let r = 0; r < values.length; r++) {
+    const v = values[r];
+    if (!Number.isInteger(v) || v < 0 || v >= classes) {
+      throw new ValueError(`${what}[${r}] = ${v} is not a class id: expected an integer in [0, ${classes - 1}]`);
+    }
+    ids[r] = v;
+  }
+  return ids;
+}
+
+function oneHotToIds(values: ArrayLike<number>, classes: number, what: string): Int32Array {
+  const rows = values.length / classes;
+  const ids = new Int32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let hot = -1;
+    for (let c = 0; c < classes; c++) {
+      const v = values[r * classes + c];
+      if (v === 1 && hot < 0) hot = c;
+      else if (v !== 0) hot = -2;
+    }
+    if (hot < 0) throw new ValueError(`${what} row ${r} is not one-hot (sparseCategoricalCrossentropy takes class ids or one-hot rows)`);
+    ids[r] = hot;
+  }
+  return ids;
+}
