@@ -18,11 +18,11 @@ describe('Fashion-MNIST reference model', () => {
     ]);
     model.compile({ optimizer: adam({ learningRate: 1e-3 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
     const started = performance.now();
-    const history = await model.fit(train.x, train.y, { epochs: 4, batchSize: 128, seed: 42 });
+    const history = await model.fit(train.x, train.y, { epochs: 6, batchSize: 128, seed: 42 });
     const seconds = (performance.now() - started) / 1000;
     const { accuracy, loss } = model.evaluate(test.x, test.y);
-    console.log(`fashion-mnist: 4 epochs in ${seconds.toFixed(1)} s (${Math.round((4 * 60000) / seconds)} samples/s), test accuracy ${accuracy.toFixed(4)}, loss ${loss.toFixed(4)}`);
-    expect(history.history.loss[3]).toBeLessThan(history.history.loss[0]);
+    console.log(`fashion-mnist: 6 epochs in ${seconds.toFixed(1)} s (${Math.round((6 * 60000) / seconds)} samples/s), test accuracy ${accuracy.toFixed(4)}, loss ${loss.toFixed(4)}`);
+    expect(history.history.loss[5]).toBeLessThan(history.history.loss[0]);
     expect(accuracy).toBeGreaterThanOrEqual(0.87);
     model.dispose();
   });

@@ -58,7 +58,7 @@ export function modelFromBytes(bytes: Uint8Array, options: { engine?: Engine } =
   let model: Sequential;
   try {
     model = new Sequential(
-      config.layers.map((l) => dense({ ...l, inputShape: undefined })),
+      config.layers.map((l) => dense({ ...l })),
       { name: config.name, engine: options.engine },
     );
     model.layers.forEach((l, i) => (l.name = config.layers[i].name));
