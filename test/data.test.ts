@@ -10,17 +10,8 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DataError, ValueError } from '../src/errors.js';
 import { datasets, parseIdx, readIdx } from '../src/data/index.js';
+import { idx } from './helpers/idx.js';
 import { DEBIAN_DIR, FILES, loadFashionMnist, MIRROR, MIRROR_MD5, type Lookup } from '../src/data/fashion-mnist.js';
-
-/** An IDX file: magic, type code, ndim, big-endian dims, then `payload` as given. */
-function idx(type: number, dims: number[], payload: ArrayLike<number> = []): Uint8Array {
-  const out = new Uint8Array(4 + 4 * dims.length + payload.length);
-  const view = new DataView(out.buffer);
-  out.set([0, 0, type, dims.length]);
-  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
-  out.set(payload, 4 + 4 * dims.length);
-  return out;
-}
 
 const expectDataError = (f: () => unknown, ...patterns: RegExp[]) => {
   let error: unknown;
