@@ -75,6 +75,24 @@ export class Engine {
     return this.f32.slice(ptr >>> 2, (ptr >>> 2) + n);
   }
 
+  // The three GEMM layouts go through the engine, not straight to the kernels, so the engine can
+  // split a large product over worker threads (rows or output columns only: bit-identical).
+
+  /** C(m,n) = A(m,k)·B(k,n) [+ bias] [relu], see assembly/gemm.ts. */
+  gemmNN(c: number, a: number, b: number, bias: number, m: number, n: number, k: number, ldc: number, lda: number, ldb: number, flags: number, pack: number): void {
+    this.k.gemm_nn(c, a, b, bias, m, n, k, ldc, lda, ldb, flags, pack);
+  }
+
+  /** C(m,n) = A(m,k)·B(n,k)ᵀ. */
+  gemmNT(c: number, a: number, b: number, m: number, n: number, k: number, ldc: number, lda: number, ldb: number, flags: number, pack: number): void {
+    this.k.gemm_nt(c, a, b, m, n, k, ldc, lda, ldb, flags, pack);
+  }
+
+  /** C(m,n) = A(k,m)ᵀ·B(k,n). */
+  gemmTN(c: number, a: number, b: number, m: number, n: number, k: number, ldc: number, lda: number, ldb: number, flags: number, pack: number): void {
+    this.k.gemm_tn(c, a, b, m, n, k, ldc, lda, ldb, flags, pack);
+  }
+
   info(): EngineInfo {
     return {
       build: 'simd128',

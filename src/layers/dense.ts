@@ -152,7 +152,7 @@ export class Dense {
     const [i, u] = [this.inputDim, this.units];
     const act = this.activation;
     const flags = act.name === 'relu' ? RELU : 0;
-    k.gemm_nn(this.z, x, this.kernel, this.bias, rows, u, i, u, i, u, flags, pack);
+    engine.gemmNN(this.z, x, this.kernel, this.bias, rows, u, i, u, i, u, flags, pack);
     if (this.separateZ && !logitsOnly) k[`${act.kernel}_forward`](this.y, this.z, rows, u, act.alpha);
   }
 
@@ -164,9 +164,9 @@ export class Dense {
     const [i, u] = [this.inputDim, this.units];
     const act = this.activation;
     if (!gIsDz && act.name !== 'linear') k[`${act.kernel}_backward`](this.g, this.g, this.z, this.y, rows, u, act.alpha);
-    k.gemm_tn(this.dKernel, x, this.g, i, u, rows, u, i, u, 0, pack);
+    engine.gemmTN(this.dKernel, x, this.g, i, u, rows, u, i, u, 0, pack);
     if (this.useBias) k.col_sum(this.dBias, this.g, rows, u, 0);
-    if (dx) k.gemm_nt(dx, this.g, this.kernel, rows, i, u, i, u, u, 0, pack);
+    if (dx) engine.gemmNT(dx, this.g, this.kernel, rows, i, u, i, u, u, 0, pack);
   }
 
   /** Copies of the kernel (in, units) and bias (units). */

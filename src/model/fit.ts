@@ -68,7 +68,6 @@ export async function fitLoop(model: Sequential, x: InputData, y: TargetData, op
     [[hx, hy], val] = splitTail(hx, hy, o.validationSplit);
   }
   if (o.seed !== undefined) model.rng = new Rng(o.seed);
-  model.rng!.counter += 1n << 40n; // shuffles draw from a part of the stream that init never reaches
   model.ensureCapacity(Math.min(o.batchSize, hx.rows));
   model.ensureOptimizerState();
 
@@ -86,7 +85,7 @@ export async function fitLoop(model: Sequential, x: InputData, y: TargetData, op
     for (let epoch = o.initialEpoch; epoch < o.initialEpoch + o.epochs && !model.stopTraining; epoch++) {
       const started = now();
       await call(callbacks, 'onEpochBegin', epoch, {});
-      if (o.shuffle) e.k.shuffle_i32(train.idx, train.rows, model.rng!.seed, model.rng!.take(train.rows));
+      if (o.shuffle) e.k.shuffle_i32(train.idx, train.rows, model.rng!.seed, shuffleCounter(model.epochsTrained, train.rows));
       acc.fill(0);
       let lossSum = 0;
       let seen = 0;
@@ -109,6 +108,7 @@ export async function fitLoop(model: Sequential, x: InputData, y: TargetData, op
         const v = evaluateDevice(model, valData);
         for (const name of names) logs[`val${name[0].toUpperCase()}${name.slice(1)}`] = v[name];
       }
+      model.epochsTrained++;
       history.epoch.push(epoch);
       for (const [k, v] of Object.entries(logs)) (history.history[k] ??= []).push(v);
       if (o.verbose) console.log(epochLine(epoch, o.initialEpoch + o.epochs, logs, (now() - started) / 1000, seen));
@@ -120,6 +120,15 @@ export async function fitLoop(model: Sequential, x: InputData, y: TargetData, op
     if (valData && valData !== train) release(e, valData);
   }
   return history;
+}
+
+/**
+ * Shuffles draw from their own part of the counter stream (init uses positions from 0), at a
+ * position fixed by how many epochs the model has trained: a run resumed from a checkpoint
+ * shuffles exactly as the uninterrupted run would have.
+ */
+function shuffleCounter(epochsTrained: number, rows: number): bigint {
+  return (1n << 48n) + BigInt(epochsTrained) * BigInt(rows);
 }
 
 /** One gradient step on rows [start, start+rows) of the current order; returns the summed loss. */

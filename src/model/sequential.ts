@@ -62,6 +62,8 @@ export class Sequential {
   /** @internal */ target = 0;
   /** @internal */ pack = 0;
   /** @internal */ rng?: Rng;
+  /** Epochs completed by fit over the model's life (drives the shuffle stream). */
+  epochsTrained = 0;
   private disposed = false;
 
   constructor(layers: Dense[] = [], options: SequentialOptions = {}) {
