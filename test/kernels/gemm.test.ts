@@ -40,7 +40,6 @@ function problem(layout: Layout, m: number, n: number, k: number, flags = 0, wit
     b: randomArray(Math.max(1, br * ldb), seed + 1),
     bias: withBias ? randomArray(n, seed + 2) : null,
     c0: randomArray((m + 1) * ldc, seed + 3, -2, 2), // one spare row below C
-    flags: flags,
   };
 }
 
@@ -163,7 +162,7 @@ describe.each(LAYOUTS)('gemm_%s', (layout) => {
   });
 
   it('follows the documented f32 summation order bit for bit', () => {
-    for (const [m, n, k, flags] of [[1, 5, 3, 0], [4, 8, 256, 0], [7, 13, 257, ACCUMULATE], [18, 27, 600, 0], [3, 9, 530, ACCUMULATE]]) {
+    for (const [m, n, k, flags] of [[1, 5, 3, 0], [1, 70, 300, ACCUMULATE], [4, 8, 256, 0], [16, 40, 260, 0], [7, 13, 257, ACCUMULATE], [18, 27, 600, 0], [3, 9, 530, ACCUMULATE]]) {
       const q = problem(layout, m, n, k, flags, false, 2, m + k);
       const p = place(q);
       call(q, p);
@@ -179,7 +178,10 @@ describe.each(LAYOUTS)('gemm_%s', (layout) => {
 
   it('gives bit-identical C when rows or columns are split across calls', () => {
     for (const [m, n, k, flags, mSplit, nSplit] of [
-      [37, 45, 300, 0, 17, 21], [9, 19, 70, ACCUMULATE, 3, 5], [4, 530, 20, 0, 1, 515], [130, 9, 260, ACCUMULATE, 129, 2],
+      // splits at non-multiples of the tile; row halves on either side of m = 16 (B read in place
+      // for m ≤ 16, packed above); a single row (1x32 tile) against the 4-row tiles; n across 512.
+      [37, 45, 300, 0, 17, 21], [33, 21, 300, 0, 16, 9], [9, 19, 70, ACCUMULATE, 3, 5],
+      [4, 530, 20, 0, 1, 515], [130, 71, 260, ACCUMULATE, 129, 33],
     ]) {
       const q = problem(layout, m, n, k, flags, false, 3, m + n);
       const p = place(q);
@@ -198,6 +200,22 @@ describe.each(LAYOUTS)('gemm_%s', (layout) => {
           }
         }
       }
+    }
+  });
+
+  it('never reads past its operands (each placed flush against the end of memory)', () => {
+    for (const [m, n, k] of [[1, 37, 9], [3, 5, 7], [13, 11, 6], [21, 19, 13], [1, 3, 1]]) {
+      const q = problem(layout, m, n, k, 0, layout === 'nn', 0, m + n + k);
+      for (const operand of ['a', 'b', 'bias'] as const) {
+        const data = q[operand];
+        if (!data) continue;
+        const p = place(q);
+        h.memory.grow(Math.ceil(data.byteLength / 65536) + 1);
+        const end = h.memory.buffer.byteLength - data.byteLength;
+        h.f32(end, data.length).set(data);
+        call(q, { ...p, [operand]: end }); // an over-read would trap
+      }
+      check(q);
     }
   });
 
