@@ -196,7 +196,7 @@ describe('erf (through normal_cdf)', () => {
     }
     expect(h.k.normal_cdf(0)).toBe(0.5);
     expect(h.k.normal_cdf(40)).toBe(1);
-    expect(h.k.normal_cdf(-40)).toBe(0);
+    expect(h.k.normal_cdf(-40)).toBeLessThan(1e-300); // true value 3.6e-350; f32 callers see 0
   });
 });
 
@@ -205,7 +205,7 @@ describe.each(ACTS.map((a) => [tag(a), a] as const))('%s', (_, act) => {
     for (const m of SIZES) for (const n of SIZES) {
       const z = inputs(m, n, m * 31 + n);
       const { y } = run(act, z, new Float32Array(m * n), m, n);
-      within(y, refForward(act, z, m, n), z, m, n, 1e-37, 1e-6, `${tag(act)} forward`);
+      within(y, refForward(act, z, m, n), z, m, n, 1e-37, 5e-7, `${tag(act)} forward`);
     }
   });
 
@@ -226,7 +226,7 @@ describe.each(ACTS.map((a) => [tag(a), a] as const))('%s', (_, act) => {
           cond[i] = 2e-6 * y[i] * terms;
         }
       }
-      within(dz, refBackward(act, dy, z, m, n), z, m, n, 1e-37, 2e-6, `${tag(act)} backward vs analytic`, cond);
+      within(dz, refBackward(act, dy, z, m, n), z, m, n, 1e-37, 1e-6, `${tag(act)} backward vs analytic`, cond);
       const { fd, noise, valid } = finiteDiff(act, dy, z, m, n);
       for (let i = 0; i < m * n; i++) noise[i] += cond[i];
       within(dz, fd, z, m, n, 1e-37, 1e-5, `${tag(act)} backward vs finite differences`, noise, valid);
@@ -252,6 +252,18 @@ describe.each(ACTS.map((a) => [tag(a), a] as const))('%s', (_, act) => {
       zp[i] = zm[i] = z[i];
     }
     within(dz, fd, z, m, n, 2e-4, 2e-3, `${tag(act)} backward vs f32 kernel differences`);
+  });
+
+  if (act.f) it('gives each element the same bits wherever it sits (vector body or tail)', () => {
+    const len = 33, z = inputs(1, len, 9), dy = randomArray(len, 10, -1, 1);
+    const full = run(act, z, dy, 1, len);
+    for (let off = 0; off < 4; off++) {
+      for (const k of [1, 2, 3, 5, 6, 7, len - off]) {
+        const part = run(act, z.slice(off, off + k), dy.slice(off, off + k), 1, k);
+        expect(Array.from(part.y), `y[${off}..${off + k})`).toEqual(Array.from(full.y.slice(off, off + k)));
+        expect(Array.from(part.dz), `dz[${off}..${off + k})`).toEqual(Array.from(full.dz.slice(off, off + k)));
+      }
+    }
   });
 
   it('backward works in place (dz == dy), bit for bit', () => {

@@ -322,6 +322,13 @@ describe('fused losses from logits', () => {
     expect(Array.from(r.grad!)).toEqual([1, -1]);
   });
 
+  it('a −∞ logit with a zero target contributes nothing (no 0·∞)', () => {
+    const z = new Float32Array([-Infinity, 1, 2]), t = new Float32Array([0, 0.25, 0.75]);
+    const { value, grad } = call(softmaxCce, { x: z, t, m: 1, n: 3 });
+    closeTo(value, rowSoftmaxCce(z, t, 0, 3), 1e-12, 'value');
+    expect(grad!.every(Number.isFinite)).toBe(true);
+  });
+
   it('probs receive softmax(z) / σ(z), and probs = 0 changes nothing else', () => {
     const m = 7, n = 9, z = logits(m, n, 31);
     for (const l of [softmaxCce, softmaxSparse, bceLogits]) {
