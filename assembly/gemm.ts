@@ -11,7 +11,7 @@
 //
 // Method (GotoBLAS/XNNPACK): per column block of NC and k-block of KC, B is packed into panels of 8
 // columns (8 floats per k step; the n % 8 tail as 4-wide panels, zero-padded) and op(A), MC rows at a
-// time, into 4-row interleaved panels; a 4x8 register tile (8 f32x4 accumulators, mul then add) runs
+// time, into 4-row interleaved panels; a 4x8 register tile (8 f32x4 accumulators, mul then add; see Builds) runs
 // each B panel, held in L1, against all the A panels, with 1..3-row and 4-column tiles for the edges.
 // For m ≤ 16 (small batches, batch-1 inference) B is read in place rather than packed, and a single
 // row runs a 1x32 tile.
@@ -21,6 +21,15 @@
 // then C = acc for the first block (C + acc when accumulating) and C + acc for the next ones, then
 // + bias, then relu. Tiles, tails and the in-place path all follow this order, so splitting rows or
 // columns across calls (threads) gives bit-identical results.
+//
+// Builds (asconfig targets): the baseline is the reference above. The relaxed-SIMD build
+// (ASC_FEATURE_RELAXED_SIMD) computes acc + a·b with f32x4.relaxed_madd, a fused multiply-add where
+// the hardware has one: ≈ +15 % on x64, other bits, so it is excluded from the determinism promise.
+// Variants (gemm_variant, per instance, chosen by the engine at start-up): 0 splats each A value
+// from memory (v128.load32_splat: best where memory accesses are free, V8 in Node and Chromium);
+// 1 loads the 4 interleaved A values of a k step as one vector and splats lanes from registers
+// (3 memory accesses per k step instead of 6: +25-30 % in Deno and workerd, which bounds-check every
+// access, ≈ -15 % in Node). Both give the same bits.
 
 /** k-block: fixed, because it fixes the summation order (part of the result). */
 const KC: i32 = 256;
@@ -33,6 +42,14 @@ const MC: i32 = 128;
 const ADD: i32 = 1; // C + acc (else acc)
 const BIAS: i32 = 2; // + bias[j]
 const RELU: i32 = 4; // max(·, 0)
+
+/** Tile variant, see the header: 0 splat A from memory, 1 load A as one vector. */
+let aVector = false;
+
+/** Choose the tile variant of this instance (0 or 1, see the header); results are the same bits. */
+export function gemm_variant(v: i32): void {
+  aVector = v != 0;
+}
 
 /** Bytes of `pack` scratch that gemm_nn / gemm_nt / gemm_tn need for C(m,n) with inner size k (any m). */
 export function gemm_pack_bytes(m: i32, n: i32, k: i32): i32 {
@@ -192,7 +209,11 @@ function pack_t(dst: usize, dstStride: usize, src: usize, ld: usize, rows: i32, 
 function cols_8(c: usize, ldc: usize, ap: usize, mc: i32, kc: i32, bp: usize, bstep: usize, bias: usize, mode: i32): void {
   const apStep = <usize>kc << 4, cStep = ldc << 2;
   let i = 0;
-  for (; i + 4 <= mc; i += 4, ap += apStep, c += cStep) tile(4, 8, c, ldc, ap, bp, bstep, kc, bias, 8, mode);
+  if (aVector) {
+    for (; i + 4 <= mc; i += 4, ap += apStep, c += cStep) tile_av(4, 8, c, ldc, ap, bp, bstep, kc, bias, 8, mode);
+  } else {
+    for (; i + 4 <= mc; i += 4, ap += apStep, c += cStep) tile(4, 8, c, ldc, ap, bp, bstep, kc, bias, 8, mode);
+  }
   const mr = mc - i;
   if (mr == 3) tile(3, 8, c, ldc, ap, bp, bstep, kc, bias, 8, mode);
   else if (mr == 2) tile(2, 8, c, ldc, ap, bp, bstep, kc, bias, 8, mode);
@@ -202,7 +223,11 @@ function cols_8(c: usize, ldc: usize, ap: usize, mc: i32, kc: i32, bp: usize, bs
 function cols_4(c: usize, ldc: usize, ap: usize, mc: i32, kc: i32, bp: usize, bstep: usize, bias: usize, nr: i32, mode: i32): void {
   const apStep = <usize>kc << 4, cStep = ldc << 2;
   let i = 0;
-  for (; i + 4 <= mc; i += 4, ap += apStep, c += cStep) tile(4, 4, c, ldc, ap, bp, bstep, kc, bias, nr, mode);
+  if (aVector) {
+    for (; i + 4 <= mc; i += 4, ap += apStep, c += cStep) tile_av(4, 4, c, ldc, ap, bp, bstep, kc, bias, nr, mode);
+  } else {
+    for (; i + 4 <= mc; i += 4, ap += apStep, c += cStep) tile(4, 4, c, ldc, ap, bp, bstep, kc, bias, nr, mode);
+  }
   const mr = mc - i;
   if (mr == 3) tile(3, 4, c, ldc, ap, bp, bstep, kc, bias, nr, mode);
   else if (mr == 2) tile(2, 4, c, ldc, ap, bp, bstep, kc, bias, nr, mode);
@@ -217,22 +242,22 @@ function cols_4(c: usize, ldc: usize, ap: usize, mc: i32, kc: i32, bp: usize, bs
     const b0 = v128.load(bp);
     const b1 = NR > 4 ? v128.load(bp, 16) : z;
     let av = v128.load32_splat(ap);
-    c00 = f32x4.add(c00, f32x4.mul(av, b0));
-    if (NR > 4) c01 = f32x4.add(c01, f32x4.mul(av, b1));
+    c00 = madd(av, b0, c00);
+    if (NR > 4) c01 = madd(av, b1, c01);
     if (MR > 1) {
       av = v128.load32_splat(ap, 4);
-      c10 = f32x4.add(c10, f32x4.mul(av, b0));
-      if (NR > 4) c11 = f32x4.add(c11, f32x4.mul(av, b1));
+      c10 = madd(av, b0, c10);
+      if (NR > 4) c11 = madd(av, b1, c11);
     }
     if (MR > 2) {
       av = v128.load32_splat(ap, 8);
-      c20 = f32x4.add(c20, f32x4.mul(av, b0));
-      if (NR > 4) c21 = f32x4.add(c21, f32x4.mul(av, b1));
+      c20 = madd(av, b0, c20);
+      if (NR > 4) c21 = madd(av, b1, c21);
     }
     if (MR > 3) {
       av = v128.load32_splat(ap, 12);
-      c30 = f32x4.add(c30, f32x4.mul(av, b0));
-      if (NR > 4) c31 = f32x4.add(c31, f32x4.mul(av, b1));
+      c30 = madd(av, b0, c30);
+      if (NR > 4) c31 = madd(av, b1, c31);
     }
   }
   store_row(NR, c, bias, c00, c01, nr, mode);
@@ -241,20 +266,48 @@ function cols_4(c: usize, ldc: usize, ap: usize, mc: i32, kc: i32, bp: usize, bs
   if (MR > 3) store_row(NR, c + ldc * 3, bias, c30, c31, nr, mode);
 }
 
+// The same tile with the 4 packed A values of a k step loaded as one vector (variant 1): the edge
+// tiles (MR < 4) stay on \`tile\`, as they run a small share of the steps.
+@inline function tile_av(MR: i32, NR: i32, c: usize, ldc: usize, ap: usize, bp: usize, bstep: usize, kc: i32, bias: usize, nr: i32, mode: i32): void {
+  const z = f32x4.splat(0);
+  let c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+  for (const end = ap + (<usize>kc << 4); ap < end; ap += 16, bp += bstep) {
+    const b0 = v128.load(bp);
+    const b1 = NR > 4 ? v128.load(bp, 16) : z;
+    const a = v128.load(ap);
+    let av = i32x4.shuffle(a, a, 0, 0, 0, 0);
+    c00 = madd(av, b0, c00);
+    if (NR > 4) c01 = madd(av, b1, c01);
+    av = i32x4.shuffle(a, a, 1, 1, 1, 1);
+    c10 = madd(av, b0, c10);
+    if (NR > 4) c11 = madd(av, b1, c11);
+    av = i32x4.shuffle(a, a, 2, 2, 2, 2);
+    c20 = madd(av, b0, c20);
+    if (NR > 4) c21 = madd(av, b1, c21);
+    av = i32x4.shuffle(a, a, 3, 3, 3, 3);
+    c30 = madd(av, b0, c30);
+    if (NR > 4) c31 = madd(av, b1, c31);
+  }
+  store_row(NR, c, bias, c00, c01, nr, mode);
+  store_row(NR, c + ldc, bias, c10, c11, nr, mode);
+  store_row(NR, c + (ldc << 1), bias, c20, c21, nr, mode);
+  store_row(NR, c + ldc * 3, bias, c30, c31, nr, mode);
+}
+
 // One row of A against 32 columns of B in place (direct mode): the 4x8 tile's order, more chains.
 function tile_1x32(c: usize, ap: usize, bp: usize, bstep: usize, kc: i32, bias: usize, mode: i32): void {
   const z = f32x4.splat(0);
   let c0 = z, c1 = z, c2 = z, c3 = z, c4 = z, c5 = z, c6 = z, c7 = z;
   for (const end = ap + (<usize>kc << 4); ap < end; ap += 16, bp += bstep) {
     const av = v128.load32_splat(ap);
-    c0 = f32x4.add(c0, f32x4.mul(av, v128.load(bp)));
-    c1 = f32x4.add(c1, f32x4.mul(av, v128.load(bp, 16)));
-    c2 = f32x4.add(c2, f32x4.mul(av, v128.load(bp, 32)));
-    c3 = f32x4.add(c3, f32x4.mul(av, v128.load(bp, 48)));
-    c4 = f32x4.add(c4, f32x4.mul(av, v128.load(bp, 64)));
-    c5 = f32x4.add(c5, f32x4.mul(av, v128.load(bp, 80)));
-    c6 = f32x4.add(c6, f32x4.mul(av, v128.load(bp, 96)));
-    c7 = f32x4.add(c7, f32x4.mul(av, v128.load(bp, 112)));
+    c0 = madd(av, v128.load(bp), c0);
+    c1 = madd(av, v128.load(bp, 16), c1);
+    c2 = madd(av, v128.load(bp, 32), c2);
+    c3 = madd(av, v128.load(bp, 48), c3);
+    c4 = madd(av, v128.load(bp, 64), c4);
+    c5 = madd(av, v128.load(bp, 80), c5);
+    c6 = madd(av, v128.load(bp, 96), c6);
+    c7 = madd(av, v128.load(bp, 112), c7);
   }
   store_vec(c, bias, c0, mode);
   store_vec(c + 16, bias + 16, c1, mode);
@@ -264,6 +317,12 @@ function tile_1x32(c: usize, ap: usize, bp: usize, bstep: usize, kc: i32, bias: 
   store_vec(c + 80, bias + 80, c5, mode);
   store_vec(c + 96, bias + 96, c6, mode);
   store_vec(c + 112, bias + 112, c7, mode);
+}
+
+/** acc + a·b: mul then add (the reference order); the relaxed build fuses them where the hardware can. */
+@inline function madd(a: v128, b: v128, acc: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
+  return f32x4.add(acc, f32x4.mul(a, b));
 }
 
 @inline function store_row(NR: i32, c: usize, bias: usize, v0: v128, v1: v128, nr: i32, mode: i32): void {

@@ -8,6 +8,12 @@ export * from './optim';
 export * from './reduce';
 export * from './random';
 export * from './data';
+export * from './norm';
+
+/** Which build this is: 1 = threads (shared memory), 2 = relaxed SIMD (fused multiply-add GEMM). */
+export function build_flags(): i32 {
+  return (ASC_FEATURE_THREADS ? 1 : 0) | (ASC_FEATURE_RELAXED_SIMD ? 2 : 0);
+}
 
 /** First byte after the module's static data: the TypeScript allocator starts here. */
 export function heap_base(): usize {

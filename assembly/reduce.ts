@@ -228,3 +228,92 @@ export function count_binary_match(x: usize, t: usize, count: i32, threshold: f3
   }
   return c;
 }
+
+// ---- added for the training metrics: top-k, confusion counts (precision / recall), AUC -------
+// Truth follows Keras: a target value is positive when it is non-zero (cast to bool); a class-id
+// target stands for its one-hot row. A prediction is positive when it is > threshold.
+
+// Whether x_label is among the k largest of row p(n), ties counted in (tf.math.in_top_k): fewer
+// than k values are strictly greater. A non-finite x_label is never in the top k.
+@inline function in_top_k(p: usize, n: i32, label: i32, k: i32): bool {
+  const v = load<f32>(p + (<usize>label << 2));
+  if (!isFinite(v)) return false;
+  let greater = 0;
+  for (let j = 0; j < n; j++) if (load<f32>(p + (<usize>j << 2)) > v) greater++;
+  return greater < k;
+}
+
+/** Rows r of x(m, n) whose labels[r] (i32) is among the k largest values (ties count). */
+export function count_top_k_labels(x: usize, labels: usize, m: i32, n: i32, k: i32): i32 {
+  const stride = <usize>n << 2;
+  let c = 0;
+  for (let r = 0; r < m; r++) {
+    const lab = load<i32>(labels + (<usize>r << 2));
+    if (<u32>lab < <u32>n && in_top_k(x + <usize>r * stride, n, lab, k)) c++;
+  }
+  return c;
+}
+
+/** Rows r where argmax(t_r) is among the k largest values of x_r; x and t both (m, n). */
+export function count_top_k_match(x: usize, t: usize, m: i32, n: i32, k: i32): i32 {
+  const stride = <usize>n << 2;
+  let c = 0;
+  for (let r = 0; r < m; r++) {
+    const o = <usize>r * stride;
+    if (in_top_k(x + o, n, row_argmax(t + o, n), k)) c++;
+  }
+  return c;
+}
+
+// Adds one element's outcome to out(4) f64 = [tp, fp, tn, fn].
+@inline function confusion_add(out: usize, pred: bool, truth: bool): void {
+  const slot: usize = truth ? (pred ? 0 : 24) : (pred ? 8 : 16);
+  store<f64>(out + slot, load<f64>(out + slot) + 1);
+}
+
+/** out(4) f64 += [tp, fp, tn, fn] over count elements: predicted x > threshold, true t != 0. */
+export function confusion_counts(out: usize, x: usize, t: usize, count: i32, threshold: f32): void {
+  for (let i = 0; i < count; i++) {
+    const o = <usize>i << 2;
+    confusion_add(out, load<f32>(x + o) > threshold, load<f32>(t + o) != 0);
+  }
+}
+
+/** As confusion_counts with the one-hot rows of labels(m) i32 as targets of x(m, n). */
+export function confusion_counts_labels(out: usize, x: usize, labels: usize, m: i32, n: i32, threshold: f32): void {
+  for (let r = 0; r < m; r++) {
+    const lab = load<i32>(labels + (<usize>r << 2));
+    const row = x + <usize>r * (<usize>n << 2);
+    for (let j = 0; j < n; j++) confusion_add(out, load<f32>(row + (<usize>j << 2)) > threshold, j == lab);
+  }
+}
+
+// AUC by histogram (Keras' evenly-spaced thresholds, T of them: −ε, 1/(T−1), ..., 1+ε): element
+// with prediction p (σ(p) for logits, then clipped to [0, 1]) goes to bucket b = max(⌈p·(T−1)⌉ − 1, 0)
+// of hist(2T) f64: positives in [0, T), negatives in [T, 2T). Then tp at threshold i is the sum of
+// positive buckets b ≥ i (fp likewise), computed by the caller once per epoch.
+@inline function auc_add(hist: usize, p: f32, truth: bool, T: i32, logits: i32): void {
+  if (logits) p = p >= 0 ? <f32>1 / (<f32>1 + Mathf.exp(-p)) : Mathf.exp(p) / (<f32>1 + Mathf.exp(p));
+  p = min<f32>(max<f32>(p, 0), 1);
+  let b = <i32>Mathf.ceil(p * <f32>(T - 1)) - 1;
+  if (!(b >= 0)) b = 0;  // also NaN
+  const slot = hist + ((<usize>(truth ? b : T + b)) << 3);
+  store<f64>(slot, load<f64>(slot) + 1);
+}
+
+/** hist(2T) f64 += bucket counts of x(count) against targets t (non-zero = positive). */
+export function auc_histogram(hist: usize, x: usize, t: usize, count: i32, T: i32, logits: i32): void {
+  for (let i = 0; i < count; i++) {
+    const o = <usize>i << 2;
+    auc_add(hist, load<f32>(x + o), load<f32>(t + o) != 0, T, logits);
+  }
+}
+
+/** As auc_histogram with the one-hot rows of labels(m) i32 as targets of x(m, n). */
+export function auc_histogram_labels(hist: usize, x: usize, labels: usize, m: i32, n: i32, T: i32, logits: i32): void {
+  for (let r = 0; r < m; r++) {
+    const lab = load<i32>(labels + (<usize>r << 2));
+    const row = x + <usize>r * (<usize>n << 2);
+    for (let j = 0; j < n; j++) auc_add(hist, load<f32>(row + (<usize>j << 2)), j == lab, T, logits);
+  }
+}

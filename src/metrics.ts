@@ -1,5 +1,7 @@
-// Metrics computed in wasm over each batch's outputs: kernels return counts or sums, JS keeps two
-// numbers per metric (numerator, denominator) and never reads whole tensors.
+// Metrics computed in wasm over each batch's outputs: kernels return counts or sums (or fill a
+// small f64 scratch: confusion counts, AUC histogram), JS keeps a few f64 accumulators per metric
+// and never reads whole tensors. `result` turns the accumulators into the value for logs. As with
+// Keras' `metrics=` argument, metrics are not weighted by sampleWeight / classWeight.
 import type { Engine } from './engine/engine.js';
 import { ValueError } from './errors.js';
 import type { Loss } from './losses.js';
@@ -15,56 +17,189 @@ export interface BatchView {
   labels: boolean;
   rows: number;
   cols: number;
+  /** f64 scratch of at least the largest metric's `scratch` elements. */
+  scratch: number;
 }
 
 export interface Metric {
   /** Key in logs and history, as the user named it. */
   readonly name: string;
-  /** Adds this batch's numerator and denominator into acc[at], acc[at + 1]. */
+  /** f64 accumulators the metric keeps in JS (acc[at .. at + size)). */
+  readonly size: number;
+  /** f64 elements of wasm scratch its kernel needs per batch. */
+  readonly scratch: number;
+  /** Adds this batch into acc[at ..]. */
   update(b: BatchView, acc: Float64Array, at: number): void;
+  /** The metric's value from its accumulators. */
+  result(acc: Float64Array, at: number): number;
+  /** Larger is better ('max') or smaller ('min'): callbacks' mode 'auto' reads it. */
+  readonly direction: 'max' | 'min';
+}
+
+/** Options of the metrics that take some, e.g. `metrics: [{ name: 'auc', numThresholds: 500 }]`. */
+export interface MetricOptions {
+  name: MetricName;
+  /** topKCategoricalAccuracy: k. Default 5. */
+  k?: number;
+  /** precision / recall / binaryAccuracy: decision threshold on probabilities. Default 0.5. */
+  threshold?: number;
+  /** auc: thresholds. Default 200. */
+  numThresholds?: number;
+  /** auc: 'ROC' (default) or 'PR'. */
+  curve?: 'ROC' | 'PR';
+  /** Key in logs; default the metric name. */
+  key?: string;
 }
 
 export type MetricName =
   | 'accuracy' | 'acc' | 'binaryAccuracy' | 'categoricalAccuracy' | 'sparseCategoricalAccuracy'
-  | 'meanSquaredError' | 'mse' | 'meanAbsoluteError' | 'mae';
+  | 'topKCategoricalAccuracy' | 'sparseTopKCategoricalAccuracy' | 'precision' | 'recall' | 'auc'
+  | 'meanSquaredError' | 'mse' | 'meanAbsoluteError' | 'mae' | 'rootMeanSquaredError' | 'rmse';
 export const metricNames: MetricName[] = [
   'accuracy', 'acc', 'binaryAccuracy', 'categoricalAccuracy', 'sparseCategoricalAccuracy',
-  'meanSquaredError', 'mse', 'meanAbsoluteError', 'mae',
+  'topKCategoricalAccuracy', 'sparseTopKCategoricalAccuracy', 'precision', 'recall', 'auc',
+  'meanSquaredError', 'mse', 'meanAbsoluteError', 'mae', 'rootMeanSquaredError', 'rmse',
 ];
 
-const argmaxAccuracy = (name: string): Metric => ({
+/** A metric given as a name or as options. */
+export type MetricSpec = MetricName | MetricOptions;
+
+/** One numerator / denominator pair, result num / den. */
+const ratio = (name: string, direction: 'max' | 'min', add: (b: BatchView) => [number, number], finish = (r: number) => r): Metric => ({
   name,
+  size: 2,
+  scratch: 0,
+  direction,
   update(b, acc, at) {
+    const [num, den] = add(b);
+    acc[at] += num;
+    acc[at + 1] += den;
+  },
+  result: (acc, at) => finish(acc[at] / acc[at + 1]),
+});
+
+const needsDense = (name: string, b: BatchView) => {
+  if (b.labels) throw new ValueError(`metric ${name} needs dense targets (rows, ${b.cols}), not class ids`);
+};
+
+const argmaxAccuracy = (name: string) =>
+  ratio(name, 'max', (b) => {
     const k = b.engine.k;
-    acc[at] += b.labels ? k.count_argmax_labels(b.out, b.target, b.rows, b.cols) : k.count_argmax_match(b.out, b.target, b.rows, b.cols);
-    acc[at + 1] += b.rows;
-  },
-});
+    return [b.labels ? k.count_argmax_labels(b.out, b.target, b.rows, b.cols) : k.count_argmax_match(b.out, b.target, b.rows, b.cols), b.rows];
+  });
 
-const elementwise = (name: string, sum: (b: BatchView) => number): Metric => ({
-  name,
-  update(b, acc, at) {
-    if (b.labels) throw new ValueError(`metric ${name} needs dense targets (rows, ${b.cols}), not class ids`);
-    acc[at] += sum(b);
-    acc[at + 1] += b.rows * b.cols;
-  },
-});
+const topK = (name: string, kk: number) =>
+  ratio(name, 'max', (b) => {
+    const k = b.engine.k;
+    return [b.labels ? k.count_top_k_labels(b.out, b.target, b.rows, b.cols, kk) : k.count_top_k_match(b.out, b.target, b.rows, b.cols, kk), b.rows];
+  });
 
-/** Keras' binaryAccuracy: prediction > threshold (0.5; 0 on logits) equals the 0/1 target. */
+/** Keras' binaryAccuracy: prediction > threshold equals the 0/1 target. */
 const binaryAccuracy = (name: string, threshold: number) =>
-  elementwise(name, (b) => b.engine.k.count_binary_match(b.out, b.target, b.rows * b.cols, threshold));
+  ratio(name, 'max', (b) => {
+    needsDense(name, b);
+    return [b.engine.k.count_binary_match(b.out, b.target, b.rows * b.cols, threshold), b.rows * b.cols];
+  });
+
+const errorSum = (name: string, squared: boolean, root: boolean) =>
+  ratio(name, 'min', (b) => {
+    needsDense(name, b);
+    const k = b.engine.k;
+    return [(squared ? k.sq_error_sum : k.abs_error_sum)(b.out, b.target, b.rows * b.cols), b.rows * b.cols];
+  }, root ? Math.sqrt : undefined);
+
+// A cached f64 view of the engine's memory, re-created only when memory grows.
+let f64: Float64Array | undefined;
+function f64View(engine: Engine): Float64Array {
+  if (!f64 || f64.buffer !== engine.memory.buffer) f64 = new Float64Array(engine.memory.buffer);
+  return f64;
+}
+
+/** Fills scratch with the batch's [tp, fp, tn, fn] and adds two of them into acc. */
+const confusion = (name: string, threshold: number, pick: [number, number], direction: 'max' | 'min' = 'max'): Metric => ({
+  name,
+  size: 2,
+  scratch: 4,
+  direction,
+  update(b, acc, at) {
+    const view = f64View(b.engine);
+    const s = b.scratch >>> 3;
+    view.fill(0, s, s + 4);
+    if (b.labels) b.engine.k.confusion_counts_labels(b.scratch, b.out, b.target, b.rows, b.cols, threshold);
+    else b.engine.k.confusion_counts(b.scratch, b.out, b.target, b.rows * b.cols, threshold);
+    acc[at] += view[s + pick[0]];
+    acc[at + 1] += view[s + pick[1]];
+  },
+  // tp / (tp + fp) or tp / (tp + fn); 0 when nothing was predicted / present (divide_no_nan).
+  result: (acc, at) => (acc[at] + acc[at + 1] > 0 ? acc[at] / (acc[at] + acc[at + 1]) : 0),
+});
+
+/** Keras AUC (interpolated ROC, or PR by Davis & Goadrich interpolation) from a histogram of T buckets. */
+function auc(name: string, T: number, curve: 'ROC' | 'PR', logits: boolean): Metric {
+  return {
+    name,
+    size: 2 * T,
+    scratch: 2 * T,
+    direction: 'max',
+    update(b, acc, at) {
+      const view = f64View(b.engine);
+      const s = b.scratch >>> 3;
+      view.fill(0, s, s + 2 * T);
+      if (b.labels) b.engine.k.auc_histogram_labels(b.scratch, b.out, b.target, b.rows, b.cols, T, logits ? 1 : 0);
+      else b.engine.k.auc_histogram(b.scratch, b.out, b.target, b.rows * b.cols, T, logits ? 1 : 0);
+      for (let i = 0; i < 2 * T; i++) acc[at + i] += view[s + i];
+    },
+    result: (acc, at) => aucFromHistogram(acc.subarray(at, at + 2 * T), T, curve),
+  };
+}
+
+/** tp, fp, tn, fn at each of the T thresholds from the bucket counts (positives, then negatives). */
+export function aucFromHistogram(hist: ArrayLike<number>, T: number, curve: 'ROC' | 'PR'): number {
+  const tp = new Float64Array(T), fp = new Float64Array(T);
+  for (let i = T - 1, sp = 0, sn = 0; i >= 0; i--) {
+    sp += hist[i];
+    sn += hist[T + i];
+    tp[i] = sp;
+    fp[i] = sn;
+  }
+  const P = tp[0], N = fp[0];
+  const div = (a: number, b: number) => (b === 0 ? 0 : a / b);
+  let area = 0;
+  if (curve === 'ROC') {
+    for (let i = 0; i < T - 1; i++) {
+      const x0 = div(fp[i], N), x1 = div(fp[i + 1], N);
+      const y0 = div(tp[i], P), y1 = div(tp[i + 1], P);
+      area += (x0 - x1) * ((y0 + y1) / 2);
+    }
+    return area;
+  }
+  // Keras' interpolate_pr_auc.
+  for (let i = 0; i < T - 1; i++) {
+    const dtp = tp[i] - tp[i + 1];
+    const p0 = tp[i] + fp[i], p1 = tp[i + 1] + fp[i + 1];
+    const slope = div(dtp, Math.max(p0 - p1, 0));
+    const intercept = tp[i + 1] - slope * p1;
+    const ratioP = p0 > 0 && p1 > 0 ? div(p0, Math.max(p1, 0)) : 1;
+    area += div(slope * (dtp + intercept * Math.log(ratioP)), Math.max(tp[i + 1] + (P - tp[i + 1]), 0));
+  }
+  return area;
+}
 
 /**
- * Resolve a metric name. 'accuracy' picks binary / categorical / sparse from the loss and output
- * width, as Keras does.
+ * Resolve a metric. 'accuracy' picks binary / categorical / sparse from the loss and output
+ * width, as Keras does. On logits (a fromLogits loss) thresholds apply to σ(x), i.e. to x at
+ * log(t / (1 − t)).
  */
 export function resolveMetric(spec: unknown, loss: Loss, units: number): Metric {
-  const key = typeof spec === 'string' ? snakeToCamel(spec) : undefined;
+  const o: Partial<MetricOptions> = typeof spec === 'string' ? { name: spec as MetricName } : ((spec ?? {}) as MetricOptions);
+  const key = typeof o.name === 'string' ? snakeToCamel(o.name) : undefined;
   if (key === undefined || !metricNames.includes(key as MetricName)) {
-    throw new ValueError(`unknown metric ${JSON.stringify(spec)}; expected one of: ${metricNames.join(', ')}`);
+    throw new ValueError(`unknown metric ${JSON.stringify(o.name ?? spec)}; expected one of: ${metricNames.join(', ')}`);
   }
-  const name = spec as string;
-  const threshold = loss.fromLogits ? 0 : 0.5;
+  const name = o.key ?? (o.name as string);
+  const p = o.threshold ?? 0.5;
+  if (typeof p !== 'number' || !(p > 0 && p < 1)) throw new ValueError(`metric ${name} threshold must be in (0, 1), got ${String(p)}`);
+  const threshold = loss.fromLogits ? Math.log(p / (1 - p)) : p;
   switch (key as MetricName) {
     case 'accuracy':
     case 'acc': {
@@ -76,11 +211,66 @@ export function resolveMetric(spec: unknown, loss: Loss, units: number): Metric 
     case 'categoricalAccuracy':
     case 'sparseCategoricalAccuracy':
       return argmaxAccuracy(name);
+    case 'topKCategoricalAccuracy':
+    case 'sparseTopKCategoricalAccuracy': {
+      const k = o.k ?? 5;
+      if (!Number.isSafeInteger(k) || k < 1) throw new ValueError(`metric ${name} k must be a positive integer, got ${String(k)}`);
+      return topK(name, k);
+    }
+    case 'precision':
+      return confusion(name, threshold, [0, 1]);
+    case 'recall':
+      return confusion(name, threshold, [0, 3]);
+    case 'auc': {
+      const T = o.numThresholds ?? 200;
+      if (!Number.isSafeInteger(T) || T < 3) throw new ValueError(`metric ${name} numThresholds must be an integer > 2, got ${String(T)}`);
+      const curve = o.curve ?? 'ROC';
+      if (curve !== 'ROC' && curve !== 'PR') throw new ValueError(`metric ${name} curve must be 'ROC' or 'PR', got ${JSON.stringify(curve)}`);
+      return auc(name, T, curve, loss.fromLogits);
+    }
     case 'meanSquaredError':
     case 'mse':
-      return elementwise(name, (b) => b.engine.k.sq_error_sum(b.out, b.target, b.rows * b.cols));
+      return errorSum(name, true, false);
     case 'meanAbsoluteError':
     case 'mae':
-      return elementwise(name, (b) => b.engine.k.abs_error_sum(b.out, b.target, b.rows * b.cols));
+      return errorSum(name, false, false);
+    case 'rootMeanSquaredError':
+    case 'rmse':
+      return errorSum(name, true, true);
   }
+}
+
+/**
+ * A confusion matrix (rows: true class, columns: predicted class), as tf.math.confusion_matrix.
+ * `predictions` are class ids or rows of scores (rows × numClasses, argmax taken); `labels` class ids.
+ */
+export function confusionMatrix(labels: ArrayLike<number>, predictions: ArrayLike<number> | { data: ArrayLike<number>; shape: [number, number] }, numClasses?: number): number[][] {
+  const scores = typeof predictions === 'object' && 'shape' in predictions ? predictions : undefined;
+  const m = labels.length;
+  let pred: ArrayLike<number>;
+  if (scores) {
+    const [rows, cols] = scores.shape;
+    if (rows !== m) throw new ValueError(`confusionMatrix: ${m} labels but predictions have ${rows} rows`);
+    const ids = new Int32Array(rows);
+    for (let r = 0; r < rows; r++) {
+      let best = 0;
+      for (let c = 1; c < cols; c++) if (scores.data[r * cols + c] > scores.data[r * cols + best]) best = c;
+      ids[r] = best;
+    }
+    pred = ids;
+    numClasses ??= cols;
+  } else {
+    pred = predictions as ArrayLike<number>;
+    if (pred.length !== m) throw new ValueError(`confusionMatrix: ${m} labels but ${pred.length} predictions`);
+  }
+  let n = numClasses ?? 0;
+  if (numClasses === undefined) for (let i = 0; i < m; i++) n = Math.max(n, labels[i] + 1, pred[i] + 1);
+  const out = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+  for (let i = 0; i < m; i++) {
+    const [t, p] = [labels[i], pred[i]];
+    if (!Number.isInteger(t) || t < 0 || t >= n) throw new ValueError(`confusionMatrix: label ${i} is ${t}, expected an integer in [0, ${n - 1}]`);
+    if (!Number.isInteger(p) || p < 0 || p >= n) throw new ValueError(`confusionMatrix: prediction ${i} is ${p}, expected an integer in [0, ${n - 1}]`);
+    out[t][p]++;
+  }
+  return out;
 }

@@ -1,131 +1,250 @@
 // Optimizers: each is one per-element update rule, run by ONE kernel over the model's whole flat
-// parameter region (params, grads and the optimizer's state slots share a layout). Defaults and
-// update rules follow Keras 3.
+// trainable region (params, grads and the optimizer's state slots share a layout). Defaults and
+// update rules follow Keras 3, including the options every Keras optimizer takes: gradient
+// clipping (clipNorm per weight tensor, globalClipNorm over all, clipValue per element; at most
+// one), decoupled weightDecay (p −= p·lr·weightDecay before the update) and a learning-rate
+// schedule in place of a number. One step: clip → decay → update → iterations + 1.
 import { finiteNumber } from './check.js';
 import type { Engine } from './engine/engine.js';
 import { ValueError } from './errors.js';
+import { type LearningRateSchedule, isSchedule, resolveSchedule } from './schedules.js';
+
+export type OptimizerConfig = { name: string; config: Record<string, unknown> };
 
 export interface Optimizer {
   readonly name: string;
-  /** State vectors, each as long as the parameters. */
+  /** State vectors, each as long as the trainable parameters. */
   readonly slots: number;
+  /** The learning rate of the next step (a schedule's value at `iterations`). Settable unless it is a schedule. */
   learningRate: number;
-  /** Updates applied so far (Adam's t). */
+  /** Updates applied so far (Adam's t − 1; a schedule's step). */
   iterations: number;
   /** Values the state starts from (Adagrad's initial accumulator), per slot. */
   readonly initialState: number[];
-  /** Apply one step over n parameters. `state` holds one pointer per slot. */
-  apply(engine: Engine, params: number, grads: number, state: number[], n: number): void;
-  getConfig(): { name: string; config: Record<string, number | boolean> };
+  /**
+   * One step over the n trainable parameters: clip the gradients (tensors = [gradPtr, count, ...]
+   * per weight tensor, for clipNorm), decay, update. `state` holds one pointer per slot.
+   */
+  apply(engine: Engine, params: number, grads: number, state: number[], n: number, tensors?: ArrayLike<number>): void;
+  getConfig(): OptimizerConfig;
 }
 
-const lr = (v: unknown) => finiteNumber(v, 'learningRate', 0);
+/** Options every optimizer takes (Keras names, camelCase). */
+export interface BaseOptimizerOptions {
+  /** A number or a schedule (exponentialDecay(...), cosineDecay(...), ...). */
+  learningRate?: number | LearningRateSchedule;
+  /** Rescale each weight tensor's gradient to L2 norm ≤ clipNorm. */
+  clipNorm?: number;
+  /** Clip each gradient element to [−clipValue, clipValue]. */
+  clipValue?: number;
+  /** Rescale all gradients together to global L2 norm ≤ globalClipNorm. */
+  globalClipNorm?: number;
+  /** Decoupled weight decay: p −= p·learningRate·weightDecay before each update. */
+  weightDecay?: number;
+}
+
+/** The per-element rule of one optimizer, given the step's learning rate and t = iterations + 1. */
+interface Rule {
+  slots: number;
+  initialState?: number[];
+  /** Adam-style rules fuse the decay into their kernel; others get a weight_decay pass first. */
+  fusedDecay?: boolean;
+  update(e: Engine, p: number, g: number, s: number[], n: number, lr: number, t: number, decay: number): void;
+  config: Record<string, number | boolean>;
+}
+
+const positive = (v: unknown, what: string) => finiteNumber(v, what, Number.MIN_VALUE);
 const unit = (v: unknown, what: string) => finiteNumber(v, what, 0, 1);
 const eps = (v: unknown) => finiteNumber(v, 'epsilon', 0);
 
-/** Stochastic gradient descent with optional (Nesterov) momentum. Default lr 0.01. */
-export function sgd({ learningRate = 0.01, momentum = 0, nesterov = false } = {}): Optimizer {
-  momentum = unit(momentum, 'sgd momentum');
+function makeOptimizer(name: string, o: BaseOptimizerOptions, defaultLr: number, rule: Rule): Optimizer {
+  if (o === null || typeof o !== 'object') throw new ValueError(`${name}() takes an options object`);
+  const clipNorm = o.clipNorm === undefined ? undefined : positive(o.clipNorm, `${name} clipNorm`);
+  const clipValue = o.clipValue === undefined ? undefined : positive(o.clipValue, `${name} clipValue`);
+  const globalClipNorm = o.globalClipNorm === undefined ? undefined : positive(o.globalClipNorm, `${name} globalClipNorm`);
+  const set = [clipNorm, clipValue, globalClipNorm].filter((v) => v !== undefined).length;
+  if (set > 1) {
+    throw new ValueError(`${name}: only one of clipNorm, clipValue and globalClipNorm can be set (Keras rule); got clipNorm ${clipNorm}, clipValue ${clipValue}, globalClipNorm ${globalClipNorm}`);
+  }
+  const weightDecay = finiteNumber(o.weightDecay ?? 0, `${name} weightDecay`, 0);
+  const spec = o.learningRate ?? defaultLr;
+  let schedule: LearningRateSchedule | undefined = isSchedule(spec) || (typeof spec === 'object' && spec !== null) ? resolveSchedule(spec) : undefined;
+  let lr = schedule ? 0 : finiteNumber(spec, 'learningRate', 0);
   return {
-    name: 'sgd',
-    slots: momentum > 0 ? 1 : 0,
-    initialState: [0],
-    learningRate: lr(learningRate),
+    name,
+    slots: rule.slots,
+    initialState: rule.initialState ?? new Array(rule.slots).fill(0),
     iterations: 0,
-    apply(e, p, g, s, n) {
-      e.k.sgd_update(p, g, s[0] ?? 0, n, this.learningRate, momentum, nesterov ? 1 : 0);
+    get learningRate(): number {
+      return schedule ? schedule.at(this.iterations) : lr;
+    },
+    set learningRate(v: number) {
+      if (schedule) {
+        throw new ValueError(`${name} was given a learning-rate schedule (${schedule.name}), so its learningRate cannot be set (Keras rule); use a number to let callbacks change it`);
+      }
+      lr = finiteNumber(v, 'learningRate', 0);
+    },
+    apply(e, p, g, s, n, tensors) {
+      const k = e.k;
+      if (clipValue !== undefined) k.clip_f32(g, n, -clipValue, clipValue);
+      else if (globalClipNorm !== undefined) {
+        // tf.clip_by_global_norm: scale = clip·min(1/norm, 1/clip); a no-op below the threshold.
+        const norm = Math.sqrt(k.sum_squares(g, n));
+        if (norm > globalClipNorm) k.scale_f32(g, n, globalClipNorm / norm);
+      } else if (clipNorm !== undefined) {
+        if (!tensors) throw new Error('dendrite internal error: clipNorm needs the weight tensors');
+        for (let i = 0; i < tensors.length; i += 2) k.clip_by_norm(tensors[i], tensors[i + 1], clipNorm);
+      }
+      const rate = this.learningRate;
+      const decay = weightDecay > 0 ? rate * weightDecay : 0;
+      if (decay > 0 && !rule.fusedDecay) k.weight_decay(p, n, decay);
+      rule.update(e, p, g, s, n, rate, this.iterations + 1, decay);
       this.iterations++;
     },
     getConfig() {
-      return { name: 'sgd', config: { learningRate: this.learningRate, momentum, nesterov } };
-    },
-  };
-}
-
-interface AdamOptions {
-  learningRate?: number;
-  beta1?: number;
-  beta2?: number;
-  epsilon?: number;
-}
-
-/** Adam (Kingma & Ba, https://arxiv.org/abs/1412.6980). Default lr 0.001. */
-export function adam(options: AdamOptions = {}): Optimizer {
-  return adamFamily('adam', options, 0);
-}
-
-/** AdamW: Adam with decoupled weight decay (Loshchilov & Hutter, https://arxiv.org/abs/1711.05101). Default weightDecay 0.004. */
-export function adamw({ weightDecay = 0.004, ...options }: AdamOptions & { weightDecay?: number } = {}): Optimizer {
-  return adamFamily('adamw', options, finiteNumber(weightDecay, 'adamw weightDecay', 0));
-}
-
-function adamFamily(name: string, o: AdamOptions, weightDecay: number): Optimizer {
-  const beta1 = unit(o.beta1 ?? 0.9, `${name} beta1`);
-  const beta2 = unit(o.beta2 ?? 0.999, `${name} beta2`);
-  const epsilon = eps(o.epsilon ?? 1e-7);
-  return {
-    name,
-    slots: 2,
-    initialState: [0, 0],
-    learningRate: lr(o.learningRate ?? 0.001),
-    iterations: 0,
-    apply(e, p, g, s, n) {
-      const t = ++this.iterations;
-      // Bias corrections folded into the step size, as in the paper's Algorithm 1 (final form).
-      const alpha = (this.learningRate * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
-      if (weightDecay > 0) e.k.adamw_update(p, g, s[0], s[1], n, alpha, beta1, beta2, epsilon, this.learningRate * weightDecay);
-      else e.k.adam_update(p, g, s[0], s[1], n, alpha, beta1, beta2, epsilon);
-    },
-    getConfig() {
-      const config: Record<string, number> = { learningRate: this.learningRate, beta1, beta2, epsilon };
-      if (name === 'adamw') config.weightDecay = weightDecay;
+      const config: Record<string, unknown> = { learningRate: schedule ? { name: schedule.name, config: schedule.config } : lr, ...rule.config };
+      if (weightDecay > 0 || name === 'adamw') config.weightDecay = weightDecay;
+      if (clipNorm !== undefined) config.clipNorm = clipNorm;
+      if (clipValue !== undefined) config.clipValue = clipValue;
+      if (globalClipNorm !== undefined) config.globalClipNorm = globalClipNorm;
       return { name, config };
     },
   };
 }
 
+export interface SgdOptions extends BaseOptimizerOptions {
+  /** Default 0. */
+  momentum?: number;
+  /** Nesterov momentum. Default false. */
+  nesterov?: boolean;
+}
+
+/** Stochastic gradient descent with optional (Nesterov) momentum. Default lr 0.01. */
+export function sgd({ momentum = 0, nesterov = false, ...base }: SgdOptions = {}): Optimizer {
+  momentum = unit(momentum, 'sgd momentum');
+  return makeOptimizer('sgd', base, 0.01, {
+    slots: momentum > 0 ? 1 : 0,
+    update: (e, p, g, s, n, lr) => e.k.sgd_update(p, g, s[0] ?? 0, n, lr, momentum, nesterov ? 1 : 0),
+    config: { momentum, nesterov },
+  });
+}
+
+export interface AdamOptions extends BaseOptimizerOptions {
+  /** Default 0.9. */
+  beta1?: number;
+  /** Default 0.999. */
+  beta2?: number;
+  /** Default 1e-7. */
+  epsilon?: number;
+}
+
+/** Adam (Kingma & Ba, https://arxiv.org/abs/1412.6980). Default lr 0.001. */
+export function adam(options: AdamOptions = {}): Optimizer {
+  return adamFamily('adam', options);
+}
+
+/** AdamW: Adam with decoupled weight decay (Loshchilov & Hutter, https://arxiv.org/abs/1711.05101). Default weightDecay 0.004. */
+export function adamw({ weightDecay = 0.004, ...options }: AdamOptions = {}): Optimizer {
+  return adamFamily('adamw', { ...options, weightDecay: finiteNumber(weightDecay, 'adamw weightDecay', 0) });
+}
+
+function adamFamily(name: string, { beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7, ...base }: AdamOptions): Optimizer {
+  const b1 = unit(beta1, `${name} beta1`);
+  const b2 = unit(beta2, `${name} beta2`);
+  const e = eps(epsilon);
+  return makeOptimizer(name, base, 0.001, {
+    slots: 2,
+    fusedDecay: true,
+    update(en, p, g, s, n, lr, t, decay) {
+      // Bias corrections folded into the step size, as in the paper's Algorithm 1 (final form).
+      const alpha = (lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
+      if (decay > 0) en.k.adamw_update(p, g, s[0], s[1], n, alpha, b1, b2, e, decay);
+      else en.k.adam_update(p, g, s[0], s[1], n, alpha, b1, b2, e);
+    },
+    config: { beta1: b1, beta2: b2, epsilon: e },
+  });
+}
+
+/** Adamax, Adam with the infinity norm (Kingma & Ba §7.1). Default lr 0.001. */
+export function adamax({ beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7, ...base }: AdamOptions = {}): Optimizer {
+  const b1 = unit(beta1, 'adamax beta1');
+  const b2 = unit(beta2, 'adamax beta2');
+  const e = eps(epsilon);
+  return makeOptimizer('adamax', base, 0.001, {
+    slots: 2,
+    update: (en, p, g, s, n, lr, t) => en.k.adamax_update(p, g, s[0], s[1], n, lr, b1, b2, e, 1 - b1 ** t),
+    config: { beta1: b1, beta2: b2, epsilon: e },
+  });
+}
+
+/** Nadam, Adam with Nesterov momentum (Dozat 2016), Keras 3's schedule μ_t = β1(1 − ½·0.96^t). Default lr 0.001. */
+export function nadam({ beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7, ...base }: AdamOptions = {}): Optimizer {
+  const b1 = unit(beta1, 'nadam beta1');
+  const b2 = unit(beta2, 'nadam beta2');
+  const e = eps(epsilon);
+  const mu = (t: number) => b1 * (1 - 0.5 * 0.96 ** t);
+  // Π μ_1..μ_t, kept incrementally (recomputed if the step count was changed, e.g. by a checkpoint).
+  let product = 1;
+  let productStep = 0;
+  return makeOptimizer('nadam', base, 0.001, {
+    slots: 2,
+    update(en, p, g, s, n, lr, t) {
+      if (productStep !== t - 1) {
+        product = 1;
+        for (let i = 1; i < t; i++) product *= mu(i);
+      }
+      product *= mu(t);
+      productStep = t;
+      const u1 = mu(t + 1);
+      en.k.nadam_update(p, g, s[0], s[1], n, lr, b1, b2, e, u1, 1 - product * u1, 1 - mu(t), 1 - product, 1 - b2 ** t);
+    },
+    config: { beta1: b1, beta2: b2, epsilon: e },
+  });
+}
+
+export interface RmspropOptions extends BaseOptimizerOptions {
+  /** Default 0.9. */
+  rho?: number;
+  /** Default 0. */
+  momentum?: number;
+  /** Default 1e-7. */
+  epsilon?: number;
+  /** Divide by the centred second moment. Default false. */
+  centered?: boolean;
+}
+
 /** RMSprop (Hinton, Lecture 6e). Default lr 0.001, rho 0.9. */
-export function rmsprop({ learningRate = 0.001, rho = 0.9, momentum = 0, epsilon = 1e-7, centered = false } = {}): Optimizer {
+export function rmsprop({ rho = 0.9, momentum = 0, epsilon = 1e-7, centered = false, ...base }: RmspropOptions = {}): Optimizer {
   rho = unit(rho, 'rmsprop rho');
   momentum = unit(momentum, 'rmsprop momentum');
   epsilon = eps(epsilon);
-  return {
-    name: 'rmsprop',
+  return makeOptimizer('rmsprop', base, 0.001, {
     slots: 3,
-    initialState: [0, 0, 0],
-    learningRate: lr(learningRate),
-    iterations: 0,
-    apply(e, p, g, s, n) {
-      e.k.rmsprop_update(p, g, s[0], s[1], s[2], n, this.learningRate, rho, momentum, epsilon, centered ? 1 : 0);
-      this.iterations++;
-    },
-    getConfig() {
-      return { name: 'rmsprop', config: { learningRate: this.learningRate, rho, momentum, epsilon, centered } };
-    },
-  };
+    update: (e, p, g, s, n, lr) => e.k.rmsprop_update(p, g, s[0], s[1], s[2], n, lr, rho, momentum, epsilon, centered ? 1 : 0),
+    config: { rho, momentum, epsilon, centered },
+  });
+}
+
+export interface AdagradOptions extends BaseOptimizerOptions {
+  /** Default 0.1. */
+  initialAccumulatorValue?: number;
+  /** Default 1e-7. */
+  epsilon?: number;
 }
 
 /** Adagrad (Duchi et al., https://jmlr.org/papers/v12/duchi11a.html). Default lr 0.001. */
-export function adagrad({ learningRate = 0.001, initialAccumulatorValue = 0.1, epsilon = 1e-7 } = {}): Optimizer {
+export function adagrad({ initialAccumulatorValue = 0.1, epsilon = 1e-7, ...base }: AdagradOptions = {}): Optimizer {
   const init = finiteNumber(initialAccumulatorValue, 'adagrad initialAccumulatorValue', 0);
   epsilon = eps(epsilon);
-  return {
-    name: 'adagrad',
+  return makeOptimizer('adagrad', base, 0.001, {
     slots: 1,
     initialState: [init],
-    learningRate: lr(learningRate),
-    iterations: 0,
-    apply(e, p, g, s, n) {
-      e.k.adagrad_update(p, g, s[0], n, this.learningRate, epsilon);
-      this.iterations++;
-    },
-    getConfig() {
-      return { name: 'adagrad', config: { learningRate: this.learningRate, initialAccumulatorValue: init, epsilon } };
-    },
-  };
+    update: (e, p, g, s, n, lr) => e.k.adagrad_update(p, g, s[0], n, lr, epsilon),
+    config: { initialAccumulatorValue: init, epsilon },
+  });
 }
 
-const constructors = { sgd, adam, adamw, rmsprop, adagrad } as const;
+const constructors = { sgd, adam, adamw, adamax, nadam, rmsprop, adagrad } as const;
 export type OptimizerName = keyof typeof constructors;
 export const optimizerNames = Object.keys(constructors) as OptimizerName[];
 

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ModelFileError, ValueError } from '../src/errors.js';
 import { readFileBytes, writeFileAtomic } from '../src/io/atomic-write.js';
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from '../src/io/safetensors.js';
+import { parseSafetensors } from './helpers/safetensors.js';
 
 // ---- helpers ----------------------------------------------------------------------------------
 
@@ -127,30 +128,19 @@ describe('encodeSafetensors / decodeSafetensors', () => {
 
   it('agrees with an independent parser on the exact layout', () => {
     const bytes = encodeSafetensors(sample, sampleMetadata);
-    // u64 little-endian by hand, as Python's struct.unpack('<Q') would.
-    let n = 0;
-    for (let i = 7; i >= 0; i--) n = n * 256 + bytes[i]!;
-    const text = Buffer.from(bytes.subarray(8, 8 + n)).toString('utf8');
-    expect(text[0]).toBe('{');
-    const header = JSON.parse(text) as Record<string, any>;
-    expect(Object.keys(header)).toEqual(['__metadata__', ...sample.map((t) => t.name)]);
-    expect(header.__metadata__).toEqual(sampleMetadata);
-    const dataStart = 8 + n;
+    const parsed = parseSafetensors(bytes); // asserts the tiling and total length itself
+    expect(parsed.keys).toEqual(['__metadata__', ...sample.map((t) => t.name)]);
+    expect(parsed.metadata).toEqual(sampleMetadata);
     let expected = 0;
     for (const t of sample) {
-      const h = header[t.name];
-      expect(Object.keys(h).sort()).toEqual(['data_offsets', 'dtype', 'shape']);
-      expect(h.dtype).toBe('F32');
-      expect(h.shape).toEqual(t.shape);
-      expect(h.data_offsets).toEqual([expected, expected + 4 * t.data.length]);
-      for (let i = 0; i < t.data.length; i++) {
-        const at = dataStart + expected + 4 * i;
-        const word = (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
-        expect(word).toBe(bits(t.data)[i]);
-      }
+      const got = parsed.tensors.get(t.name)!;
+      expect(got.dtype).toBe('F32');
+      expect(got.shape).toEqual(t.shape);
+      expect(got.offsets).toEqual([expected, expected + 4 * t.data.length]);
+      expect(got.words).toEqual(bits(t.data));
       expected += 4 * t.data.length;
     }
-    expect(bytes.length).toBe(dataStart + expected);
+    expect(bytes.length).toBe(parsed.dataStart + expected);
   });
 
   it('rejects bad arguments to encode with ValueError', () => {

@@ -1,42 +1,100 @@
 // One engine = one WebAssembly instance over one linear memory. The TypeScript side owns every
 // allocation (Heap); kernels get byte pointers. Typed-array views over the memory are re-created
-// in exactly one place (refreshViews) because memory.grow detaches the old ArrayBuffer.
+// in exactly one place (refreshViews): memory.grow detaches an ordinary ArrayBuffer, and gives a
+// shared memory a new, longer SharedArrayBuffer (the old one stays valid but short).
+//
+// Threads (optional): a threads build imports a shared memory; setThreads(n) starts n - 1 workers
+// on the same module and memory (threads.ts), and the big kernels split over rows or output
+// columns (threads-split.ts), so results are bit-identical for any thread count.
 import { instantiateSync } from '@assemblyscript/loader';
-import { StateError } from '../errors.js';
+import { StateError, ValueError } from '../errors.js';
 import { Heap } from './heap.js';
 import type { Kernels } from './kernels.js';
+import { ThreadPool } from './threads.js';
+import { GEMM_SPLIT_FLOPS, type Layout, SPLITS, splitGemm, splittingKernels } from './threads-split.js';
+
+export interface EngineOptions {
+  /**
+   * Threads the kernels may use, the calling thread included. Default 1. More needs a threads build
+   * (shared memory), workers, and a calling thread that may block (Node, Deno, a Web Worker of a
+   * cross-origin isolated page); it is capped at the number of cores. Workers start in the
+   * background: until they are up the engine runs single-threaded (`await engine.setThreads(n)`
+   * waits for them). `info().threadsReason` says why there are fewer than asked.
+   */
+  threads?: number;
+  /**
+   * Refuse a build whose results differ from the baseline's (relaxed SIMD): same seed ⇒ same bits
+   * in every runtime. Loaders (init) use it to pick the baseline build. Default false.
+   */
+  deterministic?: boolean;
+  /** Where the kernel-thread script (build/threads-worker.js) is; default: beside this bundle. */
+  threadsWorker?: URL | string;
+}
 
 export interface EngineInfo {
-  /** Which kernel build is running. */
-  build: 'simd128';
-  /** Worker threads in use (1 = the calling thread only). */
+  /** Which kernel build is running: the baseline SIMD128 one, or relaxed SIMD (fused multiply-add, other bits). */
+  build: 'simd128' | 'relaxed-simd';
+  /** The memory is shared (a threads build), so worker threads can join. */
+  sharedMemory: boolean;
+  /** Threads in use, the calling thread included (1 = the calling thread only). */
   threads: number;
   /** Why there are not more threads. */
   threadsReason: string;
+  /** GEMM tile variant: 'splat' (A splatted from memory) or 'vector' (for runtimes that bounds-check memory). */
+  gemmVariant: 'splat' | 'vector';
   /** Bytes of wasm memory reserved, and handed out to models and data. */
   memoryBytes: number;
   usedBytes: number;
 }
 
+/** Microseconds a worker spins without work before it sleeps (covers the gaps inside a training step). */
+const WORKER_SPIN_MICROS = 2000;
+
 export class Engine {
   readonly memory: WebAssembly.Memory;
+  /** The kernels; the big element-wise ones split themselves over the threads. */
   readonly k: Kernels;
   private readonly heap: Heap;
+  private readonly module: WebAssembly.Module;
+  private readonly raw: Record<string, unknown>;
+  private readonly flags: number;
+  private readonly variant: number;
+  private readonly splittable: string[];
+  private readonly threadsWorker?: URL | string;
+  private pool?: ThreadPool;
+  private gemmFn = [-1, -1, -1];
+  private threadsReason: string;
+  private pending?: Promise<EngineInfo>;
   f32!: Float32Array;
   i32!: Int32Array;
   u8!: Uint8Array;
 
   /** Instantiate from a compiled module or the wasm bytes (synchronous). */
-  constructor(source: WebAssembly.Module | BufferSource) {
-    this.memory = new WebAssembly.Memory({ initial: 64 });
-    const { exports } = instantiateSync<Record<string, unknown>>(source as WebAssembly.Module, {
-      env: { memory: this.memory },
-    });
-    this.k = exports as unknown as Kernels;
+  constructor(source: WebAssembly.Module | BufferSource, options: EngineOptions = {}) {
+    if (options === null || typeof options !== 'object') throw new ValueError('Engine options must be an object, e.g. { threads: 2 }');
+    this.module = source instanceof WebAssembly.Module ? source : new WebAssembly.Module(source);
+    const { memory, exports } = instantiate(this.module);
+    this.memory = memory;
+    this.raw = exports;
+    const raw = exports as unknown as Kernels & { build_flags?: () => number; gemm_variant?: (v: number) => void };
     const init = (exports as { _initialize?: () => void })._initialize;
     if (init) init();
+    this.flags = raw.build_flags?.() ?? 0;
+    if (options.deterministic && this.flags & 2) {
+      throw new ValueError('deterministic: true needs the baseline build (dendrite.wasm or dendrite-threads.wasm), got the relaxed-SIMD build');
+    }
+    this.variant = gemmVariantFor();
+    raw.gemm_variant?.(this.variant);
+    this.k = splittingKernels(raw, () => this.pool);
+    this.splittable = ['gemm_nn', 'gemm_nt', 'gemm_tn', ...Object.keys(SPLITS).filter((n) => typeof (raw as unknown as Record<string, unknown>)[n] === 'function')];
+    this.threadsWorker = options.threadsWorker;
+    this.threadsReason = this.flags & 1 ? 'single-threaded unless asked: pass { threads: n } (or call setThreads)' : 'this build has no shared memory (load a threads build, e.g. through init({ threads }))';
     this.refreshViews();
     this.heap = new Heap(this.memory, this.k.heap_base() >>> 0, () => this.refreshViews());
+    if (options.threads !== undefined) {
+      checkThreads(options.threads);
+      if (options.threads > 1) void this.setThreads(options.threads);
+    }
   }
 
   private refreshViews(): void {
@@ -75,43 +133,176 @@ export class Engine {
     return this.f32.slice(ptr >>> 2, (ptr >>> 2) + n);
   }
 
-  // The three GEMM layouts go through the engine, not straight to the kernels, so the engine can
-  // split a large product over worker threads (rows or output columns only: bit-identical).
+  // The three GEMM layouts go through the engine, not straight to the kernels, so that a large
+  // product splits over the threads (rows or output columns only: bit-identical).
 
   /** C(m,n) = A(m,k)·B(k,n) [+ bias] [relu], see assembly/gemm.ts. */
   gemmNN(c: number, a: number, b: number, bias: number, m: number, n: number, k: number, ldc: number, lda: number, ldb: number, flags: number, pack: number): void {
-    this.k.gemm_nn(c, a, b, bias, m, n, k, ldc, lda, ldb, flags, pack);
+    if (this.pool && 2 * m * n * k >= GEMM_SPLIT_FLOPS) this.split(0, c, a, b, bias, m, n, k, ldc, lda, ldb, flags, pack);
+    else this.k.gemm_nn(c, a, b, bias, m, n, k, ldc, lda, ldb, flags, pack);
   }
 
   /** C(m,n) = A(m,k)·B(n,k)ᵀ. */
   gemmNT(c: number, a: number, b: number, m: number, n: number, k: number, ldc: number, lda: number, ldb: number, flags: number, pack: number): void {
-    this.k.gemm_nt(c, a, b, m, n, k, ldc, lda, ldb, flags, pack);
+    if (this.pool && 2 * m * n * k >= GEMM_SPLIT_FLOPS) this.split(1, c, a, b, 0, m, n, k, ldc, lda, ldb, flags, pack);
+    else this.k.gemm_nt(c, a, b, m, n, k, ldc, lda, ldb, flags, pack);
   }
 
   /** C(m,n) = A(k,m)ᵀ·B(k,n). */
   gemmTN(c: number, a: number, b: number, m: number, n: number, k: number, ldc: number, lda: number, ldb: number, flags: number, pack: number): void {
-    this.k.gemm_tn(c, a, b, m, n, k, ldc, lda, ldb, flags, pack);
+    if (this.pool && 2 * m * n * k >= GEMM_SPLIT_FLOPS) this.split(2, c, a, b, 0, m, n, k, ldc, lda, ldb, flags, pack);
+    else this.k.gemm_tn(c, a, b, m, n, k, ldc, lda, ldb, flags, pack);
+  }
+
+  private split(layout: Layout, c: number, a: number, b: number, bias: number, m: number, n: number, k: number, ldc: number, lda: number, ldb: number, flags: number, pack: number): void {
+    const call = (layout === 0 ? this.k.gemm_nn : layout === 1 ? this.k.gemm_nt : this.k.gemm_tn) as (...args: number[]) => number;
+    splitGemm(this.pool!, this.gemmFn[layout], call, layout, c, a, b, bias, m, n, k, ldc, lda, ldb, flags, pack);
+  }
+
+  /**
+   * Use `n` threads (the calling thread included); resolves with info() once the workers run.
+   * Capped at the number of cores; 1 stops the workers. Where threads are impossible it resolves
+   * with threads: 1 and `threadsReason` saying why. Calls are applied in order.
+   */
+  setThreads(n: number): Promise<EngineInfo> {
+    checkThreads(n);
+    const next = (this.pending ?? Promise.resolve()).catch(() => undefined).then(() => this.applyThreads(n));
+    this.pending = next;
+    return next;
+  }
+
+  private async applyThreads(want: number): Promise<EngineInfo> {
+    const reason = cannotThread(this.flags);
+    if (reason && want > 1) {
+      this.stopThreads(reason);
+      return this.info();
+    }
+    const cores = await coreCount();
+    const n = Math.min(want, cores);
+    const why = n < want ? `capped at the ${cores} core${cores === 1 ? '' : 's'} of this machine` : 'as asked';
+    if (this.pool && this.pool.workers === n - 1) return this.info();
+    this.stopThreads(n === 1 ? (want === 1 ? 'single-threaded, as asked' : why) : '');
+    if (n === 1) return this.info();
+    try {
+      const script = await threadsScript(this.threadsWorker);
+      const host = { module: this.module, exports: this.raw, memory: this.memory, variant: this.variant, alloc: (b: number, w: string) => this.alloc(b, w), release: (p: number) => this.release(p) };
+      const packBytes = this.k.gemm_pack_bytes(1 << 20, 1 << 20, 1 << 20);
+      const pool = await ThreadPool.start(host, n - 1, script, this.splittable, packBytes, WORKER_SPIN_MICROS);
+      this.gemmFn = [pool.fn('gemm_nn'), pool.fn('gemm_nt'), pool.fn('gemm_tn')];
+      this.pool = pool;
+      this.threadsReason = why;
+    } catch (e) {
+      this.threadsReason = `worker threads failed to start: ${(e as Error).message}`;
+    }
+    return this.info();
+  }
+
+  private stopThreads(reason: string): void {
+    this.pool?.close();
+    this.pool = undefined;
+    if (reason) this.threadsReason = reason;
   }
 
   info(): EngineInfo {
     return {
-      build: 'simd128',
-      threads: 1,
-      threadsReason: 'single-threaded build',
+      build: this.flags & 2 ? 'relaxed-simd' : 'simd128',
+      sharedMemory: (this.flags & 1) !== 0,
+      threads: this.pool ? this.pool.workers + 1 : 1,
+      threadsReason: this.threadsReason,
+      gemmVariant: this.variant ? 'vector' : 'splat',
       memoryBytes: this.memory.buffer.byteLength,
       usedBytes: this.heap.usedBytes,
     };
   }
 }
 
+function checkThreads(n: unknown): asserts n is number {
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1) throw new ValueError(`threads must be a positive integer, got ${String(n)}`);
+}
+
+/** Instantiate with the memory the module imports: ordinary, or shared (threads builds). */
+function instantiate(module: WebAssembly.Module): { memory: WebAssembly.Memory; exports: Record<string, unknown> } {
+  let memory = new WebAssembly.Memory({ initial: 64 });
+  try {
+    return { memory, exports: instantiateSync<Record<string, unknown>>(module, { env: { memory } }).exports };
+  } catch (e) {
+    if (!(e instanceof WebAssembly.LinkError)) throw e;
+  }
+  // A threads build: shared memory needs a maximum; ask for all of wasm32's 4 GiB, else 1 GiB.
+  try {
+    memory = new WebAssembly.Memory({ initial: 64, maximum: 65536, shared: true });
+  } catch {
+    memory = new WebAssembly.Memory({ initial: 64, maximum: 16384, shared: true });
+  }
+  return { memory, exports: instantiateSync<Record<string, unknown>>(module, { env: { memory } }).exports };
+}
+
+/**
+ * Deno and workerd bounds-check every memory access (no guard pages), which makes loads cost more
+ * than shuffles; V8 in Node and browsers does not. The GEMM variant that loads A as one vector is
+ * +25-30 % there and -15 % in Node (bench/gemm.mjs); both give the same bits.
+ */
+function gemmVariantFor(): number {
+  const g = globalThis as { Deno?: unknown; navigator?: { userAgent?: string } };
+  return g.Deno !== undefined || g.navigator?.userAgent === 'Cloudflare-Workers' ? 1 : 0;
+}
+
+/** Why this engine cannot run worker threads here, or '' if it can. */
+function cannotThread(flags: number): string {
+  if (!(flags & 1)) return 'this build has no shared memory (load a threads build, e.g. through init({ threads }))';
+  if (typeof SharedArrayBuffer !== 'function') return 'SharedArrayBuffer is not available (browsers: the page must be cross-origin isolated)';
+  const g = globalThis as { process?: { versions?: { node?: string } } };
+  if (typeof Worker !== 'function' && !g.process?.versions?.node) return 'this runtime has no workers';
+  try {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+  } catch {
+    return "this thread may not block (a page's main thread): run the engine in a Web Worker, e.g. with fitInWorker";
+  }
+  return '';
+}
+
+async function coreCount(): Promise<number> {
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  if (nav?.hardwareConcurrency) return nav.hardwareConcurrency;
+  try {
+    const os = await import('node:os');
+    return os.availableParallelism?.() ?? os.cpus().length;
+  } catch {
+    return 1;
+  }
+}
+
+/** build/threads-worker.js: beside the bundle, or (running from source) in ../../build/. */
+async function threadsScript(given?: URL | string): Promise<URL> {
+  if (given !== undefined) return new URL(given, import.meta.url);
+  const beside = new URL('./threads-worker.js', import.meta.url);
+  if (beside.protocol !== 'file:') return beside;
+  const { existsSync } = await import('node:fs');
+  const { fileURLToPath } = await import('node:url');
+  for (const url of [beside, new URL('../../build/threads-worker.js', import.meta.url)]) if (existsSync(fileURLToPath(url))) return url;
+  throw new StateError(`build/threads-worker.js not found beside ${import.meta.url}; run "npm run build"`);
+}
+
 // The default engine is created on first use from bytes supplied by the runtime entry (Node reads
-// the file beside the module; other runtimes register a compiled module).
+// the file beside the module; other runtimes register a compiled module), with the options of
+// init().
 let defaultEngine: Engine | undefined;
 let defaultSource: (() => WebAssembly.Module | BufferSource) | undefined;
+let defaultOptions: EngineOptions = {};
 
 /** Called by a runtime entry: how to get the wasm when the default engine is first needed. */
 export function setEngineSource(source: () => WebAssembly.Module | BufferSource): void {
   defaultSource = source;
+}
+
+/** Options for the default engine (init() passes its own); threads also apply to one already running. */
+export function setDefaultEngineOptions(options: EngineOptions): void {
+  defaultOptions = { ...options };
+}
+
+/** The default engine, if it exists yet. */
+export function existingEngine(): Engine | undefined {
+  return defaultEngine;
 }
 
 /** The engine models use unless given another. */
@@ -120,7 +311,7 @@ export function getEngine(): Engine {
     if (!defaultSource) {
       throw new StateError('no WebAssembly module registered: import dendrite through its package entry (e.g. "dendrite")');
     }
-    defaultEngine = new Engine(defaultSource());
+    defaultEngine = new Engine(defaultSource(), defaultOptions);
   }
   return defaultEngine;
 }

@@ -10,7 +10,7 @@ export type ActivationBackward = (dz: Ptr, dy: Ptr, z: Ptr, y: Ptr, m: number, n
 export type LossKernel = (grad: Ptr, pred: Ptr, target: Ptr, m: number, n: number, scale: number, weights: Ptr) => number;
 export type FusedLossKernel = (grad: Ptr, z: Ptr, target: Ptr, m: number, n: number, scale: number, weights: Ptr, probs: Ptr) => number;
 
-export interface Kernels {
+interface CoreKernels {
   heap_base(): number;
 
   gemm_nn(c: Ptr, a: Ptr, b: Ptr, bias: Ptr, m: number, n: number, k: number, ldc: number, lda: number, ldb: number, flags: number, pack: Ptr): void;
@@ -57,6 +57,38 @@ export interface Kernels {
   gather_rows32(out: Ptr, src: Ptr, idx: Ptr, rows: number, cols: number): void;
   one_hot(out: Ptr, labels: Ptr, m: number, n: number): void;
 }
+
+/**
+ * Training controls (assembly/norm.ts and the additions to optim.ts / reduce.ts). A separate
+ * interface because some names end in _forward / _backward with other signatures than the
+ * activation table's; in the intersection, property access picks the right overload.
+ */
+interface TrainingKernels {
+  batchnorm_train(y: Ptr, xhat: Ptr, mean: Ptr, invstd: Ptr, x: Ptr, gamma: Ptr, beta: Ptr, mmean: Ptr, mvar: Ptr, m: number, n: number, momentum: number, eps: number): void;
+  batchnorm_infer(y: Ptr, x: Ptr, gamma: Ptr, beta: Ptr, mmean: Ptr, mvar: Ptr, m: number, n: number, eps: number): void;
+  batchnorm_backward(dx: Ptr, dgamma: Ptr, dbeta: Ptr, dy: Ptr, xhat: Ptr, invstd: Ptr, gamma: Ptr, m: number, n: number): void;
+  layernorm_forward(y: Ptr, xhat: Ptr, invstd: Ptr, x: Ptr, gamma: Ptr, beta: Ptr, m: number, n: number, eps: number): void;
+  layernorm_backward(dx: Ptr, dgamma: Ptr, dbeta: Ptr, dy: Ptr, xhat: Ptr, invstd: Ptr, gamma: Ptr, m: number, n: number): void;
+  dropout_forward(y: Ptr, mask: Ptr, x: Ptr, n: number, rate: number, seed: bigint, counter: bigint): void;
+  dropout_backward(dx: Ptr, dy: Ptr, mask: Ptr, n: number): void;
+
+  adamax_update(p: Ptr, g: Ptr, m: Ptr, u: Ptr, n: number, lr: number, beta1: number, beta2: number, eps: number, c: number): void;
+  nadam_update(p: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number, lr: number, beta1: number, beta2: number, eps: number, u1: number, d1: number, c0: number, d0: number, vc: number): void;
+  weight_decay(p: Ptr, n: number, decay: number): void;
+  scale_f32(x: Ptr, n: number, s: number): void;
+  clip_f32(x: Ptr, n: number, lo: number, hi: number): void;
+  clip_by_norm(x: Ptr, n: number, clip: number): number;
+  l1l2_penalty(grad: Ptr, w: Ptr, n: number, l1: number, l2: number): number;
+
+  count_top_k_labels(x: Ptr, labels: Ptr, m: number, n: number, k: number): number;
+  count_top_k_match(x: Ptr, t: Ptr, m: number, n: number, k: number): number;
+  confusion_counts(out: Ptr, x: Ptr, t: Ptr, count: number, threshold: number): void;
+  confusion_counts_labels(out: Ptr, x: Ptr, labels: Ptr, m: number, n: number, threshold: number): void;
+  auc_histogram(hist: Ptr, x: Ptr, t: Ptr, count: number, T: number, logits: number): void;
+  auc_histogram_labels(hist: Ptr, x: Ptr, labels: Ptr, m: number, n: number, T: number, logits: number): void;
+}
+
+export type Kernels = CoreKernels & TrainingKernels;
 
 /** GEMM flag bits. */
 export const ACCUMULATE = 1;

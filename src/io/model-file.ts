@@ -1,124 +1,301 @@
-// The native model file: one safetensors container (see io/safetensors.ts) whose __metadata__
-// holds the format name, version and the model config as JSON; tensors are the layers' weights
-// named "<layer>/kernel" (in, units) and "<layer>/bias" (units), in parameter order. Loading
-// checks the container, then the config, then every tensor's name and shape against the config,
-// before the model allocates anything.
+// The native model file: one safetensors container (see io/safetensors.ts).
+//
+//   __metadata__  format "dendrite", formatVersion "1", config (JSON: name, inputShape, layers,
+//                 compile settings), and for checkpoints `checkpoint` (JSON: optimizer step,
+//                 epochs trained, generator seed and counter, as decimal strings where 64-bit)
+//   tensors       "<layer>/<weight>" in parameter order (dense: kernel (in, units), bias (units));
+//                 checkpoints add "optimizer/<slot>" (paramCount), the optimizer's state vectors
+//                 in the layout of the flat parameter region
+//
+// Loading trusts nothing: the container checks lengths, offsets and dtypes; this file checks the
+// version, the config, every tensor's name and shape against the config and the optimizer's
+// state sizes against its slot count — all before the model allocates any wasm memory. What is
+// then allocated (weights, gradients, optimizer state) is bounded by the tensors the file holds.
 import { describe } from '../check.js';
 import type { Engine } from '../engine/engine.js';
-import { DendriteError, ModelFileError } from '../errors.js';
-import { type DenseConfig, dense } from '../layers/dense.js';
-import { type LossKind, losses } from '../losses.js';
+import { Rng } from '../engine/rng.js';
+import { DendriteError, MemoryLimitError, ModelFileError, StateError } from '../errors.js';
+import { layerFromConfig } from '../layers/index.js';
+import type { Layer, LayerConfig } from '../layers/layer.js';
+import type { LossKind } from '../losses.js';
 import { Sequential } from '../model/sequential.js';
-import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
+import { type Optimizer, resolveOptimizer } from '../optimizers.js';
+import { decodeSafetensors, encodeSafetensors, type NamedTensor } from './safetensors.js';
 
 export const FORMAT = 'dendrite';
 export const FORMAT_VERSION = 1;
 
-interface ModelConfig {
+/** Options of `modelToBytes`, `model.toBytes` and `model.save`. */
+export interface ModelFileOptions {
+  /**
+   * Also store what training needs to continue exactly where it stopped: the optimizer's state
+   * vectors and step count, the epochs trained and the random generator's position (a checkpoint).
+   * Needs a compiled model. Default false: weights, config and compile settings only.
+   */
+  includeOptimizer?: boolean;
+}
+
+/** Options of `modelFromBytes` and `loadModel`. */
+export interface ModelLoadOptions {
+  /** Engine the model runs on; default: the shared engine of this runtime. */
+  engine?: Engine;
+}
+
+/** A layer's saved config: its type and name, then the layer's own options. */
+export interface SavedLayer {
+  type: string;
   name: string;
-  inputShape: number[];
-  layers: DenseConfig[];
+  [option: string]: unknown;
+}
+
+/** @internal The JSON in metadata "config". */
+export interface ModelConfig {
+  name: string;
+  inputShape: [number];
+  layers: SavedLayer[];
   compile?: {
-    optimizer: { name: string; config: Record<string, number | boolean> };
+    optimizer: { name: string; config: Record<string, unknown> };
     loss: { name: string; kind: LossKind; fromLogits: boolean; delta: number };
-    metrics: string[];
+    /** Metric names, or options objects ({ name, ... }). */
+    metrics: unknown[];
   };
 }
 
-/** Serialise a built model (config, weights and, if compiled, its compile settings). */
-export function modelToBytes(model: Sequential): Uint8Array {
-  const weights = model.getWeights();
+/** @internal The JSON in metadata "checkpoint". */
+export interface CheckpointState {
+  iterations: number;
+  epochsTrained: number;
+  /** The generator's 64-bit seed and counter as decimal strings (JSON numbers stop at 2^53). */
+  seed: string;
+  counter: string;
+}
+
+/** A tensor as the loader needs it (the container's DecodedTensor, or one from a TF.js file). */
+export interface LoadedTensor {
+  shape: number[];
+  data: Float32Array;
+}
+
+const OPTIMIZER_PREFIX = 'optimizer/';
+const U64_MAX = (1n << 64n) - 1n;
+
+/** Serialise a model (built on demand): config, weights, compile settings, and optionally the training state. */
+export function modelToBytes(model: Sequential, options: ModelFileOptions = {}): Uint8Array {
+  if (!(model instanceof Sequential)) throw new ModelFileError(`modelToBytes takes a model, got ${describe(model)}`);
+  if (options === null || typeof options !== 'object') throw new ModelFileError(`save options must be an object, got ${describe(options)}`);
+  const tensors: NamedTensor[] = model.getWeights();
+  const metadata: Record<string, string> = {
+    format: FORMAT,
+    formatVersion: String(FORMAT_VERSION),
+    config: JSON.stringify(modelConfig(model)),
+  };
+  if (options.includeOptimizer) {
+    const c = model.compiled;
+    if (!c) throw new StateError('includeOptimizer needs a compiled model: call compile({ optimizer, loss }) first, or save without it');
+    const n = model.paramCount;
+    const opt = c.optimizer;
+    const live = model.optState.length === opt.slots; // else not trained since compile: state is still initial
+    for (let s = 0; s < opt.slots; s++) {
+      const data = live ? model.engine.readF32(model.optState[s], n) : new Float32Array(n).fill(opt.initialState[s] ?? 0);
+      tensors.push({ name: `${OPTIMIZER_PREFIX}${s}`, shape: [n], data });
+    }
+    const rng = model.rng!;
+    const state: CheckpointState = { iterations: opt.iterations, epochsTrained: model.epochsTrained, seed: String(rng.seed), counter: String(rng.counter) };
+    metadata.checkpoint = JSON.stringify(state);
+  }
+  return encodeSafetensors(tensors, metadata);
+}
+
+/** @internal The config part of the file, also the starting point of the TF.js and ONNX exports. */
+export function modelConfig(model: Sequential): ModelConfig {
   const config: ModelConfig = {
     name: model.name,
     inputShape: [model.inputDim],
-    layers: model.layers.map((l) => l.getConfig()),
+    layers: model.layers.map((l) => l.getConfig() as unknown as SavedLayer),
   };
   const c = model.compiled;
   if (c) config.compile = { optimizer: c.optimizer.getConfig(), loss: { ...c.loss }, metrics: c.metricNames };
-  return encodeSafetensors(weights, {
-    format: FORMAT,
-    formatVersion: String(FORMAT_VERSION),
-    config: JSON.stringify(config),
-  });
+  return config;
 }
 
-/** Rebuild a model from file bytes; every inconsistency is a ModelFileError. */
-export function modelFromBytes(bytes: Uint8Array, options: { engine?: Engine } = {}): Sequential {
+/** Rebuild a model (and, from a checkpoint, its training state) from file bytes; every problem is a ModelFileError. */
+export function modelFromBytes(bytes: Uint8Array, options: ModelLoadOptions = {}): Sequential {
   if (!(bytes instanceof Uint8Array)) throw new ModelFileError(`a model file must be given as a Uint8Array, got ${describe(bytes)}`);
   const { metadata, tensors } = decodeSafetensors(bytes);
   if (metadata.format !== FORMAT) {
     throw new ModelFileError(`not a dendrite model file: metadata format is ${JSON.stringify(metadata.format)}, expected "${FORMAT}"`);
   }
-  const version = Number(metadata.formatVersion);
-  if (!Number.isInteger(version) || version < 1) throw new ModelFileError(`bad format version ${JSON.stringify(metadata.formatVersion)}`);
+  const versionText = metadata.formatVersion;
+  if (typeof versionText !== 'string' || !/^[1-9][0-9]{0,8}$/.test(versionText)) {
+    throw new ModelFileError(`bad format version ${JSON.stringify(versionText)}; expected a positive integer such as "${FORMAT_VERSION}"`);
+  }
+  const version = Number(versionText);
   if (version > FORMAT_VERSION) {
     throw new ModelFileError(`model file has format version ${version}; this dendrite reads up to version ${FORMAT_VERSION} (upgrade dendrite)`);
   }
-  const config = parseConfig(metadata.config);
+  const config = checkConfig(parseJson(metadata.config, 'config'));
+  const checkpoint = metadata.checkpoint === undefined ? undefined : checkCheckpoint(parseJson(metadata.checkpoint, 'checkpoint'));
+  return assembleModel(config, tensors, checkpoint, options);
+}
+
+/**
+ * @internal A model from a checked config and named tensors (from our file, or converted from
+ * TF.js). Every tensor the config implies must be present with its shape, and nothing else, before
+ * the first allocation; later failures dispose the half-made model.
+ */
+export function assembleModel(
+  config: ModelConfig,
+  tensors: ReadonlyMap<string, LoadedTensor>,
+  checkpoint: CheckpointState | undefined,
+  options: ModelLoadOptions,
+): Sequential {
   let model: Sequential;
   try {
-    model = new Sequential(
-      config.layers.map((l) => dense({ ...l })),
-      { name: config.name, engine: options.engine },
-    );
+    model = new Sequential(config.layers.map(layerFromSaved), { name: config.name, engine: options.engine });
     model.layers.forEach((l, i) => (l.name = config.layers[i].name));
   } catch (e) {
-    throw new ModelFileError(`model config is invalid: ${(e as Error).message}`);
+    throw fileError(e, 'model config is invalid');
   }
-  // Every tensor the config implies, with its shape, before any allocation.
-  const expected: string[] = [];
+  const expected: { key: string; shape: number[]; trainable: boolean }[] = [];
   let width = config.inputShape[0];
   for (const l of model.layers) {
     l.build(width);
-    for (const { name, shape } of l.weightShapes()) {
-      const key = `${l.name}/${name}`;
-      const t = tensors.get(key);
-      if (!t) throw new ModelFileError(`model file lacks tensor "${key}" (shape [${shape}]) that its config needs`);
-      if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-        throw new ModelFileError(`tensor "${key}" has shape [${t.shape}] but the config needs [${shape}]`);
-      }
-      expected.push(key);
-    }
+    for (const w of l.weightShapes()) expected.push({ key: `${l.name}/${w.name}`, shape: w.shape, trainable: (w as { trainable?: boolean }).trainable !== false });
     width = l.units;
   }
-  const extra = [...tensors.keys()].filter((k) => !expected.includes(k));
-  if (extra.length) throw new ModelFileError(`model file has tensors its config does not use: ${extra.join(', ')}`);
+  const weightCount = expected.length;
+  // The optimizer's state covers the trainable weights (non-trainable ones, like moving
+  // statistics, sit after them in the parameter region and are never updated by it).
+  const paramCount = expected.reduce((n, { shape, trainable }) => n + (trainable ? shape.reduce((a, d) => a * d, 1) : 0), 0);
+  let optimizer: Optimizer | undefined;
+  if (config.compile) {
+    try {
+      optimizer = resolveOptimizer(config.compile.optimizer);
+    } catch (e) {
+      throw fileError(e, 'model config has an invalid optimizer');
+    }
+  }
+  if (checkpoint) {
+    if (!optimizer) throw new ModelFileError('model file has a checkpoint but no compile settings to resume with');
+    for (let s = 0; s < optimizer.slots; s++) expected.push({ key: `${OPTIMIZER_PREFIX}${s}`, shape: [paramCount], trainable: false });
+  }
+  for (const { key, shape } of expected) {
+    const t = tensors.get(key);
+    if (!t) throw new ModelFileError(`model file lacks tensor "${key}" (shape [${shape}]) that its config needs`);
+    if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+      throw new ModelFileError(`tensor "${key}" has shape [${t.shape}] but the config needs [${shape}]`);
+    }
+  }
+  const used = new Set(expected.map((e) => e.key));
+  const extra = [...tensors.keys()].filter((k) => !used.has(k));
+  if (extra.length) {
+    const hint = !checkpoint && extra.some((k) => k.startsWith(OPTIMIZER_PREFIX)) ? ' (optimizer state without checkpoint metadata)' : '';
+    throw new ModelFileError(`model file has tensors its config does not use${hint}: ${extra.slice(0, 8).join(', ')}${extra.length > 8 ? ', …' : ''}`);
+  }
   try {
     model.build({ inputShape: config.inputShape, seed: 0 });
-    model.setWeights(expected.map((key) => tensors.get(key)!.data));
+    model.setWeights(expected.slice(0, weightCount).map((e) => tensors.get(e.key)!.data));
     if (config.compile) {
-      const { optimizer, loss, metrics } = config.compile;
-      const lossObj = loss.kind === 'huber' ? losses.huber({ delta: loss.delta }) : { ...loss };
-      model.compile({ optimizer: optimizer as never, loss: lossObj as never, metrics });
+      const { loss, metrics } = config.compile;
+      model.compile({ optimizer: optimizer!, loss: loss as never, metrics: metrics as never });
     }
+    if (checkpoint) restoreTraining(model, optimizer!, tensors, checkpoint);
   } catch (e) {
     model.dispose();
-    if (e instanceof DendriteError && !(e instanceof ModelFileError)) throw new ModelFileError(`model file is inconsistent: ${e.message}`);
-    throw e;
+    throw fileError(e, 'model file is inconsistent');
   }
   return model;
 }
 
-function parseConfig(text: string | undefined): ModelConfig {
-  if (text === undefined) throw new ModelFileError('model file has no "config" in its metadata');
-  let c: ModelConfig;
+/** The optimizer's state vectors and step, the epoch count and the generator: what fit resumes from. */
+function restoreTraining(model: Sequential, optimizer: Optimizer, tensors: ReadonlyMap<string, LoadedTensor>, c: CheckpointState): void {
+  model.ensureOptimizerState();
+  for (let s = 0; s < optimizer.slots; s++) model.engine.writeF32(model.optState[s], tensors.get(`${OPTIMIZER_PREFIX}${s}`)!.data);
+  optimizer.iterations = c.iterations;
+  model.epochsTrained = c.epochsTrained;
+  const rng = new Rng(BigInt(c.seed));
+  rng.counter = BigInt(c.counter);
+  model.rng = rng;
+}
+
+/** One layer from its saved config (layerFromConfig knows every type); errors name the layer. */
+function layerFromSaved(config: SavedLayer): Layer {
   try {
-    c = JSON.parse(text) as ModelConfig;
-  } catch {
-    throw new ModelFileError('model config in the metadata is not valid JSON');
+    return layerFromConfig(config as LayerConfig);
+  } catch (e) {
+    if (!(e instanceof DendriteError) || e instanceof ModelFileError) throw e;
+    throw new ModelFileError(`layer "${config.name}" (${config.type}): ${e.message}`);
   }
-  if (c === null || typeof c !== 'object' || !Array.isArray(c.layers) || c.layers.length === 0) {
-    throw new ModelFileError('model config must list at least one layer');
+}
+
+/** @internal Check the structure of a config (from our file or built from a TF.js file). */
+export function checkConfig(c: unknown): ModelConfig {
+  if (!isObject(c)) throw new ModelFileError(`model config must be a JSON object, got ${describe(c)}`);
+  if (!Array.isArray(c.layers) || c.layers.length === 0) throw new ModelFileError('model config must list at least one layer');
+  const shape = c.inputShape;
+  if (!Array.isArray(shape) || shape.length !== 1 || !Number.isSafeInteger(shape[0]) || shape[0] < 1) {
+    throw new ModelFileError(`model config inputShape must be [features], got ${short(shape)}`);
   }
-  if (!Array.isArray(c.inputShape) || c.inputShape.length !== 1 || !Number.isSafeInteger(c.inputShape[0]) || c.inputShape[0] < 1) {
-    throw new ModelFileError(`model config inputShape must be [features], got ${JSON.stringify(c.inputShape)}`);
-  }
+  const names = new Set<string>();
   for (const [i, l] of c.layers.entries()) {
-    if (l === null || typeof l !== 'object' || l.type !== 'dense') {
-      throw new ModelFileError(`layer ${i} has unsupported type ${JSON.stringify((l as { type?: unknown })?.type)}; this version supports: dense`);
-    }
+    if (!isObject(l)) throw new ModelFileError(`layer ${i} of the model config must be an object, got ${describe(l)}`);
+    if (typeof l.type !== 'string') throw new ModelFileError(`layer ${i} has no type`);
     if (typeof l.name !== 'string' || l.name === '') throw new ModelFileError(`layer ${i} has no name`);
+    if (names.has(l.name)) throw new ModelFileError(`two layers are named ${short(l.name)}`);
+    names.add(l.name);
   }
-  if (typeof c.name !== 'string') c.name = 'sequential';
-  return c;
+  if (c.compile !== undefined) checkCompile(c.compile);
+  return { ...c, name: typeof c.name === 'string' ? c.name : 'sequential' } as unknown as ModelConfig;
+}
+
+function checkCompile(c: unknown): void {
+  const bad = (what: string, v: unknown) => new ModelFileError(`model config compile.${what} is invalid: ${short(v)}`);
+  if (!isObject(c)) throw bad('', c);
+  const { optimizer, loss, metrics } = c;
+  if (!isObject(optimizer) || typeof optimizer.name !== 'string') throw bad('optimizer', optimizer);
+  if (optimizer.config !== undefined && !isObject(optimizer.config)) throw bad('optimizer.config', optimizer.config);
+  if (!isObject(loss) || typeof loss.kind !== 'string' || typeof loss.fromLogits !== 'boolean') throw bad('loss', loss);
+  if (typeof loss.delta !== 'number' || !(loss.delta > 0) || !Number.isFinite(loss.delta)) throw bad('loss.delta', loss.delta);
+  if (!Array.isArray(metrics) || !metrics.every((m) => typeof m === 'string' || isObject(m))) throw bad('metrics', metrics);
+}
+
+function checkCheckpoint(c: unknown): CheckpointState {
+  const bad = (what: string, v: unknown) => new ModelFileError(`checkpoint ${what} must be ${what === 'seed' || what === 'counter' ? 'a decimal string of a 64-bit unsigned integer' : 'a non-negative integer'}, got ${short(v)}`);
+  if (!isObject(c)) throw new ModelFileError(`checkpoint metadata must be a JSON object, got ${describe(c)}`);
+  for (const key of ['iterations', 'epochsTrained'] as const) {
+    if (!Number.isSafeInteger(c[key]) || (c[key] as number) < 0) throw bad(key, c[key]);
+  }
+  for (const key of ['seed', 'counter'] as const) {
+    const v = c[key];
+    if (typeof v !== 'string' || !/^[0-9]{1,20}$/.test(v) || BigInt(v) > U64_MAX) throw bad(key, v);
+  }
+  return c as unknown as CheckpointState;
+}
+
+function parseJson(text: string | undefined, key: string): unknown {
+  if (text === undefined) throw new ModelFileError(`model file has no "${key}" in its metadata`);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ModelFileError(`model ${key} in the metadata is not valid JSON`);
+  }
+}
+
+/**
+ * Errors of our own classes caused by the file's contents become ModelFileErrors. A real lack of
+ * memory stays a MemoryLimitError; anything else is a bug and passes through.
+ */
+function fileError(e: unknown, context: string): unknown {
+  if (e instanceof ModelFileError || e instanceof MemoryLimitError || !(e instanceof DendriteError)) return e;
+  return new ModelFileError(`${context}: ${e.message}`);
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** A value from the file, shortened for a message. */
+function short(v: unknown): string {
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 80 ? `${s.slice(0, 80)}…` : s;
 }

@@ -16,13 +16,18 @@ export interface DeviceData {
   targetCols: number;
   /** Row order, i32 (rows). */
   idx: number;
+  /** f32 sample weight per row (rows); 0 when unweighted. */
+  w: number;
 }
 
-/** Copy x (and y) into wasm memory; checks f32 inputs for NaN/Infinity there (fast scan). */
-export function upload(engine: Engine, x: HostX, y: HostY | undefined, what = 'x'): DeviceData {
+/**
+ * Copy x (and y, and per-row sample weights) into wasm memory; checks f32 inputs for NaN/Infinity
+ * there (fast scan).
+ */
+export function upload(engine: Engine, x: HostX, y: HostY | undefined, what = 'x', weights?: Float32Array): DeviceData {
   const xBytes = x.data.byteLength;
   const yBytes = y ? (y.labels ? y.rows * 4 : y.rows * y.cols * 4) : 0;
-  engine.checkFits(xBytes + yBytes + x.rows * 4, `the dataset (${x.rows} rows × ${x.cols} columns)`);
+  engine.checkFits(xBytes + yBytes + x.rows * (weights ? 8 : 4), `the dataset (${x.rows} rows × ${x.cols} columns)`);
   const d: DeviceData = {
     rows: x.rows,
     cols: x.cols,
@@ -33,6 +38,7 @@ export function upload(engine: Engine, x: HostX, y: HostY | undefined, what = 'x
     labels: false,
     targetCols: 0,
     idx: 0,
+    w: 0,
   };
   try {
     engine.u8.set(new Uint8Array(x.data.buffer, x.data.byteOffset, xBytes), d.x);
@@ -50,6 +56,10 @@ export function upload(engine: Engine, x: HostX, y: HostY | undefined, what = 'x
       d.labels = !!y.labels;
       d.targetCols = y.labels ? 1 : y.cols;
     }
+    if (weights) {
+      d.w = engine.allocFloats(x.rows, 'sample weights');
+      engine.writeF32(d.w, weights);
+    }
     d.idx = engine.alloc(x.rows * 4, 'row order');
     engine.k.iota_i32(d.idx, x.rows);
   } catch (e) {
@@ -63,14 +73,16 @@ export function release(engine: Engine, d: DeviceData): void {
   engine.release(d.x);
   engine.release(d.y);
   engine.release(d.idx);
-  d.x = d.y = d.idx = 0;
+  engine.release(d.w);
+  d.x = d.y = d.idx = d.w = 0;
 }
 
-/** Rows [start, start+rows) of the current order into the input (and target) slots. */
-export function gather(engine: Engine, d: DeviceData, start: number, rows: number, input: number, target: number): void {
+/** Rows [start, start+rows) of the current order into the input (and target, and weight) slots. */
+export function gather(engine: Engine, d: DeviceData, start: number, rows: number, input: number, target: number, weights = 0): void {
   const k = engine.k;
   const idx = d.idx + start * 4;
   if (d.u8) k.gather_u8_f32(input, d.x, idx, rows, d.cols, d.scale);
   else k.gather_rows32(input, d.x, idx, rows, d.cols);
   if (d.y && target) k.gather_rows32(target, d.y, idx, rows, d.targetCols);
+  if (d.w && weights) k.gather_rows32(weights, d.w, idx, rows, 1);
 }

@@ -1,29 +1,37 @@
-// The sequential model: a stack of dense layers over one engine. It owns its wasm regions, laid
-// out as in llm.c: params | grads (same layout) | optimizer state, then activation slots for a
-// batch capacity (input, per-layer z / y / g, targets, GEMM packing scratch). Training logic
-// lives in fit.ts; this file is lifecycle, memory plan and the small public calls.
+// The sequential model: a stack of layers over one engine. It owns its wasm regions, laid out as
+// in llm.c: params (trainable weights, then non-trainable ones such as moving statistics) | grads
+// (the trainable layout) | optimizer state (same) | activation slots for a batch capacity (input,
+// targets, sample weights, the layers' slots, GEMM packing and metric scratch). Training logic
+// lives in fit.ts / loop.ts / step.ts / batches.ts; this file is lifecycle, memory plan and the
+// small public calls.
+import type { Callbacks, Logs } from '../callbacks/base.js';
 import { describe, positiveInt } from '../check.js';
 import { type Engine, getEngine } from '../engine/engine.js';
 import { Rng, checkSeed, randomSeed } from '../engine/rng.js';
 import { ShapeError, StateError, ValueError } from '../errors.js';
-import { Dense, type Weight } from '../layers/dense.js';
+import { type ModelFileOptions, modelToBytes } from '../io/model-file.js';
+import { type SaveResult, saveModel } from '../io/storage.js';
+import { Dropout, MAX_DROPOUT_LAYERS } from '../layers/dropout.js';
+import { type Layer, type Pass, type Weight } from '../layers/layer.js';
+import { isLayer } from '../layers/index.js';
 import { type Loss, type LossSpec, isCategorical, resolveLoss } from '../losses.js';
-import { type Metric, resolveMetric } from '../metrics.js';
+import { type BatchView, type Metric, type MetricSpec, resolveMetric } from '../metrics.js';
 import { type Optimizer, type OptimizerName, resolveOptimizer } from '../optimizers.js';
-import { type Callbacks, type FitOptions, type History, type Logs, evaluateData, fitLoop, predictData } from './fit.js';
-import { type InputData, type TargetData, ownColumns, toHostX, toHostY } from './inputs.js';
+import { type Batches, type BatchOptions, type FitDatasetOptions, fitBatches, predictOnBatch, testOnBatch, trainOnBatch } from './batches.js';
+import { type EvaluateOptions, type FitOptions, evaluateData, fitLoop, hostTargets, predictData } from './fit.js';
+import { type InputData, type TargetData, ownColumns, toHostX } from './inputs.js';
+import type { History } from './loop.js';
+import { rowWeights } from './sample-weights.js';
 import { summaryText } from './summary.js';
-import { modelToBytes } from '../io/model-file.js';
-import { saveModel } from '../io/node-files.js';
-import { Tensor2D } from './tensor.js';
+import type { Tensor2D } from './tensor.js';
 
 export interface CompileOptions {
-  /** An optimizer object (adam({ learningRate })) or a name: 'sgd', 'adam', 'adamw', 'rmsprop', 'adagrad'. */
+  /** An optimizer object (adam({ learningRate })) or a name: 'sgd', 'adam', 'adamw', 'adamax', 'nadam', 'rmsprop', 'adagrad'. */
   optimizer: Optimizer | OptimizerName;
   /** A loss name ('sparseCategoricalCrossentropy', 'mse', ...) or a losses.* object. */
   loss: LossSpec;
-  /** Metric names, e.g. ['accuracy']. */
-  metrics?: string[];
+  /** Metric names (e.g. ['accuracy', 'auc']) or options ({ name: 'topKCategoricalAccuracy', k: 3 }). */
+  metrics?: MetricSpec[];
 }
 
 export interface SequentialOptions {
@@ -40,44 +48,60 @@ export interface Compiled {
   loss: Loss;
   optimizer: Optimizer;
   metrics: Metric[];
+  /** The metrics as given (saved in model files). */
   metricNames: string[];
+  /** Where each metric's accumulators start, and how many there are in all. */
+  metricOffsets: number[];
+  metricSize: number;
   mode: LossMode;
 }
 
 export class Sequential {
-  readonly layers: Dense[] = [];
+  readonly layers: Layer[] = [];
   name: string;
   /** Set to true (e.g. from a callback) to end fit after the current batch. */
   stopTraining = false;
 
   /** @internal */ compiled?: Compiled;
   private ownEngine?: Engine;
-  /** @internal */ params = 0;
-  /** @internal */ grads = 0;
-  /** @internal */ paramCount = 0;
+  /** @internal All weights: trainable (paramCount of them) then non-trainable (to weightCount). */ params = 0;
+  /** @internal Gradients of the trainable weights. */ grads = 0;
+  /** @internal Trainable weights: what the optimizer updates. */ paramCount = 0;
+  /** @internal Trainable plus non-trainable weights. */ weightCount = 0;
+  /** @internal [gradPtr, count] per trainable weight tensor (clipNorm clips each). */ gradTensors: number[] = [];
   /** @internal */ optState: number[] = [];
   /** @internal Copy of the weights before the current step (restored if the step overflows). */ backup = 0;
   /** @internal */ capacity = 0;
   /** @internal */ input = 0;
   /** @internal */ target = 0;
+  /** @internal f32 per row. */ sampleWeights = 0;
   /** @internal */ pack = 0;
+  /** @internal f64 scratch of the metric kernels. */ metricScratch = 0;
+  /** @internal Output of the last forward pass. */ out = 0;
   /** @internal */ rng?: Rng;
+  /** @internal Reused by every pass, so a step allocates nothing. */ pass: Pass;
+  /** @internal */ view: BatchView;
   /** Epochs completed by fit over the model's life (drives the shuffle stream). */
   epochsTrained = 0;
   private disposed = false;
 
-  constructor(layers: Dense[] = [], options: SequentialOptions = {}) {
+  constructor(layers: Layer[] = [], options: SequentialOptions = {}) {
     if (!Array.isArray(layers)) throw new ValueError(`sequential() takes an array of layers, got ${describe(layers)}`);
     this.name = options.name ?? 'sequential';
     this.ownEngine = options.engine;
+    this.pass = { engine: undefined as unknown as Engine, rows: 0, pack: 0, training: false, seed: 0n, step: 0 };
+    this.view = { engine: undefined as unknown as Engine, out: 0, target: 0, labels: false, rows: 0, cols: 0, scratch: 0 };
     for (const layer of layers) this.add(layer);
   }
 
   /** Append a layer (before the model has weights). */
-  add(layer: Dense): void {
+  add(layer: Layer): void {
     this.assertUsable();
-    if (!(layer instanceof Dense)) throw new ValueError(`sequential layers must be made by dense(...), got ${describe(layer)}`);
+    if (!isLayer(layer)) {
+      throw new ValueError(`sequential layers must be made by dense(...), dropout(...), batchNormalization(...), layerNormalization(...) or activation(...), got ${describe(layer)}`);
+    }
     if (this.params) throw new StateError('cannot add layers to a model that already has weights; build a new model');
+    if (this.layers.includes(layer)) throw new ValueError(`layer ${layer.name || layer.type} is already in this model`);
     this.layers.push(layer);
   }
 
@@ -95,8 +119,9 @@ export class Sequential {
     return this.layers[0]?.inputDim || this.layers[0]?.inputShape?.[0] || 0;
   }
 
+  /** Output width (0 while unknown: no dense layer and no input width). */
   get outputUnits(): number {
-    return this.layers[this.layers.length - 1]?.units ?? 0;
+    return this.layers.reduce((w, l) => l.outputDim(w), this.inputDim);
   }
 
   /**
@@ -117,34 +142,69 @@ export class Sequential {
     if (first !== undefined && first !== width) throw new ShapeError(`input has ${width} features but the first layer's inputShape is [${first}]`);
     const seed = checkSeed(options.seed) ?? randomSeed();
     this.shapeLayers(width);
-    const n = this.paramCount;
-    this.engine.checkFits(n * 8, `the weights of ${n} parameters`);
-    this.params = this.engine.allocFloats(n, 'weights');
-    this.grads = this.engine.allocFloats(n, 'gradients');
-    let offset = 0;
-    for (const layer of this.layers) {
-      layer.bind(this.params + offset * 4, this.grads + offset * 4);
-      offset += layer.paramCount;
-    }
+    this.bindWeights();
     this.rng = new Rng(seed);
     for (const layer of this.layers) layer.initParams(this.engine, this.rng);
   }
 
-  /** Assign input widths and unique names (dense, dense_1, ...). */
+  /** Assign input widths, unique names (dense, dense_1, dropout, ...) and dropout streams. */
   private shapeLayers(width: number): void {
-    const names = new Set<string>();
-    let count = 0;
+    const names = new Set(this.layers.map((l) => l.name).filter((n) => n));
+    const counts = new Map<string, number>();
+    const seen = new Set<string>();
+    let dropouts = 0;
     for (const layer of this.layers) {
       if (!layer.name) {
-        do layer.name = count++ === 0 ? 'dense' : `dense_${count - 1}`;
-        while (names.has(layer.name));
+        do {
+          const c = counts.get(layer.baseName) ?? 0;
+          counts.set(layer.baseName, c + 1);
+          layer.name = c === 0 ? layer.baseName : `${layer.baseName}_${c}`;
+        } while (names.has(layer.name));
+        names.add(layer.name);
       }
-      if (names.has(layer.name)) throw new ValueError(`two layers are named ${JSON.stringify(layer.name)}; layer names must be unique`);
-      names.add(layer.name);
+      if (seen.has(layer.name)) throw new ValueError(`two layers are named ${JSON.stringify(layer.name)}; layer names must be unique`);
+      seen.add(layer.name);
+      if (layer instanceof Dropout) layer.stream = dropouts++;
       layer.build(width);
       width = layer.units;
     }
-    this.paramCount = this.layers.reduce((s, l) => s + l.paramCount, 0);
+    if (dropouts > MAX_DROPOUT_LAYERS) throw new ValueError(`a model can have at most ${MAX_DROPOUT_LAYERS} dropout layers, got ${dropouts}`);
+  }
+
+  /** Lay out params (trainable, then the rest) and grads, and point every layer at its weights. */
+  private bindWeights(): void {
+    const e = this.engine;
+    const specs = this.layers.map((l) => l.weightShapes());
+    const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+    let trainable = 0;
+    let fixed = 0;
+    for (const s of specs.flat()) (s.trainable ? (trainable += size(s.shape)) : (fixed += size(s.shape)));
+    e.checkFits((2 * trainable + fixed) * 4, `the weights of ${trainable + fixed} parameters`);
+    this.paramCount = trainable;
+    this.weightCount = trainable + fixed;
+    this.params = e.allocFloats(this.weightCount, 'weights');
+    this.grads = e.allocFloats(trainable, 'gradients');
+    let t = 0;
+    let f = trainable;
+    this.gradTensors = [];
+    this.layers.forEach((layer, i) => {
+      const w: number[] = [];
+      const g: number[] = [];
+      for (const s of specs[i]) {
+        const n = size(s.shape);
+        if (s.trainable) {
+          w.push(this.params + t * 4);
+          g.push(this.grads + t * 4);
+          this.gradTensors.push(this.grads + t * 4, n);
+          t += n;
+        } else {
+          w.push(this.params + f * 4);
+          g.push(0);
+          f += n;
+        }
+      }
+      layer.bind(w, g);
+    });
   }
 
   /** Choose optimizer, loss and metrics. Compiling again keeps the weights and resets the optimizer. */
@@ -156,16 +216,23 @@ export class Sequential {
     const loss = resolveLoss(options.loss);
     const optimizer = resolveOptimizer(options.optimizer ?? 'rmsprop');
     const units = this.outputUnits;
-    const metricNames = options.metrics ?? [];
+    const metricNames = (options.metrics ?? []) as string[];
     const metrics = metricNames.map((m) => resolveMetric(m, loss, units));
-    if (loss.kind === 'bce' && units < 1) throw new ShapeError('binaryCrossentropy needs at least one output unit');
-    const last = this.layers[this.layers.length - 1].activation.name;
+    const metricOffsets: number[] = [];
+    let metricSize = 0;
+    for (const m of metrics) {
+      metricOffsets.push(metricSize);
+      metricSize += m.size;
+    }
+    if (loss.kind === 'bce' && units < 1 && this.inputDim) throw new ShapeError('binaryCrossentropy needs at least one output unit');
+    const last = this.layers[this.layers.length - 1].activation?.name;
     const mode: LossMode =
       !loss.fromLogits && isCategorical(loss) && last === 'softmax' ? 'softmaxCe'
       : !loss.fromLogits && loss.kind === 'bce' && last === 'sigmoid' ? 'sigmoidBce'
       : 'plain';
     this.releaseOptimizerState();
-    this.compiled = { loss, optimizer, metrics, metricNames, mode };
+    this.releaseSlots(); // the metric scratch depends on the metrics
+    this.compiled = { loss, optimizer, metrics, metricNames, metricOffsets, metricSize, mode };
   }
 
   /** @internal Make sure weights exist, inferring the input width from data if needed. */
@@ -181,16 +248,20 @@ export class Sequential {
     this.releaseSlots();
     const e = this.engine;
     const out = this.outputUnits;
-    let pack = 0;
-    const perRow = this.inputDim + out + this.layers.reduce((s, l) => s + l.units * (l.separateZ ? 3 : 2), 0);
+    const perRow = this.inputDim + out + 1 + this.layers.reduce((s, l) => s + l.floatsPerRow(), 0);
     e.checkFits(rows * perRow * 4, `activations for a batch of ${rows} rows`);
     this.input = e.allocFloats(rows * this.inputDim, 'input batch');
     this.target = e.allocFloats(rows * out, 'target batch');
+    this.sampleWeights = e.allocFloats(rows, 'sample weights');
+    let pack = 0;
     for (const layer of this.layers) {
       layer.claimSlots(e, rows);
       pack = Math.max(pack, layer.packBytes(e, rows));
     }
     this.pack = e.alloc(Math.max(pack, 64), 'GEMM scratch');
+    const scratch = Math.max(0, ...(this.compiled?.metrics ?? []).map((m) => m.scratch));
+    this.metricScratch = e.alloc(Math.max(8 * scratch, 64), 'metric scratch');
+    this.pass.engine = this.view.engine = e;
     this.capacity = rows;
   }
 
@@ -199,7 +270,7 @@ export class Sequential {
     const opt = this.compiled!.optimizer;
     if (this.backup && this.optState.length === opt.slots) return;
     this.releaseOptimizerState();
-    this.backup = this.engine.allocFloats(this.paramCount, 'weights backup');
+    this.backup = this.engine.allocFloats(this.weightCount, 'weights backup');
     for (let s = 0; s < opt.slots; s++) {
       const ptr = this.engine.allocFloats(this.paramCount, 'optimizer state');
       this.engine.f32.fill(opt.initialState[s] ?? 0, ptr >>> 2, (ptr >>> 2) + this.paramCount);
@@ -218,27 +289,39 @@ export class Sequential {
     if (!this.capacity) return;
     const e = this.engine;
     for (const layer of this.layers) layer.releaseSlots(e);
-    for (const p of [this.input, this.target, this.pack]) e.release(p);
-    this.input = this.target = this.pack = this.capacity = 0;
+    for (const p of [this.input, this.target, this.sampleWeights, this.pack, this.metricScratch]) e.release(p);
+    this.input = this.target = this.sampleWeights = this.pack = this.metricScratch = this.capacity = 0;
   }
 
   /**
-   * Train on x / y. Resolves with the per-epoch history; calling it again continues from the
-   * current weights. See FitOptions for the options.
+   * Train on x / y, or on a stream of batches: `fit(batches, options)` as fitDataset. Resolves
+   * with the per-epoch history; calling it again continues from the current weights.
    */
-  async fit(x: InputData, y: TargetData, options: FitOptions = {}): Promise<History> {
+  async fit(x: InputData, y: TargetData, options?: FitOptions): Promise<History>;
+  async fit(batches: Batches, options?: FitDatasetOptions): Promise<History>;
+  async fit(x: InputData | Batches, y?: TargetData | FitDatasetOptions, options: FitOptions = {}): Promise<History> {
     this.assertCompiled('fit');
-    return fitLoop(this, x, y, options);
+    if (isBatches(x)) return fitBatches(this, x, (y ?? {}) as FitDatasetOptions);
+    return fitLoop(this, x as InputData, y as TargetData, options);
+  }
+
+  /**
+   * Train on batches from a sync or async iterable (or a function returning one per epoch), for
+   * data larger than memory. Each batch is `{ x, y, sampleWeight? }` or `[x, y, sampleWeight?]`.
+   */
+  async fitDataset(batches: Batches, options: FitDatasetOptions = {}): Promise<History> {
+    this.assertCompiled('fitDataset');
+    return fitBatches(this, batches, options);
   }
 
   /** Loss and metrics on x / y, e.g. `{ loss: 0.31, accuracy: 0.89 }`. */
-  evaluate(x: InputData, y: TargetData, options: { batchSize?: number } = {}): Logs {
+  evaluate(x: InputData, y: TargetData, options: EvaluateOptions = {}): Logs {
     this.assertCompiled('evaluate');
     this.ensureBuilt(x);
     const hx = toHostX(x, this.inputDim);
-    const c = this.compiled!;
-    const hy = toHostY(y, hx.rows, this.outputUnits, isCategorical(c.loss), true);
-    return evaluateData(this, hx, hy, positiveInt(options.batchSize ?? 256, 'batchSize'));
+    const hy = hostTargets(this, y, hx.rows);
+    const w = rowWeights(hy, options.sampleWeight, options.classWeight);
+    return evaluateData(this, hx, hy, positiveInt(options.batchSize ?? 256, 'batchSize'), w);
   }
 
   /** Outputs for any number of rows: a (rows, units) Tensor2D. */
@@ -250,7 +333,26 @@ export class Sequential {
     return predictData(this, hx, positiveInt(options.batchSize ?? 256, 'batchSize'));
   }
 
-  /** Every weight tensor, layer by layer (kernel then bias), as copies. */
+  /** One gradient step on exactly this batch; returns its `{ loss, <metric>... }` (Keras train_on_batch). */
+  trainOnBatch(x: InputData, y: TargetData, options: BatchOptions = {}): Logs {
+    this.assertCompiled('trainOnBatch');
+    return trainOnBatch(this, x, y, options);
+  }
+
+  /** Loss and metrics of this one batch, without training (Keras test_on_batch). */
+  testOnBatch(x: InputData, y: TargetData, options: BatchOptions = {}): Logs {
+    this.assertCompiled('testOnBatch');
+    return testOnBatch(this, x, y, options);
+  }
+
+  /** Outputs for this batch in one forward pass (Keras predict_on_batch). */
+  predictOnBatch(x: InputData): Tensor2D {
+    this.assertUsable();
+    if (this.layers.length === 0) throw new StateError('model has no layers: add dense(...) layers first');
+    return predictOnBatch(this, x);
+  }
+
+  /** Every weight tensor, layer by layer in Keras order (kernel, bias; gamma, beta, moving_mean, moving_variance), as copies. */
   getWeights(): Weight[] {
     this.assertBuilt();
     return this.layers.flatMap((l) => l.getWeights(this.engine));
@@ -261,7 +363,7 @@ export class Sequential {
     this.assertBuilt();
     const count = this.layers.reduce((s, l) => s + l.weightShapes().length, 0);
     if (!Array.isArray(weights) || weights.length !== count) {
-      throw new ShapeError(`setWeights expects ${count} arrays (kernel and bias of each layer), got ${Array.isArray(weights) ? weights.length : describe(weights)}`);
+      throw new ShapeError(`setWeights expects ${count} arrays (every layer's weights in getWeights order), got ${Array.isArray(weights) ? weights.length : describe(weights)}`);
     }
     let i = 0;
     const checked = this.layers.map((l) => l.checkWeights(weights.slice(i, (i += l.weightShapes().length))));
@@ -276,23 +378,36 @@ export class Sequential {
     return text;
   }
 
-  /** Total number of weights (needs a known input width). */
+  /** Total number of weights, trainable and not (needs a known input width). */
   countParams(): number {
-    const width = this.inputDim;
+    let width = this.inputDim;
     if (!width) throw new StateError('the model does not know its input width yet: give the first layer inputShape');
-    return this.layers.reduce((s, l, i) => s + l.paramCountFor(i === 0 ? width : this.layers[i - 1].units), 0);
+    let total = 0;
+    for (const l of this.layers) {
+      const c = l.paramCountFor(width);
+      total += c.trainable + c.nonTrainable;
+      width = l.outputDim(width);
+    }
+    return total;
   }
 
-  /** The model as one file's bytes (safetensors container; see the README's file format section). */
-  toBytes(): Uint8Array {
+  /**
+   * The model as one file's bytes (safetensors container; see the README's file format section).
+   * `{ includeOptimizer: true }` makes a checkpoint that fit resumes from bit for bit.
+   */
+  toBytes(options: ModelFileOptions = {}): Uint8Array {
     this.assertBuilt();
-    return modelToBytes(this);
+    return modelToBytes(this, options);
   }
 
-  /** Save to a path (Node, Deno), atomically: a crash mid-save leaves any previous file intact. */
-  async save(path: string): Promise<void> {
+  /**
+   * Save to a path (Node, Deno; atomic: a crash mid-save leaves any previous file intact) or to
+   * 'indexeddb://name', 'localstorage://name', 'downloads://name'. `{ includeOptimizer: true }`
+   * makes a checkpoint.
+   */
+  async save(target: string, options: ModelFileOptions = {}): Promise<SaveResult> {
     this.assertBuilt();
-    await saveModel(this, path);
+    return saveModel(this, target, options);
   }
 
   /** Free the model's wasm memory. The model cannot be used afterwards. */
@@ -324,9 +439,16 @@ export class Sequential {
   }
 }
 
+/** A stream of batches rather than x / y arrays (arrays and typed arrays are data, not streams). */
+function isBatches(x: unknown): x is Batches {
+  if (typeof x === 'function') return true;
+  if (x === null || typeof x !== 'object' || Array.isArray(x) || ArrayBuffer.isView(x)) return false;
+  return Symbol.asyncIterator in x || Symbol.iterator in x;
+}
+
 /** A linear stack of layers, as Keras `Sequential` / TF.js `tf.sequential`. */
-export function sequential(layers: Dense[] = [], options: SequentialOptions = {}): Sequential {
+export function sequential(layers: Layer[] = [], options: SequentialOptions = {}): Sequential {
   return new Sequential(layers, options);
 }
 
-export type { Callbacks, FitOptions, History, Logs };
+export type { Callbacks, EvaluateOptions, FitOptions, History, Logs };

@@ -1,0 +1,89 @@
+// Benchmark child for dendrite: node [--experimental-wasm-relaxed-simd] bench/dendrite.mjs
+//   --build baseline|relaxed  --threads 1,2  [--quick]
+// Runs the GEMM shapes, the training run and the inference timings for each thread count, and
+// reports one result per thread count (workload.mjs: report). Started by bench/index.mjs.
+import { adam, dense, getEngine, init, sequential } from '../build/index.js';
+import { MLP, bestTime, crossEntropy, data, gemmShapes, inference, initialWeights, randomFloats, report, trainingRate } from './workload.mjs';
+
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i < 0 ? fallback : process.argv[i + 1];
+};
+const quick = process.argv.includes('--quick');
+const build = arg('build', 'baseline');
+const threadCounts = arg('threads', '1').split(',').map(Number);
+const steps = Number(arg('steps', quick ? 16 : 64));
+
+const info = await init({ deterministic: build === 'baseline' });
+if ((build === 'relaxed') !== (info.build === 'relaxed-simd')) {
+  throw new Error(`asked for the ${build} build, the engine runs ${info.build} (relaxed SIMD needs --experimental-wasm-relaxed-simd on Node 20)`);
+}
+const engine = getEngine();
+const d = await data(steps * MLP.batch);
+const weights = initialWeights();
+const results = [];
+let reference; // final weights of the first thread count, to check the others are bit-identical
+
+for (const threads of threadCounts) {
+  const running = await engine.setThreads(threads);
+  const label = `dendrite ${build === 'relaxed' ? 'relaxed' : 'baseline'} ${running.threads}t`;
+  console.error(`${label}: GEMM`);
+  const gemm = {};
+  for (const [name, layout, m, n, k] of gemmShapes(quick)) gemm[`${name} ${layout}`] = gemmFlops(layout, m, n, k);
+  console.error(`${label}: training`);
+  const model = mlp();
+  const stamps = [];
+  const t0 = performance.now();
+  await model.fit({ data: d.x, shape: [d.y.length, 784] }, d.y, {
+    epochs: 1, batchSize: MLP.batch, shuffle: false,
+    callbacks: { onBatchBegin: (b) => void (b === 0 && stamps.push(performance.now())), onBatchEnd: () => void stamps.push(performance.now()) },
+  });
+  const wall = performance.now() - t0;
+  const finalLoss = crossEntropy(model.predict({ data: d.testX, shape: [1000, 784] }).data, d.testY);
+  const final = model.getWeights().map((w) => w.data);
+  const identical = reference ? final.every((w, i) => w.every((v, j) => Object.is(v, reference[i][j]))) : undefined;
+  reference ??= final;
+  console.error(`${label}: inference`);
+  const x1 = d.testX.slice(0, 784), x256 = { data: d.testX.slice(0, 256 * 784), shape: [256, 784] };
+  const infer = inference(() => model.predict(x1), () => model.predict(x256), quick ? 300 : 2000);
+  model.dispose();
+  results.push({
+    library: 'dendrite', label, build: running.build, threads: running.threads, threadsReason: running.threadsReason,
+    gemm, train: { ...trainingRate(stamps, MLP.batch, 5), finalLoss, wallMs: wall, identicalToFirst: identical }, infer,
+  });
+}
+report({ data: d.source, results });
+
+function mlp() {
+  const [i0, h1, h2, out] = MLP.sizes;
+  const model = sequential([
+    dense({ units: h1, activation: 'relu', inputShape: [i0] }),
+    dense({ units: h2, activation: 'relu' }),
+    dense({ units: out, activation: 'softmax' }),
+  ]);
+  model.compile({ optimizer: adam({ learningRate: MLP.learningRate, epsilon: 1e-7 }), loss: 'sparseCategoricalCrossentropy' });
+  model.build({ inputShape: [i0] });
+  model.setWeights(weights);
+  return model;
+}
+
+/** GFLOP/s of one product through the engine (which splits it over the threads). */
+function gemmFlops(layout, m, n, k) {
+  const [ar, ac] = layout === 'tn' ? [k, m] : [m, k];
+  const [br, bc] = layout === 'nt' ? [n, k] : [k, n];
+  const a = put(randomFloats(ar * ac, 1)), b = put(randomFloats(br * bc, 2)), c = engine.allocFloats(m * n);
+  const pack = engine.alloc(engine.k.gemm_pack_bytes(m, n, k));
+  const call =
+    layout === 'nn' ? () => engine.gemmNN(c, a, b, 0, m, n, k, n, k, n, 0, pack)
+    : layout === 'nt' ? () => engine.gemmNT(c, a, b, m, n, k, n, k, k, 0, pack)
+    : () => engine.gemmTN(c, a, b, m, n, k, n, m, n, 0, pack);
+  const ms = bestTime(call, quick ? 40 : 120);
+  for (const p of [a, b, c, pack]) engine.release(p);
+  return (2 * m * n * k) / (ms * 1e6);
+}
+
+function put(values) {
+  const p = engine.allocFloats(values.length);
+  engine.writeF32(p, values);
+  return p;
+}

@@ -1,0 +1,143 @@
+// What every library in the benchmark is given, so that their numbers compare: the shapes, the
+// data, the initial weights and the way time is measured. Used by bench/dendrite.mjs and
+// bench/tfjs.mjs (one child process per library and build, started by bench/index.mjs).
+import { datasets } from '../build/index.js';
+
+/** The reference MLP: 784-256-128-10, relu/relu/softmax, batch 128, Adam(1e-3). */
+export const MLP = { sizes: [784, 256, 128, 10], batch: 128, learningRate: 1e-3 };
+
+/** GEMM shapes: [label, layout, m, n, k]; the MLP's are the calls its layers make at batch 128. */
+export function gemmShapes(quick) {
+  const shapes = [];
+  for (const s of quick ? [128, 256] : [128, 256, 512, 1024]) for (const l of ['nn', 'nt', 'tn']) shapes.push([`${s}³`, l, s, s, s]);
+  shapes.push(
+    ['mlp fwd 1', 'nn', 128, 256, 784], ['mlp fwd 2', 'nn', 128, 128, 256], ['mlp fwd 3', 'nn', 128, 10, 128],
+    ['mlp dX 2', 'nt', 128, 256, 128], ['mlp dX 1', 'nt', 128, 784, 256],
+    ['mlp dW 3', 'tn', 128, 10, 128], ['mlp dW 2', 'tn', 256, 128, 128], ['mlp dW 1', 'tn', 784, 256, 128],
+  );
+  return shapes;
+}
+
+/** Deterministic values in [-0.5, 0.5) (mulberry32), so every library multiplies the same matrices. */
+export function randomFloats(n, seed) {
+  const out = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), s | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = ((t ^ (t >>> 14)) >>> 0) / 2 ** 32 - 0.5;
+  }
+  return out;
+}
+
+/** Glorot-uniform kernels (in, units) and zero biases, the same for every library: [w1, b1, w2, b2, w3, b3]. */
+export function initialWeights() {
+  const w = [];
+  const [i0, ...rest] = MLP.sizes;
+  let fanIn = i0;
+  rest.forEach((units, l) => {
+    const limit = Math.sqrt(6 / (fanIn + units));
+    w.push(randomFloats(fanIn * units, 1000 + l).map((v) => 2 * v * limit), new Float32Array(units));
+    fanIn = units;
+  });
+  return w;
+}
+
+/**
+ * Training rows (f32 in [0, 1], the same values for every library) and a 1000-row test set, from
+ * Fashion-MNIST when it is installed, else synthetic (a fixed random teacher network's labels).
+ */
+export async function data(trainRows) {
+  try {
+    const { train, test } = await datasets.fashionMnist({ download: false });
+    const f32 = (m, rows) => Float32Array.from(m.data.subarray(0, rows * 784), (v) => v / 255);
+    return {
+      source: 'Fashion-MNIST',
+      x: f32(train.x, trainRows), y: Int32Array.from(train.y.subarray(0, trainRows)),
+      testX: f32(test.x, 1000), testY: Int32Array.from(test.y.subarray(0, 1000)),
+    };
+  } catch {
+    const x = randomFloats((trainRows + 1000) * 784, 7).map((v) => v + 0.5);
+    const teacher = randomFloats(784 * 10, 8);
+    const y = new Int32Array(trainRows + 1000);
+    for (let r = 0; r < y.length; r++) {
+      let best = 0, bestV = -Infinity;
+      for (let c = 0; c < 10; c++) {
+        let s = 0;
+        for (let i = 0; i < 784; i++) s += x[r * 784 + i] * teacher[i * 10 + c];
+        if (s > bestV) (bestV = s), (best = c);
+      }
+      y[r] = best;
+    }
+    return { source: 'synthetic (Fashion-MNIST not found)', x: x.subarray(0, trainRows * 784), y: y.subarray(0, trainRows), testX: x.subarray(trainRows * 784), testY: y.subarray(trainRows) };
+  }
+}
+
+/** Mean cross-entropy of softmax outputs probs (rows, 10) against labels, computed the same way for everyone. */
+export function crossEntropy(probs, labels) {
+  let s = 0;
+  for (let r = 0; r < labels.length; r++) s -= Math.log(Math.max(probs[r * 10 + labels[r]], 1e-7));
+  return s / labels.length;
+}
+
+/**
+ * Milliseconds per call of fn: the best of short trials (each ≈ trialMs, at least one call) over
+ * budgetMs, the first trial being a warm-up. The best is what the code can do: the machine is
+ * shared, and a busy moment only ever makes a trial slower. A call slower than the budget is timed
+ * once (tfjs-cpu's and tfjs-wasm's transposed products at n = 1024 take seconds).
+ */
+export function bestTime(fn, budgetMs = 150, trialMs = 3) {
+  let t = performance.now();
+  fn();
+  const once = Math.max(performance.now() - t, 1e-3);
+  if (once > budgetMs) return once;
+  const reps = Math.max(1, Math.round(trialMs / once));
+  let best = Infinity;
+  const start = performance.now();
+  for (let trial = 0; trial < 4 || performance.now() - start < budgetMs; trial++) {
+    t = performance.now();
+    for (let r = 0; r < reps; r++) fn();
+    if (trial > 0) best = Math.min(best, (performance.now() - t) / reps);
+  }
+  return best;
+}
+
+/** The median of an array of numbers. */
+export function median(a) {
+  const s = Float64Array.from(a).sort();
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** Training throughput from the time stamps at each batch end: batch / median step, and batch / mean step (steps after `warm`). */
+export function trainingRate(stamps, batch, warm) {
+  const steps = [];
+  for (let i = warm + 1; i < stamps.length; i++) steps.push(stamps[i] - stamps[i - 1]);
+  const mean = (stamps[stamps.length - 1] - stamps[warm]) / steps.length;
+  return { samplesPerSec: (batch * 1000) / median(steps), meanSamplesPerSec: (batch * 1000) / mean, steps: stamps.length };
+}
+
+/** Inference: median latency of `calls` batch-1 predictions (µs), and batch-256 throughput (samples/s, median of calls). */
+export function inference(predict1, predict256, calls) {
+  for (let i = 0; i < Math.min(200, calls); i++) predict1();
+  const lat = [];
+  for (let i = 0; i < calls; i++) {
+    const t = performance.now();
+    predict1();
+    lat.push(performance.now() - t);
+  }
+  for (let i = 0; i < 5; i++) predict256();
+  const big = [];
+  const start = performance.now();
+  for (let i = 0; i < 20 || (performance.now() - start < 400 && i < 200); i++) {
+    const t = performance.now();
+    predict256();
+    big.push(performance.now() - t);
+  }
+  return { latencyUs: median(lat) * 1000, calls, throughput256: 256000 / median(big) };
+}
+
+/** Children report by printing this marker and one JSON line. */
+export function report(result) {
+  console.log(`@@RESULT ${JSON.stringify(result)}`);
+}

@@ -1,0 +1,69 @@
+// Model files written by the CLI carry, beside the model, how its inputs were prepared (feature
+// names, label column, class names, normalisation statistics) and how it was trained (options and
+// the per-epoch history, so a resumed run plots the whole curve). They go in the safetensors
+// __metadata__ under one extra key, which loadModel ignores, so the file stays a plain dendrite
+// model for the library and for Python's safetensors; `predict` and `evaluate` read the key back
+// and prepare new rows exactly as the training rows were.
+import { readFileBytes, writeFileAtomic } from '../io/atomic-write.js';
+import { decodeSafetensors, encodeSafetensors } from '../io/safetensors.js';
+import type { Normalization } from '../data/csv.js';
+import { ModelFileError, type Sequential, loadModel } from './lib.js';
+
+export const CLI_KEY = 'dendrite.cli';
+
+/** What the CLI records in a model file; every field optional (absent = raw values). */
+export interface CliMeta {
+  /** Where the training data came from: 'fashion-mnist', 'idx' or 'csv'. */
+  source?: string;
+  /** CSV feature columns, in model input order. */
+  features?: string[];
+  /** CSV label column. */
+  label?: string;
+  /** Class names by class id. */
+  classes?: string[];
+  /** Statistics applied to the features (CSV). */
+  normalization?: Normalization;
+  /** The training options, reused by --resume unless given again. */
+  training?: { epochs: number; batchSize: number; validationSplit: number; seed: number };
+  /** Per-epoch values of every run so far (loss, accuracy, valLoss, ...). */
+  history?: Record<string, number[]>;
+}
+
+/** A model file as the CLI reads it. */
+export interface LoadedModel {
+  model: Sequential;
+  meta: CliMeta;
+  /** The file holds optimizer state and training position (saved with includeOptimizer). */
+  checkpoint: boolean;
+}
+
+/** The model's bytes (a checkpoint with `includeOptimizer`) with the CLI record in the metadata. */
+export function modelBytesWithMeta(model: Sequential, meta: CliMeta, options: { includeOptimizer?: boolean } = {}): Uint8Array {
+  const { metadata, tensors } = decodeSafetensors(model.toBytes(options));
+  const named = [...tensors].map(([name, t]) => ({ name, shape: t.shape, data: t.data }));
+  return encodeSafetensors(named, { ...metadata, [CLI_KEY]: JSON.stringify(meta) });
+}
+
+export async function saveModelFile(model: Sequential, path: string, meta: CliMeta, options: { includeOptimizer?: boolean } = {}): Promise<number> {
+  const bytes = modelBytesWithMeta(model, meta, options);
+  await writeFileAtomic(path, bytes);
+  return bytes.length;
+}
+
+export async function loadModelFile(path: string): Promise<LoadedModel> {
+  const bytes = await readFileBytes(path);
+  const model = await loadModel(bytes);
+  const { metadata } = decodeSafetensors(bytes);
+  return { model, meta: readMeta(metadata[CLI_KEY], path), checkpoint: metadata.checkpoint !== undefined };
+}
+
+function readMeta(text: string | undefined, path: string): CliMeta {
+  if (text === undefined) return {}; // saved by the library: raw inputs, no names
+  try {
+    const meta = JSON.parse(text) as CliMeta;
+    if (meta === null || typeof meta !== 'object' || Array.isArray(meta)) throw new Error('not an object');
+    return meta;
+  } catch (e) {
+    throw new ModelFileError(`${path}: the CLI record in the metadata ("${CLI_KEY}") is not valid JSON (${(e as Error).message})`);
+  }
+}

@@ -1,0 +1,144 @@
+// What `dendrite train` builds: layers, optimizer, loss, metrics and training options, from flags
+// or from a JSON config file (--config), flags taking precedence. The file format:
+//   { "layers": [{ "units": 64, "activation": "relu" }, { "units": 3, "activation": "softmax" }],
+//     "optimizer": "adam" | { "name": "adam", "beta1": 0.9, ... }, "learningRate": 0.001,
+//     "loss": "sparseCategoricalCrossentropy", "metrics": ["accuracy"],
+//     "epochs": 10, "batchSize": 128, "validationSplit": 0.1, "seed": 42 }
+// Layer entries take every option of their layer ({ "units": 64, ... } is dense; others name a
+// "type": dropout, batchNormalization, layerNormalization, activation, where the library has it).
+import { readFile } from 'node:fs/promises';
+import * as lib from './lib.js';
+import { DataError, type Optimizer, ValueError, lossNames, resolveOptimizerForCli } from './lib.js';
+import { type Flags, UsageError } from './args.js';
+
+/** One layer to build: the library's builder name and its options. */
+export interface LayerSpec {
+  type?: string;
+  [option: string]: unknown;
+}
+
+export interface TrainSpec {
+  layers: LayerSpec[];
+  optimizer: Optimizer;
+  loss: string;
+  metrics: string[];
+  epochs: number;
+  batchSize: number;
+  validationSplit: number;
+  seed: number;
+}
+
+interface ConfigFile {
+  layers?: LayerSpec[];
+  optimizer?: string | ({ name: string } & Record<string, number | boolean>);
+  learningRate?: number;
+  loss?: string;
+  metrics?: string[];
+  epochs?: number;
+  batchSize?: number;
+  validationSplit?: number;
+  seed?: number;
+}
+
+const CONFIG_KEYS = ['layers', 'optimizer', 'learningRate', 'loss', 'metrics', 'epochs', 'batchSize', 'validationSplit', 'seed'];
+
+/** The training spec from --config (if any) and flags; `classes` sizes the default output layer. */
+export async function trainSpec(flags: Flags, classes: number | undefined): Promise<TrainSpec> {
+  const file = flags.config === undefined ? {} : await readConfig(flags.config as string);
+  const lr = (flags.lr as number | undefined) ?? file.learningRate;
+  const loss = (flags.loss as string | undefined) ?? file.loss ?? 'sparseCategoricalCrossentropy';
+  if (!lossNames.includes(loss as never)) throw new UsageError(`unknown loss "${loss}"; expected one of: ${lossNames.join(', ')}`);
+  const layers =
+    flags.layers !== undefined ? parseLayers(flags.layers as string)
+    : file.layers ?? parseLayers(`256:relu,128:relu,${outputLayer(loss, classes)}`);
+  const metrics = flags.metrics !== undefined ? (flags.metrics as string).split(',').map((m) => m.trim()).filter(Boolean) : file.metrics ?? defaultMetrics(loss);
+  return {
+    layers,
+    optimizer: optimizer((flags.optimizer as string | undefined) ?? file.optimizer ?? 'adam', lr),
+    loss,
+    metrics,
+    epochs: (flags.epochs as number | undefined) ?? file.epochs ?? 10,
+    batchSize: (flags['batch-size'] as number | undefined) ?? file.batchSize ?? 128,
+    validationSplit: (flags['validation-split'] as number | undefined) ?? file.validationSplit ?? 0.1,
+    seed: (flags.seed as number | undefined) ?? file.seed ?? 42,
+  };
+}
+
+/**
+ * "256:relu,dropout:0.2,128:relu,10:softmax" → layer specs: units[:activation] is a dense layer
+ * (activation default linear), dropout:RATE, batchnorm, layernorm.
+ */
+export function parseLayers(spec: string): LayerSpec[] {
+  return spec.split(',').map((part) => {
+    const [head, arg, ...rest] = part.trim().split(':');
+    const bad = () => new UsageError(`--layers entry "${part}" must be units:activation (e.g. 128:relu), dropout:RATE, batchnorm or layernorm`);
+    if (rest.length) throw bad();
+    if (/^\d+$/.test(head) && Number(head) >= 1) return { units: Number(head), activation: arg ?? 'linear' };
+    if (head === 'dropout' && arg !== undefined && arg.trim() !== '' && Number.isFinite(Number(arg))) return { type: 'dropout', rate: Number(arg) };
+    if ((head === 'batchnorm' || head === 'layernorm') && arg === undefined) return { type: head === 'batchnorm' ? 'batchNormalization' : 'layerNormalization' };
+    throw bad();
+  });
+}
+
+/** The layer a spec describes; `inputShape` goes to the first layer. */
+export function makeLayer(spec: LayerSpec, inputShape?: number[]): unknown {
+  const { type = 'dense', ...options } = spec;
+  const builder = (lib as unknown as Record<string, unknown>)[type];
+  const known = ['dense', 'dropout', 'batchNormalization', 'layerNormalization', 'activation'];
+  if (!known.includes(type) || typeof builder !== 'function') {
+    const have = known.filter((k) => typeof (lib as unknown as Record<string, unknown>)[k] === 'function');
+    throw new ValueError(`unknown layer type "${type}"; this dendrite has: ${have.join(', ')}`);
+  }
+  return builder(inputShape ? { ...options, inputShape } : options);
+}
+
+function outputLayer(loss: string, classes: number | undefined): string {
+  if (/^(mse|mae|meanSquaredError|meanAbsoluteError|huber)$/.test(loss)) return '1:linear';
+  if (loss === 'binaryCrossentropy') return '1:sigmoid';
+  if (classes === undefined) throw new UsageError('cannot tell how many classes there are: give --layers with the output layer');
+  return `${classes}:softmax`;
+}
+
+function defaultMetrics(loss: string): string[] {
+  return /^(mse|mae|meanSquaredError|meanAbsoluteError|huber)$/.test(loss) ? ['mae'] : ['accuracy'];
+}
+
+function optimizer(spec: ConfigFile['optimizer'], lr: number | undefined): Optimizer {
+  if (typeof spec === 'string') return resolveOptimizerForCli(spec, lr ?? defaultLr(spec));
+  const { name, ...config } = spec!;
+  return resolveOptimizerForCli(name, lr ?? (config.learningRate as number | undefined) ?? defaultLr(name), config);
+}
+
+/** Keras' defaults: 0.01 for SGD, 0.001 for the adaptive ones. */
+function defaultLr(name: string): number {
+  return name.toLowerCase() === 'sgd' ? 0.01 : 0.001;
+}
+
+async function readConfig(path: string): Promise<ConfigFile> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new DataError((e as { code?: string }).code === 'ENOENT' ? `no such file: ${path}` : `cannot read ${path}: ${(e as Error).message}`);
+  }
+  let c: ConfigFile;
+  try {
+    c = JSON.parse(text) as ConfigFile;
+  } catch (e) {
+    throw new DataError(`${path}: is not valid JSON (${(e as Error).message})`);
+  }
+  if (c === null || typeof c !== 'object' || Array.isArray(c)) throw new DataError(`${path}: expected a JSON object like { "layers": [...], "optimizer": "adam" }`);
+  const unknown = Object.keys(c).filter((k) => !CONFIG_KEYS.includes(k));
+  if (unknown.length) throw new DataError(`${path}: unknown key(s) ${unknown.join(', ')}; expected: ${CONFIG_KEYS.join(', ')}`);
+  if (c.layers !== undefined && (!Array.isArray(c.layers) || c.layers.length === 0 || c.layers.some((l) => l === null || typeof l !== 'object'))) {
+    throw new DataError(`${path}: "layers" must be a non-empty array of objects like { "units": 64, "activation": "relu" }`);
+  }
+  if (c.optimizer !== undefined && typeof c.optimizer !== 'string' && (c.optimizer === null || typeof c.optimizer !== 'object' || typeof c.optimizer.name !== 'string')) {
+    throw new DataError(`${path}: "optimizer" must be a name or { "name": "adam", ... }`);
+  }
+  for (const k of ['learningRate', 'epochs', 'batchSize', 'validationSplit', 'seed'] as const) {
+    if (c[k] !== undefined && typeof c[k] !== 'number') throw new ValueError(`${path}: "${k}" must be a number, got ${JSON.stringify(c[k])}`);
+  }
+  if (c.metrics !== undefined && (!Array.isArray(c.metrics) || c.metrics.some((m) => typeof m !== 'string'))) throw new DataError(`${path}: "metrics" must be an array of names`);
+  return c;
+}

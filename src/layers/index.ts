@@ -1,0 +1,37 @@
+// Every layer type, and the one place that rebuilds a layer from its saved config (model files).
+import { describe } from '../check.js';
+import { ValueError } from '../errors.js';
+import { ActivationLayer, activation } from './activation-layer.js';
+import { Dense, dense } from './dense.js';
+import { Dropout, dropout } from './dropout.js';
+import { Layer, type LayerConfig } from './layer.js';
+import { BatchNormalization, LayerNormalization, batchNormalization, layerNormalization } from './normalization.js';
+
+export { Layer, ActivationLayer, Dense, Dropout, BatchNormalization, LayerNormalization };
+export { activation, dense, dropout, batchNormalization, layerNormalization };
+
+const builders: Record<string, (options: never) => Layer> = {
+  dense,
+  dropout,
+  batchNormalization,
+  layerNormalization,
+  activation,
+};
+
+/** Config type names this version reads. */
+export const layerTypes = Object.keys(builders);
+
+/** Rebuild a layer from what its getConfig() returned (name included). */
+export function layerFromConfig(config: LayerConfig): Layer {
+  if (config === null || typeof config !== 'object') throw new ValueError(`a layer config must be an object, got ${describe(config)}`);
+  const { type, ...options } = config;
+  if (typeof type !== 'string' || !Object.hasOwn(builders, type)) {
+    throw new ValueError(`unsupported layer type ${JSON.stringify(type)}; this version supports: ${layerTypes.join(', ')}`);
+  }
+  return builders[type](options as never);
+}
+
+/** True for anything made by dense(), dropout(), ... */
+export function isLayer(value: unknown): value is Layer {
+  return value instanceof Layer;
+}

@@ -1,0 +1,245 @@
+// The contract between the sequential model and its layers. A layer is a small class that holds
+// pointers, never arrays: the model builds it for an input width, binds its weights into the flat
+// params region (trainable weights, whose gradients share the grads layout, come first; then the
+// non-trainable ones such as batch-norm moving statistics, which the optimizer never touches),
+// and lets it claim activation slots for a batch capacity. forward/backward are a fixed handful
+// of kernel calls and allocate nothing.
+import { positiveInt } from '../check.js';
+import type { Engine } from '../engine/engine.js';
+import type { Rng } from '../engine/rng.js';
+import { ShapeError, ValueError } from '../errors.js';
+import type { Activation } from './activations.js';
+
+/** A weight tensor: its name, shape and values. */
+export interface Weight {
+  name: string;
+  shape: number[];
+  data: Float32Array;
+}
+
+/** A weight's place in the layer, in Keras order (e.g. gamma, beta, moving_mean, moving_variance). */
+export interface WeightSpec {
+  name: string;
+  shape: number[];
+  /** Updated by the optimizer (false: updated by the layer itself, like moving statistics). */
+  trainable: boolean;
+}
+
+/** Options every layer takes. */
+export interface LayerOptions {
+  /** Input shape without the batch dimension, e.g. [784]; needed on the first layer (or pass data to fit). */
+  inputShape?: number[];
+  /** Layer name; default <type>, <type>_1, ... within a model (dense, dropout, batch_normalization, ...). */
+  name?: string;
+}
+
+/** What one pass over a batch needs besides the data pointers; the model reuses one object. */
+export interface Pass {
+  engine: Engine;
+  rows: number;
+  /** GEMM packing scratch. */
+  pack: number;
+  /** Training (dropout active, batch statistics) or inference. */
+  training: boolean;
+  /** Seed and step count of the model, for dropout's counter-based masks. */
+  seed: bigint;
+  step: number;
+}
+
+/** The saved form of a layer: its type and options (see layerFromConfig). */
+export interface LayerConfig {
+  type: string;
+  name: string;
+  inputShape?: number[];
+  [option: string]: unknown;
+}
+
+const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+
+export abstract class Layer {
+  /** Class name shown by summary(), e.g. 'Dense'. */
+  abstract readonly type: string;
+  name: string;
+  readonly inputShape?: number[];
+  /** Input and output widths, known once built. */
+  inputDim = 0;
+  units = 0;
+  /** Output activation, when the layer ends in one (a fused loss keys on the last layer's). */
+  activation?: Activation;
+  /** Activation slots (rows, units): the output and ∂L/∂output. */
+  y = 0;
+  g = 0;
+  /** Input of the last forward pass (backward reads it). */
+  protected x = 0;
+  /** Byte pointers of each weight (weightShapes order) and of its gradient (0 when not trainable). */
+  protected w: number[] = [];
+  protected dw: number[] = [];
+
+  constructor(options: LayerOptions | undefined, what: string) {
+    if (options === null || typeof options !== 'object') throw new ValueError(`${what}() takes an options object`);
+    if (options.inputShape !== undefined) {
+      if (!Array.isArray(options.inputShape) || options.inputShape.length !== 1) {
+        throw new ValueError(`${what} inputShape must be [features] (one dimension), got ${JSON.stringify(options.inputShape)}`);
+      }
+      this.inputShape = [positiveInt(options.inputShape[0], `${what} inputShape[0]`)];
+    }
+    if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '')) {
+      throw new ValueError(`${what} name must be a non-empty string, got ${JSON.stringify(options.name)}`);
+    }
+    this.name = options.name ?? '';
+  }
+
+  /** Default name stem (Keras spelling): dense, dropout, batch_normalization, ... */
+  abstract readonly baseName: string;
+
+  /** Output width for an input width (shape-preserving layers return it unchanged). */
+  outputDim(inputDim: number): number {
+    return inputDim;
+  }
+
+  /** Fix the input width (and with it the output width and weight shapes). */
+  build(inputDim: number): void {
+    this.inputDim = inputDim;
+    this.units = this.outputDim(inputDim);
+  }
+
+  /** Weights in Keras order, for an input width (default: the built one). */
+  weightShapes(_inputDim: number = this.inputDim): WeightSpec[] {
+    return [];
+  }
+
+  /** Weights (trainable and not) the layer has for this input width. */
+  paramCountFor(inputDim: number): { trainable: number; nonTrainable: number } {
+    let trainable = 0;
+    let nonTrainable = 0;
+    for (const s of this.weightShapes(inputDim)) {
+      if (s.trainable) trainable += size(s.shape);
+      else nonTrainable += size(s.shape);
+    }
+    return { trainable, nonTrainable };
+  }
+
+  /** All weights, trainable and not, at the built width. */
+  get paramCount(): number {
+    const c = this.paramCountFor(this.inputDim);
+    return c.trainable + c.nonTrainable;
+  }
+
+  /** How summary(formula: true) explains the count, e.g. '10 × (64 + 1)'. */
+  formula(inputDim: number): string {
+    const c = this.paramCountFor(inputDim);
+    return c.trainable + c.nonTrainable === 0 ? '0' : String(c.trainable + c.nonTrainable);
+  }
+
+  /** Point the layer at its weights (and their gradients, 0 for non-trainable ones). */
+  bind(weights: number[], grads: number[]): void {
+    this.w = weights;
+    this.dw = grads;
+  }
+
+  /** Fill the weights with their initial values. */
+  initParams(_engine: Engine, _rng: Rng): void {}
+
+  /** f32 values per batch row the layer's slots take (for the up-front memory check). */
+  floatsPerRow(): number {
+    return 2 * this.units;
+  }
+
+  /** Claim output and gradient slots for `rows` rows (subclasses add their own). */
+  claimSlots(engine: Engine, rows: number): void {
+    this.y = engine.allocFloats(rows * this.units, `${this.name} output`);
+    this.g = engine.allocFloats(rows * this.units, `${this.name} gradient`);
+  }
+
+  releaseSlots(engine: Engine): void {
+    engine.release(this.y);
+    engine.release(this.g);
+    this.y = this.g = 0;
+  }
+
+  /** Scratch bytes the layer's GEMMs need at this batch capacity. */
+  packBytes(_engine: Engine, _rows: number): number {
+    return 0;
+  }
+
+  /**
+   * x (rows, inputDim) → output (rows, units); returns where the output is (usually y; a layer
+   * that is the identity in this mode may return x). With `logitsOnly` (last layer, fused loss)
+   * the activation is left to the loss, which writes the probabilities into y.
+   */
+  abstract forward(p: Pass, x: number, logitsOnly: boolean): number;
+
+  /**
+   * From g = ∂L/∂output (or ∂L/∂logits when `gIsDz`, fused loss) write the weight gradients and,
+   * when dx != 0, dx = ∂L/∂input (rows, inputDim).
+   */
+  abstract backward(p: Pass, dx: number, gIsDz: boolean): void;
+
+  /** Where a fused loss reads the logits after forward(…, logitsOnly = true). */
+  get logits(): number {
+    return this.y;
+  }
+
+  /** Regularisation penalty of this layer's weights; adds its gradient when `withGrad`. */
+  regularize(_engine: Engine, _withGrad: boolean): number {
+    return 0;
+  }
+
+  /** Options as saved in model files; layerFromConfig rebuilds the layer from them. */
+  abstract getConfig(): LayerConfig;
+
+  /** Common part of every config. */
+  protected baseConfig(type: string): LayerConfig {
+    const cfg: LayerConfig = { type, name: this.name };
+    if (this.inputShape) cfg.inputShape = this.inputShape;
+    return cfg;
+  }
+
+  /** Copies of every weight, named "<layer>/<weight>". */
+  getWeights(engine: Engine): Weight[] {
+    return this.weightShapes().map(({ name, shape }, i) => ({
+      name: `${this.name}/${name}`,
+      shape,
+      data: engine.readF32(this.w[i], size(shape)),
+    }));
+  }
+
+  /** Validate replacement weights (all before any is written) and return them as Float32Arrays. */
+  checkWeights(weights: unknown[]): Float32Array[] {
+    return this.weightShapes().map(({ name, shape }, i) => {
+      const w = weights[i];
+      const n = size(shape);
+      const given = w as { data?: unknown; shape?: unknown };
+      const data = ArrayBuffer.isView(w) || Array.isArray(w) ? w : given?.data;
+      if (!(data instanceof Float32Array || data instanceof Float64Array || Array.isArray(data))) {
+        throw new ValueError(`${this.name} ${name}: expected a Float32Array or { data, shape }, got ${typeof w}`);
+      }
+      if (given?.shape !== undefined && JSON.stringify(given.shape) !== JSON.stringify(shape)) {
+        throw new ShapeError(`${this.name} ${name}: expected shape [${shape}], got [${given.shape}]`);
+      }
+      if (data.length !== n) throw new ShapeError(`${this.name} ${name}: expected ${n} values (shape [${shape}]), got ${data.length}`);
+      const out = Float32Array.from(data as ArrayLike<number>);
+      const bad = out.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) throw new ValueError(`${this.name} ${name}: value ${bad} is ${(data as ArrayLike<number>)[bad]}; weights must be finite`);
+      return out;
+    });
+  }
+
+  writeWeights(engine: Engine, arrays: Float32Array[]): void {
+    arrays.forEach((a, i) => engine.writeF32(this.w[i], a));
+  }
+}
+
+/** Copy n f32 from src to dst inside wasm memory (a memmove, no allocation). */
+export function copyF32(engine: Engine, dst: number, src: number, n: number): void {
+  if (dst !== src) engine.u8.copyWithin(dst, src, src + n * 4);
+}
+
+/** Checks a number option: finite and within [min, max]. */
+export function numberOption(value: unknown, what: string, min: number, max: number, openMin = false, openMax = false): number {
+  const ok = typeof value === 'number' && Number.isFinite(value) && (openMin ? value > min : value >= min) && (openMax ? value < max : value <= max);
+  if (!ok) {
+    throw new ValueError(`${what} must be a number in ${openMin ? '(' : '['}${min}, ${max}${openMax ? ')' : ']'}, got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`);
+  }
+  return value as number;
+}

@@ -1,0 +1,230 @@
+// Data that does not sit in memory as a whole: fit from a sync or async iterable of batches
+// (Keras fit(generator), TF.js fitDataset), and the single-batch calls trainOnBatch, testOnBatch,
+// predictOnBatch. Each batch is converted on the host and written straight into the model's slots
+// (growing them if a batch is larger than any before); the epoch loop is the one fit uses.
+import type { Callbacks, Logs } from '../callbacks/base.js';
+import { describe, positiveInt } from '../check.js';
+import { Rng, checkSeed } from '../engine/rng.js';
+import { ValueError } from '../errors.js';
+import { checkCallbacks, hostTargets } from './fit.js';
+import { type HostX, type InputData, type TargetData, toHostX } from './inputs.js';
+import { type History, runEpochs } from './loop.js';
+import { type ClassWeight, type SampleWeight, rowWeights } from './sample-weights.js';
+import type { Sequential } from './sequential.js';
+import { forward, forwardLoss, metricLogs, regularization, trainStep, updateMetrics } from './step.js';
+import { Tensor2D } from './tensor.js';
+
+/** One batch: `{ x, y, sampleWeight? }` or `[x, y]` / `[x, y, sampleWeight]`. */
+export type Batch = { x: InputData; y: TargetData; sampleWeight?: SampleWeight } | [InputData, TargetData] | [InputData, TargetData, SampleWeight];
+
+/** Batches: an iterable or async iterable, or a function returning a fresh one (called per pass). */
+export type Batches = Iterable<Batch> | AsyncIterable<Batch> | (() => Iterable<Batch> | AsyncIterable<Batch>);
+
+export interface FitDatasetOptions {
+  /** Passes (or, with stepsPerEpoch, rounds of that many batches). Default 1. */
+  epochs?: number;
+  /** Batches per epoch; the iterator continues across epochs (restarted when it ends, if it can be). Default: until the data ends. */
+  stepsPerEpoch?: number;
+  /** Validation batches (an iterable, async iterable or function) or arrays [x, y] / [x, y, sampleWeight], evaluated after each epoch. */
+  validationData?: Batches | [InputData, TargetData] | [InputData, TargetData, SampleWeight];
+  /** Validation batches per evaluation. Default: all. */
+  validationSteps?: number;
+  /** Seeds the weights if the model is not built yet (dropout too). Default: random. */
+  seed?: number;
+  /** 0 = silent (default), 1 = one line per epoch. */
+  verbose?: 0 | 1;
+  /** Hook objects (or one). */
+  callbacks?: Callbacks | Callbacks[];
+  /** Abort to stop after the current batch (fit rejects with AbortError). */
+  signal?: AbortSignal;
+  /** Epoch to start counting from. Default 0. */
+  initialEpoch?: number;
+  /** Loss weight per class id (not with batches that carry their own sampleWeight). */
+  classWeight?: ClassWeight;
+}
+
+/** Options of trainOnBatch / testOnBatch. */
+export interface BatchOptions {
+  /** Loss weight per row. */
+  sampleWeight?: SampleWeight;
+  /** Loss weight per class id. */
+  classWeight?: ClassWeight;
+}
+
+type AnyIterator = Iterator<Batch> | AsyncIterator<Batch>;
+
+/** A restartable view of Batches: `next()` gives batches; `restart()` a fresh iterator if possible. */
+class BatchStream {
+  private it?: AnyIterator;
+  /** Batches given since the iterator was opened. */
+  private count = 0;
+  constructor(private readonly source: Batches, private readonly what: string) {}
+
+  private open(): AnyIterator {
+    const src = typeof this.source === 'function' ? this.source() : this.source;
+    if (src && typeof (src as AsyncIterable<Batch>)[Symbol.asyncIterator] === 'function') return (src as AsyncIterable<Batch>)[Symbol.asyncIterator]();
+    if (src && typeof (src as Iterable<Batch>)[Symbol.iterator] === 'function') return (src as Iterable<Batch>)[Symbol.iterator]();
+    throw new ValueError(`${this.what} must be an iterable or async iterable of batches (or a function returning one), got ${describe(src)}`);
+  }
+
+  /**
+   * The next batch, or undefined at the end of the data. With `wrap`, the end of a pass that gave
+   * batches starts a new pass when the source can (Keras' steps_per_epoch over finite data).
+   */
+  async next(wrap = false): Promise<Batch | undefined> {
+    this.it ??= this.open();
+    const r = await this.it.next();
+    if (!r.done) {
+      this.count++;
+      return r.value;
+    }
+    if (wrap && this.count > 0 && this.restart()) return this.next(false);
+    return undefined;
+  }
+
+  /** Start a new pass; false when the source cannot give a fresh iterator (a spent generator). */
+  restart(): boolean {
+    const old = this.it;
+    this.it = this.open();
+    this.count = 0;
+    return this.it !== old;
+  }
+}
+
+export async function fitBatches(model: Sequential, source: Batches, options: FitDatasetOptions): Promise<History> {
+  if (options === null || typeof options !== 'object') throw new ValueError('fitDataset options must be an object, e.g. { epochs: 5 }');
+  const o = options;
+  const epochs = positiveInt(o.epochs ?? 1, 'epochs');
+  const steps = o.stepsPerEpoch === undefined ? undefined : positiveInt(o.stepsPerEpoch, 'stepsPerEpoch');
+  const valSteps = o.validationSteps === undefined ? undefined : positiveInt(o.validationSteps, 'validationSteps');
+  const seed = checkSeed(o.seed);
+  const train = new BatchStream(source, 'fitDataset data');
+  const val = o.validationData;
+  // Arrays are [x, y(, sampleWeight)]; anything else is a stream of batches.
+  const valArrays = Array.isArray(val) ? val : undefined;
+  if (valArrays && (valArrays.length < 2 || valArrays.length > 3)) throw new ValueError('validationData must be [x, y], [x, y, sampleWeight] or an iterable of batches');
+  const valStream = val !== undefined && !valArrays ? new BatchStream(val as Batches, 'validationData') : undefined;
+  if (seed !== undefined && model.built) model.rng = new Rng(seed);
+  let first = true;
+  return runEpochs(model, { epochs, initialEpoch: o.initialEpoch ?? 0, verbose: o.verbose ? 1 : 0, callbacks: checkCallbacks(o.callbacks), signal: o.signal, steps }, {
+    async epoch(epoch, step) {
+      if (!first && steps === undefined) train.restart();
+      let done = 0;
+      for (; (steps === undefined || done < steps) && !model.stopTraining; done++) {
+        const batch = await train.next(steps !== undefined);
+        if (batch === undefined) break;
+        if (first) {
+          model.ensureBuilt(batchX(batch), seed);
+          model.ensureOptimizerState();
+          first = false;
+        }
+        const { rows, labels, weighted } = writeBatch(model, batch, o.classWeight);
+        const wait = step(rows, labels, weighted);
+        if (wait) await wait;
+      }
+      if (done === 0 && !model.stopTraining) {
+        if (first) throw new ValueError('fitDataset: the data gave no batches');
+        console.warn(`dendrite: the data ran out at epoch ${epoch}; training stops. Give a function returning a fresh iterable, or data for ${steps ?? 'every'} batches per epoch × epochs.`);
+        return false;
+      }
+      if (steps !== undefined && done < steps && !model.stopTraining) {
+        console.warn(`dendrite: the data ran out after ${done} of ${steps} batches at epoch ${epoch}; training stops.`);
+        return false;
+      }
+      return true;
+    },
+    validate: valArrays
+      ? () => model.evaluate(valArrays[0], valArrays[1], { sampleWeight: valArrays[2] })
+      : valStream
+        ? () => evaluateStream(model, valStream, valSteps)
+        : undefined,
+  });
+}
+
+/** Loss and metrics over one pass of validation batches. */
+async function evaluateStream(model: Sequential, stream: BatchStream, steps?: number): Promise<Logs> {
+  stream.restart();
+  const acc = new Float64Array(model.compiled!.metricSize);
+  let lossSum = 0;
+  let seen = 0;
+  for (let i = 0; steps === undefined || i < steps; i++) {
+    const batch = await stream.next();
+    if (batch === undefined) break;
+    const { rows, labels, weighted } = writeBatch(model, batch);
+    lossSum += forwardLoss(model, rows, labels, weighted, false, false);
+    updateMetrics(model, rows, labels, acc);
+    seen += rows;
+  }
+  if (seen === 0) throw new ValueError('validationData gave no batches');
+  const logs: Logs = { loss: lossSum / seen + regularization(model, false) };
+  metricLogs(model, acc, logs);
+  return logs;
+}
+
+function batchX(b: Batch): InputData {
+  return Array.isArray(b) ? b[0] : (b as { x: InputData }).x;
+}
+
+/** Check a batch and write it into the model's slots (growing them if needed). */
+function writeBatch(model: Sequential, batch: Batch, classWeight?: ClassWeight, sampleWeight?: SampleWeight): { rows: number; labels: boolean; weighted: boolean } {
+  if (batch === null || typeof batch !== 'object') throw new ValueError(`a batch must be { x, y, sampleWeight? } or [x, y, sampleWeight?], got ${describe(batch)}`);
+  const [x, y, sw] = Array.isArray(batch) ? batch : [batch.x, batch.y, batch.sampleWeight];
+  if (y === undefined) throw new ValueError('a training batch needs targets: { x, y } or [x, y]');
+  model.ensureBuilt(x);
+  const hx = toHostX(x, model.inputDim);
+  const hy = hostTargets(model, y, hx.rows);
+  const w = rowWeights(hy, sw ?? sampleWeight, classWeight);
+  model.ensureCapacity(hx.rows);
+  writeInput(model, hx);
+  const e = model.engine;
+  if (hy.labels) e.i32.set(hy.labels, model.target >>> 2);
+  else e.f32.set(hy.dense!, model.target >>> 2);
+  if (w) e.f32.set(w, model.sampleWeights >>> 2);
+  return { rows: hx.rows, labels: !!hy.labels, weighted: !!w };
+}
+
+function writeInput(model: Sequential, hx: HostX): void {
+  const f32 = model.engine.f32;
+  const at = model.input >>> 2;
+  if (hx.data instanceof Float32Array) {
+    f32.set(hx.data, at);
+    if (model.engine.k.nonfinite_index(model.input, hx.rows * hx.cols) >= 0) {
+      const bad = hx.data.findIndex((v) => !Number.isFinite(v));
+      throw new ValueError(`x has a non-finite value at row ${Math.floor(bad / hx.cols)}, column ${bad % hx.cols}: ${hx.data[bad]}`);
+    }
+  } else {
+    for (let i = 0; i < hx.data.length; i++) f32[at + i] = hx.data[i] * hx.scale;
+  }
+}
+
+export function trainOnBatch(model: Sequential, x: InputData, y: TargetData, o: BatchOptions): Logs {
+  model.ensureBuilt(x);
+  const { rows, labels, weighted } = writeBatch(model, [x, y], o.classWeight, o.sampleWeight);
+  model.ensureOptimizerState();
+  const acc = new Float64Array(model.compiled!.metricSize);
+  const loss = trainStep(model, rows, labels, weighted, acc, -1, 0);
+  const logs: Logs = { loss: loss / rows };
+  metricLogs(model, acc, logs);
+  return logs;
+}
+
+export function testOnBatch(model: Sequential, x: InputData, y: TargetData, o: BatchOptions): Logs {
+  model.ensureBuilt(x);
+  const { rows, labels, weighted } = writeBatch(model, [x, y], o.classWeight, o.sampleWeight);
+  const acc = new Float64Array(model.compiled!.metricSize);
+  const loss = forwardLoss(model, rows, labels, weighted, false, false);
+  updateMetrics(model, rows, labels, acc);
+  const logs: Logs = { loss: loss / rows + regularization(model, false) };
+  metricLogs(model, acc, logs);
+  return logs;
+}
+
+export function predictOnBatch(model: Sequential, x: InputData): Tensor2D {
+  model.ensureBuilt(x);
+  const hx = toHostX(x, model.inputDim);
+  model.ensureCapacity(hx.rows);
+  writeInput(model, hx);
+  const out = forward(model, hx.rows, false, false);
+  const units = model.layers[model.layers.length - 1].units;
+  return new Tensor2D(model.engine.readF32(out, hx.rows * units), [hx.rows, units]);
+}

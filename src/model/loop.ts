@@ -1,0 +1,136 @@
+// The epoch loop shared by fit (arrays in wasm memory) and fitDataset (streamed batches): epoch →
+// batches from the source → epoch logs → validation → callbacks → history. A source only knows
+// how to put each batch into the model's slots; everything Keras-visible happens here.
+import { type Callbacks, type Logs, callHook } from '../callbacks/base.js';
+import { AbortError, NumericError } from '../errors.js';
+import type { Sequential } from './sequential.js';
+import { metricLogs, trainStep } from './step.js';
+
+/** What fit returns: per-epoch values, keyed like Keras (loss, accuracy, valLoss, valAccuracy). */
+export interface History {
+  epoch: number[];
+  history: Record<string, number[]>;
+}
+
+export interface LoopOptions {
+  epochs: number;
+  initialEpoch: number;
+  verbose: 0 | 1;
+  callbacks: Callbacks[];
+  signal?: AbortSignal;
+  /** Batches per epoch, when known (for callbacks' params). */
+  steps?: number;
+}
+
+/**
+ * Trains on the batch now in the slots: (rows, class-id targets?, sample-weighted?). Returns a
+ * promise only when the caller must wait (hooks, a yield to the event loop); await it if given.
+ */
+export type StepFn = (rows: number, labels: boolean, weighted: boolean) => Promise<void> | undefined;
+
+export interface BatchSource {
+  /** Feed one epoch's batches to `step` until done or model.stopTraining; false = data ran out (stop training). */
+  epoch(epoch: number, step: StepFn): Promise<boolean>;
+  /** Validation logs (keys without the val prefix), if there is validation data. */
+  validate?(): Logs | Promise<Logs>;
+}
+
+export async function runEpochs(model: Sequential, o: LoopOptions, source: BatchSource): Promise<History> {
+  const c = model.compiled!;
+  const callbacks = o.callbacks;
+  for (const cb of callbacks) {
+    cb.setModel?.(model);
+    cb.setParams?.({ epochs: o.initialEpoch + o.epochs, steps: o.steps, verbose: o.verbose });
+  }
+  const history: History = { epoch: [], history: {} };
+  const acc = new Float64Array(c.metricSize);
+  const batchHooks = callbacks.some((cb) => cb.onBatchEnd || cb.onBatchBegin);
+  let lastLogs: Logs = {};
+  let lastYield = now();
+  model.stopTraining = false;
+  await callHook(callbacks, 'onTrainBegin', {});
+  for (let epoch = o.initialEpoch; epoch < o.initialEpoch + o.epochs && !model.stopTraining; epoch++) {
+    const started = now();
+    await callHook(callbacks, 'onEpochBegin', epoch, {});
+    acc.fill(0);
+    let lossSum = 0;
+    let seen = 0;
+    let b = 0;
+    // The common case (no batch hooks, no failure, no yield due) stays synchronous: no promise
+    // or log object is made per batch.
+    const step: StepFn = (rows, labels, weighted) => {
+      if (batchHooks) return hookedStep(rows, labels, weighted);
+      try {
+        const loss = trainStep(model, rows, labels, weighted, acc, epoch, b);
+        lossSum += loss;
+        seen += rows;
+      } catch (err) {
+        if (!(err instanceof NumericError)) throw err;
+        return failedStep(rows, err);
+      }
+      return afterStep();
+    };
+    const hookedStep = async (rows: number, labels: boolean, weighted: boolean) => {
+      await callHook(callbacks, 'onBatchBegin', b, { batch: b, size: rows });
+      let loss: number;
+      try {
+        loss = trainStep(model, rows, labels, weighted, acc, epoch, b);
+      } catch (err) {
+        if (!(err instanceof NumericError)) throw err;
+        return failedStep(rows, err);
+      }
+      lossSum += loss;
+      seen += rows;
+      await callHook(callbacks, 'onBatchEnd', b, batchLogs(rows, loss));
+      await afterStep();
+    };
+    // onBatchEnd sees the failed batch (loss NaN); a callback (terminateOnNaN) may then end
+    // training, otherwise the NumericError propagates.
+    const failedStep = async (rows: number, err: NumericError) => {
+      await callHook(callbacks, 'onBatchEnd', b, batchLogs(rows, NaN));
+      if (!model.stopTraining) throw err;
+      await afterStep();
+    };
+    const batchLogs = (rows: number, loss: number): Logs => {
+      const logs: Logs = { batch: b, size: rows, loss: loss / rows };
+      metricLogs(model, acc, logs);
+      return logs;
+    };
+    const afterStep = (): Promise<void> | undefined => {
+      if (o.signal?.aborted) throw new AbortError(`fit aborted at epoch ${epoch}, batch ${b}; the weights are those after that batch`, history);
+      b++;
+      if (now() - lastYield > 40) return yieldToEventLoop().then((t) => void (lastYield = t));
+      return undefined;
+    };
+    const more = await source.epoch(epoch, step);
+    if (!more && seen === 0) break; // the data ran out before this epoch began: nothing to report
+    const logs: Logs = { loss: seen ? lossSum / seen : NaN };
+    metricLogs(model, acc, logs);
+    if (source.validate && seen) {
+      const v = await source.validate();
+      for (const [k, value] of Object.entries(v)) logs[`val${k[0].toUpperCase()}${k.slice(1)}`] = value;
+    }
+    model.epochsTrained++;
+    if (o.verbose) console.log(epochLine(epoch, o.initialEpoch + o.epochs, logs, (now() - started) / 1000, seen));
+    await callHook(callbacks, 'onEpochEnd', epoch, logs);
+    // After the callbacks, so that keys they add (learningRate) are recorded, as Keras' History.
+    history.epoch.push(epoch);
+    for (const [k, v] of Object.entries(logs)) (history.history[k] ??= []).push(v);
+    lastLogs = logs;
+    if (!more) break;
+  }
+  await callHook(callbacks, 'onTrainEnd', lastLogs);
+  return history;
+}
+
+const now = () => performance.now();
+
+/** Let timers, I/O and abort signals run; a macrotask, not a microtask. */
+function yieldToEventLoop(): Promise<number> {
+  return new Promise((resolve) => setTimeout(() => resolve(now()), 0));
+}
+
+export function epochLine(epoch: number, epochs: number, logs: Logs, seconds: number, samples: number): string {
+  const parts = Object.entries(logs).map(([k, v]) => `${k} ${v.toFixed(4)}`);
+  return `Epoch ${epoch + 1}/${epochs}  ${parts.join('  ')}  ${seconds.toFixed(1)}s  ${Math.round(samples / seconds)} samples/s`;
+}

@@ -1,0 +1,71 @@
+// Messages between fitInWorker (calling thread) and build/fit-worker.js, and the progress events
+// users receive. Everything here survives structured cloning; big arrays travel as transfers.
+import type { Weight } from '../layers/dense.js';
+import type { FitOptions, History, Logs } from '../model/fit.js';
+import type { InputData, TargetData } from '../model/inputs.js';
+import type { TrainingState } from './state.js';
+
+/** The fit options that can cross to a worker (callbacks and signals cannot; see WorkerFitOptions). */
+export type PortableFitOptions = Omit<FitOptions, 'callbacks' | 'signal' | 'verbose' | 'validationData'>;
+
+/** Progress of a fit running in a worker; `type` tells which. */
+export type WorkerFitEvent =
+  | {
+      type: 'trainBegin';
+      /** Epochs this call will run. */
+      epochs: number;
+      /** Gradient steps per epoch. */
+      batchesPerEpoch: number;
+      /** Training rows per epoch (after any validation split). */
+      samplesPerEpoch: number;
+    }
+  | {
+      type: 'batch';
+      epoch: number;
+      /** Batch index within the epoch. */
+      batch: number;
+      batchesPerEpoch: number;
+      /** fit's batch logs: `batch`, `size`, `loss` (mean over the batch). */
+      logs: Logs;
+      /** Training throughput since the epoch began. */
+      samplesPerSec: number;
+    }
+  | {
+      type: 'epoch';
+      epoch: number;
+      /** fit's epoch logs: loss, metrics, and valLoss / val<Metric> with validation data. */
+      logs: Logs;
+      seconds: number;
+      samplesPerSec: number;
+    }
+  | {
+      /** The worker stopped between two batches after pause(). */
+      type: 'paused';
+      epoch: number;
+      batch: number;
+    }
+  | { type: 'resumed' };
+
+export type ToWorker =
+  | {
+      type: 'start';
+      /** The compiled module the calling thread runs: same kernels, same results. */
+      wasm: WebAssembly.Module;
+      /** The model file (config, compile settings, weights). */
+      model: Uint8Array;
+      state: TrainingState;
+      x: InputData;
+      y: TargetData;
+      validationData?: [InputData, TargetData];
+      options: PortableFitOptions;
+      /** Minimum milliseconds between two 'batch' events (epoch events always go). */
+      progressInterval: number;
+    }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'stop' };
+
+export type FromWorker =
+  | { type: 'event'; event: WorkerFitEvent }
+  | { type: 'done'; history: History; weights: Weight[]; state: TrainingState }
+  | { type: 'error'; name: string; message: string; stack?: string };

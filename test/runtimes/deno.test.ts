@@ -1,0 +1,48 @@
+// Deno (the `deno` npm package) running the built package: the example trains XOR and a small
+// MLP (in a Web Worker), saves, loads and predicts; and the same seed gives the weights Node gives.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runDeno } from '../../scripts/runtimes/deno.mjs';
+import { expectOk, lastJson, root } from '../../scripts/runtimes/process.mjs';
+import { trainedWeightsHash } from './fixtures/determinism.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'dendrite-deno-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('Deno', () => {
+  it('runs the example: XOR, an MLP in a worker, save, load, predict', async () => {
+    const result = await runDeno(['run', '--allow-read', `--allow-write=${tmp}`, 'examples/deno/main.ts', tmp], { timeoutMs: 60_000 });
+    expectOk(result);
+    const r = lastJson(result.stdout);
+    expect(r.xor[0]).toBeLessThan(0.1);
+    expect(r.xor[1]).toBeGreaterThan(0.9);
+    expect(r.xor[2]).toBeGreaterThan(0.9);
+    expect(r.xor[3]).toBeLessThan(0.1);
+    expect(r.xorReloadedSame).toBe(true);
+    expect(r.mlpAccuracy).toBeGreaterThan(0.95);
+    expect(r.mlpReloadedAccuracy).toBe(r.mlpAccuracy);
+    expect(r.mlpReloadedSame).toBe(true);
+    expect(r.saved).toEqual([join(tmp, 'xor.dnd'), join(tmp, 'rings.dnd')]);
+    // The saved file loads in Node with the same predictions.
+    const d = await import(join(root, 'build', 'index.js'));
+    const loaded = await d.loadModel(r.saved[0]);
+    expect(Array.from(loaded.predict([[0, 0], [0, 1], [1, 0], [1, 1]]).data)).toEqual(r.xor);
+  });
+
+  it('trains bit-identical weights to Node with the same seed', async () => {
+    const script = `
+      import * as dendrite from 'dendrite';
+      import { trainedWeightsHash } from './test/runtimes/fixtures/determinism.js';
+      console.log(JSON.stringify(await trainedWeightsHash(dendrite)));`;
+    const result = await runDeno(['run', '--allow-read', '--ext=ts', '-'], { input: script, timeoutMs: 60_000 });
+    expectOk(result);
+    const inDeno = lastJson(result.stdout);
+    const inNode = await trainedWeightsHash(await import(join(root, 'build', 'index.js')));
+    expect(inDeno.parameters).toBe(651);
+    expect(inDeno.build).toBe('simd128');
+    expect(inDeno.lastLoss).toBeLessThan(inDeno.firstLoss);
+    expect(inDeno).toEqual(inNode);
+  });
+});
