@@ -25,10 +25,12 @@ describe('Deno', () => {
     expect(r.mlpReloadedAccuracy).toBe(r.mlpAccuracy);
     expect(r.mlpReloadedSame).toBe(true);
     expect(r.saved).toEqual([join(tmp, 'xor.dnd'), join(tmp, 'rings.dnd')]);
-    // The saved file loads in Node with the same predictions.
+    // The saved file loads in Node with the same predictions (to rounding: Deno runs the
+    // relaxed-SIMD build by default, Node 20 the baseline).
     const d = await import(join(root, 'build', 'index.js'));
     const loaded = await d.loadModel(r.saved[0]);
-    expect(Array.from(loaded.predict([[0, 0], [0, 1], [1, 0], [1, 1]]).data)).toEqual(r.xor);
+    const inNode: number[] = Array.from(loaded.predict([[0, 0], [0, 1], [1, 0], [1, 1]]).data);
+    inNode.forEach((p, i) => expect(Math.abs(p - r.xor[i]), `row ${i}`).toBeLessThan(1e-6));
   });
 
   it('trains bit-identical weights to Node with the same seed', async () => {
