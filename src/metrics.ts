@@ -64,16 +64,17 @@ export const metricNames: MetricName[] = [
 /** A metric given as a name or as options. */
 export type MetricSpec = MetricName | MetricOptions;
 
-/** One numerator / denominator pair, result num / den. */
-const ratio = (name: string, direction: 'max' | 'min', add: (b: BatchView) => [number, number], finish = (r: number) => r): Metric => ({
+/**
+ * One numerator / denominator pair, result num / den. `add` adds this batch's numerator into
+ * acc[at] and returns its denominator (no array per batch).
+ */
+const ratio = (name: string, direction: 'max' | 'min', add: (b: BatchView, acc: Float64Array, at: number) => number, finish = (r: number) => r): Metric => ({
   name,
   size: 2,
   scratch: 0,
   direction,
   update(b, acc, at) {
-    const [num, den] = add(b);
-    acc[at] += num;
-    acc[at + 1] += den;
+    acc[at + 1] += add(b, acc, at);
   },
   result: (acc, at) => finish(acc[at] / acc[at + 1]),
 });
@@ -83,29 +84,33 @@ const needsDense = (name: string, b: BatchView) => {
 };
 
 const argmaxAccuracy = (name: string) =>
-  ratio(name, 'max', (b) => {
+  ratio(name, 'max', (b, acc, at) => {
     const k = b.engine.k;
-    return [b.labels ? k.count_argmax_labels(b.out, b.target, b.rows, b.cols) : k.count_argmax_match(b.out, b.target, b.rows, b.cols), b.rows];
+    acc[at] += b.labels ? k.count_argmax_labels(b.out, b.target, b.rows, b.cols) : k.count_argmax_match(b.out, b.target, b.rows, b.cols);
+    return b.rows;
   });
 
 const topK = (name: string, kk: number) =>
-  ratio(name, 'max', (b) => {
+  ratio(name, 'max', (b, acc, at) => {
     const k = b.engine.k;
-    return [b.labels ? k.count_top_k_labels(b.out, b.target, b.rows, b.cols, kk) : k.count_top_k_match(b.out, b.target, b.rows, b.cols, kk), b.rows];
+    acc[at] += b.labels ? k.count_top_k_labels(b.out, b.target, b.rows, b.cols, kk) : k.count_top_k_match(b.out, b.target, b.rows, b.cols, kk);
+    return b.rows;
   });
 
 /** Keras' binaryAccuracy: prediction > threshold equals the 0/1 target. */
 const binaryAccuracy = (name: string, threshold: number) =>
-  ratio(name, 'max', (b) => {
+  ratio(name, 'max', (b, acc, at) => {
     needsDense(name, b);
-    return [b.engine.k.count_binary_match(b.out, b.target, b.rows * b.cols, threshold), b.rows * b.cols];
+    acc[at] += b.engine.k.count_binary_match(b.out, b.target, b.rows * b.cols, threshold);
+    return b.rows * b.cols;
   });
 
 const errorSum = (name: string, squared: boolean, root: boolean) =>
-  ratio(name, 'min', (b) => {
+  ratio(name, 'min', (b, acc, at) => {
     needsDense(name, b);
     const k = b.engine.k;
-    return [(squared ? k.sq_error_sum : k.abs_error_sum)(b.out, b.target, b.rows * b.cols), b.rows * b.cols];
+    acc[at] += (squared ? k.sq_error_sum : k.abs_error_sum)(b.out, b.target, b.rows * b.cols);
+    return b.rows * b.cols;
   }, root ? Math.sqrt : undefined);
 
 // A cached f64 view of the engine's memory, re-created only when memory grows.
@@ -180,7 +185,8 @@ export function aucFromHistogram(hist: ArrayLike<number>, T: number, curve: 'ROC
     const slope = div(dtp, Math.max(p0 - p1, 0));
     const intercept = tp[i + 1] - slope * p1;
     const ratioP = p0 > 0 && p1 > 0 ? div(p0, Math.max(p1, 0)) : 1;
-    area += div(slope * (dtp + intercept * Math.log(ratioP)), Math.max(tp[i + 1] + (P - tp[i + 1]), 0));
+    // Keras divides by tp + fn at the next threshold, i.e. by all positives P.
+    area += div(slope * (dtp + intercept * Math.log(ratioP)), P);
   }
   return area;
 }

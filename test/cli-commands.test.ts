@@ -1,7 +1,7 @@
 // The built CLI end to end on small files: CSV and IDX training, evaluate, predict, summary,
 // info, convert, JSON logs, the progress bar, plots (parsed as XML), Ctrl-C and --resume.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -122,7 +122,7 @@ describe('regression from CSV', () => {
     // y = 2·a − b + 0.5 (hand-chosen), a and b in [0, 1): a linear model fits it exactly.
     const lines = ['a,b,target'];
     for (let i = 0; i < 200; i++) {
-      const a = ((i * 37) % 101) / 101, b = ((i * 53) % 97) / 97; // prettier-ignore
+      const a = ((i * 37) % 101) / 101, b = ((i * 53) % 97) / 97;
       lines.push(`${a},${b},${2 * a - b + 0.5}`);
     }
     writeFileSync(at('lin.csv'), lines.join('\n'));
@@ -208,10 +208,18 @@ describe('info, version, bench', () => {
     expect(run('--version').out.trim()).toBe(pkg.version);
   });
 
-  it('bench --help explains where the benchmark runs', () => {
+  it('bench --help explains where the benchmark runs; without one (a published package) it says so', () => {
     const r = run('bench', '--help');
     expect(r.code).toBe(0);
     expect(r.out).toContain('npm run bench');
+    // The CLI as installed from npm: build/cli.js and a package.json without the bench script.
+    const pkg = join(dir, 'pkg');
+    mkdirSync(join(pkg, 'build'), { recursive: true });
+    writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'dendrite', version: '9.9.9', type: 'module' }));
+    copyFileSync(cliPath, join(pkg, 'build', 'cli.js'));
+    const b = spawnSync(process.execPath, [join(pkg, 'build', 'cli.js'), 'bench'], { encoding: 'utf8' });
+    expect(b.status).toBe(1);
+    expect(b.stderr).toMatch(/^dendrite: no benchmark in this installation .*run it from a clone\n$/);
   });
 });
 

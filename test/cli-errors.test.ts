@@ -43,6 +43,7 @@ describe('usage errors: the usage line and exit code 2', () => {
     [['train', '--resume', 'ok.dnd', '--csv', 'ok.csv', '--layers', '8:relu,3:softmax'], /--layers cannot be combined with --resume/],
     [['train', '--images', 'x.idx'], /--images needs --labels/],
     [['evaluate'], /evaluate needs one model file[\s\S]*usage: dendrite evaluate/],
+    [['evaluate', 'ok.dnd'], /the model was trained on csv data; give the rows to evaluate \(--csv FILE\)/],
     [['predict', 'ok.dnd'], /predict needs rows: --csv FILE, --images FILE or --json FILE/],
     [['predict', 'ok.dnd', '--csv', 'ok.csv', '--format', 'xml'], /--format must be one of csv, json/],
     [['summary'], /summary needs one model file/],

@@ -47,8 +47,14 @@ const timer = setInterval(() => {
 }, 10);
 const job = fitInWorker(inWorker, x, y, {
   ...options,
+  // Cross-origin isolated, the worker can run kernel threads (same bits for any count).
+  threads: crossOriginIsolated ? 2 : 1,
   onProgress(e) {
     events[e.type]++;
+    if (e.type === 'trainBegin') {
+      results.workerThreads = e.threads;
+      log(`worker: ${e.threads} kernel thread(s)${e.threads > 1 ? '' : ` (${e.threadsReason})`}`);
+    }
     if (e.type === 'batch') $('progress').value = (e.epoch + e.batch / e.batchesPerEpoch) / options.epochs;
     if (e.type === 'epoch') log(`worker epoch ${e.epoch + 1}: loss ${e.logs.loss.toFixed(4)}, accuracy ${e.logs.accuracy.toFixed(3)}, ${Math.round(e.samplesPerSec)} samples/s`);
     if (e.type === 'paused') log('paused');

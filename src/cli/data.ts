@@ -92,7 +92,11 @@ const SOURCE_FLAG: Record<string, string> = { csv: '--csv FILE', idx: '--images 
 
 /** Labelled rows for evaluation, prepared as the model's training rows were. */
 export async function loadLabelled(flags: Flags, meta: CliMeta, prefix = ''): Promise<Dataset> {
-  const source = sourceOf(flags, prefix) ?? 'fashion-mnist';
+  const given = sourceOf(flags, prefix);
+  if (!given && meta.source && meta.source !== 'fashion-mnist') {
+    throw new UsageError(`the model was trained on ${meta.source} data; give the rows to evaluate (${SOURCE_FLAG[meta.source] ?? '--csv FILE'})`);
+  }
+  const source = given ?? 'fashion-mnist';
   if (source === 'fashion-mnist') {
     const fm = await datasets.fashionMnist({ dir: flags['data-dir'] as string | undefined });
     return { ...fm.test, x: applyNormalization(fm.test.x, meta), name: 'Fashion-MNIST test split' };

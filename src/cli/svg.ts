@@ -34,7 +34,7 @@ const f = (x: number) => Number(x.toFixed(2));
 export function historySvg(history: Record<string, number[]>, options: { title?: string; firstEpoch?: number } = {}): string {
   const bases = Object.keys(history).filter((k) => !/^val[A-Z]/.test(k));
   const hasVal = bases.some((k) => history[valKey(k)]);
-  const pw = 420, ph = 300; // prettier-ignore
+  const pw = 420, ph = 300;
   const width = pw * Math.max(1, bases.length);
   const legendY = options.title ? 56 : 20;
   const top = legendY + 10;
@@ -63,7 +63,7 @@ const valKey = (k: string) => `val${k[0].toUpperCase()}${k.slice(1)}`;
 
 function panel(key: string, train: number[], val: number[] | undefined, x0: number, y0: number, w: number, h: number, first: number): string {
   const m = { left: 62, right: 18, top: 30, bottom: 46 };
-  const pw = w - m.left - m.right, ph = h - m.top - m.bottom; // prettier-ignore
+  const pw = w - m.left - m.right, ph = h - m.top - m.bottom;
   const n = train.length;
   const values = [...train, ...(val ?? [])].filter(Number.isFinite);
   const yt = niceTicks(Math.min(...values), Math.max(...values), 5);
@@ -111,7 +111,7 @@ export function confusionSvg(matrix: number[][], classes: string[], options: { t
   const n = classes.length;
   const cell = Math.max(28, Math.min(56, Math.floor(560 / n)));
   const labelW = Math.min(140, 12 + 7 * Math.max(...classes.map((c) => c.length)));
-  const left = labelW + 40, top = options.title ? 64 : 30; // prettier-ignore
+  const left = labelW + 40, top = options.title ? 64 : 30;
   const gridW = cell * n;
   const bottom = labelW * 0.72 + 40; // rotated column labels + axis title
   const width = left + gridW + 110;
@@ -127,21 +127,21 @@ export function confusionSvg(matrix: number[][], classes: string[], options: { t
     for (let c = 0; c < n; c++) {
       const count = matrix[r][c];
       const share = total ? count / total : 0;
-      const x = left + c * cell, y = top + r * cell; // prettier-ignore
+      const x = left + c * cell, y = top + r * cell;
       out.push(`<rect x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${blue(share)}" stroke="white" data-true="${r}" data-predicted="${c}" data-count="${count}"><title>true ${escapeXml(classes[r])}, predicted ${escapeXml(classes[c])}: ${count} (${(share * 100).toFixed(1)}%)</title></rect>`);
       if (count) out.push(`<text x="${x + cell / 2}" y="${y + cell / 2 + fontSize / 3}" text-anchor="middle" font-size="${fontSize}" fill="${share > 0.5 ? 'white' : '#222'}">${count}</text>`);
     }
     out.push(`<text x="${left - 8}" y="${top + r * cell + cell / 2 + 4}" text-anchor="end" font-size="12" fill="#333">${escapeXml(classes[r])}</text>`);
   }
   for (let c = 0; c < n; c++) {
-    const x = left + c * cell + cell / 2 + 4, y = top + gridW + 10; // prettier-ignore
+    const x = left + c * cell + cell / 2 + 4, y = top + gridW + 10;
     out.push(`<text transform="translate(${x},${y}) rotate(-45)" text-anchor="end" font-size="12" fill="#333">${escapeXml(classes[c])}</text>`);
   }
   out.push(`<rect x="${left}" y="${top}" width="${gridW}" height="${gridW}" fill="none" stroke="#888"/>`);
   out.push(`<text x="${f(left + gridW / 2)}" y="${f(height - 12)}" text-anchor="middle" font-size="13" font-weight="600" fill="#333">predicted class</text>`);
   out.push(`<text transform="translate(18,${top + gridW / 2}) rotate(-90)" text-anchor="middle" font-size="13" font-weight="600" fill="#333">true class</text>`);
   // Colour scale: share of the true class.
-  const sx = left + gridW + 28, sh = Math.min(gridW, 220); // prettier-ignore
+  const sx = left + gridW + 28, sh = Math.min(gridW, 220);
   out.push(`<defs><linearGradient id="scale" x1="0" y1="1" x2="0" y2="0"><stop offset="0" stop-color="${blue(0)}"/><stop offset="1" stop-color="${blue(1)}"/></linearGradient></defs>`);
   out.push(`<rect x="${sx}" y="${top}" width="14" height="${sh}" fill="url(#scale)" stroke="#888"/>`);
   for (const t of [0, 0.5, 1]) out.push(`<text x="${sx + 20}" y="${f(top + sh - t * sh + 4)}" font-size="11" fill="#555">${t * 100}%</text>`);

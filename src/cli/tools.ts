@@ -101,11 +101,12 @@ export function version(): string {
   return (JSON.parse(readFileSync(`${packageRoot()}package.json`, 'utf8')) as { version: string }).version;
 }
 
-export const BENCH_USAGE = `usage: dendrite bench [ARGS...]
+export const BENCH_USAGE = `usage: dendrite bench [--quick] [ARGS...]
 
-Runs the project's benchmark (npm run bench: dendrite against TF.js on GEMM, training and
-inference), passing ARGS on. It needs the repository's bench/ folder and dev dependencies, so it
-runs from a clone (git clone, npm install), not from the published package.`;
+Runs the project's benchmark (npm run bench: dendrite's builds and thread counts against TF.js
+on GEMM, training and inference; a few minutes, --quick for a short run), passing the
+arguments on. It needs the repository's bench/ folder and dev dependencies, so it runs from a
+clone (git clone, npm install), not from the published package.`;
 
 export async function bench(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) return void console.log(BENCH_USAGE), 0;

@@ -152,7 +152,7 @@ export function fitNormalization(x: Matrix, method: 'minmax' | 'standard'): Norm
   const offset: number[] = [];
   const scale: number[] = [];
   for (let c = 0; c < cols; c++) {
-    let a = Infinity, b = -Infinity, sum = 0, sq = 0; // prettier-ignore
+    let a = Infinity, b = -Infinity, sum = 0, sq = 0;
     for (let r = 0; r < rows; r++) {
       const v = x.data[r * cols + c] * s;
       a = Math.min(a, v);

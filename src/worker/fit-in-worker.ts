@@ -3,7 +3,7 @@
 // file, the training state and the data (copied, or transferred on request); it sends progress
 // events, and at the end the trained weights and state by transfer, which are written back into
 // the model. Same seed ⇒ the same weights as model.fit on the calling thread.
-import { describe, finiteNumber } from '../check.js';
+import { describe, finiteNumber, positiveInt } from '../check.js';
 import { checkSeed } from '../engine/rng.js';
 import { currentModule, runtimeName, workerScriptUrl } from '../entries/runtime.js';
 import * as errors from '../errors.js';
@@ -26,6 +26,13 @@ export interface WorkerFitOptions extends PortableFitOptions {
   progressInterval?: number;
   /** Aborting it cancels the training, like `job.cancel()`. */
   signal?: AbortSignal;
+  /**
+   * Kernel threads inside the training worker, itself included. Default 1. More needs a build with
+   * shared memory: Node, Deno, or a cross-origin isolated page (the worker may block where the
+   * page's main thread may not). Capped at the cores; the 'trainBegin' event says what was got.
+   * Results are bit-identical for any count.
+   */
+  threads?: number;
   /**
    * Move x / y's buffers to the worker instead of copying them: no copy, but those arrays become
    * unusable (length 0) on the calling thread. Default false.
@@ -76,9 +83,10 @@ export function fitInWorker(model: Sequential, x: InputData, y: TargetData, opti
   if (!model.compiled) throw new errors.StateError('call compile({ optimizer, loss }) before fitInWorker');
   if (training.has(model)) throw new errors.StateError('this model is already training in a worker; await its result first');
   if (options === null || typeof options !== 'object') throw new errors.ValueError(`fitInWorker options must be an object, got ${describe(options)}`);
-  const { onProgress, progressInterval = 100, signal, transfer = false, worker, validationData, ...fitOptions } = options;
+  const { onProgress, progressInterval = 100, signal, transfer = false, worker, validationData, threads = 1, ...fitOptions } = options;
   if (onProgress !== undefined && typeof onProgress !== 'function') throw new errors.ValueError(`onProgress must be a function, got ${describe(onProgress)}`);
   finiteNumber(progressInterval, 'progressInterval', 0);
+  positiveInt(threads, 'threads');
   const script = worker ?? workerScriptUrl();
   if (!script) throw new errors.StateError(`fitInWorker needs Web Workers or worker_threads, which the ${runtimeName() ?? 'current'} runtime does not have; use model.fit`);
 
@@ -107,6 +115,7 @@ export function fitInWorker(model: Sequential, x: InputData, y: TargetData, opti
     validationData: val,
     options: fitOptions,
     progressInterval,
+    threads,
   };
   transfers.push(start.model.buffer as ArrayBuffer, ...stateBuffers(state));
   return startJob(model, script, start, transfers, onProgress, signal);

@@ -2,7 +2,7 @@
 // module it is sent, rebuilds the model from its file and state, runs the ordinary fit, and
 // reports progress. Pause, resume and stop arrive as messages; fit yields to the event loop every
 // few tens of milliseconds, which is when they are read. Cancel is the caller terminating us.
-import { setEngineSource } from '../engine/engine.js';
+import { getEngine, setEngineSource } from '../engine/engine.js';
 import { modelFromBytes } from '../io/model-file.js';
 import type { History, Logs } from '../model/fit.js';
 import type { Sequential } from '../model/sequential.js';
@@ -29,6 +29,8 @@ const now = () => performance.now();
 
 async function run(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   setEngineSource(() => m.wasm);
+  // This thread may block, unlike a page's main thread: kernel threads can help here.
+  const engine = m.threads > 1 ? await getEngine().setThreads(m.threads) : getEngine().info();
   const model = modelFromBytes(m.model);
   applyState(model, m.state);
   const o = m.options;
@@ -40,7 +42,7 @@ async function run(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   let epochStart = 0;
   let seen = 0;
   let lastEvent = -Infinity;
-  emit({ type: 'trainBegin', epochs: o.epochs ?? 1, batchesPerEpoch, samplesPerEpoch });
+  emit({ type: 'trainBegin', epochs: o.epochs ?? 1, batchesPerEpoch, samplesPerEpoch, threads: engine.threads, threadsReason: engine.threadsReason });
   const history = await model.fit(m.x, m.y, {
     ...o,
     validationData: m.validationData,
@@ -72,6 +74,7 @@ async function run(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
       },
     },
   });
+  if (engine.threads > 1) await getEngine().setThreads(1); // end the kernel threads before we are terminated
   finish(model, history);
 }
 

@@ -18,6 +18,9 @@ export type WorkerFitEvent =
       batchesPerEpoch: number;
       /** Training rows per epoch (after any validation split). */
       samplesPerEpoch: number;
+      /** Kernel threads the worker's engine runs (see WorkerFitOptions.threads), and why not more. */
+      threads: number;
+      threadsReason: string;
     }
   | {
       type: 'batch';
@@ -60,6 +63,8 @@ export type ToWorker =
       options: PortableFitOptions;
       /** Minimum milliseconds between two 'batch' events (epoch events always go). */
       progressInterval: number;
+      /** Kernel threads for the worker's engine. */
+      threads: number;
     }
   | { type: 'pause' }
   | { type: 'resume' }

@@ -45,6 +45,7 @@ describe.skipIf(!chromiumAvailable())('Chromium', () => {
     expect(r.error).toBeUndefined();
     expect(r.crossOriginIsolated).toBe(false);
     expect(r.engine.sharedMemory).toBe(false); // not isolated: the single-threaded build
+    expect(r.workerThreads).toBe(1);
     expect(r.xor[0]).toBeLessThan(0.1);
     expect(r.xor[1]).toBeGreaterThan(0.9);
     expect(r.xor[2]).toBeGreaterThan(0.9);
@@ -103,6 +104,9 @@ describe.skipIf(!chromiumAvailable())('Chromium', () => {
     expect(r.engine.sharedMemory).toBe(true);
     expect(r.engine.threads).toBe(1);
     expect(r.engine.threadsReason).not.toBe('');
+    // The training worker may block, so it runs kernel threads there (bit-identical: r.identical).
+    const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+    expect(r.workerThreads).toBe(Math.min(2, cores));
     await page.close();
   });
 

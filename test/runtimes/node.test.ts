@@ -2,7 +2,7 @@
 // bundle build/index.js: progress events, pause / resume / stop / cancel, errors of the same
 // classes, and weights bit-identical to model.fit on the main thread — also when continuing.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { expectOk, lastJson, root, run } from '../../scripts/runtimes/process.mjs';
@@ -81,10 +81,21 @@ describe('fitInWorker (worker_threads)', () => {
     expect(mixed.epochsTrained).toBe(4);
   });
 
+  it('runs kernel threads inside the worker when asked, with the same bits', async () => {
+    const main = mlp();
+    await main.fit(x, y, { epochs: 2, batchSize: 500, seed: 8 });
+    const events: Dendrite.WorkerFitEvent[] = [];
+    const threaded = mlp();
+    await fitInWorker(threaded, x, y, { epochs: 2, batchSize: 500, seed: 8, threads: 2, onProgress: (e) => events.push(e) }).result;
+    const begin = events[0] as Extract<Dendrite.WorkerFitEvent, { type: 'trainBegin' }>;
+    expect(begin.threads).toBe(Math.min(2, availableParallelism()));
+    expect(identical(flat(threaded), flat(main))).toBe(true);
+  });
+
   it('reports typed progress: trainBegin, every batch, epochs with logs and samples/s', async () => {
     const events: Dendrite.WorkerFitEvent[] = [];
     const { history } = await fitInWorker(mlp(), x, y, { epochs: 3, batchSize: 100, seed: 1, validationSplit: 0.2, progressInterval: 0, onProgress: (e) => events.push(e) }).result;
-    expect(events[0]).toEqual({ type: 'trainBegin', epochs: 3, batchesPerEpoch: 8, samplesPerEpoch: 800 });
+    expect(events[0]).toMatchObject({ type: 'trainBegin', epochs: 3, batchesPerEpoch: 8, samplesPerEpoch: 800, threads: 1 });
     const batches = events.filter((e) => e.type === 'batch');
     const epochs = events.filter((e) => e.type === 'epoch');
     expect(batches).toHaveLength(24);
@@ -172,6 +183,7 @@ describe('fitInWorker (worker_threads)', () => {
     expect(() => fitInWorker(mlp(), new Float32Array(3), y)).toThrow(d.ShapeError);
     expect(() => fitInWorker(mlp(), x, y.subarray(1))).toThrow(d.ShapeError);
     expect(() => fitInWorker(mlp(), x, y, { progressInterval: -1 })).toThrow(d.ValueError);
+    expect(() => fitInWorker(mlp(), x, y, { threads: 0 })).toThrow(d.ValueError);
     const busy = mlp();
     const running = fitInWorker(busy, x, y, { epochs: 1 });
     expect(() => fitInWorker(busy, x, y)).toThrow(/already training/);
