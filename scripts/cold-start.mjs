@@ -1,6 +1,6 @@
 // Cold start per runtime: from nothing to the first prediction of the reference MLP
 // (784-256-128-10, batch 1), through each runtime's own entry.
-//   node scripts/cold-start.mjs [--runtimes node,deno,chromium,workerd] [--json]
+//   node scripts/cold-start.mjs [--runtimes node,deno,chromium,workerd] [--repeat 5] [--json]
 // Node and Deno: a fresh process each (spawnMs = process start to result, the rest measured
 // inside). Chromium: a fresh page without HTTP cache (browser already running). workerd: a fresh
 // server; timers are frozen inside requests, so the first and the second request are timed from
@@ -89,20 +89,30 @@ const w :Workerd.Worker = (
   },
 };
 
-/** Measure the given runtimes one after another; resolves with { runtime: timings }. */
-export async function measureColdStart(runtimes = Object.keys(measure)) {
+/**
+ * Measure the given runtimes, each `repeat` times from scratch (one after another: they share the
+ * CPU); resolves with { runtime: timings }, each timing the median of the runs.
+ */
+export async function measureColdStart(runtimes = Object.keys(measure), { repeat = 1 } = {}) {
   const results = {};
   for (const r of runtimes) {
     if (!measure[r]) throw new Error(`unknown runtime ${r}; expected: ${Object.keys(measure).join(', ')}`);
-    results[r] = await measure[r]();
+    const runs = [];
+    for (let i = 0; i < repeat; i++) runs.push(await measure[r]());
+    results[r] = Object.fromEntries(Object.keys(runs[0]).map((k) => [k, median(runs.map((t) => t[k]))]));
   }
   return results;
 }
 
+function median(values) {
+  const v = [...values].sort((a, b) => a - b);
+  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
-  const i = args.indexOf('--runtimes');
-  const results = await measureColdStart(i >= 0 ? args[i + 1].split(',') : undefined);
+  const option = (name) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+  const results = await measureColdStart(option('--runtimes')?.split(','), { repeat: Number(option('--repeat') ?? 1) });
   if (args.includes('--json')) console.log(JSON.stringify(results));
   else for (const [r, t] of Object.entries(results)) console.log(`${r.padEnd(9)} ${Object.entries(t).map(([k, v]) => `${k} ${v}`).join('  ')}`);
 }

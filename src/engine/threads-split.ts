@@ -7,10 +7,10 @@
 import type { Kernels } from './kernels.js';
 import type { ThreadPool } from './threads.js';
 
-/** GEMMs below this many flops (≈ 25 µs on one core) run on the calling thread. */
-export const GEMM_SPLIT_FLOPS = 1_000_000;
+/** GEMMs below this many flops (≈ 6 µs on one core) run on the calling thread. */
+export const GEMM_SPLIT_FLOPS = 250_000;
 /** Element-wise kernels below this much estimated work (ns) run on the calling thread. */
-const SPLIT_NS = 20_000;
+const SPLIT_NS = 8_000;
 
 type Raw = (...args: number[]) => number;
 

@@ -69,6 +69,8 @@ export abstract class Layer {
   /** Activation slots (rows, units): the output and ∂L/∂output. */
   y = 0;
   g = 0;
+  /** @internal The model this layer's pointers belong to (a layer serves one model at a time). */
+  owner?: object;
   /** Input of the last forward pass (backward reads it). */
   protected x = 0;
   /** Byte pointers of each weight (weightShapes order) and of its gradient (0 when not trainable). */

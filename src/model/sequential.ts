@@ -1,9 +1,9 @@
 // The sequential model: a stack of layers over one engine. It owns its wasm regions, laid out as
 // in llm.c: params (trainable weights, then non-trainable ones such as moving statistics) | grads
 // (the trainable layout) | optimizer state (same) | activation slots for a batch capacity (input,
-// targets, sample weights, the layers' slots, GEMM packing and metric scratch). Training logic
-// lives in fit.ts / loop.ts / step.ts / batches.ts; this file is lifecycle, memory plan and the
-// small public calls.
+// targets, sample weights, the layers' slots, GEMM packing and metric scratch), planned in
+// memory.ts. Training logic lives in fit.ts / loop.ts / step.ts / batches.ts; this file is the
+// lifecycle and the small public calls.
 import type { Callbacks, Logs } from '../callbacks/base.js';
 import { describe, positiveInt } from '../check.js';
 import { type Engine, getEngine } from '../engine/engine.js';
@@ -11,7 +11,6 @@ import { Rng, checkSeed, randomSeed } from '../engine/rng.js';
 import { ShapeError, StateError, ValueError } from '../errors.js';
 import { type ModelFileOptions, modelToBytes } from '../io/model-file.js';
 import { type SaveResult, saveModel } from '../io/storage.js';
-import { Dropout, MAX_DROPOUT_LAYERS } from '../layers/dropout.js';
 import { type Layer, type Pass, type Weight } from '../layers/layer.js';
 import { isLayer } from '../layers/index.js';
 import { type Loss, type LossSpec, isCategorical, resolveLoss } from '../losses.js';
@@ -22,6 +21,7 @@ import { type EvaluateOptions, type FitOptions, evaluateData, fitLoop, hostTarge
 import { type InputData, type TargetData, ownColumns, toHostX } from './inputs.js';
 import type { History } from './loop.js';
 import { rowWeights } from './sample-weights.js';
+import { allocOptimizerState, bindWeights, claimSlots, releaseOptimizerState, releaseSlots, shapeLayers } from './memory.js';
 import { summaryText } from './summary.js';
 import type { Tensor2D } from './tensor.js';
 
@@ -102,6 +102,10 @@ export class Sequential {
     }
     if (this.params) throw new StateError('cannot add layers to a model that already has weights; build a new model');
     if (this.layers.includes(layer)) throw new ValueError(`layer ${layer.name || layer.type} is already in this model`);
+    if (layer.owner && layer.owner !== this) {
+      throw new ValueError(`layer ${layer.name || layer.type} already belongs to another model; create a new layer (weights can be copied with getWeights / setWeights)`);
+    }
+    layer.owner = this;
     this.layers.push(layer);
   }
 
@@ -141,70 +145,10 @@ export class Sequential {
     const width = positiveInt(shape[0], 'inputShape[0]');
     if (first !== undefined && first !== width) throw new ShapeError(`input has ${width} features but the first layer's inputShape is [${first}]`);
     const seed = checkSeed(options.seed) ?? randomSeed();
-    this.shapeLayers(width);
-    this.bindWeights();
+    shapeLayers(this, width);
+    bindWeights(this);
     this.rng = new Rng(seed);
     for (const layer of this.layers) layer.initParams(this.engine, this.rng);
-  }
-
-  /** Assign input widths, unique names (dense, dense_1, dropout, ...) and dropout streams. */
-  private shapeLayers(width: number): void {
-    const names = new Set(this.layers.map((l) => l.name).filter((n) => n));
-    const counts = new Map<string, number>();
-    const seen = new Set<string>();
-    let dropouts = 0;
-    for (const layer of this.layers) {
-      if (!layer.name) {
-        do {
-          const c = counts.get(layer.baseName) ?? 0;
-          counts.set(layer.baseName, c + 1);
-          layer.name = c === 0 ? layer.baseName : `${layer.baseName}_${c}`;
-        } while (names.has(layer.name));
-        names.add(layer.name);
-      }
-      if (seen.has(layer.name)) throw new ValueError(`two layers are named ${JSON.stringify(layer.name)}; layer names must be unique`);
-      seen.add(layer.name);
-      if (layer instanceof Dropout) layer.stream = dropouts++;
-      layer.build(width);
-      width = layer.units;
-    }
-    if (dropouts > MAX_DROPOUT_LAYERS) throw new ValueError(`a model can have at most ${MAX_DROPOUT_LAYERS} dropout layers, got ${dropouts}`);
-  }
-
-  /** Lay out params (trainable, then the rest) and grads, and point every layer at its weights. */
-  private bindWeights(): void {
-    const e = this.engine;
-    const specs = this.layers.map((l) => l.weightShapes());
-    const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
-    let trainable = 0;
-    let fixed = 0;
-    for (const s of specs.flat()) (s.trainable ? (trainable += size(s.shape)) : (fixed += size(s.shape)));
-    e.checkFits((2 * trainable + fixed) * 4, `the weights of ${trainable + fixed} parameters`);
-    this.paramCount = trainable;
-    this.weightCount = trainable + fixed;
-    this.params = e.allocFloats(this.weightCount, 'weights');
-    this.grads = e.allocFloats(trainable, 'gradients');
-    let t = 0;
-    let f = trainable;
-    this.gradTensors = [];
-    this.layers.forEach((layer, i) => {
-      const w: number[] = [];
-      const g: number[] = [];
-      for (const s of specs[i]) {
-        const n = size(s.shape);
-        if (s.trainable) {
-          w.push(this.params + t * 4);
-          g.push(this.grads + t * 4);
-          this.gradTensors.push(this.grads + t * 4, n);
-          t += n;
-        } else {
-          w.push(this.params + f * 4);
-          g.push(0);
-          f += n;
-        }
-      }
-      layer.bind(w, g);
-    });
   }
 
   /** Choose optimizer, loss and metrics. Compiling again keeps the weights and resets the optimizer. */
@@ -230,8 +174,8 @@ export class Sequential {
       !loss.fromLogits && isCategorical(loss) && last === 'softmax' ? 'softmaxCe'
       : !loss.fromLogits && loss.kind === 'bce' && last === 'sigmoid' ? 'sigmoidBce'
       : 'plain';
-    this.releaseOptimizerState();
-    this.releaseSlots(); // the metric scratch depends on the metrics
+    releaseOptimizerState(this);
+    releaseSlots(this); // the metric scratch depends on the metrics
     this.compiled = { loss, optimizer, metrics, metricNames, metricOffsets, metricSize, mode };
   }
 
@@ -244,53 +188,15 @@ export class Sequential {
 
   /** @internal Slots for up to `rows` rows per batch; grows (never shrinks) the capacity. */
   ensureCapacity(rows: number): void {
-    if (rows <= this.capacity) return;
-    this.releaseSlots();
-    const e = this.engine;
-    const out = this.outputUnits;
-    const perRow = this.inputDim + out + 1 + this.layers.reduce((s, l) => s + l.floatsPerRow(), 0);
-    e.checkFits(rows * perRow * 4, `activations for a batch of ${rows} rows`);
-    this.input = e.allocFloats(rows * this.inputDim, 'input batch');
-    this.target = e.allocFloats(rows * out, 'target batch');
-    this.sampleWeights = e.allocFloats(rows, 'sample weights');
-    let pack = 0;
-    for (const layer of this.layers) {
-      layer.claimSlots(e, rows);
-      pack = Math.max(pack, layer.packBytes(e, rows));
-    }
-    this.pack = e.alloc(Math.max(pack, 64), 'GEMM scratch');
-    const scratch = Math.max(0, ...(this.compiled?.metrics ?? []).map((m) => m.scratch));
-    this.metricScratch = e.alloc(Math.max(8 * scratch, 64), 'metric scratch');
-    this.pass.engine = this.view.engine = e;
-    this.capacity = rows;
+    if (rows > this.capacity) claimSlots(this, rows);
   }
 
   /** @internal Optimizer state (and the weights' backup), allocated on the first training step. */
   ensureOptimizerState(): void {
     const opt = this.compiled!.optimizer;
     if (this.backup && this.optState.length === opt.slots) return;
-    this.releaseOptimizerState();
-    this.backup = this.engine.allocFloats(this.weightCount, 'weights backup');
-    for (let s = 0; s < opt.slots; s++) {
-      const ptr = this.engine.allocFloats(this.paramCount, 'optimizer state');
-      this.engine.f32.fill(opt.initialState[s] ?? 0, ptr >>> 2, (ptr >>> 2) + this.paramCount);
-      this.optState.push(ptr);
-    }
-  }
-
-  private releaseOptimizerState(): void {
-    for (const p of this.optState) this.engine.release(p);
-    this.engine.release(this.backup);
-    this.optState = [];
-    this.backup = 0;
-  }
-
-  private releaseSlots(): void {
-    if (!this.capacity) return;
-    const e = this.engine;
-    for (const layer of this.layers) layer.releaseSlots(e);
-    for (const p of [this.input, this.target, this.sampleWeights, this.pack, this.metricScratch]) e.release(p);
-    this.input = this.target = this.sampleWeights = this.pack = this.metricScratch = this.capacity = 0;
+    releaseOptimizerState(this);
+    allocOptimizerState(this);
   }
 
   /**
@@ -414,12 +320,13 @@ export class Sequential {
   dispose(): void {
     if (this.disposed) return;
     if (this.ownEngine) {
-      this.releaseSlots();
-      this.releaseOptimizerState();
+      releaseSlots(this);
+      releaseOptimizerState(this);
       this.engine.release(this.params);
       this.engine.release(this.grads);
     }
     this.params = this.grads = 0;
+    for (const layer of this.layers) layer.owner = undefined;
     this.disposed = true;
   }
 

@@ -108,7 +108,7 @@ export function fitInWorker(model: Sequential, x: InputData, y: TargetData, opti
   const start: ToWorker = {
     type: 'start',
     wasm: currentModule(),
-    model: model.toBytes(),
+    model: movable(model.toBytes(), true, transfers),
     state,
     x: portableX(hx, transfer, transfers),
     y: portableY(hy, transfer, transfers),
@@ -117,7 +117,7 @@ export function fitInWorker(model: Sequential, x: InputData, y: TargetData, opti
     progressInterval,
     threads,
   };
-  transfers.push(start.model.buffer as ArrayBuffer, ...stateBuffers(state));
+  transfers.push(...stateBuffers(state));
   return startJob(model, script, start, transfers, onProgress, signal);
 }
 

@@ -81,6 +81,31 @@ describe('fitInWorker (worker_threads)', () => {
     expect(mixed.epochsTrained).toBe(4);
   });
 
+  it('is bit-identical with dropout, normalization, a regularizer and a learning-rate schedule', async () => {
+    // Everything that carries state across steps: dropout's generator stream, batch-norm moving
+    // statistics (non-trainable weights), the schedule's step count, Adam's moments.
+    const rich = () => {
+      const m = sequential([
+        dense({ units: 32, activation: 'relu', inputShape: [2], kernelRegularizer: d.l2(1e-3) }),
+        d.batchNormalization(),
+        d.dropout({ rate: 0.2 }),
+        dense({ units: 16, activation: 'tanh' }),
+        d.layerNormalization(),
+        dense({ units: 2, activation: 'softmax' }),
+      ]);
+      const learningRate = d.exponentialDecay({ initialLearningRate: 0.01, decaySteps: 10, decayRate: 0.9 });
+      m.compile({ optimizer: adam({ learningRate }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+      return m;
+    };
+    const main = rich();
+    await main.fit(x, y, { epochs: 2, batchSize: 32, seed: 4 });
+    await main.fit(x, y, { epochs: 2, batchSize: 32 });
+    const worker = rich();
+    await fitInWorker(worker, x, y, { epochs: 2, batchSize: 32, seed: 4 }).result;
+    await fitInWorker(worker, x, y, { epochs: 2, batchSize: 32 }).result;
+    expect(identical(flat(worker), flat(main))).toBe(true);
+  });
+
   it('runs kernel threads inside the worker when asked, with the same bits', async () => {
     const main = mlp();
     await main.fit(x, y, { epochs: 2, batchSize: 500, seed: 8 });

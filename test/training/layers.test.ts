@@ -194,6 +194,15 @@ describe('configs', () => {
     for (const l of m.layers) expect(layerFromConfig(l.getConfig()).getConfig()).toEqual(l.getConfig());
     expect(() => layerFromConfig({ type: 'conv2d', name: 'c' })).toThrow(/unsupported layer type "conv2d"; this version supports: dense, dropout/);
   });
+
+  it('a layer serves one model at a time (its pointers are that model\'s)', () => {
+    const shared = dense({ units: 2, inputShape: [3] });
+    const a = sequential([shared]);
+    expect(() => sequential([shared])).toThrow(/already belongs to another model/);
+    expect(() => a.add(shared)).toThrow(/already in this model/);
+    a.dispose();
+    expect(sequential([shared]).predict([[1, 2, 3]]).shape).toEqual([1, 2]);
+  });
 });
 
 describe('against TF.js', () => {
