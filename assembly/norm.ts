@@ -290,9 +290,13 @@ export function layernorm_backward(dx: usize, dgamma: usize, dbeta: usize, dy: u
 }
 
 // ---- inverted dropout -------------------------------------------------------------------------
-// The keep decision for element i is u ≥ rate with u the uniform of stream position counter + i,
-// exactly as rand_uniform(…, lo 0, hi 1) draws it (random.ts), so masks are reproducible from the
-// model's seed and a step-derived counter, in every runtime and for any split of the work.
+// The keep decision for element i is u ≥ rate with u the uniform of stream position
+//   2^62 + step·2^32 + stream·2^27 + first + i
+// exactly as rand_uniform(…, lo 0, hi 1) draws it (random.ts): dropout's own part of the counter
+// space (initialisation starts at 0, shuffling at 2^48), per training step and per dropout layer
+// (stream < 32, up to 2^27 elements a step). `first` lets a call cover part of a batch. Masks are
+// thus reproducible from the model's seed and step count, in every runtime, for any split of the
+// work; step and stream are i32 so that the caller makes no 64-bit number per step.
 
 const GAMMA: u64 = 0x9E3779B97F4A7C15;
 
@@ -303,11 +307,12 @@ const GAMMA: u64 = 0x9E3779B97F4A7C15;
   return z ^ (z >> 31);
 }
 
-/** mask(n) = (u_i ≥ rate) / (1 − rate), y(n) = x·mask; u_i uniform [0, 1) at position counter + i. */
-export function dropout_forward(y: usize, mask: usize, x: usize, n: i32, rate: f32, seed: i64, counter: i64): void {
+/** mask(n) = (u_i ≥ rate) / (1 − rate), y(n) = x·mask; u_i uniform [0, 1) at the position above. */
+export function dropout_forward(y: usize, mask: usize, x: usize, n: i32, rate: f32, seed: i64, step: i32, stream: i32, first: i32): void {
   const key = mix(<u64>seed);
   const scale = <f32>1 / (<f32>1 - rate);
-  let z = key + <u64>counter * GAMMA;
+  const counter = ((<u64>1) << 62) + ((<u64><u32>step) << 32) + ((<u64><u32>stream) << 27) + <u64><u32>first;
+  let z = key + counter * GAMMA;
   for (let i = 0; i < n; i++) {
     const u = <f32>(<u32>(mix(z) >> 40)) * (1.0 / 16777216.0);
     const k: f32 = u >= rate ? scale : 0;

@@ -55,10 +55,14 @@ export async function buildPlayground() {
   for (const f of LIBRARY_FILES) copyFileSync(join(root, 'build', f), join(dist, f));
 }
 
-/** The first folder holding all four Fashion-MNIST files: --data, $DENDRITE_DATA, Debian's package, the user cache. */
+/**
+ * The first folder holding all four Fashion-MNIST files: $DENDRITE_DATA, Debian's package, the
+ * user cache (as datasets.fashionMnist looks, without downloading). A `given` folder is the only
+ * place looked.
+ */
 export function findDataDir(given) {
   const cache = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'dendrite', 'fashion-mnist');
-  const candidates = [given, process.env.DENDRITE_DATA, '/usr/share/datasets/fashion-mnist', cache].filter(Boolean);
+  const candidates = given ? [given] : [process.env.DENDRITE_DATA, '/usr/share/datasets/fashion-mnist', cache].filter(Boolean);
   return candidates.find((dir) => DATA_FILES.every((f) => existsSync(join(dir, `${f}.gz`)) || existsSync(join(dir, f))));
 }
 
@@ -86,7 +90,7 @@ export function servePlayground({ port = 0, isolated = true, dataDir = findDataD
       file = join(dataDir, name);
     } else {
       file = normalize(join(playgroundDir, path.endsWith('/') ? `${path}index.html` : path));
-      if (!file.startsWith(playgroundDir + sep) || file.includes(`${sep}src${sep}`)) return send(res, 403, 'forbidden');
+      if (!file.startsWith(playgroundDir + sep)) return send(res, 403, 'forbidden');
     }
     if (!existsSync(file) || !statSync(file).isFile()) return send(res, 404, 'not found');
     const headers = {
@@ -128,17 +132,26 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === normalize(process.argv
     console.error(`unknown option ${unknown}\nusage: node scripts/serve-playground.mjs [--port N] [--no-isolation] [--data DIR]`);
     process.exit(2);
   }
+  const isolated = !args.includes('--no-isolation');
+  const port = Number(value('--port') ?? 8080);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`--port takes a port number (0 for any free one), got ${value('--port')}`);
+    process.exit(2);
+  }
+  const dataDir = findDataDir(value('--data'));
+  if (value('--data') && !dataDir) {
+    console.error(`playground: ${value('--data')} does not hold the four Fashion-MNIST files (${DATA_FILES.join(', ')}, each raw or .gz)`);
+    process.exit(1);
+  }
   try {
     await buildPlayground();
   } catch (e) {
     console.error(`playground: ${e.message}`);
     process.exit(1);
   }
-  const isolated = !args.includes('--no-isolation');
-  const dataDir = findDataDir(value('--data'));
   let served;
   try {
-    served = await servePlayground({ port: Number(value('--port') ?? 8080), isolated, dataDir });
+    served = await servePlayground({ port, isolated, dataDir });
   } catch (e) {
     if (e.code !== 'EADDRINUSE' || value('--port')) throw e;
     served = await servePlayground({ port: 0, isolated, dataDir }); // 8080 is taken: any free port

@@ -49,7 +49,8 @@ interface Rule {
   initialState?: number[];
   /** Adam-style rules fuse the decay into their kernel; others get a weight_decay pass first. */
   fusedDecay?: boolean;
-  update(e: Engine, p: number, g: number, s: number[], n: number, lr: number, t: number, decay: number): void;
+  /** f = [learning rate, decay (lr·weightDecay)]: in a typed array, so no number is boxed per step. */
+  update(e: Engine, p: number, g: number, s: number[], n: number, t: number, f: Float64Array): void;
   config: Record<string, number | boolean>;
 }
 
@@ -70,6 +71,7 @@ function makeOptimizer(name: string, o: BaseOptimizerOptions, defaultLr: number,
   const spec = o.learningRate ?? defaultLr;
   let schedule: LearningRateSchedule | undefined = isSchedule(spec) || (typeof spec === 'object' && spec !== null) ? resolveSchedule(spec) : undefined;
   let lr = schedule ? 0 : finiteNumber(spec, 'learningRate', 0);
+  const scalars = new Float64Array(2);
   return {
     name,
     slots: rule.slots,
@@ -95,10 +97,11 @@ function makeOptimizer(name: string, o: BaseOptimizerOptions, defaultLr: number,
         if (!tensors) throw new Error('dendrite internal error: clipNorm needs the weight tensors');
         for (let i = 0; i < tensors.length; i += 2) k.clip_by_norm(tensors[i], tensors[i + 1], clipNorm);
       }
-      const rate = this.learningRate;
-      const decay = weightDecay > 0 ? rate * weightDecay : 0;
-      if (decay > 0 && !rule.fusedDecay) k.weight_decay(p, n, decay);
-      rule.update(e, p, g, s, n, rate, this.iterations + 1, decay);
+      const rate = schedule ? schedule.at(this.iterations) : lr;
+      scalars[0] = rate;
+      scalars[1] = weightDecay > 0 ? rate * weightDecay : 0;
+      if (scalars[1] > 0 && !rule.fusedDecay) k.weight_decay(p, n, scalars[1]);
+      rule.update(e, p, g, s, n, this.iterations + 1, scalars);
       this.iterations++;
     },
     getConfig() {
@@ -124,7 +127,7 @@ export function sgd({ momentum = 0, nesterov = false, ...base }: SgdOptions = {}
   momentum = unit(momentum, 'sgd momentum');
   return makeOptimizer('sgd', base, 0.01, {
     slots: momentum > 0 ? 1 : 0,
-    update: (e, p, g, s, n, lr) => e.k.sgd_update(p, g, s[0] ?? 0, n, lr, momentum, nesterov ? 1 : 0),
+    update: (e, p, g, s, n, _t, f) => e.k.sgd_update(p, g, s[0] ?? 0, n, f[0], momentum, nesterov ? 1 : 0),
     config: { momentum, nesterov },
   });
 }
@@ -155,10 +158,10 @@ function adamFamily(name: string, { beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7, 
   return makeOptimizer(name, base, 0.001, {
     slots: 2,
     fusedDecay: true,
-    update(en, p, g, s, n, lr, t, decay) {
+    update(en, p, g, s, n, t, f) {
       // Bias corrections folded into the step size, as in the paper's Algorithm 1 (final form).
-      const alpha = (lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
-      if (decay > 0) en.k.adamw_update(p, g, s[0], s[1], n, alpha, b1, b2, e, decay);
+      const alpha = (f[0] * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
+      if (f[1] > 0) en.k.adamw_update(p, g, s[0], s[1], n, alpha, b1, b2, e, f[1]);
       else en.k.adam_update(p, g, s[0], s[1], n, alpha, b1, b2, e);
     },
     config: { beta1: b1, beta2: b2, epsilon: e },
@@ -172,7 +175,7 @@ export function adamax({ beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7, ...base }: 
   const e = eps(epsilon);
   return makeOptimizer('adamax', base, 0.001, {
     slots: 2,
-    update: (en, p, g, s, n, lr, t) => en.k.adamax_update(p, g, s[0], s[1], n, lr, b1, b2, e, 1 - b1 ** t),
+    update: (en, p, g, s, n, t, f) => en.k.adamax_update(p, g, s[0], s[1], n, f[0], b1, b2, e, 1 - b1 ** t),
     config: { beta1: b1, beta2: b2, epsilon: e },
   });
 }
@@ -183,20 +186,20 @@ export function nadam({ beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7, ...base }: A
   const b2 = unit(beta2, 'nadam beta2');
   const e = eps(epsilon);
   const mu = (t: number) => b1 * (1 - 0.5 * 0.96 ** t);
-  // Π μ_1..μ_t, kept incrementally (recomputed if the step count was changed, e.g. by a checkpoint).
-  let product = 1;
-  let productStep = 0;
+  // [Π μ_1..μ_t, t], kept incrementally (recomputed if the step count was changed, e.g. by a
+  // checkpoint); a typed array, as a double in a closure variable would be boxed anew each step.
+  const product = new Float64Array([1, 0]);
   return makeOptimizer('nadam', base, 0.001, {
     slots: 2,
-    update(en, p, g, s, n, lr, t) {
-      if (productStep !== t - 1) {
-        product = 1;
-        for (let i = 1; i < t; i++) product *= mu(i);
+    update(en, p, g, s, n, t, f) {
+      if (product[1] !== t - 1) {
+        product[0] = 1;
+        for (let i = 1; i < t; i++) product[0] *= mu(i);
       }
-      product *= mu(t);
-      productStep = t;
+      product[0] *= mu(t);
+      product[1] = t;
       const u1 = mu(t + 1);
-      en.k.nadam_update(p, g, s[0], s[1], n, lr, b1, b2, e, u1, 1 - product * u1, 1 - mu(t), 1 - product, 1 - b2 ** t);
+      en.k.nadam_update(p, g, s[0], s[1], n, f[0], b1, b2, e, u1, 1 - product[0] * u1, 1 - mu(t), 1 - product[0], 1 - b2 ** t);
     },
     config: { beta1: b1, beta2: b2, epsilon: e },
   });
@@ -220,7 +223,7 @@ export function rmsprop({ rho = 0.9, momentum = 0, epsilon = 1e-7, centered = fa
   epsilon = eps(epsilon);
   return makeOptimizer('rmsprop', base, 0.001, {
     slots: 3,
-    update: (e, p, g, s, n, lr) => e.k.rmsprop_update(p, g, s[0], s[1], s[2], n, lr, rho, momentum, epsilon, centered ? 1 : 0),
+    update: (e, p, g, s, n, _t, f) => e.k.rmsprop_update(p, g, s[0], s[1], s[2], n, f[0], rho, momentum, epsilon, centered ? 1 : 0),
     config: { rho, momentum, epsilon, centered },
   });
 }
@@ -239,7 +242,7 @@ export function adagrad({ initialAccumulatorValue = 0.1, epsilon = 1e-7, ...base
   return makeOptimizer('adagrad', base, 0.001, {
     slots: 1,
     initialState: [init],
-    update: (e, p, g, s, n, lr) => e.k.adagrad_update(p, g, s[0], n, lr, epsilon),
+    update: (e, p, g, s, n, _t, f) => e.k.adagrad_update(p, g, s[0], n, f[0], epsilon),
     config: { initialAccumulatorValue: init, epsilon },
   });
 }

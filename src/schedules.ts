@@ -69,6 +69,7 @@ export function piecewiseConstantDecay(o: PiecewiseConstantDecayOptions): Learni
 }
 
 export interface PolynomialDecayOptions {
+  /** Learning rate at step 0. */
   initialLearningRate: number;
   /** Steps to reach endLearningRate. */
   decaySteps: number;

@@ -9,9 +9,11 @@ export type Logs = Record<string, number>;
 
 /** What fit tells its callbacks before training. */
 export interface TrainParams {
+  /** The epoch fit stops before (initialEpoch + epochs). */
   epochs: number;
   /** Batches per epoch, when known in advance. */
   steps?: number;
+  /** fit's verbose option. */
   verbose: 0 | 1;
 }
 

@@ -114,6 +114,11 @@ export function learningRateScheduler(schedule: EpochSchedule): LearningRateSche
 export class TerminateOnNaN extends Callback {
   /** Batch at which training was stopped, if it was. */
   stoppedBatch?: number;
+  /**
+   * @internal A good batch never has a NaN loss in dendrite (such a step is not applied and fails
+   * the batch), so fit only needs to call onBatchEnd for failed batches and keeps its fast path.
+   */
+  readonly onlyFailedBatches = true;
 
   onBatchEnd(batch: number, logs: Logs): void {
     const loss = logs.loss;

@@ -29,6 +29,12 @@ export interface EngineOptions {
   deterministic?: boolean;
   /** Where the kernel-thread script (build/threads-worker.js) is; default: beside this bundle. */
   threadsWorker?: URL | string;
+  /**
+   * Let the engine check, as it runs, that the threads pay: on a busy machine (more runnable threads
+   * than cores) it then works on the calling thread alone, trying the threads again now and then.
+   * Default true; false always splits (e.g. to measure scaling). Results are the same bits.
+   */
+  adaptiveThreads?: boolean;
 }
 
 export interface EngineInfo {
@@ -61,6 +67,7 @@ export class Engine {
   private readonly variant: number;
   private readonly splittable: string[];
   private readonly threadsWorker?: URL | string;
+  private readonly adaptive: boolean;
   private pool?: ThreadPool;
   private gemmFn = [-1, -1, -1];
   private threadsReason: string;
@@ -88,6 +95,7 @@ export class Engine {
     this.k = splittingKernels(raw, () => this.pool);
     this.splittable = ['gemm_nn', 'gemm_nt', 'gemm_tn', ...Object.keys(SPLITS).filter((n) => typeof (raw as unknown as Record<string, unknown>)[n] === 'function')];
     this.threadsWorker = options.threadsWorker;
+    this.adaptive = options.adaptiveThreads ?? true;
     this.threadsReason = this.flags & 1 ? 'single-threaded unless asked: pass { threads: n } (or call setThreads)' : 'this build has no shared memory (load a threads build, e.g. through init({ threads }))';
     this.refreshViews();
     this.heap = new Heap(this.memory, this.k.heap_base() >>> 0, () => this.refreshViews());
@@ -155,8 +163,7 @@ export class Engine {
   }
 
   private split(layout: Layout, c: number, a: number, b: number, bias: number, m: number, n: number, k: number, ldc: number, lda: number, ldb: number, flags: number, pack: number): void {
-    const call = (layout === 0 ? this.k.gemm_nn : layout === 1 ? this.k.gemm_nt : this.k.gemm_tn) as (...args: number[]) => number;
-    splitGemm(this.pool!, this.gemmFn[layout], call, layout, c, a, b, bias, m, n, k, ldc, lda, ldb, flags, pack);
+    splitGemm(this.pool!, this.gemmFn[layout], layout, c, a, b, bias, m, n, k, ldc, lda, ldb, flags, pack);
   }
 
   /**
@@ -185,7 +192,7 @@ export class Engine {
     if (n === 1) return this.info();
     try {
       const script = await threadsScript(this.threadsWorker);
-      const host = { module: this.module, exports: this.raw, memory: this.memory, variant: this.variant, alloc: (b: number, w: string) => this.alloc(b, w), release: (p: number) => this.release(p) };
+      const host = { module: this.module, exports: this.raw, memory: this.memory, variant: this.variant, adaptive: this.adaptive, alloc: (b: number, w: string) => this.alloc(b, w), release: (p: number) => this.release(p) };
       const packBytes = this.k.gemm_pack_bytes(1 << 20, 1 << 20, 1 << 20);
       const pool = await ThreadPool.start(host, n - 1, script, this.splittable, packBytes, WORKER_SPIN_MICROS);
       this.gemmFn = [pool.fn('gemm_nn'), pool.fn('gemm_nt'), pool.fn('gemm_tn')];
@@ -208,7 +215,7 @@ export class Engine {
       build: this.flags & 2 ? 'relaxed-simd' : 'simd128',
       sharedMemory: (this.flags & 1) !== 0,
       threads: this.pool ? this.pool.workers + 1 : 1,
-      threadsReason: this.threadsReason,
+      threadsReason: this.pool?.backedOff ? `${this.threadsReason}; the calling thread now works alone: on this busy machine the threads measured slower (retried now and then)` : this.threadsReason,
       gemmVariant: this.variant ? 'vector' : 'splat',
       memoryBytes: this.memory.buffer.byteLength,
       usedBytes: this.heap.usedBytes,

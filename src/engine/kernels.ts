@@ -69,7 +69,7 @@ interface TrainingKernels {
   batchnorm_backward(dx: Ptr, dgamma: Ptr, dbeta: Ptr, dy: Ptr, xhat: Ptr, invstd: Ptr, gamma: Ptr, m: number, n: number): void;
   layernorm_forward(y: Ptr, xhat: Ptr, invstd: Ptr, x: Ptr, gamma: Ptr, beta: Ptr, m: number, n: number, eps: number): void;
   layernorm_backward(dx: Ptr, dgamma: Ptr, dbeta: Ptr, dy: Ptr, xhat: Ptr, invstd: Ptr, gamma: Ptr, m: number, n: number): void;
-  dropout_forward(y: Ptr, mask: Ptr, x: Ptr, n: number, rate: number, seed: bigint, counter: bigint): void;
+  dropout_forward(y: Ptr, mask: Ptr, x: Ptr, n: number, rate: number, seed: bigint, step: number, stream: number, first: number): void;
   dropout_backward(dx: Ptr, dy: Ptr, mask: Ptr, n: number): void;
 
   adamax_update(p: Ptr, g: Ptr, m: Ptr, u: Ptr, n: number, lr: number, beta1: number, beta2: number, eps: number, c: number): void;

@@ -1,48 +1,86 @@
-// The job slot each worker thread shares with the calling thread, inside the engine's shared wasm
-// memory (so no message passing per job). One slot per worker, 256 bytes, 64-byte aligned; the
-// calling thread writes the first two cache lines, the worker the third, so the two never write the
-// same line. Offsets are in i32 units (I_*) or f64 units (F_*) from the slot's start.
+// The job board the calling thread shares with its worker threads, inside the engine's shared wasm
+// memory (so nothing is posted per job). One job at a time: a kernel and its arguments, cut into
+// `chunks` ranges of rows, output columns or elements. Every thread, the caller included, claims
+// chunks one at a time and runs them; so a worker that sleeps or that the OS has descheduled (a busy
+// machine) only holds up the one chunk it has, never half of the work.
 //
-//   bytes   0..127  calling thread: seq (job number), fn (kernel index, -1 = exit), args (f64 × 14)
-//   bytes 128..191  worker: done (last finished seq), sleeping (in Atomics.wait), status, result (f64)
-//   bytes 192..255  both: waiting (the caller sleeps in Atomics.wait for done), claim (last job taken)
+// Chunk c covers units [⌊c·units/chunks⌋, ⌊(c+1)·units/chunks⌋) of `unit` rows/columns/elements
+// each, clamped to `total`; its arguments are base[i] + start·stride[i] (bytes for pointers, 0 for
+// the rest), with args[countArg] = its length and args[packArg] = the running thread's own GEMM
+// scratch. The caller computes base and strides (threads-split.ts); the workers need no knowledge of
+// any kernel.
 //
-// A job: the caller writes fn and args, then Atomics.store(seq, seq + 1) (which publishes them) and
-// notifies only if the worker sleeps. Whoever first moves claim from seq - 1 to seq (compareExchange)
-// runs the job: normally the spinning worker, within a microsecond; but when the worker sleeps or
-// the OS has descheduled it (a busy machine), the caller, done with its own part, takes the job and
-// runs it itself instead of waiting. The worker runs fn(...args), stores the result, then
-// Atomics.store(done, seq), and notifies only if the caller waits. Every flag is read and written
-// with Atomics, whose sequential consistency rules out a lost wake-up: each side raises its own
-// flag before it re-reads the other side's counter and waits on it.
+// Layout (byte offsets from the board's start, 64-byte lines, 1024 + 64·workers bytes):
+//     0  claim: (job & 0xffffff) << 8 | next chunk — published by the caller, claimed by CAS
+//    64  fn, chunks, countArg, packArg, units, unit, total (i32)
+//   128  finished (chunks done), callerWaiting, status (i32) — the caller waits on finished
+//   192  base args (f64 × 12)      320  strides (f64 × 12)      512  results (f64 × MAX_CHUNKS)
+//  1024  one line per worker: sleeping (i32), so the caller notifies only sleepers
+// Every flag and counter is read and written with Atomics; their sequential consistency rules out a
+// lost wake-up (each side raises its own flag before it re-reads the other's counter and waits).
 
-export const SLOT_BYTES = 256;
-export const MAX_ARGS = 14;
+export const MAX_ARGS = 12;
+export const MAX_CHUNKS = 64;
+export const BOARD_BYTES = 1024;
+export const WORKER_LINE_BYTES = 64;
 
-export const I_SEQ = 0;
-export const I_FN = 1;
-export const F_ARGS = 1; // f64 index of args[0] (byte 8)
-export const I_DONE = 32;
-export const I_SLEEPING = 33;
-/** 0 = ok, 1 = the kernel threw (the message went to the console of the worker). */
+export const I_CLAIM = 0;
+export const I_FN = 16;
+export const I_CHUNKS = 17;
+export const I_COUNT_ARG = 18;
+export const I_PACK_ARG = 19;
+export const I_UNITS = 20;
+export const I_UNIT = 21;
+export const I_TOTAL = 22;
+export const I_FINISHED = 32;
+export const I_CALLER_WAITING = 33;
+/** 0 = ok, 1 = a chunk threw on a worker (the message went to its console). */
 export const I_STATUS = 34;
-export const F_RESULT = 18; // byte 144
-export const I_WAITING = 48;
-export const I_CLAIM = 49;
+export const F_BASE = 24;
+export const F_STRIDE = 40;
+export const F_RESULTS = 64;
+/** i32 index of worker w's (1-based) sleeping flag. */
+export const sleepingIndex = (w: number): number => (BOARD_BYTES + (w - 1) * WORKER_LINE_BYTES) >> 2;
 
-/** fn value that makes a worker leave its loop. */
+/** fn value that makes the workers leave their loop. */
 export const FN_EXIT = -1;
+
+/** First row, column or element of chunk c (chunk c ends where chunk c + 1 starts). */
+export function chunkStart(c: number, chunks: number, units: number, unit: number, total: number): number {
+  return Math.min(total, Math.floor((c * units) / chunks) * unit);
+}
+
+type Kernel = (...args: number[]) => number | undefined;
+
+/**
+ * Run chunk c of the job on the board with this thread's kernel and pack scratch; `args` is the
+ * thread's own scratch for the arguments (so nothing is allocated). Returns the kernel's result.
+ */
+export function runChunk(i32: Int32Array, f64: Float64Array, c: number, fn: Kernel, pack: number, args: Float64Array): number {
+  const chunks = i32[I_CHUNKS], units = i32[I_UNITS], unit = i32[I_UNIT], total = i32[I_TOTAL];
+  const start = chunkStart(c, chunks, units, unit, total);
+  for (let i = 0; i < MAX_ARGS; i++) args[i] = f64[F_BASE + i] + start * f64[F_STRIDE + i];
+  args[i32[I_COUNT_ARG]] = chunkStart(c + 1, chunks, units, unit, total) - start;
+  const packArg = i32[I_PACK_ARG];
+  if (packArg >= 0) args[packArg] = pack;
+  const r = fn(args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[9], args[10], args[11]);
+  return typeof r === 'number' ? r : 0;
+}
 
 /** What a worker is sent once, at start. */
 export interface WorkerStart {
   module: WebAssembly.Module;
   memory: WebAssembly.Memory;
-  /** Byte address of this worker's slot. */
-  slot: number;
+  /** Byte address of the job board. */
+  board: number;
+  /** This worker's number, 1.. (the calling thread is 0). */
+  index: number;
+  /** Byte address of this worker's GEMM pack scratch. */
+  pack: number;
   /** Kernel export names; a job's fn is an index into this list. */
   names: string[];
   /** GEMM tile variant (gemm_variant), as on the calling thread. */
   variant: number;
-  /** Microseconds to spin on seq before sleeping in Atomics.wait. */
+  /** Microseconds to spin without work before sleeping in Atomics.wait. */
   spinMicros: number;
 }

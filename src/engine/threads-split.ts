@@ -2,13 +2,15 @@
 // element-wise kernels): every output element is computed by exactly the code and in exactly the
 // order a single call would use (assembly/gemm.ts's summation-order contract; the element-wise
 // kernels' results do not depend on an element's position), so results are bit-identical for any
-// thread count. Work below about 20 µs stays on the calling thread: a round with spinning workers
-// costs ~1-2 µs, and a small kernel's data is already in the caller's cache.
+// thread count. Work below about 6-8 µs stays on the calling thread: a job with spinning workers
+// costs about a microsecond of coordination, and a small kernel's data is in the caller's cache.
 import type { Kernels } from './kernels.js';
 import type { ThreadPool } from './threads.js';
 
 /** GEMMs below this many flops (≈ 6 µs on one core) run on the calling thread. */
 export const GEMM_SPLIT_FLOPS = 250_000;
+/** Single-core GEMM speed (flops per ns) used to estimate a product's time. */
+const GFLOPS = 40;
 /** Element-wise kernels below this much estimated work (ns) run on the calling thread. */
 const SPLIT_NS = 8_000;
 
@@ -17,51 +19,38 @@ type Raw = (...args: number[]) => number;
 /** GEMM layouts: 0 nn (with bias), 1 nt, 2 tn. */
 export type Layout = 0 | 1 | 2;
 
+/** Chunks per thread: more than one, so a descheduled thread holds up a small share of the work. */
+const GEMM_CHUNKS_PER_THREAD = 2;
+const ELEMENT_CHUNKS_PER_THREAD = 4;
+
 /**
- * Run one GEMM over the caller and the pool's workers: output columns (multiples of the 8-wide
- * tile) when n ≥ m, else rows (multiples of the 4-row tile). Each worker uses its own pack scratch.
+ * Run one GEMM over the caller and the pool's workers: chunks of output columns (whole 8-wide
+ * tiles) when n ≥ m, else of rows (whole 4-row tiles). A column range moves C, B and the bias;
+ * a row range moves C and A. Each thread packs into its own scratch.
  */
 export function splitGemm(
-  pool: ThreadPool, fn: number, call: Raw, layout: Layout,
+  pool: ThreadPool, fn: number, layout: Layout,
   c: number, a: number, b: number, bias: number, m: number, n: number, k: number, ldc: number, lda: number, ldb: number, flags: number, pack: number,
 ): void {
+  const x = pool.base, st = pool.stride;
+  // Argument positions: nn (c, a, b, bias, m, n, k, ldc, lda, ldb, flags, pack); nt and tn lack bias.
+  const o = layout === 0 ? 1 : 0;
+  x[0] = c; x[1] = a; x[2] = b;
+  if (o) x[3] = bias;
+  x[3 + o] = m; x[4 + o] = n; x[5 + o] = k; x[6 + o] = ldc; x[7 + o] = lda; x[8 + o] = ldb; x[9 + o] = flags; x[10 + o] = pack;
+  if (!o) x[11] = 0;
+  st.fill(0);
   const byCols = n >= m;
-  const unit = byCols ? 8 : 4;
-  const total = byCols ? n : m;
-  const units = Math.ceil(total / unit);
-  const parts = Math.min(pool.workers + 1, units);
-  for (let q = parts - 1; q >= 0; q--) {
-    const s = Math.floor((q * units) / parts) * unit;
-    const e = Math.min(total, Math.floor(((q + 1) * units) / parts) * unit);
-    // The part's operands: a column range moves C, B (and the bias); a row range moves C and A.
-    const cq = c + 4 * (byCols ? s : s * ldc);
-    const aq = byCols ? a : a + 4 * (layout === 2 ? s : s * lda);
-    const bq = byCols ? b + 4 * (layout === 1 ? s * ldb : s) : b;
-    const biasq = bias && byCols ? bias + 4 * s : bias;
-    const mq = byCols ? m : e - s;
-    const nq = byCols ? e - s : n;
-    if (q === 0) {
-      if (layout === 0) call(cq, aq, bq, biasq, mq, nq, k, ldc, lda, ldb, flags, pack);
-      else call(cq, aq, bq, mq, nq, k, ldc, lda, ldb, flags, pack);
-      break;
-    }
-    const x = pool.args(q);
-    x[0] = cq;
-    x[1] = aq;
-    x[2] = bq;
-    let i = 3;
-    if (layout === 0) x[i++] = biasq;
-    x[i] = mq;
-    x[i + 1] = nq;
-    x[i + 2] = k;
-    x[i + 3] = ldc;
-    x[i + 4] = lda;
-    x[i + 5] = ldb;
-    x[i + 6] = flags;
-    x[i + 7] = pool.packs[q];
-    pool.run(q, fn);
+  if (byCols) {
+    st[0] = 4;
+    st[2] = layout === 1 ? 4 * ldb : 4;
+    if (o && bias) st[3] = 4;
+  } else {
+    st[0] = 4 * ldc;
+    st[1] = layout === 2 ? 4 : 4 * lda;
   }
-  for (let q = 1; q < parts; q++) pool.finish(q);
+  const chunks = (pool.workers + 1) * GEMM_CHUNKS_PER_THREAD;
+  pool.run(fn, byCols ? n : m, byCols ? 8 : 4, byCols ? 4 + o : 3 + o, 10 + o, chunks, (2 * m * n * k) / GFLOPS);
 }
 
 /**
@@ -105,44 +94,47 @@ for (const [name, ns] of [['relu', 0.1], ['leaky_relu', 0.1], ['elu', 1], ['selu
 export function splitKernel(name: string, spec: SplitSpec, raw: Raw, pool: () => ThreadPool | undefined): Raw {
   const { count, cols, ptrs, ns, firstIndex } = spec;
   const per4 = spec.perUnit4 ?? [];
-  const unit = cols < 0 ? 16 : 1; // element splits fall on 64-byte boundaries
+  const unit = cols < 0 ? 16 : 1; // element chunks fall on 64-byte boundaries
+  // Byte stride per unit of each argument (0: not a pointer that moves), set per call.
+  const stride = new Float64Array(12);
   let fn = -1;
   let fnPool: ThreadPool | undefined;
-  const args = new Float64Array(12);
+  // The call's own arguments, kept as given: the calling thread runs its chunks with them, so a
+  // computed scalar (a learning rate) is not boxed again per chunk.
+  let v0 = 0, v1 = 0, v2 = 0, v3 = 0, v4 = 0, v5 = 0, v6 = 0, v7 = 0, v8 = 0, v9 = 0, v10 = 0, v11 = 0;
+  let start = 0, length = 0;
+  const at = (i: number, v: number): number => (i === count ? length : stride[i] !== 0 ? v + start * stride[i] : v);
+  const local = (s: number, len: number): number => {
+    start = s;
+    length = len;
+    return raw(at(0, v0), at(1, v1), at(2, v2), at(3, v3), at(4, v4), at(5, v5), at(6, v6), at(7, v7), at(8, v8), at(9, v9), at(10, v10), at(11, v11));
+  };
   return (a0: number, a1: number, a2: number, a3: number, a4: number, a5: number, a6: number, a7: number, a8: number, a9: number, a10: number, a11: number): number => {
     const p = pool();
     if (!p) return raw(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11);
-    args[0] = a0; args[1] = a1; args[2] = a2; args[3] = a3; args[4] = a4;
-    args[5] = a5; args[6] = a6; args[7] = a7; args[8] = a8; args[9] = a9; args[10] = a10; args[11] = a11;
-    const units = args[count];
-    const width = cols < 0 ? 1 : args[cols];
+    const x = p.base;
+    x[0] = a0; x[1] = a1; x[2] = a2; x[3] = a3; x[4] = a4; x[5] = a5;
+    x[6] = a6; x[7] = a7; x[8] = a8; x[9] = a9; x[10] = a10; x[11] = a11;
+    const units = x[count];
+    const width = cols < 0 ? 1 : x[cols];
     if (units * width * ns < SPLIT_NS) return raw(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11);
     if (fnPool !== p) {
       fnPool = p;
       fn = p.fn(name);
     }
-    const stride = 4 * width;
-    const blocks = Math.ceil(units / unit);
-    const parts = Math.min(p.workers + 1, blocks);
-    let result = -1;
-    // Parts 1.. go to the workers first, then the caller runs part 0 (in args itself, last).
-    for (let q = parts - 1; q >= 0; q--) {
-      const s = Math.min(units, Math.floor((q * blocks) / parts) * unit);
-      const e = Math.min(units, Math.floor(((q + 1) * blocks) / parts) * unit);
-      const x = q === 0 ? args : p.args(q);
-      if (q > 0) for (let i = 0; i < 12; i++) x[i] = args[i];
-      x[count] = e - s;
-      for (let j = 0; j < ptrs.length; j++) if (args[ptrs[j]] !== 0) x[ptrs[j]] = args[ptrs[j]] + s * stride;
-      for (let j = 0; j < per4.length; j++) x[per4[j]] = args[per4[j]] + s * 4;
-      if (q > 0) p.run(q, fn);
-      else result = raw(x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7], x[8], x[9], x[10], x[11]);
+    v0 = a0; v1 = a1; v2 = a2; v3 = a3; v4 = a4; v5 = a5; v6 = a6; v7 = a7; v8 = a8; v9 = a9; v10 = a10; v11 = a11;
+    stride.fill(0);
+    for (let j = 0; j < ptrs.length; j++) if (x[ptrs[j]] !== 0) stride[ptrs[j]] = 4 * width;
+    for (let j = 0; j < per4.length; j++) stride[per4[j]] = 4;
+    p.stride.set(stride);
+    p.run(fn, units, unit, count, -1, (p.workers + 1) * ELEMENT_CHUNKS_PER_THREAD, units * width * ns, local);
+    if (!firstIndex) return 0;
+    // The first chunk that found something has the first index overall.
+    for (let c = 0; c < p.chunks; c++) {
+      const r = p.result(c);
+      if (r >= 0) return p.chunkStart(c) + r;
     }
-    // firstIndex: the caller's part comes first; a worker's index is relative to its start.
-    for (let q = 1; q < parts; q++) {
-      const r = p.finish(q);
-      if (firstIndex && result < 0 && r >= 0) result = r + Math.min(units, Math.floor((q * blocks) / parts) * unit);
-    }
-    return result;
+    return -1;
   };
 }
 

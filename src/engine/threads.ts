@@ -1,26 +1,43 @@
-// Kernel threads over the engine's one shared memory. The calling thread splits a kernel's rows or
-// output columns into parts, hands parts 1.. to workers through their job slots in wasm memory
-// (threads-layout.ts), runs part 0 itself, then collects the others: it waits for a part a worker
-// has taken, and runs any part no worker has taken yet itself (a sleeping or descheduled worker
-// then costs nothing but its share of the speed-up). Nothing is posted per job and nothing is
-// allocated: a round costs under a microsecond while the workers spin, against ≈ 100 µs for
-// postMessage and ≈ 65 µs for a plain Atomics.wait/notify round on our machines. Workers sleep in
-// Atomics.wait after spinning `spinMicros` without work.
-import { FN_EXIT, F_ARGS, F_RESULT, I_CLAIM, I_DONE, I_FN, I_SEQ, I_SLEEPING, I_STATUS, I_WAITING, MAX_ARGS, SLOT_BYTES, type WorkerStart } from './threads-layout.js';
+// Kernel threads over the engine's one shared memory. The calling thread posts a job on the board
+// in wasm memory (threads-layout.ts): a kernel, its arguments, and how they move per chunk of rows,
+// output columns or elements. Then it claims and runs chunks like any worker, and waits until all
+// are done. Nothing is posted per job and nothing is allocated: with the workers spinning a job
+// costs about a microsecond of coordination, against ≈ 100 µs for postMessage and ≈ 65 µs for a
+// plain Atomics.wait/notify round on our machines. Workers sleep in Atomics.wait after spinning
+// `spinMicros` without work; a sleeping or descheduled worker costs speed, never correctness.
+import {
+  BOARD_BYTES, F_BASE, F_RESULTS, F_STRIDE, FN_EXIT, I_CALLER_WAITING, I_CHUNKS, I_CLAIM, I_COUNT_ARG, I_FINISHED, I_FN, I_PACK_ARG,
+  I_STATUS, I_TOTAL, I_UNIT, I_UNITS, MAX_ARGS, MAX_CHUNKS, WORKER_LINE_BYTES, chunkStart, runChunk, sleepingIndex, type WorkerStart,
+} from './threads-layout.js';
 
-/** How long the calling thread spins on a worker's done flag before it sleeps (ms). */
+/** How long the calling thread spins on `finished` before it sleeps (ms). */
 const CALLER_SPIN_MS = 0.05;
+/**
+ * Threads only where they pay. On a busy machine (more runnable threads than cores) splitting can
+ * be slower than one thread: the workers' spinning takes CPU from the caller, and a job waits for
+ * whichever thread the OS has descheduled. So the pool measures, per window of WINDOW_JOBS jobs,
+ * the wall time per estimated single-core nanosecond of work, with the workers ("together") and
+ * without them ("alone": one call over the whole range, nothing published, so the workers fall
+ * asleep); it keeps the better mode and tries the other one window in EXPLORE_EVERY. Results are
+ * the same bits either way.
+ */
+const WINDOW_JOBS = 32;
+const EXPLORE_EVERY = 32;
+
+type Kernel = (...args: number[]) => number | undefined;
 
 /** What the pool needs from its engine. */
 export interface PoolHost {
   module: WebAssembly.Module;
-  /** The calling thread's own instance's exports (parts it takes back run on these). */
+  /** The calling thread's instance's exports (the chunks it claims run on these). */
   exports: Record<string, unknown>;
   memory: WebAssembly.Memory;
   /** Reserve bytes in the engine's heap (64-byte aligned). */
   alloc(bytes: number, what: string): number;
   release(ptr: number): void;
   variant: number;
+  /** Measure whether the threads pay and run alone when they do not (see WINDOW_JOBS). */
+  adaptive: boolean;
 }
 
 interface WorkerHandle {
@@ -30,59 +47,58 @@ interface WorkerHandle {
 export class ThreadPool {
   /** Worker count (the calling thread is one more). */
   readonly workers: number;
-  /** Per-worker GEMM pack scratch (byte addresses), index 1..workers; [0] is unused. */
-  readonly packs: number[];
+  /** Base arguments of the next job (f64 view of the board): fill, then set strides and post. */
+  readonly base: Float64Array;
+  /** Byte stride per row / column / element of each argument of the next job. */
+  readonly stride: Float64Array;
   private readonly i32: Int32Array;
   private readonly f64: Float64Array;
-  private readonly seq: Int32Array;
-  private readonly argViews: Float64Array[] = [];
   private readonly fnIndex = new Map<string, number>();
-  private readonly fns: ((...args: number[]) => number)[];
+  private readonly fns: Kernel[];
+  private readonly args = new Float64Array(MAX_ARGS);
+  private job = 0;
   private closed = false;
+  /** Current mode (alone = the caller only), and the cost per mode: wall ns per estimated ns. */
+  private alone = false;
+  private readonly cost = [0, 0]; // [together, alone]; 0 = not measured yet
+  private windowJobs = 0;
+  private windowWall = 0;
+  private windowWork = 0;
+  private windows = 0;
 
   private constructor(
     private readonly host: PoolHost,
-    private readonly slots: number,
+    private readonly board: number,
     private readonly handles: WorkerHandle[],
-    readonly names: string[],
-    packs: number[],
+    names: string[],
+    private readonly packs: number[],
   ) {
     this.workers = handles.length;
-    this.packs = packs;
-    this.i32 = new Int32Array(host.memory.buffer, slots, (this.workers * SLOT_BYTES) >> 2);
-    this.f64 = new Float64Array(host.memory.buffer, slots, (this.workers * SLOT_BYTES) >> 3);
-    this.seq = new Int32Array(this.workers);
+    const bytes = BOARD_BYTES + this.workers * WORKER_LINE_BYTES;
+    this.i32 = new Int32Array(host.memory.buffer, board, bytes >> 2);
+    this.f64 = new Float64Array(host.memory.buffer, board, bytes >> 3);
+    this.base = this.f64.subarray(F_BASE, F_BASE + MAX_ARGS);
+    this.stride = this.f64.subarray(F_STRIDE, F_STRIDE + MAX_ARGS);
     names.forEach((n, i) => this.fnIndex.set(n, i));
-    this.fns = names.map((n) => host.exports[n] as (...args: number[]) => number);
-    for (let w = 1; w <= this.workers; w++) {
-      const base = ((w - 1) * SLOT_BYTES) / 8 + F_ARGS;
-      this.argViews[w] = this.f64.subarray(base, base + MAX_ARGS);
-    }
+    this.fns = names.map((n) => host.exports[n] as Kernel);
   }
 
-  /**
-   * Start `workers` threads running `script` and resolve once each has instantiated the module.
-   * `packBytes` of GEMM scratch are reserved per worker.
-   */
+  /** Start `workers` threads running `script`; resolves once each has instantiated the module. */
   static async start(host: PoolHost, workers: number, script: URL, names: string[], packBytes: number, spinMicros: number): Promise<ThreadPool> {
-    const slots = host.alloc(workers * SLOT_BYTES, 'thread job slots');
-    new Uint8Array(host.memory.buffer, slots, workers * SLOT_BYTES).fill(0);
-    const packs = [0];
+    const bytes = BOARD_BYTES + workers * WORKER_LINE_BYTES;
+    const board = host.alloc(bytes, 'thread job board');
+    new Uint8Array(host.memory.buffer, board, bytes).fill(0);
+    const packs: number[] = [];
     for (let w = 0; w < workers; w++) packs.push(host.alloc(packBytes, 'thread GEMM scratch'));
     const handles: WorkerHandle[] = [];
     try {
-      const started = [];
-      for (let w = 0; w < workers; w++) {
-        const start: WorkerStart = { module: host.module, memory: host.memory, slot: slots + w * SLOT_BYTES, names, variant: host.variant, spinMicros };
-        started.push(spawn(script, start, handles));
-      }
-      await Promise.all(started);
+      await Promise.all(packs.map((pack, w) => spawn(script, { module: host.module, memory: host.memory, board, index: w + 1, pack, names, variant: host.variant, spinMicros }, handles)));
     } catch (e) {
       for (const h of handles) h.terminate();
-      for (const p of [slots, ...packs]) host.release(p);
+      for (const p of [board, ...packs]) host.release(p);
       throw e;
     }
-    return new ThreadPool(host, slots, handles, names, packs);
+    return new ThreadPool(host, board, handles, names, packs);
   }
 
   /** Index of a kernel in the workers' table (-1 if not there). */
@@ -90,57 +106,127 @@ export class ThreadPool {
     return this.fnIndex.get(name) ?? -1;
   }
 
-  /** The args of worker w (1-based), to fill before run(w, fn): a view, not a copy. */
-  args(w: number): Float64Array {
-    return this.argViews[w];
-  }
-
-  /** Start fn on worker w (1-based) with the args written into args(w). */
-  run(w: number, fn: number): void {
-    const i = ((w - 1) * SLOT_BYTES) >> 2;
-    const seq = (this.seq[w - 1] = (this.seq[w - 1] + 1) | 0);
-    this.i32[i + I_FN] = fn;
-    Atomics.store(this.i32, i + I_SEQ, seq);
-    if (Atomics.load(this.i32, i + I_SLEEPING)) Atomics.notify(this.i32, i + I_SEQ);
-  }
-
   /**
-   * Finish worker w's current job and return its result: run it here if the worker has not taken
-   * it yet, else wait for it (spinning briefly, then sleeping).
+   * Run kernel `fn` over `total` rows, columns or elements in chunks of whole `unit`s, with the
+   * arguments in `base` moving by `stride` per row/column/element, args[countArg] = the chunk's
+   * length and args[packArg] (if ≥ 0) = each thread's own GEMM scratch (the caller's is base's).
+   * `work` estimates the job's single-core time (ns), for choosing whether threads pay. `local`, if
+   * given, runs a chunk on the calling thread from the caller's own argument values.
+   * Each chunk's result is then result(c).
    */
-  finish(w: number): number {
-    const i = ((w - 1) * SLOT_BYTES) >> 2;
-    const seq = this.seq[w - 1];
-    const prev = (seq - 1) | 0;
-    if (Atomics.compareExchange(this.i32, i + I_CLAIM, prev, seq) === prev) {
-      const a = this.argViews[w];
-      const r = this.fns[this.i32[i + I_FN]](a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13]);
-      return typeof r === 'number' ? r : 0;
+  run(fn: number, total: number, unit: number, countArg: number, packArg: number, chunks: number, work: number, local?: (start: number, length: number) => number): void {
+    const { i32, f64 } = this;
+    const units = Math.ceil(total / unit);
+    const pack = packArg >= 0 ? f64[F_BASE + packArg] : 0;
+    const kernel = this.fns[fn];
+    const alone = this.alone;
+    chunks = alone ? 1 : Math.max(1, Math.min(chunks, units, MAX_CHUNKS));
+    i32[I_FN] = fn;
+    i32[I_CHUNKS] = chunks;
+    i32[I_COUNT_ARG] = countArg;
+    i32[I_PACK_ARG] = packArg;
+    i32[I_UNITS] = units;
+    i32[I_UNIT] = unit;
+    i32[I_TOTAL] = total;
+    const t0 = performance.now();
+    if (alone) {
+      f64[F_RESULTS] = local ? local(0, total) : runChunk(i32, f64, 0, kernel, pack, this.args);
+    } else {
+      Atomics.store(i32, I_FINISHED, 0);
+      this.job = (this.job + 1) & 0xffffff;
+      Atomics.store(i32, I_CLAIM, this.job << 8); // publishes everything above
+      for (let w = 1; w <= this.workers; w++) if (Atomics.load(i32, sleepingIndex(w))) Atomics.notify(i32, I_CLAIM);
+      this.claimAll(chunks, kernel, pack, local);
+      this.await(chunks);
     }
-    const done = i + I_DONE;
-    if (Atomics.load(this.i32, done) !== seq) {
-      const t0 = performance.now();
-      for (let spins = 1; Atomics.load(this.i32, done) !== seq; spins++) {
-        if ((spins & 255) === 0 && performance.now() - t0 > CALLER_SPIN_MS) {
-          Atomics.store(this.i32, i + I_WAITING, 1);
-          const now = Atomics.load(this.i32, done);
-          if (now !== seq) Atomics.wait(this.i32, done, now, 1000);
-          Atomics.store(this.i32, i + I_WAITING, 0);
-        }
+    if (this.host.adaptive) this.measure(performance.now() - t0, work);
+    if (i32[I_STATUS] !== 0) {
+      i32[I_STATUS] = 0;
+      throw new Error(`dendrite: a kernel failed on a worker thread (see its console message)`);
+    }
+  }
+
+  /** Account one job's wall time (ms) against its estimated single-core work (ns); switch modes per window. */
+  private measure(ms: number, work: number): void {
+    this.windowWall += ms * 1e6;
+    this.windowWork += work;
+    if (++this.windowJobs < WINDOW_JOBS) return;
+    const m = this.alone ? 1 : 0;
+    const r = this.windowWall / this.windowWork;
+    this.cost[m] = this.cost[m] ? (this.cost[m] + r) / 2 : r;
+    this.windowJobs = this.windowWall = this.windowWork = 0;
+    this.windows++;
+    const together = this.cost[0], alone = this.cost[1];
+    const better = alone < together; // alone is better
+    if (!together) this.alone = false; // measure each mode once first
+    else if (!alone) this.alone = true;
+    else this.alone = this.windows % EXPLORE_EVERY === 0 ? !better : better; // now and then, try the other
+  }
+
+  /** Whether the last jobs ran on the calling thread alone (threads did not pay), for info(). */
+  get backedOff(): boolean {
+    return this.cost[0] > 0 && this.cost[1] > 0 && this.cost[1] < this.cost[0];
+  }
+
+  /** Claim and run chunks of the current job until none is left. */
+  private claimAll(chunks: number, kernel: Kernel, pack: number, local?: (start: number, length: number) => number): void {
+    const { i32, f64 } = this;
+    for (;;) {
+      const claim = Atomics.load(i32, I_CLAIM);
+      const c = claim & 255;
+      if (c >= chunks) return;
+      if (Atomics.compareExchange(i32, I_CLAIM, claim, claim + 1) !== claim) continue;
+      if (local) {
+        const start = this.chunkStart(c);
+        f64[F_RESULTS + c] = local(start, this.chunkStart(c + 1) - start);
+      } else {
+        f64[F_RESULTS + c] = runChunk(i32, f64, c, kernel, pack, this.args);
+      }
+      Atomics.add(i32, I_FINISHED, 1);
+    }
+  }
+
+  /** The result of chunk c of the last job, and where that chunk started. */
+  result(c: number): number {
+    return this.f64[F_RESULTS + c];
+  }
+
+  chunkStart(c: number): number {
+    const i32 = this.i32;
+    return chunkStart(c, i32[I_CHUNKS], i32[I_UNITS], i32[I_UNIT], i32[I_TOTAL]);
+  }
+
+  /** Chunks of the last job. */
+  get chunks(): number {
+    return this.i32[I_CHUNKS];
+  }
+
+  /** Wait until all chunks are finished: spin briefly, then sleep on `finished`. */
+  private await(chunks: number): void {
+    const i32 = this.i32;
+    if (Atomics.load(i32, I_FINISHED) === chunks) return;
+    const t0 = performance.now();
+    for (let spins = 1; Atomics.load(i32, I_FINISHED) !== chunks; spins++) {
+      if ((spins & 255) === 0 && performance.now() - t0 > CALLER_SPIN_MS) {
+        Atomics.store(i32, I_CALLER_WAITING, 1);
+        const now = Atomics.load(i32, I_FINISHED);
+        if (now !== chunks) Atomics.wait(i32, I_FINISHED, now, 1000);
+        Atomics.store(i32, I_CALLER_WAITING, 0);
       }
     }
-    if (this.i32[i + I_STATUS] !== 0) throw new Error(`dendrite: a kernel failed on thread ${w} (see its console message)`);
-    return this.f64[((w - 1) * SLOT_BYTES) / 8 + F_RESULT];
   }
 
-  /** Stop and forget the workers; their scratch returns to the heap. */
+  /** Stop and forget the workers; the board and their scratch return to the heap. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (let w = 1; w <= this.workers; w++) this.run(w, FN_EXIT);
+    const i32 = this.i32;
+    i32[I_FN] = FN_EXIT;
+    this.job = (this.job + 1) & 0xffffff;
+    Atomics.store(i32, I_CLAIM, this.job << 8);
+    Atomics.notify(i32, I_CLAIM);
     for (const h of this.handles) h.terminate();
-    for (const p of this.packs.slice(1)) this.host.release(p);
-    this.host.release(this.slots);
+    for (const p of [this.board, ...this.packs]) this.host.release(p);
   }
 }
 

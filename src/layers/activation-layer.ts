@@ -2,7 +2,7 @@
 // softmax / sigmoid meets a cross-entropy loss in the fused kernel exactly as a dense layer's
 // activation does: forward then leaves x as the logits and the loss writes the probabilities.
 import { ValueError } from '../errors.js';
-import { type ActivationSpec, activationConfig, resolveActivation } from './activations.js';
+import { ActivationKernels, type ActivationSpec, activationConfig, resolveActivation } from './activations.js';
 import { Layer, type LayerConfig, type LayerOptions, type Pass, copyF32 } from './layer.js';
 
 export interface ActivationOptions extends LayerOptions {
@@ -14,18 +14,20 @@ export class ActivationLayer extends Layer {
   readonly type = 'Activation';
   readonly baseName = 'activation';
   declare activation: NonNullable<Layer['activation']>;
+  private readonly act: ActivationKernels;
 
   constructor(options: ActivationOptions) {
     super(options, 'activation');
     if (options.activation === undefined) throw new ValueError("activation() needs { activation }, e.g. activation({ activation: 'relu' })");
     this.activation = resolveActivation(options.activation);
+    this.act = new ActivationKernels(this.activation);
   }
 
   forward(p: Pass, x: number, logitsOnly: boolean): number {
     const act = this.activation;
     this.x = x;
     if (act.name === 'linear') return x;
-    if (!logitsOnly) p.engine.k[`${act.kernel}_forward`](this.y, x, p.rows, this.units, act.alpha);
+    if (!logitsOnly) this.act.of(p.engine.k).forward(this.y, x, p.rows, this.units, act.alpha);
     return this.y;
   }
 
@@ -38,7 +40,7 @@ export class ActivationLayer extends Layer {
     const act = this.activation;
     const n = p.rows * this.units;
     if (gIsDz || act.name === 'linear') copyF32(p.engine, dx, this.g, n);
-    else p.engine.k[`${act.kernel}_backward`](dx, this.g, this.x, this.y, p.rows, this.units, act.alpha);
+    else this.act.of(p.engine.k).backward(dx, this.g, this.x, this.y, p.rows, this.units, act.alpha);
   }
 
   getConfig(): LayerConfig {

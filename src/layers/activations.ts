@@ -1,4 +1,5 @@
 // Activation names (Keras / TF.js spelling) mapped to the kernel pairs in assembly/activation.ts.
+import type { ActivationBackward, ActivationForward, Kernels } from '../engine/kernels.js';
 import { ValueError } from '../errors.js';
 
 export type ActivationName =
@@ -52,4 +53,26 @@ export function resolveActivation(spec: ActivationSpec | undefined | null): Acti
 /** The config form saved in model files: the bare name unless alpha differs from the default. */
 export function activationConfig(a: Activation): ActivationSpec {
   return a.alpha === table[a.name].alpha ? a.name : { name: a.name, alpha: a.alpha };
+}
+
+/**
+ * An activation's kernel pair, looked up in a kernel table once and kept: building the
+ * `<kernel>_forward` name on every call would allocate a string per step.
+ */
+export class ActivationKernels {
+  private table?: object;
+  forward!: ActivationForward;
+  backward!: ActivationBackward;
+
+  constructor(private readonly activation: Activation) {}
+
+  /** The pair from this table (refreshed if the engine's table changed). */
+  of(k: Kernels): this {
+    if (this.table !== k) {
+      this.table = k;
+      this.forward = k[`${this.activation.kernel}_forward`];
+      this.backward = k[`${this.activation.kernel}_backward`];
+    }
+    return this;
+  }
 }

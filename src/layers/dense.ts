@@ -8,7 +8,7 @@ import type { Rng } from '../engine/rng.js';
 import { ValueError } from '../errors.js';
 import { type Initializer, type InitializerName, type InitializerSpec, resolveInitializer } from '../initializers.js';
 import { type Regularizer, type RegularizerSpec, applyRegularizer, resolveRegularizer } from '../regularizers.js';
-import { type ActivationSpec, activationConfig, resolveActivation } from './activations.js';
+import { ActivationKernels, type ActivationSpec, activationConfig, resolveActivation } from './activations.js';
 import { Layer, type LayerConfig, type LayerOptions, type Pass, type WeightSpec } from './layer.js';
 
 export type { Weight } from './layer.js';
@@ -59,11 +59,13 @@ export class Dense extends Layer {
   dBias = 0;
   /** Pre-activation (rows, units); equals `y` when the activation needs no separate copy. */
   z = 0;
+  private readonly act: ActivationKernels;
 
   constructor(options: DenseOptions) {
     super(options, 'dense');
     this.units = positiveInt(options.units, 'dense units');
     this.activation = resolveActivation(options.activation);
+    this.act = new ActivationKernels(this.activation);
     this.useBias = options.useBias ?? true;
     this.kernelInitializer = resolveInitializer(options.kernelInitializer ?? 'glorotUniform');
     this.biasInitializer = resolveInitializer(options.biasInitializer ?? 'zeros');
@@ -124,11 +126,11 @@ export class Dense extends Layer {
   }
 
   forward(p: Pass, x: number, logitsOnly: boolean): number {
-    const [i, u, rows] = [this.inputDim, this.units, p.rows];
+    const i = this.inputDim, u = this.units, rows = p.rows;
     const act = this.activation;
     this.x = x;
     p.engine.gemmNN(this.z, x, this.kernel, this.bias, rows, u, i, u, i, u, act.name === 'relu' ? RELU : 0, p.pack);
-    if (this.separateZ && !logitsOnly) p.engine.k[`${act.kernel}_forward`](this.y, this.z, rows, u, act.alpha);
+    if (this.separateZ && !logitsOnly) this.act.of(p.engine.k).forward(this.y, this.z, rows, u, act.alpha);
     return this.y;
   }
 
@@ -138,9 +140,9 @@ export class Dense extends Layer {
 
   backward(p: Pass, dx: number, gIsDz: boolean): void {
     const e = p.engine;
-    const [i, u, rows] = [this.inputDim, this.units, p.rows];
+    const i = this.inputDim, u = this.units, rows = p.rows;
     const act = this.activation;
-    if (!gIsDz && act.name !== 'linear') e.k[`${act.kernel}_backward`](this.g, this.g, this.z, this.y, rows, u, act.alpha);
+    if (!gIsDz && act.name !== 'linear') this.act.of(e.k).backward(this.g, this.g, this.z, this.y, rows, u, act.alpha);
     e.gemmTN(this.dKernel, this.x, this.g, i, u, rows, u, i, u, 0, p.pack);
     if (this.useBias) e.k.col_sum(this.dBias, this.g, rows, u, 0);
     if (dx) e.gemmNT(dx, this.g, this.kernel, rows, i, u, i, u, u, 0, p.pack);

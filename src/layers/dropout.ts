@@ -13,17 +13,13 @@ export interface DropoutOptions extends LayerOptions {
 }
 
 /**
- * Dropout's part of the counter stream: 2^62 + step·2^32 + stream·2^27 + element. Initialisation
- * uses positions from 0 and shuffling from 2^48, so the three never overlap; one layer's batch may
- * hold up to 2^27 elements and a model up to 32 dropout layers.
+ * Dropout's part of the counter stream (see dropout_forward in assembly/norm.ts):
+ * 2^62 + step·2^32 + stream·2^27 + element. Initialisation uses positions from 0 and shuffling
+ * from 2^48, so the three never overlap; one layer's batch may hold up to 2^27 elements and a
+ * model up to 32 dropout layers.
  */
-export const DROPOUT_BASE = 1n << 62n;
 export const MAX_DROPOUT_ELEMENTS = 2 ** 27;
 export const MAX_DROPOUT_LAYERS = 32;
-
-export function dropoutCounter(step: number, stream: number): bigint {
-  return DROPOUT_BASE + (BigInt(step) << 32n) + (BigInt(stream) << 27n);
-}
 
 export class Dropout extends Layer {
   readonly type = 'Dropout';
@@ -60,7 +56,7 @@ export class Dropout extends Layer {
   forward(p: Pass, x: number): number {
     this.x = x;
     if (!p.training) return x;
-    p.engine.k.dropout_forward(this.y, this.mask, x, p.rows * this.units, this.rate, p.seed, dropoutCounter(p.step, this.stream));
+    p.engine.k.dropout_forward(this.y, this.mask, x, p.rows * this.units, this.rate, p.seed, p.step, this.stream, 0);
     return this.y;
   }
 

@@ -151,7 +151,8 @@ async function evaluateStream(model: Sequential, stream: BatchStream, steps?: nu
     const batch = await stream.next();
     if (batch === undefined) break;
     const { rows, labels, weighted } = writeBatch(model, batch);
-    lossSum += forwardLoss(model, rows, labels, weighted, false, false);
+    forwardLoss(model, rows, labels, weighted, false, false);
+    lossSum += model.lossSum[0];
     updateMetrics(model, rows, labels, acc);
     seen += rows;
   }
@@ -202,8 +203,8 @@ export function trainOnBatch(model: Sequential, x: InputData, y: TargetData, o: 
   const { rows, labels, weighted } = writeBatch(model, [x, y], o.classWeight, o.sampleWeight);
   model.ensureOptimizerState();
   const acc = new Float64Array(model.compiled!.metricSize);
-  const loss = trainStep(model, rows, labels, weighted, acc, -1, 0);
-  const logs: Logs = { loss: loss / rows };
+  trainStep(model, rows, labels, weighted, acc, new Float64Array(2), -1, 0);
+  const logs: Logs = { loss: model.lossSum[0] / rows };
   metricLogs(model, acc, logs);
   return logs;
 }
@@ -212,9 +213,9 @@ export function testOnBatch(model: Sequential, x: InputData, y: TargetData, o: B
   model.ensureBuilt(x);
   const { rows, labels, weighted } = writeBatch(model, [x, y], o.classWeight, o.sampleWeight);
   const acc = new Float64Array(model.compiled!.metricSize);
-  const loss = forwardLoss(model, rows, labels, weighted, false, false);
+  forwardLoss(model, rows, labels, weighted, false, false);
   updateMetrics(model, rows, labels, acc);
-  const logs: Logs = { loss: loss / rows + regularization(model, false) };
+  const logs: Logs = { loss: model.lossSum[0] / rows + regularization(model, false) };
   metricLogs(model, acc, logs);
   return logs;
 }

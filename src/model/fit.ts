@@ -125,7 +125,8 @@ export function evaluateDevice(model: Sequential, d: DeviceData, batchSize = mod
   for (let start = 0; start < d.rows; start += batchSize) {
     const rows = Math.min(batchSize, d.rows - start);
     gather(model.engine, d, start, rows, model.input, model.target, model.sampleWeights);
-    lossSum += forwardLoss(model, rows, d.labels, d.w !== 0, false, false);
+    forwardLoss(model, rows, d.labels, d.w !== 0, false, false);
+    lossSum += model.lossSum[0];
     updateMetrics(model, rows, d.labels, acc);
   }
   const logs: Logs = { loss: lossSum / d.rows + regularization(model, false) };

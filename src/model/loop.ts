@@ -44,7 +44,9 @@ export async function runEpochs(model: Sequential, o: LoopOptions, source: Batch
   }
   const history: History = { epoch: [], history: {} };
   const acc = new Float64Array(c.metricSize);
-  const batchHooks = callbacks.some((cb) => cb.onBatchEnd || cb.onBatchBegin);
+  // Callbacks that only act on failed batches (terminateOnNaN) keep the fast path: fit calls
+  // onBatchEnd for every failed batch anyway.
+  const batchHooks = callbacks.some((cb) => cb.onBatchBegin || (cb.onBatchEnd && !(cb as { onlyFailedBatches?: boolean }).onlyFailedBatches));
   let lastLogs: Logs = {};
   let lastYield = now();
   model.stopTraining = false;
@@ -53,17 +55,15 @@ export async function runEpochs(model: Sequential, o: LoopOptions, source: Batch
     const started = now();
     await callHook(callbacks, 'onEpochBegin', epoch, {});
     acc.fill(0);
-    let lossSum = 0;
-    let seen = 0;
+    // [loss sum, rows seen], added to by trainStep.
+    const sums = new Float64Array(2);
     let b = 0;
     // The common case (no batch hooks, no failure, no yield due) stays synchronous: no promise
     // or log object is made per batch.
     const step: StepFn = (rows, labels, weighted) => {
       if (batchHooks) return hookedStep(rows, labels, weighted);
       try {
-        const loss = trainStep(model, rows, labels, weighted, acc, epoch, b);
-        lossSum += loss;
-        seen += rows;
+        trainStep(model, rows, labels, weighted, acc, sums, epoch, b);
       } catch (err) {
         if (!(err instanceof NumericError)) throw err;
         return failedStep(rows, err);
@@ -72,16 +72,13 @@ export async function runEpochs(model: Sequential, o: LoopOptions, source: Batch
     };
     const hookedStep = async (rows: number, labels: boolean, weighted: boolean) => {
       await callHook(callbacks, 'onBatchBegin', b, { batch: b, size: rows });
-      let loss: number;
       try {
-        loss = trainStep(model, rows, labels, weighted, acc, epoch, b);
+        trainStep(model, rows, labels, weighted, acc, sums, epoch, b);
       } catch (err) {
         if (!(err instanceof NumericError)) throw err;
         return failedStep(rows, err);
       }
-      lossSum += loss;
-      seen += rows;
-      await callHook(callbacks, 'onBatchEnd', b, batchLogs(rows, loss));
+      await callHook(callbacks, 'onBatchEnd', b, batchLogs(rows, model.lossSum[0]));
       await afterStep();
     };
     // onBatchEnd sees the failed batch (loss NaN); a callback (terminateOnNaN) may then end
@@ -98,11 +95,12 @@ export async function runEpochs(model: Sequential, o: LoopOptions, source: Batch
     };
     const afterStep = (): Promise<void> | undefined => {
       if (o.signal?.aborted) throw new AbortError(`fit aborted at epoch ${epoch}, batch ${b}; the weights are those after that batch`, history);
-      b++;
-      if (now() - lastYield > 40) return yieldToEventLoop().then((t) => void (lastYield = t));
+      // Look at the clock every 8th batch only: performance.now() allocates its result.
+      if ((++b & 7) === 0 && now() - lastYield > 40) return yieldToEventLoop().then((t) => void (lastYield = t));
       return undefined;
     };
     const more = await source.epoch(epoch, step);
+    const [lossSum, seen] = sums;
     if (!more && seen === 0) break; // the data ran out before this epoch began: nothing to report
     const logs: Logs = { loss: seen ? lossSum / seen : NaN };
     metricLogs(model, acc, logs);

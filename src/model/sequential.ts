@@ -78,6 +78,7 @@ export class Sequential {
   /** @internal */ pack = 0;
   /** @internal f64 scratch of the metric kernels. */ metricScratch = 0;
   /** @internal Output of the last forward pass. */ out = 0;
+  /** @internal The last batch's loss sum (a typed array, so that no number is boxed per step). */ lossSum = new Float64Array(1);
   /** @internal */ rng?: Rng;
   /** @internal Reused by every pass, so a step allocates nothing. */ pass: Pass;
   /** @internal */ view: BatchView;

@@ -21,42 +21,37 @@ export function forward(model: Sequential, rows: number, training: boolean, fuse
 }
 
 /**
- * Forward pass plus loss over `rows` rows; returns Σ wᵢ·lossᵢ (the engine divides by the batch
- * size). With `withGrad` the loss gradient goes into the last layer's g, scaled by 1/rows: as
- * ∂L/∂logits when the loss is fused with the output activation, else as ∂L/∂output. The output
- * pointer (probabilities for a fused loss) is left in model.out for the metrics.
+ * Forward pass plus loss over `rows` rows (cce / scce alike: class ids or one-hot rows); leaves
+ * Σ wᵢ·lossᵢ (the engine divides by the batch size) in model.lossSum[0]. With `withGrad` the
+ * loss gradient goes into the last layer's g, scaled by 1/rows: as ∂L/∂logits when the loss is
+ * fused with the output activation, else as ∂L/∂output. The output pointer (probabilities for a
+ * fused loss) is left in model.out.
  */
-export function forwardLoss(model: Sequential, rows: number, labels: boolean, weighted: boolean, training: boolean, withGrad: boolean): number {
+export function forwardLoss(model: Sequential, rows: number, labels: boolean, weighted: boolean, training: boolean, withGrad: boolean): void {
+  // The sum goes into a typed array rather than out as a return value (a double returned across
+  // calls is boxed: a heap allocation per step), and every kernel is called by its own name (a
+  // known target lets V8 inline the call and pass `scale` unboxed).
+  const out = model.lossSum;
   const k = model.engine.k;
   const { loss, mode } = model.compiled!;
   const fused = mode !== 'plain';
-  const out = forward(model, rows, training, fused);
+  const y = forward(model, rows, training, fused);
   const last = model.layers[model.layers.length - 1];
   const g = withGrad ? last.g : 0;
   const n = last.units;
   const scale = 1 / rows;
   const t = model.target;
   const w = weighted ? model.sampleWeights : 0;
-  if (fused) {
-    model.out = last.y;
-    if (mode === 'softmaxCe') return (labels ? k.softmax_sparse_cce : k.softmax_cce)(g, last.logits, t, rows, n, scale, w, last.y);
-    return k.bce_logits(g, last.logits, t, rows, n, scale, w, last.y);
-  }
-  model.out = out;
-  switch (loss.kind) {
-    case 'mse':
-      return k.mse(g, out, t, rows, n, scale, w);
-    case 'mae':
-      return k.mae(g, out, t, rows, n, scale, w);
-    case 'huber':
-      return k.huber(g, out, t, rows, n, scale, w, loss.delta);
-    case 'bce':
-      return loss.fromLogits ? k.bce_logits(g, out, t, rows, n, scale, w, 0) : k.bce(g, out, t, rows, n, scale, w);
-    case 'cce':
-    case 'scce':
-      if (loss.fromLogits) return (labels ? k.softmax_sparse_cce : k.softmax_cce)(g, out, t, rows, n, scale, w, 0);
-      return (labels ? k.sparse_cce : k.cce)(g, out, t, rows, n, scale, w);
-  }
+  model.out = fused ? last.y : y;
+  const z = last.logits;
+  if (mode === 'softmaxCe') out[0] = labels ? k.softmax_sparse_cce(g, z, t, rows, n, scale, w, last.y) : k.softmax_cce(g, z, t, rows, n, scale, w, last.y);
+  else if (mode === 'sigmoidBce') out[0] = k.bce_logits(g, z, t, rows, n, scale, w, last.y);
+  else if (loss.kind === 'mse') out[0] = k.mse(g, y, t, rows, n, scale, w);
+  else if (loss.kind === 'mae') out[0] = k.mae(g, y, t, rows, n, scale, w);
+  else if (loss.kind === 'huber') out[0] = k.huber(g, y, t, rows, n, scale, w, loss.delta);
+  else if (loss.kind === 'bce') out[0] = loss.fromLogits ? k.bce_logits(g, y, t, rows, n, scale, w, 0) : k.bce(g, y, t, rows, n, scale, w);
+  else if (loss.fromLogits) out[0] = labels ? k.softmax_sparse_cce(g, y, t, rows, n, scale, w, 0) : k.softmax_cce(g, y, t, rows, n, scale, w, 0);
+  else out[0] = labels ? k.sparse_cce(g, y, t, rows, n, scale, w) : k.cce(g, y, t, rows, n, scale, w);
 }
 
 /** Σ of the layers' regularisation penalties; with `withGrad` their gradients are added. */
@@ -67,11 +62,14 @@ export function regularization(model: Sequential, withGrad: boolean): number {
 }
 
 /**
- * One gradient step; returns the batch's loss sum Σ wᵢ·lossᵢ + rows·penalty (so that dividing by
- * the rows seen gives Keras' mean loss including regularisation). On NaN / Infinity it throws
- * NumericError with the weights (and moving statistics) of the last good step restored.
+ * One gradient step; leaves the batch's loss sum Σ wᵢ·lossᵢ + rows·penalty in model.lossSum[0]
+ * (dividing by the rows seen gives Keras' mean loss including regularisation) and adds it and the
+ * rows to sums[0], sums[1]. On NaN / Infinity it throws NumericError with the weights (and moving
+ * statistics) of the last good step restored. The epoch's sums are kept here rather than by the
+ * caller because this function is optimised early: double arithmetic in not-yet-optimised code
+ * (the loop around it) boxes every intermediate number.
  */
-export function trainStep(model: Sequential, rows: number, labels: boolean, weighted: boolean, acc: Float64Array, epoch: number, batch: number): number {
+export function trainStep(model: Sequential, rows: number, labels: boolean, weighted: boolean, acc: Float64Array, sums: Float64Array, epoch: number, batch: number): void {
   const e = model.engine;
   const c = model.compiled!;
   const n = model.paramCount;
@@ -79,10 +77,10 @@ export function trainStep(model: Sequential, rows: number, labels: boolean, weig
   // Keep the last good weights: the forward pass moves batch-norm statistics, and an update with
   // finite gradients can still overflow.
   e.u8.copyWithin(model.backup, model.params, model.params + all * 4);
-  const restore = () => e.u8.copyWithin(model.params, model.backup, model.backup + all * 4);
-  const lossSum = forwardLoss(model, rows, labels, weighted, true, true);
+  forwardLoss(model, rows, labels, weighted, true, true);
+  const lossSum = model.lossSum[0];
   if (!Number.isFinite(lossSum)) {
-    restore();
+    restore(model);
     throw numericError(model, `the loss became ${lossSum}`, epoch, batch);
   }
   const layers = model.layers;
@@ -93,16 +91,24 @@ export function trainStep(model: Sequential, rows: number, labels: boolean, weig
   }
   const penalty = regularization(model, true);
   if (e.k.nonfinite_index(model.grads, n) >= 0 || !Number.isFinite(penalty)) {
-    restore();
+    restore(model);
     throw numericError(model, 'a gradient became NaN or Infinity', epoch, batch);
   }
   c.optimizer.apply(e, model.params, model.grads, model.optState, n, model.gradTensors);
   if (e.k.nonfinite_index(model.params, all) >= 0) {
-    restore();
+    restore(model);
     throw numericError(model, 'a weight became NaN or Infinity', epoch, batch);
   }
   updateMetrics(model, rows, labels, acc);
-  return lossSum + rows * penalty;
+  const total = lossSum + rows * penalty;
+  model.lossSum[0] = total;
+  sums[0] += total;
+  sums[1] += rows;
+}
+
+/** Back to the weights saved before the step. */
+function restore(model: Sequential): void {
+  model.engine.u8.copyWithin(model.params, model.backup, model.backup + model.weightCount * 4);
 }
 
 /** epoch < 0: a batch given to trainOnBatch. */

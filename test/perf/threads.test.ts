@@ -19,7 +19,7 @@ let two: Engine; // threads build, T threads
 
 beforeAll(async () => {
   one = new Engine(threadsModule);
-  two = new Engine(threadsModule);
+  two = new Engine(threadsModule, { adaptiveThreads: false }); // always split, however busy the machine
   await two.setThreads(2);
 });
 afterAll(async () => {
@@ -177,5 +177,13 @@ describe('training', () => {
     const [a, b] = [await train(one, opt), await train(two, opt)];
     expect(b.loss).toEqual(a.loss);
     a.weights.forEach((w, i) => sameBits(w, b.weights[i], `weight tensor ${i}`));
+  });
+
+  it('is bit-identical too when the engine chooses per window between the threads and the caller alone', async () => {
+    const adaptive = new Engine(threadsModule);
+    await adaptive.setThreads(2);
+    const [a, b] = [await train(one, 'adam'), await train(adaptive, 'adam')];
+    a.weights.forEach((w, i) => sameBits(w, b.weights[i], `weight tensor ${i}`));
+    await adaptive.setThreads(1);
   });
 });

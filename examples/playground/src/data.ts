@@ -58,7 +58,7 @@ export async function loadPicked(files: File[]): Promise<Dataset> {
   if (Object.keys(byName).length === 4) {
     const bytes = {} as Record<Key, Uint8Array>;
     for (const key of Object.keys(FILES) as Key[]) bytes[key] = new Uint8Array(await byName[key].arrayBuffer());
-    return decode(bytes, files.map((f) => f.name).join(', '));
+    return decode(bytes, 'picked files');
   }
   const arrays = await Promise.all(files.map(async (f) => ({ name: f.name, idx: await readIdx(new Uint8Array(await f.arrayBuffer()), { name: f.name }) })));
   const images = arrays.filter((a) => a.idx.shape.length === 3).sort((a, b) => b.idx.shape[0] - a.idx.shape[0]);
@@ -69,7 +69,7 @@ export async function loadPicked(files: File[]): Promise<Dataset> {
   return {
     train: split(images[0].idx, labels[0].idx, images[0].name, labels[0].name),
     test: split(images[1].idx, labels[1].idx, images[1].name, labels[1].name),
-    source: files.map((f) => f.name).join(', '),
+    source: 'picked files',
   };
 }
 
