@@ -3,6 +3,6 @@ export * from '../index.js';
 import { type Optimizer, resolveOptimizer } from '../optimizers.js';
 
 /** An optimizer by name with the CLI's learning rate and any other options from a config file. */
-export function resolveOptimizerForCli(name: string, learningRate: number, config: Record<string, number | boolean> = {}): Optimizer {
+export function resolveOptimizerForCli(name: string, learningRate: number | object, config: Record<string, unknown> = {}): Optimizer {
   return resolveOptimizer({ name: name.toLowerCase(), config: { ...config, learningRate } });
 }
