@@ -29,8 +29,10 @@ model:
   --config FILE           JSON with layers, optimizer, learningRate, loss, metrics, epochs, ...
   --optimizer NAME        ${optimizerNames.join(', ')} (default adam)
   --lr N                  learning rate (default 0.001; sgd 0.01)
-  --lr-schedule NAME      cosine: decay the rate to 0 over the run along a half cosine (default);
-                          constant: keep it fixed
+  --lr-schedule NAME      cosine: decay the rate to 0 over the run along a half cosine (default
+                          without --config); constant: keep it fixed (default with --config,
+                          whose learningRate may itself be a schedule). A checkpoint keeps its
+                          schedule: to extend a run later with --resume, train it with constant
   --loss NAME             default sparseCategoricalCrossentropy; e.g. mse for regression
   --metrics LIST          comma-separated (default accuracy; mae for regression losses)
   --resume FILE           continue from a checkpoint (a model saved by train, or after Ctrl-C)
@@ -78,7 +80,7 @@ export async function train(argv: string[]): Promise<number> {
   const classes = meta.classes?.length ?? (data.y instanceof Int32Array || data.y instanceof Uint8Array ? maxPlusOne(data.y) : undefined);
   const spec = await trainSpec(flags, classes);
   const o = runOptions(flags, spec, resumed?.meta.training);
-  const schedule = choice(flags, 'lr-schedule', ['cosine', 'constant'] as const, 'cosine');
+  const schedule = choice(flags, 'lr-schedule', ['cosine', 'constant'] as const, flags.config === undefined ? 'cosine' : 'constant');
   const rows = data.x.shape[0];
   const valRows = Math.floor(rows * o.validationSplit);
   const steps = o.epochs * Math.ceil((rows - valRows) / o.batchSize);
@@ -158,7 +160,8 @@ function stopOnCtrlC(out: Output): { signal: AbortSignal; release(): void } {
  */
 function withSchedule(opt: Optimizer, schedule: 'cosine' | 'constant', steps: number): Optimizer {
   const { name, config } = opt.getConfig();
-  if (schedule === 'constant' || typeof config.learningRate !== 'number') return opt;
+  // Bad epochs or batch sizes are reported by fit, with its own message.
+  if (schedule === 'constant' || typeof config.learningRate !== 'number' || !(steps >= 1 && Number.isSafeInteger(steps))) return opt;
   const cosine = { name: 'cosineDecay', config: { initialLearningRate: config.learningRate, decaySteps: steps } };
   return resolveOptimizerForCli(name, cosine, config);
 }
