@@ -9,6 +9,7 @@ import { ModelFileError, ValueError } from '../errors.js';
 import type { Sequential } from '../model/sequential.js';
 import { readFileBytes, writeFileAtomic } from './atomic-write.js';
 import { type LoadedTensor, type ModelConfig, type ModelLoadOptions, type SavedLayer, assembleModel, checkConfig, modelConfig } from './model-file.js';
+import { concat } from './protobuf.js';
 import { readSource } from './storage.js';
 import {
   type TfjsLayer, activationLayerFromTfjs, activationToTfjs, layerMappings, trainingConfigFromTfjs,
@@ -294,15 +295,6 @@ function weightBytes(json: Record<string, unknown>, weights: TfjsWeights | undef
   return concat(parts);
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 /** Tensors by dendrite name; sizes are checked against the data before any tensor is made. */
 function decodeWeights(specs: TfjsWeightSpec[], data: Uint8Array, fuse: Map<string, string>): Map<string, LoadedTensor> {
