@@ -14,7 +14,7 @@
 // time, into 4-row interleaved panels; a 4x8 register tile (8 f32x4 accumulators, mul then add; see Builds) runs
 // each B panel, held in L1, against all the A panels, with 1..3-row and 4-column tiles for the edges.
 // For m ≤ 16 (small batches, batch-1 inference) B is read in place rather than packed, and a single
-// row runs a 1x32 tile.
+// row runs a 1x16 tile.
 //
 // Determinism: every C element is computed the same way whatever m, n, ldc or sub-range of rows or
 // columns a call covers: per k-block of KC, acc = ((0 + a0·b0) + a1·b1) + … (mul then add, no FMA),
@@ -28,8 +28,8 @@
 // Variants (gemm_variant, per instance, chosen by the engine at start-up): 0 splats each A value
 // from memory (v128.load32_splat: best where memory accesses are free, V8 in Node and Chromium);
 // 1 loads the 4 interleaved A values of a k step as one vector and splats lanes from registers
-// (3 memory accesses per k step instead of 6: +25-30 % in Deno and workerd, which bounds-check every
-// access, ≈ -15 % in Node). Both give the same bits.
+// (3 memory accesses per k step instead of 6: in Deno, which bounds-checks every access, 30 → 38
+// GFLOP/s on the MLP's shapes; in Node 42 → 39; bench/gemm.mjs with DENDRITE_VARIANT). Same bits.
 
 /** k-block: fixed, because it fixes the summation order (part of the result). */
 const KC: i32 = 256;
@@ -108,21 +108,25 @@ function gemm(layout: i32, c: usize, a: usize, b: usize, bias: usize, m: i32, n:
       const tailp = direct ? pack : pack + <usize>tail * bscale;
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
+        const cb = c + ((<usize>ic * ldc + jc) << 2), bb = bias + (<usize>jc << 2);
+        let j = 0;
+        if (mc == 1 && direct) {
+          // One row (batch-1 inference): 16-column strips read op(A)'s row in place (no packing).
+          const arow = layout == 2 ? a + ((<usize>pc * lda + ic) << 2) : a + ((<usize>ic * lda + pc) << 2);
+          const astep: usize = layout == 2 ? ldaB : 4;
+          for (; j + 16 <= nc; j += 16) {
+            const o = <usize>j << 2;
+            tile_1x16(cb + o, arow, astep, bcol + o, ldbB, kc, bb + o, mode);
+          }
+          if (j == nc) continue;
+        }
         // A block (mc, kc) → 4-row panels of 16·kc bytes.
         for (let i = 0; i < mc; i += 4) {
           const dst = ap + (<usize>i * kc << 2), rows = min(4, mc - i);
           if (layout == 2) pack_n(dst, 16, a + ((<usize>pc * lda + ic + i) << 2), ldaB, rows, kc);
           else pack_t(dst, 16, a + ((<usize>(ic + i) * lda + pc) << 2), ldaB, rows, kc);
         }
-        const cb = c + ((<usize>ic * ldc + jc) << 2), bb = bias + (<usize>jc << 2);
         // Each B panel stays in L1 while the A panels stream past it.
-        let j = 0;
-        if (mc == 1 && direct) { // one row (batch-1 inference): 8 accumulators across 32 columns
-          for (; j + 32 <= nc; j += 32) {
-            const o = <usize>j << 2;
-            tile_1x32(cb + o, ap, bcol + o, ldbB, kc, bb + o, mode);
-          }
-        }
         for (; j + 8 <= nc; j += 8) {
           const o = <usize>j << 2;
           cols_8(cb + o, ldcB, ap, mc, kc, bcol + <usize>j * bscale, step8, bb + o, mode);
@@ -294,29 +298,24 @@ function cols_4(c: usize, ldc: usize, ap: usize, mc: i32, kc: i32, bp: usize, bs
   store_row(NR, c + ldc * 3, bias, c30, c31, nr, mode);
 }
 
-// One row of A against 32 columns of B in place (direct mode): the 4x8 tile's order, more chains.
-function tile_1x32(c: usize, ap: usize, bp: usize, bstep: usize, kc: i32, bias: usize, mode: i32): void {
+// One row of A (in place, astep bytes per k) against 16 columns of B in place (direct mode,
+// batch-1 inference): the 4x8 tile's order. Four accumulators, not eight: with eight, V8's scheduler hoists all the B loads of a k step
+// and spills an accumulator, which puts a store-load round trip on its chain (1x32: 18 GFLOP/s,
+// 1x16: 26 on 1x256x784).
+function tile_1x16(c: usize, ap: usize, astep: usize, bp: usize, bstep: usize, kc: i32, bias: usize, mode: i32): void {
   const z = f32x4.splat(0);
-  let c0 = z, c1 = z, c2 = z, c3 = z, c4 = z, c5 = z, c6 = z, c7 = z;
-  for (const end = ap + (<usize>kc << 4); ap < end; ap += 16, bp += bstep) {
+  let c0 = z, c1 = z, c2 = z, c3 = z;
+  for (let p = 0; p < kc; p++, ap += astep, bp += bstep) {
     const av = v128.load32_splat(ap);
     c0 = madd(av, v128.load(bp), c0);
     c1 = madd(av, v128.load(bp, 16), c1);
     c2 = madd(av, v128.load(bp, 32), c2);
     c3 = madd(av, v128.load(bp, 48), c3);
-    c4 = madd(av, v128.load(bp, 64), c4);
-    c5 = madd(av, v128.load(bp, 80), c5);
-    c6 = madd(av, v128.load(bp, 96), c6);
-    c7 = madd(av, v128.load(bp, 112), c7);
   }
   store_vec(c, bias, c0, mode);
   store_vec(c + 16, bias + 16, c1, mode);
   store_vec(c + 32, bias + 32, c2, mode);
   store_vec(c + 48, bias + 48, c3, mode);
-  store_vec(c + 64, bias + 64, c4, mode);
-  store_vec(c + 80, bias + 80, c5, mode);
-  store_vec(c + 96, bias + 96, c6, mode);
-  store_vec(c + 112, bias + 112, c7, mode);
 }
 
 /** acc + a·b: mul then add (the reference order); the relaxed build fuses them where the hardware can. */

@@ -1,4 +1,5 @@
-// GEMM throughput, one thread: node bench/gemm.mjs [filter]   (DENDRITE_WASM=path picks another build)
+// GEMM throughput, one thread: node bench/gemm.mjs [filter]   (DENDRITE_WASM=path picks another build,
+// DENDRITE_VARIANT=1 the tile that loads A as one vector; also runs in Deno: deno run -A bench/gemm.mjs)
 // GFLOP/s = 2·m·n·k / time of one call: the best short trial over three rounds (see time()).
 import { readFileSync } from 'node:fs';
 
@@ -6,6 +7,7 @@ const path = process.env.DENDRITE_WASM ?? new URL('../build/dendrite.wasm', impo
 const memory = new WebAssembly.Memory({ initial: 16 });
 const { exports: wasm } = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(path)), { env: { memory } });
 if (wasm._initialize) wasm._initialize();
+if (wasm.gemm_variant) wasm.gemm_variant(Number(process.env.DENDRITE_VARIANT ?? 0));
 
 let top = 1 << 20; // past any static data
 function alloc(floats) {

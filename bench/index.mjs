@@ -71,11 +71,13 @@ table(
 say();
 say(`Training, reference MLP 784-256-128-10 (relu, relu, softmax), batch 128, Adam 1e-3, ${d1?.train.steps - 1 || tw?.train.steps - 1} steps from the same weights on the same rows`);
 say('samples/s = 128 / median step (steps 6..); mean = over the same steps; final loss = cross-entropy on 1000 test images');
+say('best of 3 runs (dendrite alternating 1 and 2 threads; tfjs-cpu: 1 run, it takes ~15 s)');
 table(
   ['library', 'samples/s', 'mean', 'final loss', 'vs tfjs-wasm'],
   [...dendrites, ...peers].map((r) => [r.label, f(r.train.samplesPerSec), f(r.train.meanSamplesPerSec), r.train.finalLoss.toFixed(4), x(ratio(r.train.samplesPerSec, tw?.train.samplesPerSec))]),
 );
-if (d2) say(`weights after training: 2 threads ${d2.train.identicalToFirst ? 'bit-identical to' : 'DIFFER from'} 1 thread (baseline)${r2 ? `; relaxed 2 threads ${r2.train.identicalToFirst ? 'bit-identical to' : 'DIFFER from'} relaxed 1 thread` : ''}`);
+const same = (rs) => rs.every((r) => r.train.identicalToFirst);
+if (d1) say(`final weights: every baseline run ${same([d1, d2].filter(Boolean)) ? 'bit-identical' : 'NOT identical'} (1 and 2 threads, all rounds); every relaxed run ${r1 && same([r1, r2].filter(Boolean)) ? 'bit-identical' : 'NOT identical'}`);
 say();
 say('Inference: latency at batch 1 (median of calls, µs, through predict) and throughput at batch 256 (samples/s)');
 table(

@@ -45,29 +45,43 @@ for (const [name, layout, m, n, k] of gemmShapes(quick)) {
 console.error(`${label}: training`);
 const d = await data(steps * MLP.batch);
 const [i0, h1, h2, out] = MLP.sizes;
-const model = tfl.sequential({
-  layers: [
-    tfl.layers.dense({ units: h1, activation: 'relu', inputShape: [i0] }),
-    tfl.layers.dense({ units: h2, activation: 'relu' }),
-    tfl.layers.dense({ units: out, activation: 'softmax' }),
-  ],
-});
-model.compile({ optimizer: tf.train.adam(MLP.learningRate, 0.9, 0.999, 1e-7), loss: 'sparseCategoricalCrossentropy' });
-const w = initialWeights();
-model.setWeights(w.map((v, i) => (i % 2 ? tf.tensor1d(v) : tf.tensor2d(v, [MLP.sizes[i / 2], MLP.sizes[i / 2 + 1]]))));
 const xs = tf.tensor2d(d.x, [d.y.length, i0]);
 const ys = tf.tensor2d(Float32Array.from(d.y), [d.y.length, 1]);
-const stamps = [];
-const t0 = performance.now();
-await model.fit(xs, ys, {
-  epochs: 1, batchSize: MLP.batch, shuffle: false, verbose: 0,
-  callbacks: { onBatchBegin: async (b) => void (b === 0 && stamps.push(performance.now())), onBatchEnd: async () => void stamps.push(performance.now()) },
-});
-const wall = performance.now() - t0;
-const predict = (x, rows) => tf.tidy(() => model.predict(tf.tensor2d(x, [rows, i0])).dataSync());
-const finalLoss = crossEntropy(predict(d.testX, 1000), d.testY);
+const predictWith = (model) => (x, rows) => tf.tidy(() => model.predict(tf.tensor2d(x, [rows, i0])).dataSync());
+
+/** One training run from the shared initial weights, through tf.layers' own fit. */
+async function trainOnce() {
+  const model = tfl.sequential({
+    layers: [
+      tfl.layers.dense({ units: h1, activation: 'relu', inputShape: [i0] }),
+      tfl.layers.dense({ units: h2, activation: 'relu' }),
+      tfl.layers.dense({ units: out, activation: 'softmax' }),
+    ],
+  });
+  model.compile({ optimizer: tf.train.adam(MLP.learningRate, 0.9, 0.999, 1e-7), loss: 'sparseCategoricalCrossentropy' });
+  const w = initialWeights();
+  model.setWeights(w.map((v, i) => (i % 2 ? tf.tensor1d(v) : tf.tensor2d(v, [MLP.sizes[i / 2], MLP.sizes[i / 2 + 1]]))));
+  const stamps = [];
+  const t0 = performance.now();
+  await model.fit(xs, ys, {
+    epochs: 1, batchSize: MLP.batch, shuffle: false, verbose: 0,
+    callbacks: { onBatchBegin: async (b) => void (b === 0 && stamps.push(performance.now())), onBatchEnd: async () => void stamps.push(performance.now()) },
+  });
+  const wallMs = performance.now() - t0;
+  const finalLoss = crossEntropy(predictWith(model)(d.testX, 1000), d.testY);
+  return { model, train: { ...trainingRate(stamps, MLP.batch, 5), finalLoss, wallMs } };
+}
+
+// Best of a few runs, as for dendrite (tfjs-cpu: one, its run takes ~15 s).
+let best;
+for (let round = 0; round < (quick || backend === 'cpu' ? 1 : 3); round++) {
+  const run = await trainOnce();
+  if (!best || run.train.samplesPerSec > best.train.samplesPerSec) best = run;
+}
+const { model, train } = best;
+const predict = predictWith(model);
 
 console.error(`${label}: inference`);
 const x1 = d.testX.slice(0, 784), x256 = d.testX.slice(0, 256 * 784);
 const infer = inference(() => predict(x1, 1), () => predict(x256, 256), quick ? 300 : backend === 'cpu' ? 1000 : 2000);
-report({ data: d.source, results: [{ library: label, label, features, gemm, train: { ...trainingRate(stamps, MLP.batch, 5), finalLoss, wallMs: wall }, infer }] });
+report({ data: d.source, results: [{ library: label, label, features, gemm, train, infer }] });

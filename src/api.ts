@@ -59,7 +59,7 @@ export type {
   Mode as MonitorMode,
 } from './callbacks/index.js';
 export { Engine, getEngine } from './engine/engine.js';
-export type { EngineInfo } from './engine/engine.js';
+export type { EngineInfo, EngineOptions } from './engine/engine.js';
 export { init } from './entries/runtime.js';
 export type { InitOptions, WasmSource } from './entries/runtime.js';
 export { fitInWorker } from './worker/fit-in-worker.js';

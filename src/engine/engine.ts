@@ -96,7 +96,7 @@ export class Engine {
     this.splittable = ['gemm_nn', 'gemm_nt', 'gemm_tn', ...Object.keys(SPLITS).filter((n) => typeof (raw as unknown as Record<string, unknown>)[n] === 'function')];
     this.threadsWorker = options.threadsWorker;
     this.adaptive = options.adaptiveThreads ?? true;
-    this.threadsReason = this.flags & 1 ? 'single-threaded unless asked: pass { threads: n } (or call setThreads)' : 'this build has no shared memory (load a threads build, e.g. through init({ threads }))';
+    this.threadsReason = cannotThread(this.flags) || 'single-threaded unless asked: init({ threads: n }) or engine.setThreads(n)';
     this.refreshViews();
     this.heap = new Heap(this.memory, this.k.heap_base() >>> 0, () => this.refreshViews());
     if (options.threads !== undefined) {
@@ -247,7 +247,7 @@ function instantiate(module: WebAssembly.Module): { memory: WebAssembly.Memory; 
 /**
  * Deno and workerd bounds-check every memory access (no guard pages), which makes loads cost more
  * than shuffles; V8 in Node and browsers does not. The GEMM variant that loads A as one vector is
- * +25-30 % there and -15 % in Node (bench/gemm.mjs); both give the same bits.
+ * +24 % in Deno (30 → 38 GFLOP/s) and -8 % in Node (bench/gemm.mjs); both give the same bits.
  */
 function gemmVariantFor(): number {
   const g = globalThis as { Deno?: unknown; navigator?: { userAgent?: string } };
@@ -256,8 +256,8 @@ function gemmVariantFor(): number {
 
 /** Why this engine cannot run worker threads here, or '' if it can. */
 function cannotThread(flags: number): string {
-  if (!(flags & 1)) return 'this build has no shared memory (load a threads build, e.g. through init({ threads }))';
-  if (typeof SharedArrayBuffer !== 'function') return 'SharedArrayBuffer is not available (browsers: the page must be cross-origin isolated)';
+  if (typeof SharedArrayBuffer !== 'function') return 'SharedArrayBuffer is not available (browsers: the page must be cross-origin isolated, with COOP/COEP headers)';
+  if (!(flags & 1)) return 'this build has no shared memory (the threads builds are dendrite-threads*.wasm, which Node, Deno and isolated pages load by default)';
   const g = globalThis as { process?: { versions?: { node?: string } } };
   if (typeof Worker !== 'function' && !g.process?.versions?.node) return 'this runtime has no workers';
   try {

@@ -49,7 +49,9 @@ export function splitGemm(
     st[0] = 4 * ldc;
     st[1] = layout === 2 ? 4 : 4 * lda;
   }
-  const chunks = (pool.workers + 1) * GEMM_CHUNKS_PER_THREAD;
+  // Small m (batch-1 inference) streams B once, from whichever core's cache holds it: one chunk per
+  // thread, which the caller (chunk 0) and the spinning worker (chunk 1) take the same way each call.
+  const chunks = (pool.workers + 1) * (m <= 16 ? 1 : GEMM_CHUNKS_PER_THREAD);
   pool.run(fn, byCols ? n : m, byCols ? 8 : 4, byCols ? 4 + o : 3 + o, 10 + o, chunks, (2 * m * n * k) / GFLOPS);
 }
 

@@ -23,6 +23,8 @@ const CALLER_SPIN_MS = 0.05;
  */
 const WINDOW_JOBS = 32;
 const EXPLORE_EVERY = 32;
+/** Windows not measured at the start: code still warming up (tier-up) would make either mode look slow. */
+const WARMUP_WINDOWS = 2;
 
 type Kernel = (...args: number[]) => number | undefined;
 
@@ -153,9 +155,9 @@ export class ThreadPool {
     if (++this.windowJobs < WINDOW_JOBS) return;
     const m = this.alone ? 1 : 0;
     const r = this.windowWall / this.windowWork;
-    this.cost[m] = this.cost[m] ? (this.cost[m] + r) / 2 : r;
     this.windowJobs = this.windowWall = this.windowWork = 0;
-    this.windows++;
+    if (this.windows++ < WARMUP_WINDOWS) return;
+    this.cost[m] = this.cost[m] ? (this.cost[m] + r) / 2 : r;
     const together = this.cost[0], alone = this.cost[1];
     const better = alone < together; // alone is better
     if (!together) this.alone = false; // measure each mode once first

@@ -179,7 +179,7 @@ describe.each(LAYOUTS)('gemm_%s', (layout) => {
   it('gives bit-identical C when rows or columns are split across calls', () => {
     for (const [m, n, k, flags, mSplit, nSplit] of [
       // splits at non-multiples of the tile; row halves on either side of m = 16 (B read in place
-      // for m ≤ 16, packed above); a single row (1x32 tile) against the 4-row tiles; n across 512.
+      // for m ≤ 16, packed above); a single row (1x16 tile) against the 4-row tiles; n across 512.
       [37, 45, 300, 0, 17, 21], [33, 21, 300, 0, 16, 9], [9, 19, 70, ACCUMULATE, 3, 5],
       [4, 530, 20, 0, 1, 515], [130, 71, 260, ACCUMULATE, 129, 33],
     ]) {

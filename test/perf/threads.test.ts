@@ -58,7 +58,7 @@ describe('thread pool', () => {
     const e = new Engine(build('dendrite.wasm'), { threads: 2 });
     const info = await e.setThreads(2);
     expect(info).toMatchObject({ sharedMemory: false, threads: 1 });
-    expect(info.threadsReason).toMatch(/no shared memory/);
+    expect(info.threadsReason).toMatch(/this build has no shared memory/);
   });
 
   it('returns the workers\' scratch memory when the threads stop', async () => {

@@ -94,12 +94,14 @@ async function loadData(load: () => Promise<Dataset | undefined>): Promise<boole
     input('rows').max = String(data.train.rows);
     if (Number(input('rows').value) > data.train.rows) input('rows').value = String(data.train.rows);
     sample = pickSample(sample.seed);
+    app.test = app.predicted = undefined; // they were about the previous test images
     setPhase('ready');
     previewModel();
-    showPredictions();
+    if (app.model?.built) await evaluate();
+    else showPredictions();
     return true;
   } catch (e) {
-    dataStatus(`could not load the data: ${(e as Error).message}`, 'error');
+    dataStatus(`could not load the data: ${(e as Error).message}${app.data ? '; still using the images loaded before' : ''}`, 'error');
     setPhase(app.data ? 'ready' : 'no-data');
     return true;
   }
@@ -337,7 +339,7 @@ function setupThreads(info: EngineInfo): void {
   select.disabled = possible === 1;
   $('threads-note').textContent = info.sharedMemory
     ? `The page is cross-origin isolated: the training worker may run up to ${cores} kernel threads (same results for any count).`
-    : `Single-threaded: the page is not cross-origin isolated (served without COOP/COEP), so ${info.threadsReason}.`;
+    : `Single-threaded: the page is not cross-origin isolated (served without COOP/COEP). The engine says: ${info.threadsReason}.`;
 }
 
 /** The animation loop: redraw the charts when they changed, update the clocks, and measure frame gaps. */
