@@ -2,7 +2,8 @@
 //   --build baseline|relaxed  --threads 1,2  [--quick]
 // Runs the GEMM shapes, the inference timings and the training run for each thread count, and
 // reports one result per thread count (workload.mjs: report). Started by bench/index.mjs.
-import { adam, dense, getEngine, init, sequential } from '../build/index.js';
+import { readFileSync } from 'node:fs';
+import { adam, dense, Engine, getEngine, init, sequential } from '../build/index.js';
 import { MLP, bestTime, crossEntropy, data, gemmShapes, inference, initialWeights, randomFloats, report, trainingRate } from './workload.mjs';
 
 const arg = (name, fallback) => {
@@ -20,6 +21,9 @@ if ((build === 'relaxed') !== (info.build === 'relaxed-simd')) {
   throw new Error(`asked for the ${build} build, the engine runs ${info.build} (relaxed SIMD needs --experimental-wasm-relaxed-simd on Node 20)`);
 }
 const engine = getEngine();
+// The GEMM table shows the kernels' own scaling: an engine of the same build that always splits.
+// Training and inference run on the default engine, which uses its threads where they measure faster.
+const gemmEngine = new Engine(new WebAssembly.Module(readFileSync(new URL(`../build/dendrite-threads${build === 'relaxed' ? '-relaxed' : ''}.wasm`, import.meta.url))), { adaptiveThreads: false });
 const d = await data(steps * MLP.batch);
 const weights = initialWeights();
 const results = [];
@@ -28,6 +32,7 @@ const results = [];
 // so that a busy spell on this shared machine hits all of them alike (best round kept per count).
 for (const threads of threadCounts) {
   const running = await engine.setThreads(threads);
+  await gemmEngine.setThreads(threads);
   const label = `dendrite ${build === 'relaxed' ? 'relaxed' : 'baseline'} ${running.threads}t`;
   console.error(`${label}: GEMM`);
   const gemm = {};
@@ -87,8 +92,9 @@ function mlp() {
   return model;
 }
 
-/** GFLOP/s of one product through the engine (which splits it over the threads). */
+/** GFLOP/s of one product through the GEMM engine (which splits it over its threads). */
 function gemmFlops(layout, m, n, k) {
+  const engine = gemmEngine;
   const [ar, ac] = layout === 'tn' ? [k, m] : [m, k];
   const [br, bc] = layout === 'nt' ? [n, k] : [k, n];
   const a = put(randomFloats(ar * ac, 1)), b = put(randomFloats(br * bc, 2)), c = engine.allocFloats(m * n);
@@ -102,7 +108,7 @@ function gemmFlops(layout, m, n, k) {
   return (2 * m * n * k) / (ms * 1e6);
 }
 
-function put(values) {
+function put(values, engine = gemmEngine) {
   const p = engine.allocFloats(values.length);
   engine.writeF32(p, values);
   return p;

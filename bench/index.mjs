@@ -62,7 +62,7 @@ const short = (r) => r.label.replace('dendrite ', '').replace('baseline', 'base'
 say(`dendrite benchmark — ${started.toISOString()} — Node ${process.versions.node}, ${cores} cores (${cpus()[0]?.model.trim()}), load average ${load.map((l) => l.toFixed(2)).join(' → ')}${quick ? ' — QUICK (smoke test)' : ''}`);
 say(`data: ${dataSource}; tfjs-wasm: SIMD ${tw?.features?.simd ? 'on' : 'off'}, threads ${tw?.features?.threads ? 'on' : 'off'}`);
 say();
-say('GEMM, GFLOP/s (best of short trials; C = op(A)·op(B); nn = X·W, nt = dY·Wᵀ, tn = Xᵀ·dY)');
+say('GEMM, GFLOP/s (best of short trials; C = op(A)·op(B); nn = X·W, nt = dY·Wᵀ, tn = Xᵀ·dY; 2t: always split)');
 const shapes = Object.keys(d1?.gemm ?? tw?.gemm ?? {});
 table(
   ['shape', ...dendrites.map(short), ...peers.map((p) => p.label), 'base 1t / wasm'],
@@ -79,7 +79,7 @@ table(
 const same = (rs) => rs.every((r) => r.train.identicalToFirst);
 if (d1) say(`final weights: every baseline run ${same([d1, d2].filter(Boolean)) ? 'bit-identical' : 'NOT identical'} (1 and 2 threads, all rounds); every relaxed run ${r1 && same([r1, r2].filter(Boolean)) ? 'bit-identical' : 'NOT identical'}`);
 say();
-say('Inference: latency at batch 1 (median of calls, µs, through predict) and throughput at batch 256 (samples/s)');
+say('Inference through predict: batch-1 latency (µs, median of 2,000 calls) and batch-256 throughput (samples/s); best of 3 rounds');
 table(
   ['library', 'batch-1 µs', 'vs tfjs-wasm', 'batch-256 samples/s', 'vs tfjs-wasm'],
   [...dendrites, ...peers].map((r) => [r.label, f(r.infer.latencyUs), x(ratio(r.infer.latencyUs, tw?.infer.latencyUs)), f(r.infer.throughput256), x(ratio(r.infer.throughput256, tw?.infer.throughput256))]),

@@ -200,6 +200,7 @@ function jsonRows(text: string, path: string, meta: CliMeta, inputDim: number): 
     if (values.length !== inputDim) throw new DataError(`${path}: row ${r} has ${values.length} values but the model expects ${inputDim}`);
     values.forEach((v, c) => {
       if (typeof v !== 'number' || !Number.isFinite(v)) throw new DataError(`${path}: row ${r}, value ${c} is ${JSON.stringify(v)}, not a finite number`);
+      if (Math.abs(v) > 3.4028234663852886e38) throw new DataError(`${path}: row ${r}, value ${c} is ${v}, beyond float32's range (±3.4e38)`);
       data[r * inputDim + c] = v;
     });
   });

@@ -108,6 +108,7 @@ export function readCsv(source: string | Uint8Array, options: CsvOptions = {}): 
         const what = raw.trim() === '' ? 'is empty' : `is ${JSON.stringify(raw)}, not a number`;
         throw new DataError(`${name}: line ${line}: column "${names[featureIdx[j]]}" ${what}`);
       }
+      if (Math.abs(v) > F32_MAX) throw new DataError(`${name}: line ${line}: column "${names[featureIdx[j]]}" is ${raw.trim()}, ${BEYOND_F32}`);
       data[rows * cols + j] = v;
     }
     if (labelIndex !== undefined) labels.push(fields[labelIndex].trim());
@@ -248,6 +249,10 @@ function* parseRecords(text: string, delimiter: string, name: string): Generator
   }
 }
 
+/** Values are stored as float32: larger magnitudes would become Infinity. */
+const F32_MAX = 3.4028234663852886e38;
+const BEYOND_F32 = "beyond float32's range (±3.4e38); scale the column down";
+
 /** A finite number, or undefined (empty, text, NaN, Infinity). */
 function toNumber(raw: string): number | undefined {
   const t = raw.trim();
@@ -319,6 +324,8 @@ function readLabels(labels: string[], o: CsvOptions, where: (row: number) => str
   if (type === 'number' || (type === 'auto' && numbers.every((v) => v !== undefined) && !numbers.every((v) => Number.isInteger(v) && v! >= 0))) {
     const bad = numbers.findIndex((v) => v === undefined);
     if (bad >= 0) throw new DataError(`${where(bad)}: label ${JSON.stringify(labels[bad])} is not a number`);
+    const huge = numbers.findIndex((v) => Math.abs(v!) > F32_MAX);
+    if (huge >= 0) throw new DataError(`${where(huge)}: label ${labels[huge]} is ${BEYOND_F32}`);
     return { y: Float32Array.from(numbers as number[]) };
   }
   if (type === 'auto' && numbers.every((v) => v !== undefined)) return { y: Int32Array.from(numbers as number[]) };

@@ -14,7 +14,8 @@ interface Block {
   size: number;
 }
 
-const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
+/** Bytes for messages: 0.3 MiB, 45.0 MiB, 11.9 GiB (sizes asked for run to terabytes). */
+export const formatBytes = (bytes: number) => (bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(1)} GiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`);
 
 export class Heap {
   private free: Block[] = []; // sorted by ptr, never adjacent (coalesced)
@@ -112,8 +113,8 @@ function align(n: number): number {
 
 function limitError(bytes: number, what: string, used: number): MemoryLimitError {
   return new MemoryLimitError(
-    `cannot allocate ${mib(bytes)} for ${what}: WebAssembly memory is limited to 4 GiB per engine ` +
-      `(${mib(used)} already in use, and the runtime may allow less). Use a smaller batchSize, ` +
-      `fewer or smaller layers, stream the data in batches, or dispose models you no longer need.`,
+    `cannot allocate ${formatBytes(bytes)} for ${what}: WebAssembly memory is limited to 4 GiB per engine ` +
+      `(${formatBytes(used)} already in use, and the runtime may allow less). Use a smaller batchSize, ` +
+      `fewer or smaller layers, stream the data in batches (model.fitDataset), or dispose models you no longer need.`,
   );
 }

@@ -14,12 +14,12 @@
 //     0  claim: (job & 0xffffff) << 8 | next chunk — published by the caller, claimed by CAS
 //    64  fn, chunks, countArg, packArg, units, unit, total (i32)
 //   128  finished (chunks done), callerWaiting, status (i32) — the caller waits on finished
-//   192  base args (f64 × 12)      320  strides (f64 × 12)      512  results (f64 × MAX_CHUNKS)
+//   192  base args (f64 × 14)      320  strides (f64 × 14)      512  results (f64 × MAX_CHUNKS)
 //  1024  one line per worker: sleeping (i32), so the caller notifies only sleepers
 // Every flag and counter is read and written with Atomics; their sequential consistency rules out a
 // lost wake-up (each side raises its own flag before it re-reads the other's counter and waits).
 
-export const MAX_ARGS = 12;
+export const MAX_ARGS = 14;
 export const MAX_CHUNKS = 64;
 export const BOARD_BYTES = 1024;
 export const WORKER_LINE_BYTES = 64;
@@ -63,7 +63,7 @@ export function runChunk(i32: Int32Array, f64: Float64Array, c: number, fn: Kern
   args[i32[I_COUNT_ARG]] = chunkStart(c + 1, chunks, units, unit, total) - start;
   const packArg = i32[I_PACK_ARG];
   if (packArg >= 0) args[packArg] = pack;
-  const r = fn(args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[9], args[10], args[11]);
+  const r = fn(args[0], args[1], args[2], args[3], args[4], args[5], args[6], args[7], args[8], args[9], args[10], args[11], args[12], args[13]);
   return typeof r === 'number' ? r : 0;
 }
 

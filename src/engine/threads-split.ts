@@ -39,6 +39,7 @@ export function splitGemm(
   if (o) x[3] = bias;
   x[3 + o] = m; x[4 + o] = n; x[5 + o] = k; x[6 + o] = ldc; x[7 + o] = lda; x[8 + o] = ldb; x[9 + o] = flags; x[10 + o] = pack;
   if (!o) x[11] = 0;
+  x[12] = x[13] = 0;
   st.fill(0);
   const byCols = n >= m;
   if (byCols) {
@@ -81,6 +82,11 @@ export const SPLITS: Record<string, SplitSpec> = {
   adamw_update: optimizer(4, 4, 1.3),
   rmsprop_update: optimizer(5, 5, 1.2),
   adagrad_update: optimizer(3, 3, 1),
+  adamax_update: optimizer(4, 4, 1.2),
+  nadam_update: optimizer(4, 4, 1.5),
+  weight_decay: optimizer(1, 1, 0.2),
+  scale_f32: optimizer(1, 1, 0.2),
+  clip_f32: optimizer(1, 1, 0.2),
   nonfinite_index: { count: 1, cols: -1, ptrs: [0], ns: 0.2, firstIndex: true },
   gather_u8_f32: { count: 3, cols: 4, ptrs: [0], perUnit4: [2], ns: 0.6 },
 };
@@ -91,40 +97,40 @@ for (const [name, ns] of [['relu', 0.1], ['leaky_relu', 0.1], ['elu', 1], ['selu
 
 /**
  * A kernel that splits itself over the pool when there is one and the call is big enough, else
- * calls straight through. Twelve explicit parameters (the most any of them takes), so a call allocates nothing.
+ * calls straight through. Fourteen explicit parameters (the most any of them takes), so a call allocates nothing.
  */
 export function splitKernel(name: string, spec: SplitSpec, raw: Raw, pool: () => ThreadPool | undefined): Raw {
   const { count, cols, ptrs, ns, firstIndex } = spec;
   const per4 = spec.perUnit4 ?? [];
   const unit = cols < 0 ? 16 : 1; // element chunks fall on 64-byte boundaries
   // Byte stride per unit of each argument (0: not a pointer that moves), set per call.
-  const stride = new Float64Array(12);
+  const stride = new Float64Array(14);
   let fn = -1;
   let fnPool: ThreadPool | undefined;
   // The call's own arguments, kept as given: the calling thread runs its chunks with them, so a
   // computed scalar (a learning rate) is not boxed again per chunk.
-  let v0 = 0, v1 = 0, v2 = 0, v3 = 0, v4 = 0, v5 = 0, v6 = 0, v7 = 0, v8 = 0, v9 = 0, v10 = 0, v11 = 0;
+  let v0 = 0, v1 = 0, v2 = 0, v3 = 0, v4 = 0, v5 = 0, v6 = 0, v7 = 0, v8 = 0, v9 = 0, v10 = 0, v11 = 0, v12 = 0, v13 = 0;
   let start = 0, length = 0;
   const at = (i: number, v: number): number => (i === count ? length : stride[i] !== 0 ? v + start * stride[i] : v);
   const local = (s: number, len: number): number => {
     start = s;
     length = len;
-    return raw(at(0, v0), at(1, v1), at(2, v2), at(3, v3), at(4, v4), at(5, v5), at(6, v6), at(7, v7), at(8, v8), at(9, v9), at(10, v10), at(11, v11));
+    return raw(at(0, v0), at(1, v1), at(2, v2), at(3, v3), at(4, v4), at(5, v5), at(6, v6), at(7, v7), at(8, v8), at(9, v9), at(10, v10), at(11, v11), at(12, v12), at(13, v13));
   };
-  return (a0: number, a1: number, a2: number, a3: number, a4: number, a5: number, a6: number, a7: number, a8: number, a9: number, a10: number, a11: number): number => {
+  return (a0: number, a1: number, a2: number, a3: number, a4: number, a5: number, a6: number, a7: number, a8: number, a9: number, a10: number, a11: number, a12: number, a13: number): number => {
     const p = pool();
-    if (!p) return raw(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11);
+    if (!p) return raw(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13);
     const x = p.base;
     x[0] = a0; x[1] = a1; x[2] = a2; x[3] = a3; x[4] = a4; x[5] = a5;
-    x[6] = a6; x[7] = a7; x[8] = a8; x[9] = a9; x[10] = a10; x[11] = a11;
+    x[6] = a6; x[7] = a7; x[8] = a8; x[9] = a9; x[10] = a10; x[11] = a11; x[12] = a12; x[13] = a13;
     const units = x[count];
     const width = cols < 0 ? 1 : x[cols];
-    if (units * width * ns < SPLIT_NS) return raw(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11);
+    if (units * width * ns < SPLIT_NS) return raw(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13);
     if (fnPool !== p) {
       fnPool = p;
       fn = p.fn(name);
     }
-    v0 = a0; v1 = a1; v2 = a2; v3 = a3; v4 = a4; v5 = a5; v6 = a6; v7 = a7; v8 = a8; v9 = a9; v10 = a10; v11 = a11;
+    v0 = a0; v1 = a1; v2 = a2; v3 = a3; v4 = a4; v5 = a5; v6 = a6; v7 = a7; v8 = a8; v9 = a9; v10 = a10; v11 = a11; v12 = a12; v13 = a13;
     stride.fill(0);
     for (let j = 0; j < ptrs.length; j++) if (x[ptrs[j]] !== 0) stride[ptrs[j]] = 4 * width;
     for (let j = 0; j < per4.length; j++) stride[per4[j]] = 4;

@@ -15,13 +15,15 @@ const CALLER_SPIN_MS = 0.05;
 /**
  * Threads only where they pay. On a busy machine (more runnable threads than cores) splitting can
  * be slower than one thread: the workers' spinning takes CPU from the caller, and a job waits for
- * whichever thread the OS has descheduled. So the pool measures, per window of WINDOW_JOBS jobs,
- * the wall time per estimated single-core nanosecond of work, with the workers ("together") and
- * without them ("alone": one call over the whole range, nothing published, so the workers fall
- * asleep); it keeps the better mode and tries the other one window in EXPLORE_EVERY. Results are
- * the same bits either way.
+ * whichever thread the OS has descheduled. So the pool measures, per window (WINDOW_JOBS jobs or
+ * WINDOW_MS of them, whichever comes first), the wall time per estimated single-core nanosecond of
+ * work, with the workers ("together") and without them ("alone": one call over the whole range,
+ * nothing published, so the workers fall asleep); it keeps the better mode and tries the other
+ * two windows in EXPLORE_EVERY (≈ every 0.25 s while training; the first window after any switch is
+ * not measured). Results are the same bits either way.
  */
 const WINDOW_JOBS = 32;
+const WINDOW_MS = 8;
 const EXPLORE_EVERY = 32;
 /** Windows not measured at the start: code still warming up (tier-up) would make either mode look slow. */
 const WARMUP_WINDOWS = 2;
@@ -67,6 +69,8 @@ export class ThreadPool {
   private windowWall = 0;
   private windowWork = 0;
   private windows = 0;
+  /** The first window after a switch is not measured: sleeping workers are waking, caches refilling. */
+  private settling = false;
 
   private constructor(
     private readonly host: PoolHost,
@@ -152,22 +156,27 @@ export class ThreadPool {
   private measure(ms: number, work: number): void {
     this.windowWall += ms * 1e6;
     this.windowWork += work;
-    if (++this.windowJobs < WINDOW_JOBS) return;
+    if (++this.windowJobs < WINDOW_JOBS && this.windowWall < WINDOW_MS * 1e6) return;
     const m = this.alone ? 1 : 0;
     const r = this.windowWall / this.windowWork;
     this.windowJobs = this.windowWall = this.windowWork = 0;
     if (this.windows++ < WARMUP_WINDOWS) return;
+    if (this.settling) {
+      this.settling = false;
+      return;
+    }
     this.cost[m] = this.cost[m] ? (this.cost[m] + r) / 2 : r;
     const together = this.cost[0], alone = this.cost[1];
-    const better = alone < together; // alone is better
+    const before = this.alone;
     if (!together) this.alone = false; // measure each mode once first
     else if (!alone) this.alone = true;
-    else this.alone = this.windows % EXPLORE_EVERY === 0 ? !better : better; // now and then, try the other
+    else this.alone = this.windows % EXPLORE_EVERY === 0 ? together <= alone : alone < together; // now and then, try the other
+    this.settling = this.alone !== before;
   }
 
-  /** Whether the last jobs ran on the calling thread alone (threads did not pay), for info(). */
+  /** Whether jobs now run on the calling thread alone because the threads measured slower, for info(). */
   get backedOff(): boolean {
-    return this.cost[0] > 0 && this.cost[1] > 0 && this.cost[1] < this.cost[0];
+    return this.alone && this.cost[1] > 0 && this.cost[1] < this.cost[0];
   }
 
   /** Claim and run chunks of the current job until none is left. */

@@ -4,7 +4,7 @@
 // non-trainable ones such as batch-norm moving statistics, which the optimizer never touches),
 // and lets it claim activation slots for a batch capacity. forward/backward are a fixed handful
 // of kernel calls and allocate nothing.
-import { positiveInt } from '../check.js';
+import { describe, positiveInt } from '../check.js';
 import type { Engine } from '../engine/engine.js';
 import type { Rng } from '../engine/rng.js';
 import { ShapeError, ValueError } from '../errors.js';
@@ -214,7 +214,7 @@ export abstract class Layer {
       const given = w as { data?: unknown; shape?: unknown };
       const data = ArrayBuffer.isView(w) || Array.isArray(w) ? w : given?.data;
       if (!(data instanceof Float32Array || data instanceof Float64Array || Array.isArray(data))) {
-        throw new ValueError(`${this.name} ${name}: expected a Float32Array or { data, shape }, got ${typeof w}`);
+        throw new ValueError(`${this.name} ${name}: expected a Float32Array, number[] or { data, shape }, got ${describe(w)}`);
       }
       if (given?.shape !== undefined && JSON.stringify(given.shape) !== JSON.stringify(shape)) {
         throw new ShapeError(`${this.name} ${name}: expected shape [${shape}], got [${given.shape}]`);

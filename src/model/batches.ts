@@ -6,7 +6,8 @@ import type { Callbacks, Logs } from '../callbacks/base.js';
 import { describe, positiveInt } from '../check.js';
 import { Rng, checkSeed } from '../engine/rng.js';
 import { ValueError } from '../errors.js';
-import { checkCallbacks, hostTargets } from './fit.js';
+import { checkMemory } from './budget.js';
+import { checkCallbacks, checkInitialEpoch, checkOutputs, checkSignal, checkVerbose, hostTargets } from './fit.js';
 import { type HostX, type InputData, type TargetData, toHostX } from './inputs.js';
 import { type History, runEpochs } from './loop.js';
 import { type ClassWeight, type SampleWeight, rowWeights } from './sample-weights.js';
@@ -106,7 +107,7 @@ export async function fitBatches(model: Sequential, source: Batches, options: Fi
   const valStream = val !== undefined && !valArrays ? new BatchStream(val as Batches, 'validationData') : undefined;
   if (seed !== undefined && model.built) model.rng = new Rng(seed);
   let first = true;
-  return runEpochs(model, { epochs, initialEpoch: o.initialEpoch ?? 0, verbose: o.verbose ? 1 : 0, callbacks: checkCallbacks(o.callbacks), signal: o.signal, steps }, {
+  return runEpochs(model, { epochs, initialEpoch: checkInitialEpoch(o.initialEpoch), verbose: checkVerbose(o.verbose), callbacks: checkCallbacks(o.callbacks), signal: checkSignal(o.signal), steps }, {
     async epoch(epoch, step) {
       if (!first && steps === undefined) train.restart();
       let done = 0;
@@ -114,6 +115,7 @@ export async function fitBatches(model: Sequential, source: Batches, options: Fi
         const batch = await train.next(steps !== undefined);
         if (batch === undefined) break;
         if (first) {
+          checkMemory(model, 'fitDataset', [batchX(batch)], { batchSize: Infinity, training: true, wholeData: false });
           model.ensureBuilt(batchX(batch), seed);
           model.ensureOptimizerState();
           first = false;
@@ -163,6 +165,7 @@ async function evaluateStream(model: Sequential, stream: BatchStream, steps?: nu
 }
 
 function batchX(b: Batch): InputData {
+  if (b === null || typeof b !== 'object') throw new ValueError(`a batch must be { x, y, sampleWeight? } or [x, y, sampleWeight?], got ${describe(b)}`);
   return Array.isArray(b) ? b[0] : (b as { x: InputData }).x;
 }
 
@@ -227,5 +230,6 @@ export function predictOnBatch(model: Sequential, x: InputData): Tensor2D {
   writeInput(model, hx);
   const out = forward(model, hx.rows, false, false);
   const units = model.layers[model.layers.length - 1].units;
+  checkOutputs(model, out, hx.rows, units, 0, 'predictOnBatch');
   return new Tensor2D(model.engine.readF32(out, hx.rows * units), [hx.rows, units]);
 }

@@ -2,10 +2,11 @@
 // batch is gathered by (shuffled) row index into the model's slots and trained by the shared
 // epoch loop (loop.ts) — epoch → shuffle → batch → gather → step (step.ts) → metrics → callbacks.
 import type { Callbacks, Logs } from '../callbacks/base.js';
-import { finiteNumber, positiveInt } from '../check.js';
+import { describe, finiteNumber, positiveInt } from '../check.js';
 import { Rng, checkSeed } from '../engine/rng.js';
-import { ValueError } from '../errors.js';
+import { NumericError, ValueError } from '../errors.js';
 import { isCategorical } from '../losses.js';
+import { checkMemory } from './budget.js';
 import { type DeviceData, gather, release, upload } from './device.js';
 import { type HostX, type HostY, type InputData, type TargetData, toHostX, toHostY } from './inputs.js';
 import { type History, runEpochs } from './loop.js';
@@ -55,6 +56,7 @@ export interface EvaluateOptions {
 
 export async function fitLoop(model: Sequential, x: InputData, y: TargetData, options: FitOptions): Promise<History> {
   const o = checkFitOptions(options);
+  checkMemory(model, 'fit', [x, o.validationData?.[0]], { batchSize: o.batchSize, training: true, wholeData: true });
   model.ensureBuilt(x, o.seed);
   const e = model.engine;
   let hx = toHostX(x, model.inputDim);
@@ -156,12 +158,27 @@ export function predictData(model: Sequential, x: HostX, batchSize: number): Ten
       const rows = Math.min(step, x.rows - start);
       gather(e, d, start, rows, model.input, 0);
       const y = forward(model, rows, false, false);
+      checkOutputs(model, y, rows, units, start, 'predict');
       out.set(e.f32.subarray(y >>> 2, (y >>> 2) + rows * units), start * units);
     }
   } finally {
     release(e, d);
   }
   return new Tensor2D(out, [x.rows, units]);
+}
+
+/**
+ * Never hand back NaN or Infinity silently: outputs (rows, units) at `out` that are not finite
+ * mean the network overflowed float32 on finite inputs (weights are always finite).
+ */
+export function checkOutputs(model: Sequential, out: number, rows: number, units: number, firstRow: number, call: string): void {
+  const bad = model.engine.k.nonfinite_index(out, rows * units);
+  if (bad < 0) return;
+  throw overflowError(call, `the output for row ${firstRow + Math.floor(bad / units)} is ${model.engine.f32[(out >>> 2) + bad]}`);
+}
+
+export function overflowError(call: string, what: string): NumericError {
+  return new NumericError(`${call}: ${what}: the network overflows float32; scale the inputs as in training, or lower the learning rate`);
 }
 
 interface CheckedFit {
@@ -179,6 +196,28 @@ interface CheckedFit {
   sampleWeight?: SampleWeight;
 }
 
+/** 0 or 1 (false / true are taken too). */
+export function checkVerbose(v: unknown): 0 | 1 {
+  if (v === undefined || v === 0 || v === false) return 0;
+  if (v === 1 || v === true) return 1;
+  throw new ValueError(`verbose must be 0 or 1, got ${describe(v)}`);
+}
+
+export function checkSignal(s: unknown): AbortSignal | undefined {
+  if (s === undefined) return undefined;
+  if (s === null || typeof s !== 'object' || typeof (s as AbortSignal).aborted !== 'boolean') {
+    throw new ValueError(`signal must be an AbortSignal, got ${describe(s)}`);
+  }
+  return s as AbortSignal;
+}
+
+/** Epochs already done: a whole number >= 0. */
+export function checkInitialEpoch(v: unknown): number {
+  if (v === undefined) return 0;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new ValueError(`initialEpoch must be an integer >= 0, got ${describe(v)}`);
+  return v;
+}
+
 export function checkCallbacks(value: unknown): Callbacks[] {
   const callbacks = value === undefined ? [] : Array.isArray(value) ? value : [value];
   for (const cb of callbacks) if (cb === null || typeof cb !== 'object') throw new ValueError('callbacks must be objects with onEpochEnd / onBatchEnd / ... methods');
@@ -191,6 +230,7 @@ function checkFitOptions(o: FitOptions): CheckedFit {
   if (validationSplit >= 1) throw new ValueError(`validationSplit must be in [0, 1), got ${validationSplit}`);
   const vd = o.validationData;
   if (vd !== undefined && (!Array.isArray(vd) || vd.length < 2 || vd.length > 3)) throw new ValueError('validationData must be [x, y] or [x, y, sampleWeight]');
+  if (o.shuffle !== undefined && typeof o.shuffle !== 'boolean') throw new ValueError(`shuffle must be a boolean, got ${describe(o.shuffle)}`);
   return {
     epochs: positiveInt(o.epochs ?? 1, 'epochs'),
     batchSize: positiveInt(o.batchSize ?? 32, 'batchSize'),
@@ -198,10 +238,10 @@ function checkFitOptions(o: FitOptions): CheckedFit {
     validationSplit,
     validationData: vd,
     seed: checkSeed(o.seed),
-    verbose: o.verbose ? 1 : 0,
+    verbose: checkVerbose(o.verbose),
     callbacks: checkCallbacks(o.callbacks),
-    signal: o.signal,
-    initialEpoch: o.initialEpoch === undefined ? 0 : finiteNumber(o.initialEpoch, 'initialEpoch', 0),
+    signal: checkSignal(o.signal),
+    initialEpoch: checkInitialEpoch(o.initialEpoch),
     classWeight: o.classWeight,
     sampleWeight: o.sampleWeight,
   };

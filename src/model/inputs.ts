@@ -46,7 +46,7 @@ export function toHostX(x: unknown, cols: number, what = 'x'): HostX {
     }
     const [rows, c] = shape;
     if (c !== cols) throw new ShapeError(`${what} has shape [${rows}, ${c}] but ${expected}`);
-    const data = x.data instanceof Float64Array ? Float32Array.from(x.data) : x.data;
+    const data = x.data instanceof Float64Array ? toF32(x.data, c, what) : x.data;
     if (!(data instanceof Float32Array || data instanceof Uint8Array)) {
       throw new ValueError(`${what}.data must be a Float32Array, Float64Array or Uint8Array, got ${describe(x.data)}`);
     }
@@ -59,7 +59,7 @@ export function toHostX(x: unknown, cols: number, what = 'x'): HostX {
     if (x.length % cols !== 0) {
       throw new ShapeError(`${what} has ${x.length} values, not a whole number of rows: ${expected}`);
     }
-    const data = x instanceof Float64Array ? Float32Array.from(x) : x;
+    const data = x instanceof Float64Array ? toF32(x, cols, what) : x;
     return nonEmpty({ data, rows: x.length / cols, cols, scale: 1 }, what);
   }
   if (Array.isArray(x)) {
@@ -75,15 +75,30 @@ export function toHostX(x: unknown, cols: number, what = 'x'): HostX {
       if (row.length !== cols) throw new ShapeError(`${what}[${r}] has ${row.length} values but ${expected}`);
       for (let c = 0; c < cols; c++) {
         const v = row[c];
-        if (typeof v !== 'number' || !Number.isFinite(v)) {
-          throw new ValueError(`${what} has a non-finite or non-numeric value at row ${r}, column ${c}: ${describe(v)}`);
-        }
+        if (!finite32(v)) throw badValue(what, r * cols + c, cols, v);
         data[r * cols + c] = v;
       }
     }
     return nonEmpty({ data, rows, cols, scale: 1 }, what);
   }
   throw new ValueError(`${what} must be a Float32Array, Uint8Array, number[][] or { data, shape }, got ${describe(x)}`);
+}
+
+/** Values become float32 in wasm memory: a number beyond ±3.4e38 would be Infinity there. */
+const finite32 = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(Math.fround(v));
+
+/** The value at flat index i (rows of `cols`) is NaN, ±Infinity, too large for float32, or not a number. */
+function badValue(what: string, i: number, cols: number, v: unknown): ValueError {
+  const beyond = Number.isFinite(v) ? ", beyond float32's range (±3.4e38)" : '';
+  return new ValueError(`${what} has a ${typeof v === 'number' ? 'non-finite' : 'non-numeric'} value at row ${Math.floor(i / cols)}, column ${i % cols}: ${describe(v)}${beyond}`);
+}
+
+/** Float64 values as float32, refusing finite ones that overflow (NaN / Infinity are reported after the copy). */
+function toF32(a: Float64Array, cols: number, what: string): Float32Array {
+  const out = Float32Array.from(a);
+  const i = out.findIndex((v, j) => !Number.isFinite(v) && Number.isFinite(a[j]));
+  if (i >= 0) throw badValue(what, i, cols, a[i]);
+  return out;
 }
 
 function nonEmpty(h: HostX, what: string): HostX {
@@ -95,9 +110,7 @@ function numbersToF32(values: unknown[], what: string, cols: number): Float32Arr
   const out = new Float32Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (typeof v !== 'number' || !Number.isFinite(v)) {
-      throw new ValueError(`${what} has a non-finite or non-numeric value at row ${Math.floor(i / cols)}, column ${i % cols}: ${describe(v)}`);
-    }
+    if (!finite32(v)) throw badValue(what, i, cols, v);
     out[i] = v;
   }
   return out;
@@ -117,11 +130,7 @@ export function toHostY(y: unknown, rows: number, units: number, categorical: bo
     const hint = categorical || units === 1 ? '' : '; for class ids use loss sparseCategoricalCrossentropy';
     throw new ShapeError(`${what} has ${flat.cols} value(s) per row but the model outputs ${units}${hint}`);
   }
-  for (let i = 0; i < flat.data.length; i++) {
-    if (!Number.isFinite(flat.data[i])) {
-      throw new ValueError(`${what} has a non-finite value at row ${Math.floor(i / units)}, column ${i % units}: ${flat.data[i]}`);
-    }
-  }
+  for (let i = 0; i < flat.data.length; i++) if (!finite32(flat.data[i])) throw badValue(what, i, units, flat.data[i]);
   if (categorical && sparse && units > 1) return { labels: oneHotToIds(flat.data, units, what), rows, cols: units };
   return { dense: flat.data instanceof Float32Array ? flat.data : Float32Array.from(flat.data), rows, cols: units };
 }
@@ -129,6 +138,9 @@ export function toHostY(y: unknown, rows: number, units: number, categorical: bo
 /** Any accepted target form as row-major values plus the number of values per row. */
 function flatten(y: unknown, rows: number, units: number, what: string): { data: ArrayLike<number>; rows: number; cols: number } {
   if (isMatrix(y)) {
+    if (!Array.isArray(y.shape) || y.shape.length !== 2 || !y.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+      throw new ShapeError(`${what}.shape must be [rows, cols], got ${JSON.stringify(y.shape)}`);
+    }
     const [r, c] = y.shape;
     if (y.data.length !== r * c) throw new ShapeError(`${what}.data has ${y.data.length} values but shape [${r}, ${c}] needs ${r * c}`);
     return { data: y.data, rows: r, cols: c };

@@ -50,6 +50,7 @@ export async function runEpochs(model: Sequential, o: LoopOptions, source: Batch
   let lastLogs: Logs = {};
   let lastYield = now();
   model.stopTraining = false;
+  if (o.signal?.aborted) throw new AbortError('fit aborted before it started', history);
   await callHook(callbacks, 'onTrainBegin', {});
   for (let epoch = o.initialEpoch; epoch < o.initialEpoch + o.epochs && !model.stopTraining; epoch++) {
     const started = now();
@@ -60,7 +61,11 @@ export async function runEpochs(model: Sequential, o: LoopOptions, source: Batch
     let b = 0;
     // The common case (no batch hooks, no failure, no yield due) stays synchronous: no promise
     // or log object is made per batch.
+    // An abort that arrived while fit waited (a yield, a hook, validation) stops it before the
+    // next batch, not after it.
+    const abortedBefore = () => new AbortError(`fit aborted at epoch ${epoch} before batch ${b}; the weights are those after the previous batch`, history);
     const step: StepFn = (rows, labels, weighted) => {
+      if (o.signal?.aborted) throw abortedBefore();
       if (batchHooks) return hookedStep(rows, labels, weighted);
       try {
         trainStep(model, rows, labels, weighted, acc, sums, epoch, b);
@@ -72,6 +77,7 @@ export async function runEpochs(model: Sequential, o: LoopOptions, source: Batch
     };
     const hookedStep = async (rows: number, labels: boolean, weighted: boolean) => {
       await callHook(callbacks, 'onBatchBegin', b, { batch: b, size: rows });
+      if (o.signal?.aborted) throw abortedBefore();
       try {
         trainStep(model, rows, labels, weighted, acc, sums, epoch, b);
       } catch (err) {

@@ -52,6 +52,11 @@ export function checkClassWeight(cw: unknown): Map<number, number> {
 
 /** Keras' class_weight_to_sample_weights. */
 export function fromClassWeight(y: HostY, cw: Map<number, number>): Float32Array {
+  // A single output is a binary classifier: classes 0 and 1.
+  const classes = y.cols === 1 ? 2 : y.cols;
+  for (const id of cw.keys()) {
+    if (id >= classes) throw new ValueError(`classWeight has class ${id}, but the model has ${classes} classes`);
+  }
   const out = new Float32Array(y.rows);
   for (let r = 0; r < y.rows; r++) out[r] = cw.get(rowClass(y, r)) ?? 1;
   return out;

@@ -17,11 +17,12 @@ import { type Loss, type LossSpec, isCategorical, resolveLoss } from '../losses.
 import { type BatchView, type Metric, type MetricSpec, resolveMetric } from '../metrics.js';
 import { type Optimizer, type OptimizerName, resolveOptimizer } from '../optimizers.js';
 import { type Batches, type BatchOptions, type FitDatasetOptions, fitBatches, predictOnBatch, testOnBatch, trainOnBatch } from './batches.js';
-import { type EvaluateOptions, type FitOptions, evaluateData, fitLoop, hostTargets, predictData } from './fit.js';
+import { type EvaluateOptions, type FitOptions, evaluateData, fitLoop, hostTargets, overflowError, predictData } from './fit.js';
 import { type InputData, type TargetData, ownColumns, toHostX } from './inputs.js';
 import type { History } from './loop.js';
 import { rowWeights } from './sample-weights.js';
 import { allocOptimizerState, bindWeights, claimSlots, releaseOptimizerState, releaseSlots, shapeLayers } from './memory.js';
+import { checkMemory } from './budget.js';
 import { summaryText } from './summary.js';
 import type { Tensor2D } from './tensor.js';
 
@@ -85,6 +86,8 @@ export class Sequential {
   /** Epochs completed by fit over the model's life (drives the shuffle stream). */
   epochsTrained = 0;
   private disposed = false;
+  /** A fit / fitDataset is running: it owns the slots and the optimizer state until it settles. */
+  private fitting = false;
 
   constructor(layers: Layer[] = [], options: SequentialOptions = {}) {
     if (!Array.isArray(layers)) throw new ValueError(`sequential() takes an array of layers, got ${describe(layers)}`);
@@ -155,6 +158,7 @@ export class Sequential {
   /** Choose optimizer, loss and metrics. Compiling again keeps the weights and resets the optimizer. */
   compile(options: CompileOptions): void {
     this.assertUsable();
+    if (this.fitting) throw new StateError('cannot compile while fit is running on this model');
     if (options === null || typeof options !== 'object') throw new ValueError('compile() takes { optimizer, loss, metrics }');
     if (this.layers.length === 0) throw new StateError('model has no layers: add dense(...) layers before compile');
     if (options.metrics !== undefined && !Array.isArray(options.metrics)) throw new ValueError(`compile metrics must be an array of names, got ${describe(options.metrics)}`);
@@ -208,8 +212,7 @@ export class Sequential {
   async fit(batches: Batches, options?: FitDatasetOptions): Promise<History>;
   async fit(x: InputData | Batches, y?: TargetData | FitDatasetOptions, options: FitOptions = {}): Promise<History> {
     this.assertCompiled('fit');
-    if (isBatches(x)) return fitBatches(this, x, (y ?? {}) as FitDatasetOptions);
-    return fitLoop(this, x as InputData, y as TargetData, options);
+    return this.whileFitting(() => (isBatches(x) ? fitBatches(this, x, (y ?? {}) as FitDatasetOptions) : fitLoop(this, x as InputData, y as TargetData, options)));
   }
 
   /**
@@ -218,38 +221,62 @@ export class Sequential {
    */
   async fitDataset(batches: Batches, options: FitDatasetOptions = {}): Promise<History> {
     this.assertCompiled('fitDataset');
-    return fitBatches(this, batches, options);
+    return this.whileFitting(() => fitBatches(this, batches, options));
+  }
+
+  /**
+   * One fit at a time per model (two would share its slots and optimizer state); a dispose() that
+   * came during the fit frees the memory once the fit has stopped using it.
+   */
+  private async whileFitting(run: () => Promise<History>): Promise<History> {
+    if (this.fitting) throw new StateError('fit is already running on this model; await it first');
+    this.fitting = true;
+    try {
+      return await run();
+    } finally {
+      this.fitting = false;
+      if (this.disposed) this.free();
+    }
   }
 
   /** Loss and metrics on x / y, e.g. `{ loss: 0.31, accuracy: 0.89 }`. */
   evaluate(x: InputData, y: TargetData, options: EvaluateOptions = {}): Logs {
     this.assertCompiled('evaluate');
+    checkOptions(options, 'evaluate');
+    const batchSize = positiveInt(options.batchSize ?? 256, 'batchSize');
+    checkMemory(this, 'evaluate', [x], { batchSize, training: false, wholeData: true });
     this.ensureBuilt(x);
     const hx = toHostX(x, this.inputDim);
     const hy = hostTargets(this, y, hx.rows);
     const w = rowWeights(hy, options.sampleWeight, options.classWeight);
-    return evaluateData(this, hx, hy, positiveInt(options.batchSize ?? 256, 'batchSize'), w);
+    return finiteLoss(evaluateData(this, hx, hy, batchSize, w), 'evaluate');
   }
 
   /** Outputs for any number of rows: a (rows, units) Tensor2D. */
   predict(x: InputData, options: { batchSize?: number } = {}): Tensor2D {
     this.assertUsable();
     if (this.layers.length === 0) throw new StateError('model has no layers: add dense(...) layers first');
+    checkOptions(options, 'predict');
+    const batchSize = positiveInt(options.batchSize ?? 256, 'batchSize');
+    checkMemory(this, 'predict', [x], { batchSize, training: false, wholeData: true });
     this.ensureBuilt(x);
     const hx = toHostX(x, this.inputDim);
-    return predictData(this, hx, positiveInt(options.batchSize ?? 256, 'batchSize'));
+    return predictData(this, hx, batchSize);
   }
 
   /** One gradient step on exactly this batch; returns its `{ loss, <metric>... }` (Keras train_on_batch). */
   trainOnBatch(x: InputData, y: TargetData, options: BatchOptions = {}): Logs {
     this.assertCompiled('trainOnBatch');
+    checkOptions(options, 'trainOnBatch');
+    checkMemory(this, 'trainOnBatch', [x], { batchSize: Infinity, training: true, wholeData: false });
     return trainOnBatch(this, x, y, options);
   }
 
   /** Loss and metrics of this one batch, without training (Keras test_on_batch). */
   testOnBatch(x: InputData, y: TargetData, options: BatchOptions = {}): Logs {
     this.assertCompiled('testOnBatch');
-    return testOnBatch(this, x, y, options);
+    checkOptions(options, 'testOnBatch');
+    return finiteLoss(testOnBatch(this, x, y, options), 'testOnBatch');
   }
 
   /** Outputs for this batch in one forward pass (Keras predict_on_batch). */
@@ -317,9 +344,19 @@ export class Sequential {
     return saveModel(this, target, options);
   }
 
-  /** Free the model's wasm memory. The model cannot be used afterwards. */
+  /**
+   * Free the model's wasm memory. The model cannot be used afterwards. During a fit (from a
+   * callback or a timer), training stops after the current batch and the memory is freed then.
+   */
   dispose(): void {
     if (this.disposed) return;
+    this.disposed = true;
+    for (const layer of this.layers) layer.owner = undefined;
+    if (this.fitting) this.stopTraining = true;
+    else this.free();
+  }
+
+  private free(): void {
     if (this.ownEngine) {
       releaseSlots(this);
       releaseOptimizerState(this);
@@ -327,8 +364,6 @@ export class Sequential {
       this.engine.release(this.grads);
     }
     this.params = this.grads = 0;
-    for (const layer of this.layers) layer.owner = undefined;
-    this.disposed = true;
   }
 
   /** @internal */
@@ -345,6 +380,16 @@ export class Sequential {
     this.assertUsable();
     if (!this.compiled) throw new StateError(`call compile({ optimizer, loss }) before ${what}`);
   }
+}
+
+function checkOptions(o: unknown, call: string): void {
+  if (o === null || typeof o !== 'object') throw new ValueError(`${call} options must be an object, got ${describe(o)}`);
+}
+
+/** Evaluation logs, unless the loss overflowed (NaN or Infinity is never returned silently). */
+function finiteLoss(logs: Logs, call: string): Logs {
+  if (!Number.isFinite(logs.loss)) throw overflowError(call, `the loss is ${logs.loss}`);
+  return logs;
 }
 
 /** A stream of batches rather than x / y arrays (arrays and typed arrays are data, not streams). */

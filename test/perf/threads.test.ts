@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
-import { adam, dense, sequential, sgd } from '../../src/index.js';
+import { relaxedSimdAvailable } from '../../src/entries/builds.js';
+import { adam, dense, getEngine, init, sequential, sgd } from '../../src/index.js';
 import { randomArray } from '../helpers/wasm.js';
 
 const build = (file: string) => new WebAssembly.Module(readFileSync(new URL(`../../build/${file}`, import.meta.url)));
@@ -71,6 +72,16 @@ describe('thread pool', () => {
     expect(info.usedBytes).toBe(before);
   });
 
+  it('init({ threads }) loads the threads build for the default engine and starts its threads', async () => {
+    const info = await init({ threads: 2 });
+    expect(info).toMatchObject({ sharedMemory: true, threads: T });
+    expect(info.build).toBe(relaxedSimdAvailable() ? 'relaxed-simd' : 'simd128'); // Node 20: baseline unless --experimental-wasm-relaxed-simd
+    expect(getEngine().info().threads).toBe(T);
+    expect((await init({ threads: 1 })).threads).toBe(1);
+    await expect(init({ threads: 0 })).rejects.toThrow(/init\(\{ threads \}\) takes a positive integer, got 0/);
+    await expect(init({ deterministic: 'yes' as unknown as boolean })).rejects.toThrow(/init\(\{ deterministic \}\) takes a boolean/);
+  });
+
   it('rejects a thread count that is not a positive integer', () => {
     expect(() => one.setThreads(0)).toThrow(/threads must be a positive integer, got 0/);
     expect(() => new Engine(threadsModule, { threads: 1.5 })).toThrow(/threads must be a positive integer, got 1.5/);
@@ -104,13 +115,19 @@ describe.each([
 describe('element-wise kernels split over threads', () => {
   const N = 300_007; // not a multiple of the split unit
 
-  it('adam_update and sgd_update give the same bits', () => {
+  it('the optimizer updates (and clipping, scaling, weight decay) give the same bits', () => {
     const run = (e: Engine) => {
       const [p, g, m, v] = [1, 2, 3, 4].map((s) => put(e, randomArray(N, s, s === 4 ? 0 : -1, 1)));
-      e.k.adam_update(p, g, m, v, N, 0.01, 0.9, 0.999, 1e-7);
-      e.k.sgd_update(p, g, m, N, 0.1, 0.9, 1);
-      e.k.sgd_update(p, g, 0, N, 0.1, 0, 0);
-      return [p, m, v].map((q) => e.readF32(q, N));
+      const k = e.k as unknown as Record<string, (...a: number[]) => number>;
+      k.adam_update(p, g, m, v, N, 0.01, 0.9, 0.999, 1e-7);
+      k.sgd_update(p, g, m, N, 0.1, 0.9, 1);
+      k.sgd_update(p, g, 0, N, 0.1, 0, 0);
+      k.adamax_update(p, g, m, v, N, 0.002, 0.9, 0.999, 1e-7, 0.1);
+      k.nadam_update(p, g, m, v, N, 0.002, 0.9, 0.999, 1e-7, 0.93, 0.8, 0.1, 0.2, 0.01);
+      k.weight_decay(p, N, 0.004);
+      k.clip_f32(g, N, -0.5, 0.5);
+      k.scale_f32(p, N, 0.75);
+      return [p, g, m, v].map((q) => e.readF32(q, N));
     };
     const [a, b] = [run(one), run(two)];
     a.forEach((x, i) => sameBits(x, b[i], `optimizer state ${i}`));

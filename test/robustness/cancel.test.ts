@@ -1,0 +1,128 @@
+// Guarantee 3 (cancellation): aborting fit mid-epoch rejects with AbortError and leaves the model
+// exactly as after the last completed batch — proved bit for bit (weights, optimizer state and
+// step) against a twin run stopped with stopTraining after that batch — and a following fit
+// continues from there as the twin does. Aborts come from a callback, from a timer while fit
+// runs (the realistic case: fit yields to the event loop), before fit starts, and in fitDataset.
+import { describe, expect, it } from 'vitest';
+import { AbortError, type Sequential, adam } from '../../src/index.js';
+import { dataset, epochAndBatch, expectSameState, mlp, stateAfter, trainingState } from './helpers.js';
+
+const { x, labels, cols, rows } = dataset(512, 8, 11);
+const batchSize = 16;
+const steps = rows / batchSize;
+const make = () => mlp(cols, 3, adam({ learningRate: 0.01 }));
+const options = { epochs: 50, batchSize, seed: 5 };
+const fitArrays = (m: Sequential, o: object) => m.fit(x, labels, { ...options, ...o });
+
+async function expectAbort(run: Promise<unknown>): Promise<AbortError> {
+  const error = await run.then(
+    () => {
+      throw new Error('fit was not aborted');
+    },
+    (e) => e,
+  );
+  expect(error).toBeInstanceOf(AbortError);
+  return error;
+}
+
+describe('aborting fit', () => {
+  it('from a callback mid-epoch: the model is as after that batch, and a following fit continues like the twin', async () => {
+    const controller = new AbortController();
+    const m = make();
+    let epoch = -1;
+    const error = await expectAbort(
+      m.fit(x, labels, {
+        ...options,
+        shuffle: false,
+        signal: controller.signal,
+        callbacks: { onEpochBegin: (e) => void (epoch = e), onBatchEnd: (b) => void (epoch === 2 && b === 7 && controller.abort()) },
+      }),
+    );
+    expect(error.message).toMatch(/fit aborted at epoch 2, batch 7; the weights are those after that batch/);
+    expect((error.history as { epoch: number[] }).epoch).toEqual([0, 1]);
+    const twin = make();
+    await twin.fit(x, labels, { ...options, shuffle: false, callbacks: { onEpochBegin: (e) => void (epoch = e), onBatchEnd: (b) => void (epoch === 2 && b === 7 && (twin.stopTraining = true)) } });
+    expectSameState(trainingState(m), trainingState(twin), 'aborted vs stopped');
+    // Continuing: both go on from the same state (without shuffling, where the epoch count the
+    // stopped twin advanced would pick another order) and stay bit-identical.
+    const [a, b] = await Promise.all([m, twin].map((t) => t.fit(x, labels, { epochs: 2, batchSize, shuffle: false })));
+    expect(a.history.loss).toEqual(b.history.loss);
+    expect(a.history.loss[1]).toBeLessThan(a.history.loss[0]);
+    expectSameState(trainingState(m), trainingState(twin), 'after continuing');
+    m.dispose();
+    twin.dispose();
+  });
+
+  it('from a timer while fit runs: AbortError names where it stopped, and the model is exactly there', async () => {
+    const m = make();
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 30);
+    const error = await expectAbort(m.fit(x, labels, { ...options, epochs: 100_000, signal: controller.signal }));
+    // The abort lands while fit yields to the event loop, so it names the batch it stopped before.
+    expect(error.message).toMatch(/fit aborted at epoch \d+ before batch \d+; the weights are those after the previous batch/);
+    const [epoch, batch] = epochAndBatch(error.message);
+    const state = trainingState(m);
+    expect(state.iterations).toBe(epoch * steps + batch);
+    expectSameState(state, await stateAfter(make, fitArrays, epoch, batch - 1, steps, {}), 'aborted by a timer');
+    // And it trains on: finite, falling loss.
+    const h = await m.fit(x, labels, { epochs: 3, batchSize });
+    expect(h.history.loss.every(Number.isFinite)).toBe(true);
+    expect(h.history.loss[2]).toBeLessThan(h.history.loss[0]);
+    m.dispose();
+  });
+
+  it('with a signal aborted before fit starts: rejects before any work, the weights untouched', async () => {
+    const m = make();
+    m.build({ seed: 5 });
+    const before = m.getWeights().map((w) => w.data);
+    const error = await expectAbort(m.fit(x, labels, { ...options, signal: AbortSignal.abort() }));
+    expect(error.message).toMatch(/before (it started|the first batch)/);
+    expect(m.compiled!.optimizer.iterations).toBe(0);
+    m.getWeights().forEach((w, i) => expect(Buffer.from(w.data.buffer).equals(Buffer.from(before[i].buffer))).toBe(true));
+    m.dispose();
+  });
+
+  it('during an await between batches (an async callback): no further batch is trained', async () => {
+    const controller = new AbortController();
+    const m = make();
+    let epoch = -1;
+    const error = await expectAbort(
+      m.fit(x, labels, {
+        ...options,
+        signal: controller.signal,
+        callbacks: {
+          onEpochBegin: (e) => void (epoch = e),
+          // The abort arrives while fit waits for this hook of batch 4 to finish.
+          onBatchBegin: async (b) => {
+            if (epoch === 1 && b === 4) await new Promise((r) => setTimeout(() => r(controller.abort()), 5));
+          },
+        },
+      }),
+    );
+    expect(error.message).toMatch(/fit aborted at epoch 1 before batch 4; the weights are those after the previous batch/);
+    const last = 3;
+    expectSameState(trainingState(m), await stateAfter(make, fitArrays, 1, last, steps, {}), 'aborted in onBatchBegin');
+    m.dispose();
+  });
+
+  it('fitDataset: the model is as after the last completed batch', async () => {
+    const batches = () =>
+      (function* () {
+        for (let b = 0; b < steps; b++) yield { x: x.subarray(b * batchSize * cols, (b + 1) * batchSize * cols), y: labels.subarray(b * batchSize, (b + 1) * batchSize) };
+      })();
+    const controller = new AbortController();
+    const m = make();
+    let epoch = -1;
+    const error = await expectAbort(
+      m.fitDataset(batches, {
+        epochs: 5,
+        seed: 5,
+        signal: controller.signal,
+        callbacks: { onEpochBegin: (e) => void (epoch = e), onBatchEnd: (b) => void (epoch === 1 && b === 20 && controller.abort()) },
+      }),
+    );
+    expect(epochAndBatch(error.message)).toEqual([1, 20]);
+    expectSameState(trainingState(m), await stateAfter(make, (t, o) => t.fitDataset(batches, o), 1, 20, steps, { seed: 5 }), 'fitDataset');
+    m.dispose();
+  });
+});
