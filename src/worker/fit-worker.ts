@@ -71,6 +71,9 @@ async function run(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
       onEpochEnd(e: number, logs: Logs) {
         const seconds = (now() - epochStart) / 1000;
         emit({ type: 'epoch', epoch: e, logs, seconds, samplesPerSec: rate(seen, seconds * 1000) });
+        // Give a control message sent in answer to this event (pause at epoch end, say) the time to
+        // arrive before the next epoch starts: one macrotask turn, about a millisecond per epoch.
+        return new Promise<void>((resolve) => setTimeout(resolve, 1));
       },
     },
   });
