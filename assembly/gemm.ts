@@ -227,11 +227,7 @@ function cols_8(c: usize, ldc: usize, ap: usize, mc: i32, kc: i32, bp: usize, bs
 function cols_4(c: usize, ldc: usize, ap: usize, mc: i32, kc: i32, bp: usize, bstep: usize, bias: usize, nr: i32, mode: i32): void {
   const apStep = <usize>kc << 4, cStep = ldc << 2;
   let i = 0;
-  if (aVector) {
-    for (; i + 4 <= mc; i += 4, ap += apStep, c += cStep) tile_av(4, 4, c, ldc, ap, bp, bstep, kc, bias, nr, mode);
-  } else {
-    for (; i + 4 <= mc; i += 4, ap += apStep, c += cStep) tile(4, 4, c, ldc, ap, bp, bstep, kc, bias, nr, mode);
-  }
+  for (; i + 4 <= mc; i += 4, ap += apStep, c += cStep) tile(4, 4, c, ldc, ap, bp, bstep, kc, bias, nr, mode);
   const mr = mc - i;
   if (mr == 3) tile(3, 4, c, ldc, ap, bp, bstep, kc, bias, nr, mode);
   else if (mr == 2) tile(2, 4, c, ldc, ap, bp, bstep, kc, bias, nr, mode);
@@ -270,8 +266,8 @@ function cols_4(c: usize, ldc: usize, ap: usize, mc: i32, kc: i32, bp: usize, bs
   if (MR > 3) store_row(NR, c + ldc * 3, bias, c30, c31, nr, mode);
 }
 
-// The same tile with the 4 packed A values of a k step loaded as one vector (variant 1): the edge
-// tiles (MR < 4) stay on \`tile\`, as they run a small share of the steps.
+// The same tile with the 4 packed A values of a k step loaded as one vector (variant 1), for the
+// 4x8 tiles only: the edge tiles (MR < 4, and the 4-column tail) run a small share of the steps.
 @inline function tile_av(MR: i32, NR: i32, c: usize, ldc: usize, ap: usize, bp: usize, bstep: usize, kc: i32, bias: usize, nr: i32, mode: i32): void {
   const z = f32x4.splat(0);
   let c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;

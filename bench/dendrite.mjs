@@ -4,7 +4,7 @@
 // reports one result per thread count (workload.mjs: report). Started by bench/index.mjs.
 import { readFileSync } from 'node:fs';
 import { adam, dense, Engine, getEngine, init, sequential } from '../build/index.js';
-import { MLP, bestTime, crossEntropy, data, gemmShapes, inference, initialWeights, randomFloats, report, trainingRate } from './workload.mjs';
+import { MLP, crossEntropy, data, gemmShapes, gemmTable, inference, initialWeights, randomFloats, report, trainingRate } from './workload.mjs';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -14,7 +14,7 @@ const quick = process.argv.includes('--quick');
 const build = arg('build', 'baseline');
 const threadCounts = arg('threads', '1').split(',').map(Number);
 const steps = Number(arg('steps', quick ? 16 : 64));
-const rounds = quick ? 1 : 3;
+const rounds = quick ? 1 : 5;
 
 const info = await init({ deterministic: build === 'baseline' });
 if ((build === 'relaxed') !== (info.build === 'relaxed-simd')) {
@@ -35,8 +35,7 @@ for (const threads of threadCounts) {
   await gemmEngine.setThreads(threads);
   const label = `dendrite ${build === 'relaxed' ? 'relaxed' : 'baseline'} ${running.threads}t`;
   console.error(`${label}: GEMM`);
-  const gemm = {};
-  for (const [name, layout, m, n, k] of gemmShapes(quick)) gemm[`${name} ${layout}`] = gemmFlops(layout, m, n, k);
+  const gemm = gemmTable(gemmShapes(quick), gemmSetup, quick ? 20 : 40, quick ? 1 : 3);
   console.error(`${label}: inference`);
   const model = mlp();
   const x1 = d.testX.slice(0, 784), x256 = { data: d.testX.slice(0, 256 * 784), shape: [256, 784] };
@@ -92,8 +91,8 @@ function mlp() {
   return model;
 }
 
-/** GFLOP/s of one product through the GEMM engine (which splits it over its threads). */
-function gemmFlops(layout, m, n, k) {
+/** One product through the GEMM engine (which splits it over its threads), on fresh operands. */
+function gemmSetup(layout, m, n, k) {
   const engine = gemmEngine;
   const [ar, ac] = layout === 'tn' ? [k, m] : [m, k];
   const [br, bc] = layout === 'nt' ? [n, k] : [k, n];
@@ -103,9 +102,7 @@ function gemmFlops(layout, m, n, k) {
     layout === 'nn' ? () => engine.gemmNN(c, a, b, 0, m, n, k, n, k, n, 0, pack)
     : layout === 'nt' ? () => engine.gemmNT(c, a, b, m, n, k, n, k, k, 0, pack)
     : () => engine.gemmTN(c, a, b, m, n, k, n, m, n, 0, pack);
-  const ms = bestTime(call, quick ? 40 : 120);
-  for (const p of [a, b, c, pack]) engine.release(p);
-  return (2 * m * n * k) / (ms * 1e6);
+  return { call, dispose: () => [a, b, c, pack].forEach((p) => engine.release(p)) };
 }
 
 function put(values, engine = gemmEngine) {

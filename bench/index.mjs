@@ -71,7 +71,7 @@ table(
 say();
 say(`Training, reference MLP 784-256-128-10 (relu, relu, softmax), batch 128, Adam 1e-3, ${d1?.train.steps - 1 || tw?.train.steps - 1} steps from the same weights on the same rows`);
 say('samples/s = 128 / median step (steps 6..); mean = over the same steps; final loss = cross-entropy on 1000 test images');
-say('best of 3 runs (dendrite alternating 1 and 2 threads; tfjs-cpu: 1 run, it takes ~15 s)');
+say('best of 5 runs for dendrite (alternating 1 and 2 threads), 3 for tfjs-wasm, 1 for tfjs-cpu (it takes ~15 s)');
 table(
   ['library', 'samples/s', 'mean', 'final loss', 'vs tfjs-wasm'],
   [...dendrites, ...peers].map((r) => [r.label, f(r.train.samplesPerSec), f(r.train.meanSamplesPerSec), r.train.finalLoss.toFixed(4), x(ratio(r.train.samplesPerSec, tw?.train.samplesPerSec))]),

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { MLP, bestTime, crossEntropy, data, gemmShapes, inference, initialWeights, randomFloats, report, trainingRate } from './workload.mjs';
+import { MLP, crossEntropy, data, gemmShapes, gemmTable, inference, initialWeights, randomFloats, report, trainingRate } from './workload.mjs';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -29,18 +29,14 @@ const features = backend === 'wasm'
 const label = `tfjs-${backend}`;
 
 console.error(`${label}: GEMM`);
-const gemm = {};
-for (const [name, layout, m, n, k] of gemmShapes(quick)) {
-  // tfjs-cpu needs seconds per call at n = 1024; the quick run skips what it cannot do quickly.
-  if (quick && backend === 'cpu' && m * n * k > 128 ** 3) continue;
+// tfjs-cpu needs seconds per call at n = 1024; the quick run skips what it cannot do quickly.
+const shapes = gemmShapes(quick).filter(([, , m, n, k]) => !(quick && backend === 'cpu' && m * n * k > 128 ** 3));
+const gemm = gemmTable(shapes, (layout, m, n, k) => {
   const [ar, ac] = layout === 'tn' ? [k, m] : [m, k];
   const [br, bc] = layout === 'nt' ? [n, k] : [k, n];
   const a = tf.tensor2d(randomFloats(ar * ac, 1), [ar, ac]), b = tf.tensor2d(randomFloats(br * bc, 2), [br, bc]);
-  const ms = bestTime(() => tf.matMul(a, b, layout === 'tn', layout === 'nt').dispose(), quick ? 40 : 120);
-  gemm[`${name} ${layout}`] = (2 * m * n * k) / (ms * 1e6);
-  a.dispose();
-  b.dispose();
-}
+  return { call: () => tf.matMul(a, b, layout === 'tn', layout === 'nt').dispose(), dispose: () => (a.dispose(), b.dispose()) };
+}, quick ? 20 : 40, quick ? 1 : 3);
 
 console.error(`${label}: training`);
 const d = await data(steps * MLP.batch);

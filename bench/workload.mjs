@@ -103,6 +103,31 @@ export function bestTime(fn, budgetMs = 150, trialMs = 3) {
   return best;
 }
 
+/**
+ * GFLOP/s per shape: `setup(layout, m, n, k)` returns { call, dispose }; every shape is timed in
+ * each of `rounds` rounds (bestTime with `budgetMs`), best kept, so a busy spell on a shared machine
+ * spoils a round of a shape, not its result. A shape slower than the budget is timed once.
+ */
+export function gemmTable(shapes, setup, budgetMs, rounds = 3) {
+  const rows = shapes.map(([name, layout, m, n, k]) => ({ key: `${name} ${layout}`, flops: 2 * m * n * k, ms: Infinity, slow: false, ...setup(layout, m, n, k) }));
+  // Warm-up: the kernels are shared by every shape, and tier up from the baseline compiler as they run.
+  for (const start = performance.now(); performance.now() - start < 100; ) rows[0].call();
+  for (let r = 0; r < rounds; r++) {
+    for (const row of rows) {
+      if (row.slow) continue;
+      const ms = bestTime(row.call, budgetMs);
+      row.ms = Math.min(row.ms, ms);
+      row.slow = ms > budgetMs;
+    }
+  }
+  const out = {};
+  for (const row of rows) {
+    row.dispose();
+    out[row.key] = row.flops / (row.ms * 1e6);
+  }
+  return out;
+}
+
 /** The median of an array of numbers. */
 export function median(a) {
   const s = Float64Array.from(a).sort();

@@ -10,8 +10,26 @@ import { instantiateSync } from '@assemblyscript/loader';
 import { StateError, ValueError } from '../errors.js';
 import { Heap } from './heap.js';
 import type { Kernels } from './kernels.js';
-import { ThreadPool } from './threads.js';
-import { GEMM_SPLIT_FLOPS, type Layout, SPLITS, splitGemm, splittingKernels } from './threads-split.js';
+import type { ThreadPool } from './threads.js';
+import type { Layout, splitGemm, splittingKernels } from './threads-split.js';
+
+/** GEMMs below this many flops (≈ 6 µs on one core) run on the calling thread. */
+const GEMM_SPLIT_FLOPS = 250_000;
+
+/** The thread code, registered by the entries that can use it (threads-enable.ts). */
+export interface Threading {
+  start: typeof ThreadPool.start;
+  splitGemm: typeof splitGemm;
+  splittingKernels: typeof splittingKernels;
+  /** Element-wise kernels that split themselves. */
+  splittable: string[];
+}
+let threading: Threading | undefined;
+
+/** Called by threads-enable.ts. */
+export function enableThreads(t: Threading): void {
+  threading = t;
+}
 
 export interface EngineOptions {
   /**
@@ -69,6 +87,7 @@ export class Engine {
   private readonly threadsWorker?: URL | string;
   private readonly adaptive: boolean;
   private pool?: ThreadPool;
+  private readonly threading?: Threading;
   private gemmFn = [-1, -1, -1];
   private threadsReason: string;
   private pending?: Promise<EngineInfo>;
@@ -92,11 +111,13 @@ export class Engine {
     }
     this.variant = gemmVariantFor();
     raw.gemm_variant?.(this.variant);
-    this.k = splittingKernels(raw, () => this.pool);
-    this.splittable = ['gemm_nn', 'gemm_nt', 'gemm_tn', ...Object.keys(SPLITS).filter((n) => typeof (raw as unknown as Record<string, unknown>)[n] === 'function')];
+    this.threading = threading;
+    this.k = threading ? threading.splittingKernels(raw, () => this.pool) : raw;
+    const names = ['gemm_nn', 'gemm_nt', 'gemm_tn', ...(threading?.splittable ?? [])];
+    this.splittable = names.filter((n) => typeof (raw as unknown as Record<string, unknown>)[n] === 'function');
     this.threadsWorker = options.threadsWorker;
     this.adaptive = options.adaptiveThreads ?? true;
-    this.threadsReason = cannotThread(this.flags) || 'single-threaded unless asked: init({ threads: n }) or engine.setThreads(n)';
+    this.threadsReason = cannotThread(this.flags, threading) || 'single-threaded unless asked: init({ threads: n }) or engine.setThreads(n)';
     this.refreshViews();
     this.heap = new Heap(this.memory, this.k.heap_base() >>> 0, () => this.refreshViews());
     if (options.threads !== undefined) {
@@ -163,7 +184,7 @@ export class Engine {
   }
 
   private split(layout: Layout, c: number, a: number, b: number, bias: number, m: number, n: number, k: number, ldc: number, lda: number, ldb: number, flags: number, pack: number): void {
-    splitGemm(this.pool!, this.gemmFn[layout], layout, c, a, b, bias, m, n, k, ldc, lda, ldb, flags, pack);
+    this.threading!.splitGemm(this.pool!, this.gemmFn[layout], layout, c, a, b, bias, m, n, k, ldc, lda, ldb, flags, pack);
   }
 
   /**
@@ -179,7 +200,7 @@ export class Engine {
   }
 
   private async applyThreads(want: number): Promise<EngineInfo> {
-    const reason = cannotThread(this.flags);
+    const reason = cannotThread(this.flags, this.threading);
     if (reason && want > 1) {
       this.stopThreads(reason);
       return this.info();
@@ -194,7 +215,7 @@ export class Engine {
       const script = await threadsScript(this.threadsWorker);
       const host = { module: this.module, exports: this.raw, memory: this.memory, variant: this.variant, adaptive: this.adaptive, alloc: (b: number, w: string) => this.alloc(b, w), release: (p: number) => this.release(p) };
       const packBytes = this.k.gemm_pack_bytes(1 << 20, 1 << 20, 1 << 20);
-      const pool = await ThreadPool.start(host, n - 1, script, this.splittable, packBytes, WORKER_SPIN_MICROS);
+      const pool = await this.threading!.start(host, n - 1, script, this.splittable, packBytes, WORKER_SPIN_MICROS);
       this.gemmFn = [pool.fn('gemm_nn'), pool.fn('gemm_nt'), pool.fn('gemm_tn')];
       this.pool = pool;
       this.threadsReason = why;
@@ -255,7 +276,8 @@ function gemmVariantFor(): number {
 }
 
 /** Why this engine cannot run worker threads here, or '' if it can. */
-function cannotThread(flags: number): string {
+function cannotThread(flags: number, threading: Threading | undefined): string {
+  if (!threading) return 'this entry of dendrite carries no thread code (the edge and inline entries; Node, Deno and browser entries do)';
   if (typeof SharedArrayBuffer !== 'function') return 'SharedArrayBuffer is not available (browsers: the page must be cross-origin isolated, with COOP/COEP headers)';
   if (!(flags & 1)) return 'this build has no shared memory (the threads builds are dendrite-threads*.wasm, which Node, Deno and isolated pages load by default)';
   const g = globalThis as { process?: { versions?: { node?: string } } };

@@ -7,8 +7,6 @@
 import type { Kernels } from './kernels.js';
 import type { ThreadPool } from './threads.js';
 
-/** GEMMs below this many flops (≈ 6 µs on one core) run on the calling thread. */
-export const GEMM_SPLIT_FLOPS = 250_000;
 /** Single-core GEMM speed (flops per ns) used to estimate a product's time. */
 const GFLOPS = 40;
 /** Element-wise kernels below this much estimated work (ns) run on the calling thread. */

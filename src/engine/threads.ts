@@ -19,14 +19,18 @@ const CALLER_SPIN_MS = 0.05;
  * WINDOW_MS of them, whichever comes first), the wall time per estimated single-core nanosecond of
  * work, with the workers ("together") and without them ("alone": one call over the whole range,
  * nothing published, so the workers fall asleep); it keeps the better mode and tries the other
- * two windows in EXPLORE_EVERY (≈ every 0.25 s while training; the first window after any switch is
- * not measured). Results are the same bits either way.
+ * now and then: after EXPLORE_FIRST windows, then twice as long each time the other mode loses
+ * (up to EXPLORE_EVERY windows, ≈ 0.5 s while training), again soon whenever it wins. Results
+ * are the same bits either way.
  */
 const WINDOW_JOBS = 32;
 const WINDOW_MS = 8;
-const EXPLORE_EVERY = 32;
+const EXPLORE_FIRST = 4;
+const EXPLORE_EVERY = 64;
 /** Windows not measured at the start: code still warming up (tier-up) would make either mode look slow. */
-const WARMUP_WINDOWS = 2;
+const WARMUP_WINDOWS = 4;
+/** The other mode must measure this much cheaper to take over (single slow windows happen). */
+const HYSTERESIS = 1 / 0.9;
 
 type Kernel = (...args: number[]) => number | undefined;
 
@@ -69,8 +73,12 @@ export class ThreadPool {
   private windowWall = 0;
   private windowWork = 0;
   private windows = 0;
-  /** The first window after a switch is not measured: sleeping workers are waking, caches refilling. */
+  /** The first window after switching to the workers is not measured: they are waking up. */
   private settling = false;
+  /** Exploring: this window tries the other mode; then `gap` windows until the next try. */
+  private exploring = false;
+  private gap = EXPLORE_FIRST;
+  private since = 0;
 
   private constructor(
     private readonly host: PoolHost,
@@ -157,7 +165,6 @@ export class ThreadPool {
     this.windowWall += ms * 1e6;
     this.windowWork += work;
     if (++this.windowJobs < WINDOW_JOBS && this.windowWall < WINDOW_MS * 1e6) return;
-    const m = this.alone ? 1 : 0;
     const r = this.windowWall / this.windowWork;
     this.windowJobs = this.windowWall = this.windowWork = 0;
     if (this.windows++ < WARMUP_WINDOWS) return;
@@ -165,13 +172,28 @@ export class ThreadPool {
       this.settling = false;
       return;
     }
+    const m = this.alone ? 1 : 0;
     this.cost[m] = this.cost[m] ? (this.cost[m] + r) / 2 : r;
-    const together = this.cost[0], alone = this.cost[1];
-    const before = this.alone;
-    if (!together) this.alone = false; // measure each mode once first
-    else if (!alone) this.alone = true;
-    else this.alone = this.windows % EXPLORE_EVERY === 0 ? together <= alone : alone < together; // now and then, try the other
-    this.settling = this.alone !== before;
+    let next = true; // the first measurement was together: measure alone once
+    if (this.cost[1]) {
+      // Hysteresis: the mode running now stays unless the other one measured clearly better.
+      const aloneBetter = this.alone ? this.cost[1] < this.cost[0] * HYSTERESIS : this.cost[1] * HYSTERESIS < this.cost[0];
+      if (this.exploring) {
+        // This window tried the other mode: if it won, look again soon; if not, wait twice as long.
+        this.exploring = false;
+        this.gap = aloneBetter === this.alone ? EXPLORE_FIRST : Math.min(2 * this.gap, EXPLORE_EVERY);
+      }
+      if (++this.since >= this.gap) {
+        this.since = 0;
+        this.exploring = true;
+        next = !aloneBetter;
+      } else {
+        next = aloneBetter;
+      }
+    }
+    // Waking sleeping workers and refilling their caches takes a window: not measured.
+    this.settling = this.alone && !next;
+    this.alone = next;
   }
 
   /** Whether jobs now run on the calling thread alone because the threads measured slower, for info(). */
