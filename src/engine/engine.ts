@@ -5,7 +5,8 @@
 //
 // Threads (optional): a threads build imports a shared memory; setThreads(n) starts n - 1 workers
 // on the same module and memory (threads.ts), and the big kernels split over rows or output
-// columns (threads-split.ts), so results are bit-identical for any thread count.
+// columns (threads-split.ts), so results are bit-identical for any thread count. The thread code
+// is registered by the entries that can use it (threads-enable.ts), so the others do not carry it.
 import { instantiateSync } from '@assemblyscript/loader';
 import { StateError, ValueError } from '../errors.js';
 import { Heap } from './heap.js';
