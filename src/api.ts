@@ -3,7 +3,7 @@
 
 export { sequential, Sequential } from './model/sequential.js';
 export type { CompileOptions, SequentialOptions } from './model/sequential.js';
-export type { Callbacks, EvaluateOptions, FitOptions, History, Logs } from './model/fit.js';
+export type { Callbacks, EvaluateOptions, FitOptions, History, Logs, RunOptions } from './model/fit.js';
 export type { Batch, Batches, BatchOptions, FitDatasetOptions } from './model/batches.js';
 export type { ClassWeight, SampleWeight } from './model/sample-weights.js';
 export type { InputData, TargetData } from './model/inputs.js';

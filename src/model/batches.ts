@@ -7,7 +7,7 @@ import { describe, positiveInt } from '../check.js';
 import { Rng, checkSeed } from '../engine/rng.js';
 import { ValueError } from '../errors.js';
 import { checkMemory } from './budget.js';
-import { checkCallbacks, checkInitialEpoch, checkOutputs, checkSignal, checkVerbose, hostTargets } from './fit.js';
+import { type RunOptions, checkCallbacks, checkInitialEpoch, checkOutputs, checkSignal, checkVerbose, hostTargets } from './fit.js';
 import { type HostX, type InputData, type TargetData, toHostX } from './inputs.js';
 import { type History, runEpochs } from './loop.js';
 import { type ClassWeight, type SampleWeight, rowWeights } from './sample-weights.js';
@@ -21,27 +21,13 @@ export type Batch = { x: InputData; y: TargetData; sampleWeight?: SampleWeight }
 /** Batches: an iterable or async iterable, or a function returning a fresh one (called per pass). */
 export type Batches = Iterable<Batch> | AsyncIterable<Batch> | (() => Iterable<Batch> | AsyncIterable<Batch>);
 
-export interface FitDatasetOptions {
-  /** Passes (or, with stepsPerEpoch, rounds of that many batches). Default 1. */
-  epochs?: number;
+export interface FitDatasetOptions extends RunOptions {
   /** Batches per epoch; the iterator continues across epochs (restarted when it ends, if it can be). Default: until the data ends. */
   stepsPerEpoch?: number;
   /** Validation batches (an iterable, async iterable or function) or arrays [x, y] / [x, y, sampleWeight], evaluated after each epoch. */
   validationData?: Batches | [InputData, TargetData] | [InputData, TargetData, SampleWeight];
   /** Validation batches per evaluation. Default: all. */
   validationSteps?: number;
-  /** Seeds the weights if the model is not built yet (dropout too). Default: random. */
-  seed?: number;
-  /** 0 = silent (default), 1 = one line per epoch. */
-  verbose?: 0 | 1;
-  /** Hook objects (or one). */
-  callbacks?: Callbacks | Callbacks[];
-  /** Abort to stop after the current batch (fit rejects with AbortError). */
-  signal?: AbortSignal;
-  /** Epoch to start counting from. Default 0. */
-  initialEpoch?: number;
-  /** Loss weight per class id (not with batches that carry their own sampleWeight). */
-  classWeight?: ClassWeight;
 }
 
 /** Options of trainOnBatch / testOnBatch. */

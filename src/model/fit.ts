@@ -17,17 +17,10 @@ import { Tensor2D } from './tensor.js';
 
 export type { Callbacks, History, Logs };
 
-export interface FitOptions {
-  /** Passes over the training data. Default 1. */
+/** What every training run takes, whether from arrays (fit) or from batches (fitDataset). */
+export interface RunOptions {
+  /** Passes over the training data (with fitDataset's stepsPerEpoch: rounds of that many batches). Default 1. */
   epochs?: number;
-  /** Rows per gradient step. Default 32. */
-  batchSize?: number;
-  /** Reshuffle the training rows every epoch. Default true. */
-  shuffle?: boolean;
-  /** Fraction in [0, 1) of the rows, taken from the end before shuffling, held out for validation. */
-  validationSplit?: number;
-  /** Explicit validation data [x, y] or [x, y, sampleWeight]; takes precedence over validationSplit. */
-  validationData?: [InputData, TargetData] | [InputData, TargetData, SampleWeight];
   /** Seeds the weights (if not yet built), the shuffling and dropout. Default: random. */
   seed?: number;
   /** 0 = silent (default), 1 = one line per epoch on the console. */
@@ -38,8 +31,19 @@ export interface FitOptions {
   signal?: AbortSignal;
   /** Epoch to start counting from (for resuming). Default 0. */
   initialEpoch?: number;
-  /** Loss weight per class id, e.g. { 0: 1, 1: 5 } (classes not listed weigh 1). */
+  /** Loss weight per class id, e.g. { 0: 1, 1: 5 } (classes not listed weigh 1; not with batches that carry their own sampleWeight). */
   classWeight?: ClassWeight;
+}
+
+export interface FitOptions extends RunOptions {
+  /** Rows per gradient step. Default 32. */
+  batchSize?: number;
+  /** Reshuffle the training rows every epoch. Default true. */
+  shuffle?: boolean;
+  /** Fraction in [0, 1) of the rows, taken from the end before shuffling, held out for validation. */
+  validationSplit?: number;
+  /** Explicit validation data [x, y] or [x, y, sampleWeight]; takes precedence over validationSplit. */
+  validationData?: [InputData, TargetData] | [InputData, TargetData, SampleWeight];
   /** Loss weight per training row. Not together with classWeight. */
   sampleWeight?: SampleWeight;
 }
