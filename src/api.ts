@@ -60,8 +60,8 @@ export type {
 } from './callbacks/index.js';
 export { Engine, getEngine } from './engine/engine.js';
 export type { EngineInfo, EngineOptions } from './engine/engine.js';
-export { init } from './entries/runtime.js';
-export type { InitOptions, WasmSource } from './entries/runtime.js';
+export { init } from './engine/runtime.js';
+export type { InitOptions, WasmSource } from './engine/runtime.js';
 export { fitInWorker } from './worker/fit-in-worker.js';
 export type { WorkerFit, WorkerFitOptions, WorkerFitResult, WorkerFitStatus } from './worker/fit-in-worker.js';
 export type { WorkerFitEvent } from './worker/protocol.js';

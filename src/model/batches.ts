@@ -2,17 +2,18 @@
 // (Keras fit(generator), TF.js fitDataset), and the single-batch calls trainOnBatch, testOnBatch,
 // predictOnBatch. Each batch is converted on the host and written straight into the model's slots
 // (growing them if a batch is larger than any before); the epoch loop is the one fit uses.
-import type { Callbacks, Logs } from '../callbacks/base.js';
+import type { Callbacks, Logs } from '../hooks.js';
 import { describe, positiveInt } from '../check.js';
 import { Rng, checkSeed } from '../engine/rng.js';
 import { ValueError } from '../errors.js';
 import { checkMemory } from './budget.js';
-import { type RunOptions, checkCallbacks, checkInitialEpoch, checkOutputs, checkSignal, checkVerbose, hostTargets } from './fit.js';
+import { type RunOptions, checkCallbacks, checkInitialEpoch, checkOutputs, checkSignal, checkVerbose, evaluateArrays, hostTargets } from './fit.js';
 import { type HostX, type InputData, type TargetData, toHostX } from './inputs.js';
 import { type History, runEpochs } from './loop.js';
 import { type ClassWeight, type SampleWeight, rowWeights } from './sample-weights.js';
-import type { Sequential } from './sequential.js';
-import { forward, forwardLoss, metricLogs, regularization, trainStep, updateMetrics } from './step.js';
+import type { ModelCore } from './core.js';
+import { forward, metricLogs, trainStep } from './step.js';
+import { Tally } from './tally.js';
 import { Tensor2D } from './tensor.js';
 
 /** One batch: `{ x, y, sampleWeight? }` or `[x, y]` / `[x, y, sampleWeight]`. */
@@ -78,7 +79,7 @@ class BatchStream {
   }
 }
 
-export async function fitBatches(model: Sequential, source: Batches, options: FitDatasetOptions): Promise<History> {
+export async function fitBatches(model: ModelCore, source: Batches, options: FitDatasetOptions): Promise<History> {
   if (options === null || typeof options !== 'object') throw new ValueError('fitDataset options must be an object, e.g. { epochs: 5 }');
   const o = options;
   const epochs = positiveInt(o.epochs ?? 1, 'epochs');
@@ -122,7 +123,7 @@ export async function fitBatches(model: Sequential, source: Batches, options: Fi
       return true;
     },
     validate: valArrays
-      ? () => model.evaluate(valArrays[0], valArrays[1], { sampleWeight: valArrays[2] })
+      ? () => evaluateArrays(model, valArrays[0], valArrays[1], { sampleWeight: valArrays[2] })
       : valStream
         ? () => evaluateStream(model, valStream, valSteps)
         : undefined,
@@ -130,24 +131,17 @@ export async function fitBatches(model: Sequential, source: Batches, options: Fi
 }
 
 /** Loss and metrics over one pass of validation batches. */
-async function evaluateStream(model: Sequential, stream: BatchStream, steps?: number): Promise<Logs> {
+async function evaluateStream(model: ModelCore, stream: BatchStream, steps?: number): Promise<Logs> {
   stream.restart();
-  const acc = new Float64Array(model.compiled!.metricSize);
-  let lossSum = 0;
-  let seen = 0;
+  const tally = new Tally(model);
   for (let i = 0; steps === undefined || i < steps; i++) {
     const batch = await stream.next();
     if (batch === undefined) break;
     const { rows, labels, weighted } = writeBatch(model, batch);
-    forwardLoss(model, rows, labels, weighted, false, false);
-    lossSum += model.lossSum[0];
-    updateMetrics(model, rows, labels, acc);
-    seen += rows;
+    tally.add(rows, labels, weighted);
   }
-  if (seen === 0) throw new ValueError('validationData gave no batches');
-  const logs: Logs = { loss: lossSum / seen + regularization(model, false) };
-  metricLogs(model, acc, logs);
-  return logs;
+  if (tally.rows === 0) throw new ValueError('validationData gave no batches');
+  return tally.logs();
 }
 
 function batchX(b: Batch): InputData {
@@ -156,12 +150,12 @@ function batchX(b: Batch): InputData {
 }
 
 /** Check a batch and write it into the model's slots (growing them if needed). */
-function writeBatch(model: Sequential, batch: Batch, classWeight?: ClassWeight, sampleWeight?: SampleWeight): { rows: number; labels: boolean; weighted: boolean } {
+function writeBatch(model: ModelCore, batch: Batch, classWeight?: ClassWeight, sampleWeight?: SampleWeight): { rows: number; labels: boolean; weighted: boolean } {
   if (batch === null || typeof batch !== 'object') throw new ValueError(`a batch must be { x, y, sampleWeight? } or [x, y, sampleWeight?], got ${describe(batch)}`);
   const [x, y, sw] = Array.isArray(batch) ? batch : [batch.x, batch.y, batch.sampleWeight];
   if (y === undefined) throw new ValueError('a training batch needs targets: { x, y } or [x, y]');
   model.ensureBuilt(x);
-  const hx = toHostX(x, model.inputDim);
+  const hx = toHostX(x, model.inputShape!);
   const hy = hostTargets(model, y, hx.rows);
   const w = rowWeights(hy, sw ?? sampleWeight, classWeight);
   model.ensureCapacity(hx.rows);
@@ -173,7 +167,7 @@ function writeBatch(model: Sequential, batch: Batch, classWeight?: ClassWeight, 
   return { rows: hx.rows, labels: !!hy.labels, weighted: !!w };
 }
 
-function writeInput(model: Sequential, hx: HostX): void {
+function writeInput(model: ModelCore, hx: HostX): void {
   const f32 = model.engine.f32;
   const at = model.input >>> 2;
   if (hx.data instanceof Float32Array) {
@@ -187,7 +181,7 @@ function writeInput(model: Sequential, hx: HostX): void {
   }
 }
 
-export function trainOnBatch(model: Sequential, x: InputData, y: TargetData, o: BatchOptions): Logs {
+export function trainOnBatch(model: ModelCore, x: InputData, y: TargetData, o: BatchOptions): Logs {
   model.ensureBuilt(x);
   const { rows, labels, weighted } = writeBatch(model, [x, y], o.classWeight, o.sampleWeight);
   model.ensureOptimizerState();
@@ -198,24 +192,21 @@ export function trainOnBatch(model: Sequential, x: InputData, y: TargetData, o: 
   return logs;
 }
 
-export function testOnBatch(model: Sequential, x: InputData, y: TargetData, o: BatchOptions): Logs {
+export function testOnBatch(model: ModelCore, x: InputData, y: TargetData, o: BatchOptions): Logs {
   model.ensureBuilt(x);
   const { rows, labels, weighted } = writeBatch(model, [x, y], o.classWeight, o.sampleWeight);
-  const acc = new Float64Array(model.compiled!.metricSize);
-  forwardLoss(model, rows, labels, weighted, false, false);
-  updateMetrics(model, rows, labels, acc);
-  const logs: Logs = { loss: model.lossSum[0] / rows + regularization(model, false) };
-  metricLogs(model, acc, logs);
-  return logs;
+  const tally = new Tally(model);
+  tally.add(rows, labels, weighted);
+  return tally.logs();
 }
 
-export function predictOnBatch(model: Sequential, x: InputData): Tensor2D {
+export function predictOnBatch(model: ModelCore, x: InputData): Tensor2D {
   model.ensureBuilt(x);
-  const hx = toHostX(x, model.inputDim);
+  const hx = toHostX(x, model.inputShape!);
   model.ensureCapacity(hx.rows);
   writeInput(model, hx);
   const out = forward(model, hx.rows, false, false);
-  const units = model.layers[model.layers.length - 1].units;
+  const units = model.outputSize;
   checkOutputs(model, out, hx.rows, units, 0, 'predictOnBatch');
   return new Tensor2D(model.engine.readF32(out, hx.rows * units), [hx.rows, units]);
 }

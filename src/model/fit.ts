@@ -1,7 +1,7 @@
 // fit / evaluate / predict on whole arrays: the data is copied once into wasm memory, then each
 // batch is gathered by (shuffled) row index into the model's slots and trained by the shared
 // epoch loop (loop.ts) — epoch → shuffle → batch → gather → step (step.ts) → metrics → callbacks.
-import type { Callbacks, Logs } from '../callbacks/base.js';
+import type { Callbacks, Logs } from '../hooks.js';
 import { describe, finiteNumber, positiveInt } from '../check.js';
 import { Rng, checkSeed } from '../engine/rng.js';
 import { NumericError, ValueError } from '../errors.js';
@@ -11,8 +11,9 @@ import { type DeviceData, gather, release, upload } from './device.js';
 import { type HostX, type HostY, type InputData, type TargetData, toHostX, toHostY } from './inputs.js';
 import { type History, runEpochs } from './loop.js';
 import { type ClassWeight, type SampleWeight, rowWeights } from './sample-weights.js';
-import type { Sequential } from './sequential.js';
-import { forward, forwardLoss, metricLogs, regularization, updateMetrics } from './step.js';
+import type { ModelCore } from './core.js';
+import { forward } from './step.js';
+import { Tally } from './tally.js';
 import { Tensor2D } from './tensor.js';
 
 export type { Callbacks, History, Logs };
@@ -58,18 +59,18 @@ export interface EvaluateOptions {
   classWeight?: ClassWeight;
 }
 
-export async function fitLoop(model: Sequential, x: InputData, y: TargetData, options: FitOptions): Promise<History> {
+export async function fitLoop(model: ModelCore, x: InputData, y: TargetData, options: FitOptions): Promise<History> {
   const o = checkFitOptions(options);
   checkMemory(model, 'fit', [x, o.validationData?.[0]], { batchSize: o.batchSize, training: true, wholeData: true });
   model.ensureBuilt(x, o.seed);
   const e = model.engine;
-  let hx = toHostX(x, model.inputDim);
+  let hx = toHostX(x, model.inputShape!);
   let hy = hostTargets(model, y, hx.rows);
   let hw = rowWeights(hy, o.sampleWeight, o.classWeight);
   let val: Split | undefined;
   if (o.validationData) {
     const [vx0, vy0, vw0] = o.validationData;
-    const vx = toHostX(vx0, model.inputDim, 'validationData x');
+    const vx = toHostX(vx0, model.inputShape!, 'validationData x');
     const vy = hostTargets(model, vy0, vx.rows, 'validationData y');
     val = [vx, vy, rowWeights(vy, vw0, undefined, 'validationData sampleWeight')];
   } else if (o.validationSplit > 0) {
@@ -118,29 +119,40 @@ function shuffleCounter(epochsTrained: number, rows: number): bigint {
 }
 
 /** Targets checked against the model's output and loss (class ids kept as ids). */
-export function hostTargets(model: Sequential, y: unknown, rows: number, what = 'y'): HostY {
-  return toHostY(y, rows, model.outputUnits, isCategorical(model.compiled!.loss), true, what);
+export function hostTargets(model: ModelCore, y: unknown, rows: number, what = 'y'): HostY {
+  return toHostY(y, rows, model.outputSize, isCategorical(model.compiled!.loss), true, what);
 }
 
 /** Loss (Σ w·loss / rows + regularisation) and metrics over data already in wasm memory, in row order. */
-export function evaluateDevice(model: Sequential, d: DeviceData, batchSize = model.capacity): Logs {
-  const c = model.compiled!;
-  const acc = new Float64Array(c.metricSize);
-  let lossSum = 0;
+export function evaluateDevice(model: ModelCore, d: DeviceData, batchSize = model.capacity): Logs {
+  const tally = new Tally(model);
   // Row order: upload() set the index to 0..rows-1 and evaluation data is never shuffled.
   for (let start = 0; start < d.rows; start += batchSize) {
     const rows = Math.min(batchSize, d.rows - start);
     gather(model.engine, d, start, rows, model.input, model.target, model.sampleWeights);
-    forwardLoss(model, rows, d.labels, d.w !== 0, false, false);
-    lossSum += model.lossSum[0];
-    updateMetrics(model, rows, d.labels, acc);
+    tally.add(rows, d.labels, d.w !== 0);
   }
-  const logs: Logs = { loss: lossSum / d.rows + regularization(model, false) };
-  metricLogs(model, acc, logs);
+  return tally.logs();
+}
+
+/** evaluate(x, y): checked arguments, the whole data in wasm memory, one tally; a non-finite loss is an error. */
+export function evaluateArrays(model: ModelCore, x: InputData, y: TargetData, options: EvaluateOptions): Logs {
+  const batchSize = positiveInt(options.batchSize ?? 256, 'batchSize');
+  checkMemory(model, 'evaluate', [x], { batchSize, training: false, wholeData: true });
+  model.ensureBuilt(x);
+  const hx = toHostX(x, model.inputShape!);
+  const hy = hostTargets(model, y, hx.rows);
+  const w = rowWeights(hy, options.sampleWeight, options.classWeight);
+  return finiteLoss(evaluateData(model, hx, hy, batchSize, w), 'evaluate');
+}
+
+/** Evaluation logs, unless the loss overflowed (NaN or Infinity is never returned silently). */
+export function finiteLoss(logs: Logs, call: string): Logs {
+  if (!Number.isFinite(logs.loss)) throw overflowError(call, `the loss is ${logs.loss}`);
   return logs;
 }
 
-export function evaluateData(model: Sequential, x: HostX, y: HostY, batchSize: number, weights?: Float32Array): Logs {
+export function evaluateData(model: ModelCore, x: HostX, y: HostY, batchSize: number, weights?: Float32Array): Logs {
   model.ensureCapacity(Math.min(batchSize, x.rows));
   const d = upload(model.engine, x, y, 'x', weights);
   try {
@@ -150,11 +162,11 @@ export function evaluateData(model: Sequential, x: HostX, y: HostY, batchSize: n
   }
 }
 
-export function predictData(model: Sequential, x: HostX, batchSize: number): Tensor2D {
+export function predictData(model: ModelCore, x: HostX, batchSize: number): Tensor2D {
   model.ensureCapacity(Math.min(batchSize, x.rows));
   const e = model.engine;
   const d = upload(e, x, undefined);
-  const units = model.layers[model.layers.length - 1].units;
+  const units = model.outputSize;
   const out = new Float32Array(x.rows * units);
   const step = Math.min(batchSize, model.capacity);
   try {
@@ -175,7 +187,7 @@ export function predictData(model: Sequential, x: HostX, batchSize: number): Ten
  * Never hand back NaN or Infinity silently: outputs (rows, units) at `out` that are not finite
  * mean the network overflowed float32 on finite inputs (weights are always finite).
  */
-export function checkOutputs(model: Sequential, out: number, rows: number, units: number, firstRow: number, call: string): void {
+export function checkOutputs(model: ModelCore, out: number, rows: number, units: number, firstRow: number, call: string): void {
   const bad = model.engine.k.nonfinite_index(out, rows * units);
   if (bad < 0) return;
   throw overflowError(call, `the output for row ${firstRow + Math.floor(bad / units)} is ${model.engine.f32[(out >>> 2) + bad]}`);

@@ -1,9 +1,9 @@
 // The epoch loop shared by fit (arrays in wasm memory) and fitDataset (streamed batches): epoch →
 // batches from the source → epoch logs → validation → callbacks → history. A source only knows
 // how to put each batch into the model's slots; everything Keras-visible happens here.
-import { type Callbacks, type Logs, callHook } from '../callbacks/base.js';
+import { type Callbacks, type Logs, callHook } from '../hooks.js';
 import { AbortError, NumericError } from '../errors.js';
-import type { Sequential } from './sequential.js';
+import type { ModelCore } from './core.js';
 import { metricLogs, trainStep } from './step.js';
 
 /** What fit returns: per-epoch values, keyed like Keras (loss, accuracy, valLoss, valAccuracy). */
@@ -35,11 +35,11 @@ export interface BatchSource {
   validate?(): Logs | Promise<Logs>;
 }
 
-export async function runEpochs(model: Sequential, o: LoopOptions, source: BatchSource): Promise<History> {
+export async function runEpochs(model: ModelCore, o: LoopOptions, source: BatchSource): Promise<History> {
   const c = model.compiled!;
   const callbacks = o.callbacks;
   for (const cb of callbacks) {
-    cb.setModel?.(model);
+    cb.setModel?.(model.facade);
     cb.setParams?.({ epochs: o.initialEpoch + o.epochs, steps: o.steps, verbose: o.verbose });
   }
   const history: History = { epoch: [], history: {} };

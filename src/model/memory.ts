@@ -2,15 +2,14 @@
 // optimizer, the gradient checks and clipping each run once over one contiguous range; then the
 // non-trainable ones such as batch-norm moving statistics), gradients in the trainable layout,
 // optimizer state slots in the same layout, and activation slots for a batch capacity. Layers get
-// pointers into these regions; nothing here runs per batch.
+// pointers into these regions; nothing here runs per batch. The regions belong to the model core.
 import { ValueError } from '../errors.js';
 import { Dropout, MAX_DROPOUT_LAYERS } from '../layers/dropout.js';
-import type { Sequential } from './sequential.js';
+import { sizeOf as size } from '../layers/shape.js';
+import type { ModelCore } from './core.js';
 
-const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
-
-/** Assign input widths, unique names (dense, dense_1, dropout, ...) and dropout streams. */
-export function shapeLayers(model: Sequential, width: number): void {
+/** Assign input shapes, unique names (dense, dense_1, dropout, ...) and dropout streams. */
+export function shapeLayers(model: ModelCore, shape: number[]): void {
   const names = new Set(model.layers.map((l) => l.name).filter((n) => n));
   const counts = new Map<string, number>();
   const seen = new Set<string>();
@@ -27,14 +26,14 @@ export function shapeLayers(model: Sequential, width: number): void {
     if (seen.has(layer.name)) throw new ValueError(`two layers are named ${JSON.stringify(layer.name)}; layer names must be unique`);
     seen.add(layer.name);
     if (layer instanceof Dropout) layer.stream = dropouts++;
-    layer.build(width);
-    width = layer.units;
+    layer.build(shape);
+    shape = layer.outShape;
   }
   if (dropouts > MAX_DROPOUT_LAYERS) throw new ValueError(`a model can have at most ${MAX_DROPOUT_LAYERS} dropout layers, got ${dropouts}`);
 }
 
 /** Lay out params (trainable, then the rest) and grads, and point every layer at its weights. */
-export function bindWeights(model: Sequential): void {
+export function bindWeights(model: ModelCore): void {
   const e = model.engine;
   const specs = model.layers.map((l) => l.weightShapes());
   let trainable = 0;
@@ -72,13 +71,13 @@ export function bindWeights(model: Sequential): void {
 }
 
 /** (Re)claim every activation slot for `rows` rows per batch. */
-export function claimSlots(model: Sequential, rows: number): void {
+export function claimSlots(model: ModelCore, rows: number): void {
   releaseSlots(model);
   const e = model.engine;
-  const out = model.outputUnits;
-  const perRow = model.inputDim + out + 1 + model.layers.reduce((s, l) => s + l.floatsPerRow(), 0);
+  const out = model.outputSize;
+  const perRow = model.inputSize + out + 1 + model.layers.reduce((s, l) => s + l.floatsPerRow(), 0);
   e.checkFits(rows * perRow * 4, `activations for a batch of ${rows} rows`);
-  model.input = e.allocFloats(rows * model.inputDim, 'input batch');
+  model.input = e.allocFloats(rows * model.inputSize, 'input batch');
   model.target = e.allocFloats(rows * out, 'target batch');
   model.sampleWeights = e.allocFloats(rows, 'sample weights');
   let pack = 0;
@@ -93,7 +92,7 @@ export function claimSlots(model: Sequential, rows: number): void {
   model.capacity = rows;
 }
 
-export function releaseSlots(model: Sequential): void {
+export function releaseSlots(model: ModelCore): void {
   if (!model.capacity) return;
   const e = model.engine;
   for (const layer of model.layers) layer.releaseSlots(e);
@@ -102,7 +101,7 @@ export function releaseSlots(model: Sequential): void {
 }
 
 /** The optimizer's state slots (from its initial values) and the weights' backup. */
-export function allocOptimizerState(model: Sequential): void {
+export function allocOptimizerState(model: ModelCore): void {
   const e = model.engine;
   const opt = model.compiled!.optimizer;
   model.backup = e.allocFloats(model.weightCount, 'weights backup');
@@ -113,7 +112,7 @@ export function allocOptimizerState(model: Sequential): void {
   }
 }
 
-export function releaseOptimizerState(model: Sequential): void {
+export function releaseOptimizerState(model: ModelCore): void {
   for (const p of model.optState) model.engine.release(p);
   model.engine.release(model.backup);
   model.optState = [];

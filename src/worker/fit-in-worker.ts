@@ -5,7 +5,7 @@
 // the model. Same seed ⇒ the same weights as model.fit on the calling thread.
 import { describe, finiteNumber, positiveInt } from '../check.js';
 import { checkSeed } from '../engine/rng.js';
-import { currentModule, runtimeName, workerScriptUrl } from '../entries/runtime.js';
+import { currentModule, runtimeName, workerScriptUrl } from '../engine/runtime.js';
 import * as errors from '../errors.js';
 import type { Weight } from '../layers/dense.js';
 import { isCategorical } from '../losses.js';
@@ -14,8 +14,7 @@ import { type HostX, type HostY, type InputData, type TargetData, toHostX, toHos
 import { Sequential } from '../model/sequential.js';
 import type { Matrix } from '../types.js';
 import { type Port, spawn } from './port.js';
-import type { FromWorker, PortableFitOptions, ToWorker, WorkerFitEvent } from './protocol.js';
-import { applyState, captureState, stateBuffers } from './state.js';
+import { type FromWorker, type PortableFitOptions, type ToWorker, type WorkerFitEvent, stateBuffers } from './protocol.js';
 
 export interface WorkerFitOptions extends PortableFitOptions {
   /** Validation data [x, y], copied to the worker; takes precedence over validationSplit. */
@@ -79,8 +78,9 @@ const training = new WeakSet<Sequential>();
  */
 export function fitInWorker(model: Sequential, x: InputData, y: TargetData, options: WorkerFitOptions = {}): WorkerFit {
   if (!(model instanceof Sequential)) throw new errors.ValueError(`fitInWorker takes a model made by sequential(), got ${describe(model)}`);
-  model.assertUsable();
-  if (!model.compiled) throw new errors.StateError('call compile({ optimizer, loss }) before fitInWorker');
+  const core = model.core;
+  core.assertUsable();
+  if (!core.compiled) throw new errors.StateError('call compile({ optimizer, loss }) before fitInWorker');
   if (training.has(model)) throw new errors.StateError('this model is already training in a worker; await its result first');
   if (options === null || typeof options !== 'object') throw new errors.ValueError(`fitInWorker options must be an object, got ${describe(options)}`);
   const { onProgress, progressInterval = 100, signal, transfer = false, worker, validationData, threads = 1, ...fitOptions } = options;
@@ -92,19 +92,19 @@ export function fitInWorker(model: Sequential, x: InputData, y: TargetData, opti
 
   // The data is checked here, as fit would, so mistakes throw at the call; the worker gets it in
   // checked form (one typed array each).
-  model.ensureBuilt(x, checkSeed(fitOptions.seed));
-  const categorical = isCategorical(model.compiled.loss);
+  core.ensureBuilt(x, checkSeed(fitOptions.seed));
+  const categorical = isCategorical(core.compiled.loss);
   const transfers: ArrayBuffer[] = [];
-  const hx = toHostX(x, model.inputDim);
-  const hy = toHostY(y, hx.rows, model.outputUnits, categorical, true);
+  const hx = toHostX(x, core.inputShape!);
+  const hy = toHostY(y, hx.rows, core.outputSize, categorical, true);
   let val: [InputData, TargetData] | undefined;
   if (validationData !== undefined) {
     if (!Array.isArray(validationData) || validationData.length !== 2) throw new errors.ValueError('validationData must be [x, y]');
-    const vx = toHostX(validationData[0], model.inputDim, 'validationData x');
-    const vy = toHostY(validationData[1], vx.rows, model.outputUnits, categorical, true, 'validationData y');
+    const vx = toHostX(validationData[0], core.inputShape!, 'validationData x');
+    const vy = toHostY(validationData[1], vx.rows, core.outputSize, categorical, true, 'validationData y');
     val = [portableX(vx, transfer, transfers), portableY(vy, transfer, transfers)];
   }
-  const state = captureState(model);
+  const state = core.saveTrainingState();
   const start: ToWorker = {
     type: 'start',
     wasm: currentModule(),
@@ -168,7 +168,7 @@ function startJob(
     } else if (m.type === 'done') {
       try {
         model.setWeights(m.weights);
-        applyState(model, m.state);
+        model.core.restoreTrainingState(m.state);
       } catch (error) {
         fail(error);
         return;

@@ -1,0 +1,217 @@
+// The model core: the working state under the Sequential facade. It owns the wasm regions laid out
+// in memory.ts — params (trainable weights, then non-trainable ones such as moving statistics) |
+// grads (the trainable layout) | optimizer state (same) | the weights' backup | activation slots
+// for a batch capacity (input, targets, sample weights, the layers' slots, GEMM packing and metric
+// scratch) — plus the generator, the compile settings and the training counters. Everything that
+// steps, saves, restores or budgets a model takes the core (step.ts, loop.ts, fit.ts, batches.ts,
+// budget.ts, summary.ts, io/, worker/); only sequential.ts speaks to users.
+import { type Engine, getEngine } from '../engine/engine.js';
+import { Rng, checkSeed, randomSeed } from '../engine/rng.js';
+import { ShapeError, StateError } from '../errors.js';
+import type { Layer, Pass } from '../layers/layer.js';
+import { checkShape, inputShapeOf, outputShapeOf, sizeOf } from '../layers/shape.js';
+import type { Loss } from '../losses.js';
+import type { BatchView, Metric } from '../metrics.js';
+import type { Optimizer } from '../optimizers.js';
+import { allocOptimizerState, bindWeights, claimSlots, releaseOptimizerState, releaseSlots, shapeLayers } from './memory.js';
+import { ownShape } from './inputs.js';
+
+/** How the loss meets the output layer. */
+export type LossMode = 'softmaxCe' | 'sigmoidBce' | 'plain';
+
+export interface Compiled {
+  loss: Loss;
+  optimizer: Optimizer;
+  metrics: Metric[];
+  /** The metrics as given (saved in model files). */
+  metricNames: string[];
+  /** Where each metric's accumulators start, and how many there are in all. */
+  metricOffsets: number[];
+  metricSize: number;
+  mode: LossMode;
+}
+
+/**
+ * Everything beyond the weights that decides how training continues: epochs trained (the shuffle
+ * stream's position), the seeded generator, and the optimizer's step count and state vectors.
+ * Model files (checkpoints) and fitInWorker carry it, so a resumed fit continues bit for bit.
+ */
+export interface TrainingState {
+  epochsTrained: number;
+  seed: bigint;
+  counter: bigint;
+  /** Optimizer steps taken (Adam's t). */
+  iterations: number;
+  /** The optimizer's state vectors (moments, accumulators), each as long as the trainable weights; empty before the first step. */
+  slots: Float32Array[];
+}
+
+export class ModelCore {
+  readonly layers: Layer[] = [];
+  /** What callbacks get from setModel: the facade users hold. */
+  facade: object = this;
+  compiled?: Compiled;
+  /** All weights: trainable (paramCount of them) then non-trainable (to weightCount). */
+  params = 0;
+  /** Gradients of the trainable weights. */
+  grads = 0;
+  /** Trainable weights: what the optimizer updates. */
+  paramCount = 0;
+  /** Trainable plus non-trainable weights. */
+  weightCount = 0;
+  /** [gradPtr, count] per trainable weight tensor (clipNorm clips each). */
+  gradTensors: number[] = [];
+  optState: number[] = [];
+  /** Copy of the weights before the current step (restored if the step overflows). */
+  backup = 0;
+  /** Rows the activation slots hold. */
+  capacity = 0;
+  /** Slots (capacity rows): input (inputSize floats a row), targets, f32 sample weights. */
+  input = 0;
+  target = 0;
+  sampleWeights = 0;
+  /** GEMM packing scratch. */
+  pack = 0;
+  /** f64 scratch of the metric kernels. */
+  metricScratch = 0;
+  /** Output of the last forward pass. */
+  out = 0;
+  /** The last batch's loss sum (a typed array, so that no number is boxed per step). */
+  readonly lossSum = new Float64Array(1);
+  rng?: Rng;
+  /** Reused by every pass, so a step allocates nothing. */
+  readonly pass: Pass;
+  readonly view: BatchView;
+  /** Per-sample input shape, fixed by build(). */
+  builtShape?: number[];
+  /** Epochs completed by fit over the model's life (drives the shuffle stream). */
+  epochsTrained = 0;
+  /** Set (by a callback, dispose or stop) to end fit after the current batch. */
+  stopTraining = false;
+  disposed = false;
+  private ownEngine?: Engine;
+
+  constructor(public name: string, engine?: Engine) {
+    this.ownEngine = engine;
+    this.pass = { engine: undefined as unknown as Engine, rows: 0, pack: 0, training: false, seed: 0n, step: 0 };
+    this.view = { engine: undefined as unknown as Engine, out: 0, target: 0, labels: false, rows: 0, cols: 0, scratch: 0 };
+  }
+
+  /** The engine, created on first need. */
+  get engine(): Engine {
+    return (this.ownEngine ??= getEngine());
+  }
+
+  get built(): boolean {
+    return this.params !== 0;
+  }
+
+  /** Per-sample input shape: the built one, else the first layer's inputShape; undefined while unknown. */
+  get inputShape(): number[] | undefined {
+    return this.builtShape ?? inputShapeOf(this.layers);
+  }
+
+  /** Floats per input sample (the product of the input shape); 0 while unknown. */
+  get inputSize(): number {
+    const s = this.inputShape;
+    return s ? sizeOf(s) : 0;
+  }
+
+  /** Per-sample output shape; dimensions not yet known are 0. */
+  get outputShape(): number[] {
+    return outputShapeOf(this.layers, this.inputShape);
+  }
+
+  /** Floats per output sample; 0 while unknown. */
+  get outputSize(): number {
+    return sizeOf(this.outputShape);
+  }
+
+  /**
+   * Create and initialise the weights for a per-sample input shape (default: the first layer's),
+   * from `seed` (default: random).
+   */
+  build(inputShape?: unknown, seed?: number): void {
+    this.assertUsable();
+    if (this.params) throw new StateError('model is already built');
+    if (this.layers.length === 0) throw new StateError('model has no layers: add dense(...) layers first');
+    const given = inputShape ?? inputShapeOf(this.layers);
+    if (given === undefined) {
+      throw new StateError('the model does not know its input width or shape: give the first layer inputShape (e.g. dense({ units, inputShape: [784] })) or pass data to fit/predict');
+    }
+    const shape = checkShape(given, 'inputShape');
+    const first = inputShapeOf(this.layers);
+    if (first && (first.length !== shape.length || first.some((d, i) => d !== shape[i]))) {
+      throw new ShapeError(`input has shape [${shape}] per sample but the first layer's inputShape is [${first}]`);
+    }
+    const s = checkSeed(seed) ?? randomSeed();
+    shapeLayers(this, shape);
+    this.builtShape = shape;
+    bindWeights(this);
+    this.rng = new Rng(s);
+    for (const layer of this.layers) layer.initParams(this.engine, this.rng);
+  }
+
+  /** Make sure weights exist, taking the input shape from the data when the first layer has none. */
+  ensureBuilt(x: unknown, seed?: number): void {
+    if (this.params) return;
+    this.build(this.inputShape ?? ownShape(x), seed);
+  }
+
+  /** Slots for up to `rows` rows per batch; grows (never shrinks) the capacity. */
+  ensureCapacity(rows: number): void {
+    if (rows > this.capacity) claimSlots(this, rows);
+  }
+
+  /** Optimizer state (and the weights' backup), allocated on the first training step. */
+  ensureOptimizerState(): void {
+    const opt = this.compiled!.optimizer;
+    if (this.backup && this.optState.length === opt.slots) return;
+    releaseOptimizerState(this);
+    allocOptimizerState(this);
+  }
+
+  /** Whether the optimizer's state has been allocated for the compiled optimizer (else it is still its initial value). */
+  get hasOptimizerState(): boolean {
+    return this.backup !== 0 && this.optState.length === this.compiled?.optimizer.slots;
+  }
+
+  /** A copy of the training state (state vectors only once training has allocated them). */
+  saveTrainingState(): TrainingState {
+    const e = this.engine;
+    return {
+      epochsTrained: this.epochsTrained,
+      seed: this.rng?.seed ?? 0n,
+      counter: this.rng?.counter ?? 0n,
+      iterations: this.compiled?.optimizer.iterations ?? 0,
+      slots: this.optState.map((ptr) => e.readF32(ptr, this.paramCount)),
+    };
+  }
+
+  /** Put a saved training state into this built, compiled core (same layers); slots are checked by the caller. */
+  restoreTrainingState(s: TrainingState): void {
+    this.epochsTrained = s.epochsTrained;
+    const rng = new Rng(s.seed);
+    rng.counter = s.counter;
+    this.rng = rng;
+    this.compiled!.optimizer.iterations = s.iterations;
+    if (s.slots.length === 0) return;
+    this.ensureOptimizerState();
+    this.optState.forEach((ptr, i) => this.engine.writeF32(ptr, s.slots[i]));
+  }
+
+  assertUsable(): void {
+    if (this.disposed) throw new StateError('this model has been disposed; create or load a new one');
+  }
+
+  /** Return every region to the engine (the shared engine's memory is reused by the next model). */
+  free(): void {
+    if (this.ownEngine) {
+      releaseSlots(this);
+      releaseOptimizerState(this);
+      this.engine.release(this.params);
+      this.engine.release(this.grads);
+    }
+    this.params = this.grads = 0;
+  }
+}
