@@ -2,7 +2,12 @@
 // [784] for a row of features, [28, 28, 1] for an image. A dimension of 0 means "not known yet"
 // (a model whose first layer has no inputShape and has seen no data).
 import { ShapeError, ValueError } from '../errors.js';
-import type { Layer } from './layer.js';
+
+/** What these helpers need of a layer (Layer has it; a structural type keeps layer.ts ↔ shape.ts acyclic). */
+interface Shaped {
+  readonly inputShape?: number[];
+  computeOutputShape(inputShape: number[]): number[];
+}
 
 /** Floats in one sample of this shape. */
 export function sizeOf(shape: readonly number[]): number {
@@ -20,12 +25,12 @@ export function checkShape(shape: unknown, what: string, option = false): number
 }
 
 /** The first layer's inputShape, which fixes the model's; undefined while not given. */
-export function inputShapeOf(layers: readonly Layer[]): number[] | undefined {
+export function inputShapeOf(layers: readonly Shaped[]): number[] | undefined {
   return layers[0]?.inputShape;
 }
 
 /** The output shape of a stack of layers for an input shape ([0]: unknown input). */
-export function outputShapeOf(layers: readonly Layer[], input: number[] | undefined): number[] {
+export function outputShapeOf(layers: readonly Shaped[], input: number[] | undefined): number[] {
   let shape = input ?? [0];
   for (const layer of layers) shape = layer.computeOutputShape(shape);
   return shape;

@@ -5,8 +5,7 @@ import { ShapeError, StateError, ValueError } from '../errors.js';
 import { type LossSpec, isCategorical, resolveLoss } from '../losses.js';
 import { type MetricSpec, resolveMetric } from '../metrics.js';
 import { type Optimizer, type OptimizerName, resolveOptimizer } from '../optimizers.js';
-import type { LossMode, ModelCore } from './core.js';
-import { releaseOptimizerState, releaseSlots } from './memory.js';
+import { type LossMode, type ModelCore, releaseOptimizerState, releaseSlots } from './core.js';
 
 export interface CompileOptions {
   /** An optimizer object (adam({ learningRate })) or a name: 'sgd', 'adam', 'adamw', 'adamax', 'nadam', 'rmsprop', 'adagrad'. */
