@@ -95,10 +95,12 @@ export async function fitBatches(model: ModelCore, source: Batches, options: Fit
   if (seed !== undefined && model.built) model.rng = new Rng(seed);
   let first = true;
   return runEpochs(model, { epochs, initialEpoch: checkInitialEpoch(o.initialEpoch), verbose: checkVerbose(o.verbose), callbacks: checkCallbacks(o.callbacks), signal: checkSignal(o.signal), steps }, {
-    async epoch(epoch, step) {
+    async *epoch(epoch) {
       if (!first && steps === undefined) train.restart();
+      // The loop stops pulling once model.stopTraining is set, so the checks after this loop only
+      // run when the data ended or gave the steps asked for.
       let done = 0;
-      for (; (steps === undefined || done < steps) && !model.stopTraining; done++) {
+      for (; steps === undefined || done < steps; done++) {
         const batch = await train.next(steps !== undefined);
         if (batch === undefined) break;
         if (first) {
@@ -107,9 +109,7 @@ export async function fitBatches(model: ModelCore, source: Batches, options: Fit
           model.ensureOptimizerState();
           first = false;
         }
-        const { rows, labels, weighted } = writeBatch(model, batch, o.classWeight);
-        const wait = step(rows, labels, weighted);
-        if (wait) await wait;
+        yield writeBatch(model, batch, o.classWeight);
       }
       if (done === 0 && !model.stopTraining) {
         if (first) throw new ValueError('fitDataset: the data gave no batches');

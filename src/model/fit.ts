@@ -9,7 +9,7 @@ import { isCategorical } from '../losses.js';
 import { checkMemory } from './budget.js';
 import { type DeviceData, gather, release, upload } from './device.js';
 import { type HostX, type HostY, type InputData, type TargetData, toHostX, toHostY } from './inputs.js';
-import { type History, runEpochs } from './loop.js';
+import { type History, type SlotBatch, runEpochs } from './loop.js';
 import { type ClassWeight, type SampleWeight, rowWeights } from './sample-weights.js';
 import type { ModelCore } from './core.js';
 import { forward } from './step.js';
@@ -84,28 +84,45 @@ export async function fitLoop(model: ModelCore, x: InputData, y: TargetData, opt
   let valData: DeviceData | undefined;
   try {
     valData = val ? upload(e, val[0], val[1], 'validation x', val[2]) : undefined;
-    const batches = Math.ceil(train.rows / o.batchSize);
-    return await runEpochs(model, { ...o, steps: batches }, {
-      async epoch(_epoch, step) {
+    return await runEpochs(model, { ...o, steps: Math.ceil(train.rows / o.batchSize) }, {
+      epoch() {
         // Each epoch's order is a fresh permutation of 0..rows-1 drawn from (seed, epochs trained)
         // alone, not a shuffle of the previous order: a fit resumed from a checkpoint matches.
         if (o.shuffle) {
           e.k.iota_i32(train.idx, train.rows);
           e.k.shuffle_i32(train.idx, train.rows, model.rng!.seed, shuffleCounter(model.epochsTrained, train.rows));
         }
-        for (let b = 0; b < batches && !model.stopTraining; b++) {
-          const rows = Math.min(o.batchSize, train.rows - b * o.batchSize);
-          gather(e, train, b * o.batchSize, rows, model.input, model.target, model.sampleWeights);
-          const wait = step(rows, train.labels, train.w !== 0);
-          if (wait) await wait;
-        }
-        return true;
+        return new DeviceBatches(model, train, o.batchSize);
       },
       validate: valData ? () => evaluateDevice(model, valData!) : undefined,
     });
   } finally {
     release(e, train);
     if (valData) release(e, valData);
+  }
+}
+
+/**
+ * One epoch over data in wasm memory: each next() gathers the following batch (in the current row
+ * order) into the slots. Synchronous, and it reuses one result object: no allocation per batch.
+ */
+class DeviceBatches implements Iterator<SlotBatch, boolean> {
+  private start = 0;
+  private readonly result: IteratorYieldResult<SlotBatch>;
+  private static readonly end: IteratorReturnResult<boolean> = { done: true, value: true };
+
+  constructor(private readonly model: ModelCore, private readonly data: DeviceData, private readonly batchSize: number) {
+    this.result = { done: false, value: { rows: 0, labels: data.labels, weighted: data.w !== 0 } };
+  }
+
+  next(): IteratorResult<SlotBatch, boolean> {
+    const { model, data } = this;
+    if (this.start >= data.rows) return DeviceBatches.end;
+    const rows = Math.min(this.batchSize, data.rows - this.start);
+    gather(model.engine, data, this.start, rows, model.input, model.target, model.sampleWeights);
+    this.start += rows;
+    this.result.value.rows = rows;
+    return this.result;
   }
 }
 
