@@ -118,82 +118,86 @@ export function conv2d_direct(y: usize, x: usize, w: usize, bias: usize, desc: u
     while (jB > jA && (jB - 1) * SW - PL + (KW - 1) * DW >= W) jB--;
     let j = 0;
     for (; j < jA; j++) direct_pixel(yr, xi, w, bias, desc, o, j, relu);
-    for (; j + 4 <= jB; j += 4) direct_4(yr, xi, w, bias, desc, o, j, relu);
-    for (; j < OW; j++) direct_pixel(yr, xi, w, bias, desc, o, j, relu);
+    const jEnd = jA + ((jB - jA) & ~3);
+    direct_run(yr, xi, w, bias, desc, o, jA, jEnd, relu);
+    for (j = jEnd; j < OW; j++) direct_pixel(yr, xi, w, bias, desc, o, j, relu);
   }
 }
 
-// Four interior output pixels (j..j+3 of row o) × all output channels, 8 then 4 then 1 at a time.
-function direct_4(yr: usize, xi: usize, w: usize, bias: usize, desc: usize, o: i32, j: i32, relu: bool): void {
+// Interior output pixels [j0, j1) of row o (a multiple of 4 of them: every tap inside the row),
+// 4 at a time × 8, then 4, then 1 output channels. The taps of one kernel row are runs of
+// contiguous x values: kw·c of them without column dilation, else kw runs of c.
+function direct_run(yr: usize, xi: usize, w: usize, bias: usize, desc: usize, o: i32, j0: i32, j1: i32, relu: bool): void {
   const H = field(desc, D_H), W = field(desc, D_W), C = field(desc, D_C), CO = field(desc, D_CO);
   const KH = field(desc, D_KH), KW = field(desc, D_KW), SH = field(desc, D_SH), SW = field(desc, D_SW);
   const DH = field(desc, D_DH), DW = field(desc, D_DW), PT = field(desc, D_PT), PL = field(desc, D_PL);
   const ps = <usize>SW * C << 2; // bytes between the 4 pixels' taps
-  const tapStep = <usize>DW * C << 2;
-  const wRow = <usize>CO << 2;
-  const yStride = <usize>CO << 2;
-  const y0 = yr + <usize>j * yStride;
-  const xcol = xi + (<usize>(j * SW - PL) * C << 2);
-  let co = 0;
-  for (; co + 8 <= CO; co += 8) {
-    const z = f32x4.splat(0);
-    let c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
-    for (let ki = 0; ki < KH; ki++) {
-      const ih = o * SH - PT + ki * DH;
-      if (ih < 0 || ih >= H) continue;
-      let xp = xcol + (<usize>ih * W * C << 2);
-      let wp = w + ((<usize>ki * KW * C * CO + co) << 2);
-      for (let kj = 0; kj < KW; kj++, xp += tapStep) {
-        let xc = xp;
-        for (let ci = 0; ci < C; ci++, xc += 4, wp += wRow) {
-          const b0 = v128.load(wp), b1 = v128.load(wp, 16);
-          let a = v128.load32_splat(xc);
-          c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
-          a = v128.load32_splat(xc + ps);
-          c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
-          a = v128.load32_splat(xc + (ps << 1));
-          c20 = madd(a, b0, c20); c21 = madd(a, b1, c21);
-          a = v128.load32_splat(xc + ps * 3);
-          c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
+  const runLen = DW == 1 ? KW * C : C, runs = DW == 1 ? 1 : KW;
+  const runStep = <usize>DW * C << 2;
+  const wStep = <usize>CO << 2, yStride = <usize>CO << 2;
+  // Kernel rows inside the input: ih = o·sh − pt + ki·dh in [0, h).
+  const top = o * SH - PT;
+  const kiLo = top >= 0 ? 0 : (-top + DH - 1) / DH, kiHi = top >= H ? 0 : min(KH, (H - 1 - top) / DH + 1);
+  for (let j = j0; j < j1; j += 4) {
+    const y0 = yr + <usize>j * yStride;
+    const xcol = xi + (<usize>(j * SW - PL) * C << 2);
+    let co = 0;
+    for (; co + 8 <= CO; co += 8) {
+      const z = f32x4.splat(0);
+      let c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+      for (let ki = kiLo; ki < kiHi; ki++) {
+        let xp = xcol + (<usize>(o * SH - PT + ki * DH) * W * C << 2);
+        let wp = w + ((<usize>ki * KW * C * CO + co) << 2);
+        for (let r = 0; r < runs; r++, xp += runStep) {
+          let xc = xp;
+          for (let t = 0; t < runLen; t++, xc += 4, wp += wStep) {
+            const b0 = v128.load(wp), b1 = v128.load(wp, 16);
+            let a = v128.load32_splat(xc);
+            c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
+            a = v128.load32_splat(xc + ps);
+            c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
+            a = v128.load32_splat(xc + (ps << 1));
+            c20 = madd(a, b0, c20); c21 = madd(a, b1, c21);
+            a = v128.load32_splat(xc + ps * 3);
+            c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
+          }
         }
       }
+      const cb = <usize>co << 2;
+      let yp = y0 + cb;
+      v128.store(yp, finish(c00, bias, cb, relu)); v128.store(yp, finish(c01, bias, cb + 16, relu), 16);
+      yp += yStride;
+      v128.store(yp, finish(c10, bias, cb, relu)); v128.store(yp, finish(c11, bias, cb + 16, relu), 16);
+      yp += yStride;
+      v128.store(yp, finish(c20, bias, cb, relu)); v128.store(yp, finish(c21, bias, cb + 16, relu), 16);
+      yp += yStride;
+      v128.store(yp, finish(c30, bias, cb, relu)); v128.store(yp, finish(c31, bias, cb + 16, relu), 16);
     }
-    const cb = <usize>co << 2;
-    let yp = y0 + cb;
-    v128.store(yp, finish(c00, bias, cb, relu)); v128.store(yp, finish(c01, bias, cb + 16, relu), 16);
-    yp += yStride;
-    v128.store(yp, finish(c10, bias, cb, relu)); v128.store(yp, finish(c11, bias, cb + 16, relu), 16);
-    yp += yStride;
-    v128.store(yp, finish(c20, bias, cb, relu)); v128.store(yp, finish(c21, bias, cb + 16, relu), 16);
-    yp += yStride;
-    v128.store(yp, finish(c30, bias, cb, relu)); v128.store(yp, finish(c31, bias, cb + 16, relu), 16);
-  }
-  for (; co + 4 <= CO; co += 4) {
-    const z = f32x4.splat(0);
-    let c0 = z, c1 = z, c2 = z, c3 = z;
-    for (let ki = 0; ki < KH; ki++) {
-      const ih = o * SH - PT + ki * DH;
-      if (ih < 0 || ih >= H) continue;
-      let xp = xcol + (<usize>ih * W * C << 2);
-      let wp = w + ((<usize>ki * KW * C * CO + co) << 2);
-      for (let kj = 0; kj < KW; kj++, xp += tapStep) {
-        let xc = xp;
-        for (let ci = 0; ci < C; ci++, xc += 4, wp += wRow) {
-          const b0 = v128.load(wp);
-          c0 = madd(v128.load32_splat(xc), b0, c0);
-          c1 = madd(v128.load32_splat(xc + ps), b0, c1);
-          c2 = madd(v128.load32_splat(xc + (ps << 1)), b0, c2);
-          c3 = madd(v128.load32_splat(xc + ps * 3), b0, c3);
+    for (; co + 4 <= CO; co += 4) {
+      const z = f32x4.splat(0);
+      let c0 = z, c1 = z, c2 = z, c3 = z;
+      for (let ki = kiLo; ki < kiHi; ki++) {
+        let xp = xcol + (<usize>(o * SH - PT + ki * DH) * W * C << 2);
+        let wp = w + ((<usize>ki * KW * C * CO + co) << 2);
+        for (let r = 0; r < runs; r++, xp += runStep) {
+          let xc = xp;
+          for (let t = 0; t < runLen; t++, xc += 4, wp += wStep) {
+            const b0 = v128.load(wp);
+            c0 = madd(v128.load32_splat(xc), b0, c0);
+            c1 = madd(v128.load32_splat(xc + ps), b0, c1);
+            c2 = madd(v128.load32_splat(xc + (ps << 1)), b0, c2);
+            c3 = madd(v128.load32_splat(xc + ps * 3), b0, c3);
+          }
         }
       }
+      const cb = <usize>co << 2;
+      v128.store(y0 + cb, finish(c0, bias, cb, relu));
+      v128.store(y0 + yStride + cb, finish(c1, bias, cb, relu));
+      v128.store(y0 + (yStride << 1) + cb, finish(c2, bias, cb, relu));
+      v128.store(y0 + yStride * 3 + cb, finish(c3, bias, cb, relu));
     }
-    const cb = <usize>co << 2;
-    v128.store(y0 + cb, finish(c0, bias, cb, relu));
-    v128.store(y0 + yStride + cb, finish(c1, bias, cb, relu));
-    v128.store(y0 + (yStride << 1) + cb, finish(c2, bias, cb, relu));
-    v128.store(y0 + yStride * 3 + cb, finish(c3, bias, cb, relu));
+    if (co < CO) for (let p = 0; p < 4; p++) direct_scalar(yr, xi, w, bias, desc, o, j + p, co, relu);
   }
-  if (co < CO) for (let p = 0; p < 4; p++) direct_scalar(yr, xi, w, bias, desc, o, j + p, co, relu);
 }
 
 // One output pixel (any position: taps outside the input are skipped), all output channels.

@@ -30,12 +30,15 @@ export function convPass(g: Geometry, desc: number, batch: number): ConvPass {
 }
 
 /**
- * The direct forward kernel beats im2col + GEMM when the input has few channels (the first layer of
- * an image model): the column matrix is then thin (K = kh·kw·c small) and building and packing it
- * costs more than the product. Measured by bench/conv.mjs (see its numbers in docs/performance.md).
+ * Whether the forward runs conv2d_direct rather than im2col + GEMM. The direct kernel was written
+ * for few input channels (the first layer: K = kh·kw·c small, so building and packing the column
+ * matrix looked wasteful), but measured no faster there: on the tutorial CNN's first layer (28×28×1
+ * → 32, 3×3, batch 128, one thread, bench/conv.mjs) 15.9 GFLOP/s direct against 16.5 for im2col +
+ * GEMM, and 15 against 25–33 on its second (32 channels). Both give the same bits (K ≤ 256), so
+ * the choice is free to change where a runtime measures otherwise.
  */
-export function usesDirect(g: Geometry): boolean {
-  return g.c <= 4 && patchSize(g) <= 256;
+export function usesDirect(_g: Geometry): boolean {
+  return false;
 }
 
 /** y(n, oh, ow, co) = conv(x, w) [+ bias] [relu: flags & RELU]; `col` of colScratchBytes, `pack` the GEMM's. */
@@ -114,4 +117,16 @@ export function poolBackward(e: Engine, p: ConvPass, kind: 'max' | 'avg', dx: nu
   const work = n * (g.h * g.w + g.oh * g.ow * g.kh * g.kw) * g.c * NS_PER_FLOAT;
   if (kind === 'max') e.rows('maxpool_backward', n, 1, work, dx, dy, idx, p.desc);
   else e.rows('avgpool_backward', n, 1, work, dx, dy, p.desc);
+}
+
+/** Nearest upsampling or zero padding forward: y(n, oh, ow, c) from x(n, h, w, c). */
+export function spatialForward(e: Engine, p: ConvPass, kind: 'upsample' | 'zeropad', y: number, x: number, n: number): void {
+  const { g } = p;
+  e.rows(kind === 'upsample' ? 'upsample_forward' : 'zeropad_forward', n * g.oh, 1, n * g.oh * g.ow * g.c * NS_PER_FLOAT, y, x, p.desc);
+}
+
+/** Their backward: dx(n, h, w, c) from dy(n, oh, ow, c). */
+export function spatialBackward(e: Engine, p: ConvPass, kind: 'upsample' | 'zeropad', dx: number, dy: number, n: number): void {
+  const { g } = p;
+  e.rows(kind === 'upsample' ? 'upsample_backward' : 'zeropad_backward', n * g.h, 1, n * g.oh * g.ow * g.c * NS_PER_FLOAT, dx, dy, p.desc);
 }

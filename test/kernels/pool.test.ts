@@ -1,0 +1,174 @@
+// Pooling and spatial kernels (assembly/pool.ts, spatial.ts) through src/engine/conv.ts: max (with
+// argmax) and average pooling 1-D / 2-D / global, forward and backward against f64 twins over
+// padding × strides × window sizes and channel counts around the 4-lane tiles, backward against
+// central finite differences; nearest upsampling and zero padding; 1 and 2 threads, both builds.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { convPass, poolBackward, poolForward, spatialBackward, spatialForward } from '../../src/engine/conv.js';
+import { type Geometry, type Padding, globalPoolGeometry, poolGeometry, upsampleGeometry, zeroPadGeometry } from '../../src/engine/conv-plan.js';
+import type { Engine } from '../../src/engine/engine.js';
+import { ValueError } from '../../src/errors.js';
+import { expectClose, randomArray } from '../helpers/wasm.js';
+import { descOf, engineOn, fdGrad, inSize, outSize, poolBackRef, poolRef, put, sameBits } from './spatial-ref.js';
+
+let base: Engine;
+let one: Engine;
+let two: Engine;
+beforeAll(async () => {
+  base = engineOn('dendrite.wasm');
+  one = engineOn('dendrite-threads.wasm');
+  two = engineOn('dendrite-threads.wasm');
+  await two.setThreads(2);
+});
+afterAll(async () => {
+  await two.setThreads(1);
+});
+
+/** Distinct values (spaced 2/len apart) so that a max is never a near-tie for finite differences. */
+function distinct(len: number, seed: number): Float32Array {
+  const r = randomArray(len, seed);
+  const order = Array.from(r.keys()).sort((a, b) => r[a] - r[b] || a - b);
+  const out = new Float32Array(len);
+  order.forEach((i, rank) => (out[i] = (rank / len) * 2 - 1));
+  return out;
+}
+
+function runPool(e: Engine, g: Geometry, n: number, kind: 'max' | 'avg', x: Float32Array, dy: Float32Array) {
+  const p = convPass(g, descOf(e, g), n);
+  const px = put(e, x), pdy = put(e, dy);
+  const py = e.allocFloats(outSize(g, n)), idx = e.allocFloats(outSize(g, n)), pdx = e.allocFloats(inSize(g, n));
+  poolForward(e, p, kind, py, idx, px, n);
+  poolBackward(e, p, kind, pdx, pdy, idx, n);
+  const r = { y: e.readF32(py, outSize(g, n)), idx: e.i32.slice(idx >>> 2, (idx >>> 2) + outSize(g, n)), dx: e.readF32(pdx, inSize(g, n)) };
+  for (const ptr of [p.desc, px, pdy, py, idx, pdx]) e.release(ptr);
+  return r;
+}
+
+type Case = [h: number, w: number, c: number, ph: number, pw: number, n: number];
+const CASES: Case[] = [[4, 4, 1, 2, 2, 2], [5, 7, 3, 2, 2, 2], [7, 6, 4, 3, 3, 2], [9, 9, 5, 3, 2, 1], [6, 8, 8, 2, 3, 2], [1, 11, 9, 1, 3, 2], [5, 5, 12, 5, 5, 2]];
+
+describe('max and average pooling against the f64 twin and finite differences', () => {
+  for (const [h, w, c, ph, pw, n] of CASES) {
+    for (const padding of ['valid', 'same'] as Padding[]) {
+      for (const strides of [undefined, [1, 1], [2, 1], [3, 3]] as ([number, number] | undefined)[]) {
+        for (const kind of ['max', 'avg'] as const) {
+          const name = `${kind} [${h}, ${w}, ${c}] pool ${ph}×${pw} ${padding} strides ${strides ?? 'default'}`;
+          it(name, () => {
+            const g = poolGeometry([h, w, c], { poolSize: [ph, pw], strides, padding });
+            const x = distinct(inSize(g, n), h + c), dy = randomArray(outSize(g, n), w);
+            const r = runPool(base, g, n, kind, x, dy);
+            const ref = poolRef(g, n, kind, x);
+            expectClose(r.y, ref.y, 1e-6, 1e-6, `y ${name}`);
+            if (kind === 'max') expect(Array.from(r.idx)).toEqual(Array.from(ref.idx));
+            expectClose(r.dx, poolBackRef(g, n, kind, x, dy), 1e-6, 1e-6, `dx ${name}`);
+            expectClose(r.dx, fdGrad(x, dy, (v) => poolRef(g, n, kind, v).y, 1e-4), 1e-4, 1e-4, `dx vs finite differences ${name}`);
+          });
+        }
+      }
+    }
+  }
+
+  it("'same' average pooling divides by the count of valid cells (Keras), not the window size", () => {
+    const g = poolGeometry([3, 3, 1], { poolSize: [2, 2], strides: [2, 2], padding: 'same' });
+    const r = runPool(base, g, 1, 'avg', Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9]), new Float32Array(4));
+    // Windows: {1,2,4,5}, {3,6}, {7,8}, {9}.
+    expect(Array.from(r.y)).toEqual([3, 4.5, 7.5, 9]);
+  });
+
+  it('global pooling is the window of the whole input', () => {
+    for (const kind of ['max', 'avg'] as const) {
+      const g = globalPoolGeometry([5, 6, 7]);
+      expect([g.oh, g.ow, g.co]).toEqual([1, 1, 7]);
+      const n = 3, x = distinct(inSize(g, n), 2), dy = randomArray(outSize(g, n), 3);
+      const r = runPool(base, g, n, kind, x, dy);
+      for (let b = 0; b < n; b++) {
+        for (let c = 0; c < 7; c++) {
+          const vals = Array.from({ length: 30 }, (_, p) => x[(b * 30 + p) * 7 + c]);
+          const want = kind === 'max' ? Math.max(...vals) : vals.reduce((s, v) => s + v, 0) / 30;
+          expect(Math.abs(r.y[b * 7 + c] - want)).toBeLessThan(1e-6);
+        }
+      }
+      expectClose(r.dx, fdGrad(x, dy, (v) => poolRef(g, n, kind, v).y, 1e-4), 1e-4, 1e-4, `global ${kind} dx`);
+    }
+  });
+
+  it('refuses a pool window larger than a valid input', () => {
+    expect(() => poolGeometry([2, 5, 1], { poolSize: [3, 3] })).toThrow(ValueError);
+  });
+});
+
+describe('upsampling (nearest) and zero padding', () => {
+  function run(e: Engine, g: Geometry, kind: 'upsample' | 'zeropad', n: number, x: Float32Array, dy: Float32Array) {
+    const p = convPass(g, descOf(e, g), n);
+    const px = put(e, x), pdy = put(e, dy), py = e.allocFloats(outSize(g, n)), pdx = e.allocFloats(inSize(g, n));
+    spatialForward(e, p, kind, py, px, n);
+    spatialBackward(e, p, kind, pdx, pdy, n);
+    const r = { y: e.readF32(py, outSize(g, n)), dx: e.readF32(pdx, inSize(g, n)) };
+    for (const ptr of [p.desc, px, pdy, py, pdx]) e.release(ptr);
+    return r;
+  }
+  /** f64 twin: y[b, i, j, c] = x at the source pixel, or 0. */
+  function ref(g: Geometry, n: number, src: (i: number, j: number) => [number, number] | null, x: ArrayLike<number>) {
+    const y = new Float64Array(outSize(g, n));
+    for (let b = 0; b < n; b++) {
+      for (let i = 0; i < g.oh; i++) {
+        for (let j = 0; j < g.ow; j++) {
+          const s = src(i, j);
+          for (let c = 0; c < g.c; c++) y[((b * g.oh + i) * g.ow + j) * g.c + c] = s ? x[((b * g.h + s[0]) * g.w + s[1]) * g.c + c] : 0;
+        }
+      }
+    }
+    return y;
+  }
+  for (const [h, w, c] of [[3, 4, 1], [2, 5, 4], [4, 3, 7]]) {
+    for (const size of [[2, 2], [1, 3], [3, 2]] as [number, number][]) {
+      it(`upsampling [${h}, ${w}, ${c}] by ${size}`, () => {
+        const g = upsampleGeometry([h, w, c], size), n = 2;
+        const x = randomArray(inSize(g, n), 1), dy = randomArray(outSize(g, n), 2);
+        const r = run(base, g, 'upsample', n, x, dy);
+        const f = (v: ArrayLike<number>) => ref(g, n, (i, j) => [Math.floor(i / size[0]), Math.floor(j / size[1])], v);
+        expectClose(r.y, f(x), 0, 0, 'y');
+        expectClose(r.dx, fdGrad(x, dy, f, 1e-3), 1e-5, 1e-5, 'dx vs finite differences');
+      });
+    }
+    it(`zero padding [${h}, ${w}, ${c}] by [[1, 2], [0, 3]]`, () => {
+      const g = zeroPadGeometry([h, w, c], [[1, 2], [0, 3]]), n = 2;
+      const x = randomArray(inSize(g, n), 3), dy = randomArray(outSize(g, n), 4);
+      const r = run(base, g, 'zeropad', n, x, dy);
+      const f = (v: ArrayLike<number>) => ref(g, n, (i, j) => (i >= 1 && i < 1 + h && j < w ? [i - 1, j] : null), v);
+      expectClose(r.y, f(x), 0, 0, 'y');
+      expectClose(r.dx, fdGrad(x, dy, f, 1e-3), 1e-5, 1e-5, 'dx vs finite differences');
+    });
+  }
+
+  it('1 and 2 threads, baseline and threads builds give the same bits', () => {
+    expect(two.info().threads).toBe(2);
+    const n = 16;
+    for (const [g, kind] of [[upsampleGeometry([20, 20, 8], [2, 2]), 'upsample'], [zeroPadGeometry([24, 24, 8], [[2, 2], [1, 1]]), 'zeropad']] as const) {
+      const x = randomArray(inSize(g, n), 5), dy = randomArray(outSize(g, n), 6);
+      const want = run(one, g, kind, n, x, dy);
+      for (const e of [two, base]) {
+        const r = run(e, g, kind, n, x, dy);
+        sameBits(r.y, want.y, `${kind} y`);
+        sameBits(r.dx, want.dx, `${kind} dx`);
+      }
+    }
+  });
+});
+
+describe('pooling threads and builds', () => {
+  for (const kind of ['max', 'avg'] as const) {
+    for (const padding of ['valid', 'same'] as Padding[]) {
+      it(`${kind} ${padding}: 1 and 2 threads, baseline and threads builds give the same bits`, () => {
+        expect(two.info().threads).toBe(2);
+        const g = poolGeometry([26, 26, 32], { poolSize: [3, 3], strides: [2, 2], padding });
+        const n = 8, x = randomArray(inSize(g, n), 7), dy = randomArray(outSize(g, n), 8);
+        const want = runPool(one, g, n, kind, x, dy);
+        for (const e of [two, base]) {
+          const r = runPool(e, g, n, kind, x, dy);
+          sameBits(r.y, want.y, 'y');
+          sameBits(r.dx, want.dx, 'dx');
+        }
+      });
+    }
+  }
+});
