@@ -8,7 +8,19 @@
 // Each output element is summed in one fixed order (the order listed) from 0, whatever range a call
 // covers, so splitting rows or channels over threads gives the same bits. The filter gradient sums
 // over the whole batch: it is split over channels only, never over images. Outputs are WRITTEN.
-import { D_C, D_CO, D_DH, D_DM, D_DW, D_H, D_KH, D_KW, D_OH, D_OW, D_PL, D_PT, D_SH, D_SW, D_W, field, madd, madd1 } from './desc';
+// Channels go 4 at a time (one f32x4) when dm = 1, else one at a time in lane 0 of the same code
+// (lane 0 of an f32x4 operation is the f32 operation: the same bits), which keeps the module small.
+import { D_C, D_DH, D_DM, D_DW, D_H, D_KH, D_KW, D_OH, D_OW, D_PL, D_PT, D_SH, D_SW, D_W, field, madd } from './desc';
+
+/** 4 floats at p (wide), or the float at p in lane 0. */
+@inline function ld(p: usize, wide: bool): v128 {
+  return wide ? v128.load(p) : f32x4.splat(load<f32>(p));
+}
+
+@inline function st(p: usize, v: v128, wide: bool): void {
+  if (wide) v128.store(p, v);
+  else store<f32>(p, f32x4.extract_lane(v, 0));
+}
 
 /** Forward for output rows [start, start + count); flags & 2: relu last; bias = 0: none. */
 export function depthwise_forward(y: usize, x: usize, w: usize, bias: usize, desc: usize, flags: i32, start: i32, count: i32): void {
@@ -23,7 +35,8 @@ export function depthwise_forward(y: usize, x: usize, w: usize, bias: usize, des
     const xi = x + (<usize>img * H * W * C << 2);
     for (let j = 0; j < OW; j++) {
       const yp = y + (<usize>(r * OW + j) * CO << 2);
-      for (let q = 0; q < vec; q += 4) {
+      for (let q = 0; q < CO;) {
+        const wide = q < vec;
         let acc = f32x4.splat(0);
         for (let ki = 0; ki < KH; ki++) {
           const ih = o * SH - PT + ki * DH;
@@ -31,28 +44,14 @@ export function depthwise_forward(y: usize, x: usize, w: usize, bias: usize, des
           for (let kj = 0; kj < KW; kj++) {
             const iw = j * SW - PL + kj * DW;
             if (iw < 0 || iw >= W) continue;
-            acc = madd(v128.load(xi + (<usize>((ih * W + iw) * C + q) << 2)), v128.load(w + (<usize>((ki * KW + kj) * CO + q) << 2)), acc);
+            const xv = ld(xi + (<usize>((ih * W + iw) * C + q / DM) << 2), wide);
+            acc = madd(xv, ld(w + (<usize>((ki * KW + kj) * CO + q) << 2), wide), acc);
           }
         }
-        if (bias) acc = f32x4.add(acc, v128.load(bias + (<usize>q << 2)));
+        if (bias) acc = f32x4.add(acc, ld(bias + (<usize>q << 2), wide));
         if (relu) acc = f32x4.max(acc, f32x4.splat(0));
-        v128.store(yp + (<usize>q << 2), acc);
-      }
-      for (let q = vec; q < CO; q++) {
-        const c = q / DM;
-        let acc: f32 = 0;
-        for (let ki = 0; ki < KH; ki++) {
-          const ih = o * SH - PT + ki * DH;
-          if (ih < 0 || ih >= H) continue;
-          for (let kj = 0; kj < KW; kj++) {
-            const iw = j * SW - PL + kj * DW;
-            if (iw < 0 || iw >= W) continue;
-            acc = madd1(load<f32>(xi + (<usize>((ih * W + iw) * C + c) << 2)), load<f32>(w + (<usize>((ki * KW + kj) * CO + q) << 2)), acc);
-          }
-        }
-        if (bias) acc = acc + load<f32>(bias + (<usize>q << 2));
-        if (relu) acc = max(acc, <f32>0);
-        store<f32>(yp + (<usize>q << 2), acc);
+        st(yp + (<usize>q << 2), acc, wide);
+        q += wide ? 4 : 1;
       }
     }
   }
@@ -70,23 +69,9 @@ export function depthwise_backward_input(dx: usize, dy: usize, w: usize, desc: u
     const dyi = dy + (<usize>img * OH * OW * CO << 2);
     for (let iw = 0; iw < W; iw++) {
       const dxp = dx + (<usize>(r * W + iw) * C << 2);
-      for (let c = 0; c < vec; c += 4) {
+      for (let c = 0; c < C;) {
+        const wide = c < vec;
         let acc = f32x4.splat(0);
-        for (let ki = 0; ki < KH; ki++) {
-          const t = ih + PT - ki * DH;
-          if (t < 0 || t % SH != 0 || t / SH >= OH) continue;
-          const o = t / SH;
-          for (let kj = 0; kj < KW; kj++) {
-            const u = iw + PL - kj * DW;
-            if (u < 0 || u % SW != 0 || u / SW >= OW) continue;
-            const p = o * OW + u / SW;
-            acc = madd(v128.load(dyi + (<usize>(p * CO + c) << 2)), v128.load(w + (<usize>((ki * KW + kj) * CO + c) << 2)), acc);
-          }
-        }
-        v128.store(dxp + (<usize>c << 2), acc);
-      }
-      for (let c = vec; c < C; c++) {
-        let acc: f32 = 0;
         for (let ki = 0; ki < KH; ki++) {
           const t = ih + PT - ki * DH;
           if (t < 0 || t % SH != 0 || t / SH >= OH) continue;
@@ -97,11 +82,12 @@ export function depthwise_backward_input(dx: usize, dy: usize, w: usize, desc: u
             const p = o * OW + u / SW;
             for (let m = 0; m < DM; m++) {
               const q = c * DM + m;
-              acc = madd1(load<f32>(dyi + (<usize>(p * CO + q) << 2)), load<f32>(w + (<usize>((ki * KW + kj) * CO + q) << 2)), acc);
+              acc = madd(ld(dyi + (<usize>(p * CO + q) << 2), wide), ld(w + (<usize>((ki * KW + kj) * CO + q) << 2), wide), acc);
             }
           }
         }
-        store<f32>(dxp + (<usize>c << 2), acc);
+        st(dxp + (<usize>c << 2), acc, wide);
+        c += wide ? 4 : 1;
       }
     }
   }
@@ -136,14 +122,11 @@ export function depthwise_backward_filter(dw: usize, x: usize, dy: usize, desc: 
             if (iw < 0 || iw >= W) continue;
             const xp = xi + (<usize>(ih * W + iw) * C << 2);
             const dwp = dw + (<usize>(ki * KW + kj) * CO << 2);
-            let q = start;
-            for (; q < vecEnd; q += 4) {
+            for (let q = start; q < end;) {
+              const wide = q < vecEnd;
               const b = <usize>q << 2;
-              v128.store(dwp + b, madd(v128.load(xp + b), v128.load(dyp + b), v128.load(dwp + b)));
-            }
-            for (; q < end; q++) {
-              const b = <usize>q << 2;
-              store<f32>(dwp + b, madd1(load<f32>(xp + (<usize>(q / DM) << 2)), load<f32>(dyp + b), load<f32>(dwp + b)));
+              st(dwp + b, madd(ld(xp + (<usize>(q / DM) << 2), wide), ld(dyp + b, wide), ld(dwp + b, wide)), wide);
+              q += wide ? 4 : 1;
             }
           }
         }

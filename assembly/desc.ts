@@ -13,13 +13,13 @@ export const D_SH = 8, D_SW = 9, D_DH = 10, D_DW = 11, D_PT = 12, D_PL = 13, D_D
 }
 
 /** dst[0..n) = src[0..n) (f32). */
-@inline export function copy_f32(dst: usize, src: usize, n: i32): void {
+export function copy_f32(dst: usize, src: usize, n: i32): void {
   let i = 0;
   for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), v128.load(src + (<usize>i << 2)));
   for (; i < n; i++) store<f32>(dst + (<usize>i << 2), load<f32>(src + (<usize>i << 2)));
 }
 
-@inline export function zero_f32(dst: usize, n: i32): void {
+export function zero_f32(dst: usize, n: i32): void {
   let i = 0;
   const z = f32x4.splat(0);
   for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), z);
@@ -27,7 +27,7 @@ export const D_SH = 8, D_SW = 9, D_DH = 10, D_DW = 11, D_PT = 12, D_PL = 13, D_D
 }
 
 /** dst[0..n) += src[0..n) (f32). */
-@inline export function add_f32(dst: usize, src: usize, n: i32): void {
+export function add_f32(dst: usize, src: usize, n: i32): void {
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;

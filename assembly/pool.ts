@@ -3,16 +3,37 @@
 // is the window of the whole input (kh = h, kw = w, valid, one output pixel).
 //   max forward   y = max over the window's cells inside the input (the first maximum in (ki, kj)
 //                 order wins), idx(n, oh, ow, c) = its element offset within the image, (ih·w + iw)·c + ci
+//                 (-1, and y = -∞, when no cell exceeds -∞: such an output passes no gradient)
 //   max backward  dx = 0, then dx[idx] += dy for every output in order
 //   avg forward   y = (Σ of the cells inside the input, in (ki, kj) order) / their count (Keras: 'same'
 //                 padding divides by the count of valid cells, not the window size)
 //   avg backward  dx = 0, then every valid cell of each window += dy / count, outputs in order
-// Forward kernels take rows (image, output row); backward ones take whole images (windows of
+// pool_forward does both kinds and takes rows (image, output row); the backward kernels take whole images (windows of
 // neighbouring rows overlap: an image is written by one call). Outputs are WRITTEN.
 import { D_C, D_DH, D_DW, D_H, D_KH, D_KW, D_OH, D_OW, D_PL, D_PT, D_SH, D_SW, D_W, field, zero_f32 } from './desc';
 
-/** Max pooling forward for output rows [start, start + count). */
-export function maxpool_forward(y: usize, idx: usize, x: usize, desc: usize, start: i32, count: i32): void {
+/** Cells of window (o, j) inside the input. */
+function valid_count(desc: usize, o: i32, j: i32): i32 {
+  const H = field(desc, D_H), W = field(desc, D_W), KH = field(desc, D_KH), KW = field(desc, D_KW);
+  const SH = field(desc, D_SH), SW = field(desc, D_SW), DH = field(desc, D_DH), DW = field(desc, D_DW);
+  const PT = field(desc, D_PT), PL = field(desc, D_PL);
+  let rows = 0, cols = 0;
+  for (let ki = 0; ki < KH; ki++) {
+    const ih = o * SH - PT + ki * DH;
+    if (ih >= 0 && ih < H) rows++;
+  }
+  for (let kj = 0; kj < KW; kj++) {
+    const iw = j * SW - PL + kj * DW;
+    if (iw >= 0 && iw < W) cols++;
+  }
+  return rows * cols;
+}
+
+/**
+ * Pooling forward for output rows [start, start + count): max when avg = 0 (with idx), else the
+ * average over the valid cells (idx unused). One kernel for both keeps the module small.
+ */
+export function pool_forward(y: usize, idx: usize, x: usize, desc: usize, avg: i32, start: i32, count: i32): void {
   const H = field(desc, D_H), W = field(desc, D_W), C = field(desc, D_C), OH = field(desc, D_OH), OW = field(desc, D_OW);
   const KH = field(desc, D_KH), KW = field(desc, D_KW), SH = field(desc, D_SH), SW = field(desc, D_SW);
   const DH = field(desc, D_DH), DW = field(desc, D_DW), PT = field(desc, D_PT), PL = field(desc, D_PL);
@@ -23,9 +44,10 @@ export function maxpool_forward(y: usize, idx: usize, x: usize, desc: usize, sta
     const xi = x + (<usize>img * H * W * C << 2);
     for (let j = 0; j < OW; j++) {
       const out = <usize>(r * OW + j) * C << 2;
-      for (let c = 0; c < vec; c += 4) {
-        let best = f32x4.splat(-Infinity), at = i32x4.splat(-1);
-        let first = true;
+      const n = <f32>valid_count(desc, o, j);
+      for (let c = 0; c < C; c += c < vec ? 4 : 1) {
+        const wide = c < vec;
+        let best = f32x4.splat(avg ? 0 : -Infinity), at = i32x4.splat(-1);
         for (let ki = 0; ki < KH; ki++) {
           const ih = o * SH - PT + ki * DH;
           if (ih < 0 || ih >= H) continue;
@@ -33,41 +55,26 @@ export function maxpool_forward(y: usize, idx: usize, x: usize, desc: usize, sta
             const iw = j * SW - PL + kj * DW;
             if (iw < 0 || iw >= W) continue;
             const e = (ih * W + iw) * C + c;
-            const v = v128.load(xi + (<usize>e << 2));
-            const ev = i32x4.add(i32x4.splat(e), lanes);
-            if (first) {
-              best = v;
-              at = ev;
-              first = false;
+            const p = xi + (<usize>e << 2);
+            const v = wide ? v128.load(p) : f32x4.splat(load<f32>(p));
+            if (avg) {
+              best = f32x4.add(best, v);
             } else {
               const gt = f32x4.gt(v, best);
               best = v128.bitselect(v, best, gt);
-              at = v128.bitselect(ev, at, gt);
+              at = v128.bitselect(i32x4.add(i32x4.splat(e), lanes), at, gt);
             }
           }
         }
-        v128.store(y + out + (<usize>c << 2), best);
-        v128.store(idx + out + (<usize>c << 2), at);
-      }
-      for (let c = vec; c < C; c++) {
-        let best: f32 = -Infinity;
-        let at = -1;
-        for (let ki = 0; ki < KH; ki++) {
-          const ih = o * SH - PT + ki * DH;
-          if (ih < 0 || ih >= H) continue;
-          for (let kj = 0; kj < KW; kj++) {
-            const iw = j * SW - PL + kj * DW;
-            if (iw < 0 || iw >= W) continue;
-            const e = (ih * W + iw) * C + c;
-            const v = load<f32>(xi + (<usize>e << 2));
-            if (at < 0 || v > best) {
-              best = v;
-              at = e;
-            }
-          }
+        if (avg) best = f32x4.div(best, f32x4.splat(n));
+        const q = out + (<usize>c << 2);
+        if (wide) {
+          v128.store(y + q, best);
+          if (!avg) v128.store(idx + q, at);
+        } else {
+          store<f32>(y + q, f32x4.extract_lane(best, 0));
+          if (!avg) store<i32>(idx + q, i32x4.extract_lane(at, 0));
         }
-        store<f32>(y + out + (<usize>c << 2), best);
-        store<i32>(idx + out + (<usize>c << 2), at);
       }
     }
   }
@@ -87,63 +94,6 @@ export function maxpool_backward(dx: usize, dy: usize, idx: usize, desc: usize, 
       if (e < 0) continue;
       const p = dxi + (<usize>e << 2);
       store<f32>(p, load<f32>(p) + load<f32>(dy + o));
-    }
-  }
-}
-
-/** Cells of window (o, j) inside the input. */
-@inline function valid_count(desc: usize, o: i32, j: i32): i32 {
-  const H = field(desc, D_H), W = field(desc, D_W), KH = field(desc, D_KH), KW = field(desc, D_KW);
-  const SH = field(desc, D_SH), SW = field(desc, D_SW), DH = field(desc, D_DH), DW = field(desc, D_DW);
-  const PT = field(desc, D_PT), PL = field(desc, D_PL);
-  let rows = 0, cols = 0;
-  for (let ki = 0; ki < KH; ki++) {
-    const ih = o * SH - PT + ki * DH;
-    if (ih >= 0 && ih < H) rows++;
-  }
-  for (let kj = 0; kj < KW; kj++) {
-    const iw = j * SW - PL + kj * DW;
-    if (iw >= 0 && iw < W) cols++;
-  }
-  return rows * cols;
-}
-
-/** Average pooling forward for output rows [start, start + count). */
-export function avgpool_forward(y: usize, x: usize, desc: usize, start: i32, count: i32): void {
-  const H = field(desc, D_H), W = field(desc, D_W), C = field(desc, D_C), OH = field(desc, D_OH), OW = field(desc, D_OW);
-  const KH = field(desc, D_KH), KW = field(desc, D_KW), SH = field(desc, D_SH), SW = field(desc, D_SW);
-  const DH = field(desc, D_DH), DW = field(desc, D_DW), PT = field(desc, D_PT), PL = field(desc, D_PL);
-  const vec = C & ~3;
-  for (let r = start; r < start + count; r++) {
-    const img = r / OH, o = r - img * OH;
-    const xi = x + (<usize>img * H * W * C << 2);
-    for (let j = 0; j < OW; j++) {
-      const yp = y + (<usize>(r * OW + j) * C << 2);
-      const n = <f32>valid_count(desc, o, j);
-      for (let c = 0; c < vec; c += 4) {
-        let s = f32x4.splat(0);
-        for (let ki = 0; ki < KH; ki++) {
-          const ih = o * SH - PT + ki * DH;
-          if (ih < 0 || ih >= H) continue;
-          for (let kj = 0; kj < KW; kj++) {
-            const iw = j * SW - PL + kj * DW;
-            if (iw >= 0 && iw < W) s = f32x4.add(s, v128.load(xi + (<usize>((ih * W + iw) * C + c) << 2)));
-          }
-        }
-        v128.store(yp + (<usize>c << 2), f32x4.div(s, f32x4.splat(n)));
-      }
-      for (let c = vec; c < C; c++) {
-        let s: f32 = 0;
-        for (let ki = 0; ki < KH; ki++) {
-          const ih = o * SH - PT + ki * DH;
-          if (ih < 0 || ih >= H) continue;
-          for (let kj = 0; kj < KW; kj++) {
-            const iw = j * SW - PL + kj * DW;
-            if (iw >= 0 && iw < W) s += load<f32>(xi + (<usize>((ih * W + iw) * C + c) << 2));
-          }
-        }
-        store<f32>(yp + (<usize>c << 2), s / n);
-      }
     }
   }
 }

@@ -2,8 +2,8 @@
 // The tutorial CNN's two convolutions (28×28×1 → 26×26×32 and 13×13×32 → 11×11×64, 3×3, valid) at
 // batch 128: forward, dX and dW through src/engine/conv.ts (bundled here with esbuild, as the
 // library does not export it), beside the dense GEMM 512³ (nn) on the same engine in the same run,
-// on 1 and 2 threads (threads build, always split); plus the direct forward kernel against im2col +
-// GEMM, and the im2col tile size (scratch budget) against speed. FLOPs = 2·n·oh·ow·kh·kw·in·out.
+// on 1 and 2 threads (threads build, always split); plus the im2col tile size (scratch budget)
+// against speed. FLOPs = 2·n·oh·ow·kh·kw·in·out.
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -79,19 +79,17 @@ for (const threads of cores > 1 ? [1, 2] : [1]) {
       dW: gflops(s.flops, time(() => conv2dBackwardFilter(e, q, s.dw, s.db, s.x, s.dy, batch, 0, s.col, pack), s.flops)),
     });
     const planned = run(p);
-    const direct = gflops(s.flops, time(() => conv2dForward(e, { ...p, direct: true }, s.y, s.x, s.w, s.bias, batch, 2, s.col, pack), s.flops));
-    const im2col = gflops(s.flops, time(() => conv2dForward(e, { ...p, direct: false }, s.y, s.x, s.w, s.bias, batch, 2, s.col, pack), s.flops));
     const tiles = {};
     if (!quick) {
       const perImage = s.g.oh * s.g.ow * s.g.kh * s.g.kw * s.g.c * 4;
       for (const mb of [0.25, 0.5, 1, 2, 4, 8, 64]) {
-        const q = { ...p, direct: false, tile: Math.max(1, Math.min(batch, Math.floor((mb * 2 ** 20) / perImage))) };
+        const q = { ...p, tile: Math.max(1, Math.min(batch, Math.floor((mb * 2 ** 20) / perImage))) };
         const f = gflops(s.flops, time(() => conv2dForward(e, q, s.y, s.x, s.w, s.bias, batch, 2, s.col, pack), s.flops));
         const w = gflops(s.flops, time(() => conv2dBackwardFilter(e, q, s.dw, s.db, s.x, s.dy, batch, 0, s.col, pack), s.flops));
         tiles[`${q.tile} images (${((q.tile * perImage) / 2 ** 20).toFixed(2)} MiB)`] = { forward: f, dW: w };
       }
     }
-    r.layers[s.name] = { ...planned, plannedDirect: p.direct, directForward: direct, im2colForward: im2col, scratchBytes: colScratchBytes(s.g, batch), tiles };
+    r.layers[s.name] = { ...planned, scratchBytes: colScratchBytes(s.g, batch), tiles };
   }
 }
 await e.setThreads(1);
@@ -102,8 +100,7 @@ lines.push(`Conv kernels, GFLOP/s at batch ${batch} (threads build; 2t always sp
 for (const [t, r] of Object.entries(result.threads)) {
   lines.push(`${t} thread${t === '1' ? '' : 's'}: dense GEMM 512³ nn ${f1(r.gemm512)}`);
   for (const [name, l] of Object.entries(r.layers)) {
-    lines.push(`  ${name}: forward ${f1(l.forward)} (${(l.forward / r.gemm512).toFixed(2)}x), dX ${f1(l.dX)} (${(l.dX / r.gemm512).toFixed(2)}x), dW ${f1(l.dW)} (${(l.dW / r.gemm512).toFixed(2)}x); ` +
-      `forward direct ${f1(l.directForward)} vs im2col ${f1(l.im2colForward)} (plan: ${l.plannedDirect ? 'direct' : 'im2col'}); scratch ${(l.scratchBytes / 2 ** 20).toFixed(2)} MiB`);
+    lines.push(`  ${name}: forward ${f1(l.forward)} (${(l.forward / r.gemm512).toFixed(2)}x), dX ${f1(l.dX)} (${(l.dX / r.gemm512).toFixed(2)}x), dW ${f1(l.dW)} (${(l.dW / r.gemm512).toFixed(2)}x); scratch ${(l.scratchBytes / 2 ** 20).toFixed(2)} MiB`);
     for (const [tile, v] of Object.entries(l.tiles)) lines.push(`    tile ${tile}: forward ${f1(v.forward)}, dW ${f1(v.dW)}`);
   }
 }

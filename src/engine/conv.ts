@@ -5,6 +5,9 @@
 // the thread count: the GEMMs split over rows or output columns, the row kernels over rows, and no
 // reduction (dW, the bias gradient) is ever split over the batch. Pointers are byte addresses;
 // tensors are NHWC; kernels (kh, kw, in, out). Nothing is allocated.
+// A direct forward kernel for few input channels measured no faster than im2col + GEMM (the
+// tutorial CNN's first layer, in = 1, batch 128, one thread: 16.0 against 16.5 GFLOP/s; its second
+// layer: 18.8 against 31.9), so convolutions always take the GEMM path (assembly/conv.ts).
 import type { Geometry } from './conv-plan.js';
 import { isPointwise, patchSize, tileImages } from './conv-plan.js';
 import type { Engine } from './engine.js';
@@ -18,37 +21,19 @@ const NS_PER_FLOAT = 0.5;
 export interface ConvPass {
   g: Geometry;
   desc: number;
-  /** Forward with conv2d_direct instead of im2col + GEMM (usesDirect). */
-  direct: boolean;
   /** Images per im2col tile (tileImages); the column scratch holds tile·oh·ow·kh·kw·c floats. */
   tile: number;
 }
 
 /** The pass for geometry g (descriptor at desc) over batches of up to `batch` images. */
 export function convPass(g: Geometry, desc: number, batch: number): ConvPass {
-  return { g, desc, direct: usesDirect(g), tile: tileImages(g, batch) };
-}
-
-/**
- * Whether the forward runs conv2d_direct rather than im2col + GEMM. The direct kernel was written
- * for few input channels (the first layer: K = kh·kw·c small, so building and packing the column
- * matrix looked wasteful), but measured no faster there: on the tutorial CNN's first layer (28×28×1
- * → 32, 3×3, batch 128, one thread, bench/conv.mjs) 15.9 GFLOP/s direct against 16.5 for im2col +
- * GEMM, and 15 against 25–33 on its second (32 channels). Both give the same bits (K ≤ 256), so
- * the choice is free to change where a runtime measures otherwise.
- */
-export function usesDirect(_g: Geometry): boolean {
-  return false;
+  return { g, desc, tile: tileImages(g, batch) };
 }
 
 /** y(n, oh, ow, co) = conv(x, w) [+ bias] [relu: flags & RELU]; `col` of colScratchBytes, `pack` the GEMM's. */
 export function conv2dForward(e: Engine, p: ConvPass, y: number, x: number, w: number, bias: number, n: number, flags: number, col: number, pack: number): void {
   const { g, desc } = p;
   const K = patchSize(g), pix = g.oh * g.ow;
-  if (p.direct) {
-    e.rows('conv2d_direct', n * g.oh, 1, 2 * n * pix * K * g.co * NS_PER_FLOP, y, x, w, bias, desc, flags);
-    return;
-  }
   const tile = p.tile, pointwise = isPointwise(g);
   for (let t0 = 0; t0 < n; t0 += tile) {
     const t = Math.min(tile, n - t0);
@@ -107,8 +92,7 @@ export function depthwiseBackward(e: Engine, p: ConvPass, dx: number, dw: number
 export function poolForward(e: Engine, p: ConvPass, kind: 'max' | 'avg', y: number, idx: number, x: number, n: number): void {
   const { g } = p;
   const work = n * g.oh * g.ow * g.c * g.kh * g.kw * NS_PER_FLOAT;
-  if (kind === 'max') e.rows('maxpool_forward', n * g.oh, 1, work, y, idx, x, p.desc);
-  else e.rows('avgpool_forward', n * g.oh, 1, work, y, x, p.desc);
+  e.rows('pool_forward', n * g.oh, 1, work, y, idx, x, p.desc, kind === 'max' ? 0 : 1);
 }
 
 /** Pooling backward: dx(n, h, w, c) from dy(n, oh, ow, c), split over images. */

@@ -122,13 +122,11 @@ interface DropoutKernels {
 interface ConvKernels {
   conv_im2col(col: Ptr, x: Ptr, desc: Ptr, start: number, count: number): void;
   conv_col2im(dx: Ptr, dcol: Ptr, desc: Ptr, start: number, count: number): void;
-  conv2d_direct(y: Ptr, x: Ptr, w: Ptr, bias: Ptr, desc: Ptr, flags: number, start: number, count: number): void;
   depthwise_forward(y: Ptr, x: Ptr, w: Ptr, bias: Ptr, desc: Ptr, flags: number, start: number, count: number): void;
   depthwise_backward_input(dx: Ptr, dy: Ptr, w: Ptr, desc: Ptr, start: number, count: number): void;
   depthwise_backward_filter(dw: Ptr, x: Ptr, dy: Ptr, desc: Ptr, n: number, start: number, count: number): void;
-  maxpool_forward(y: Ptr, idx: Ptr, x: Ptr, desc: Ptr, start: number, count: number): void;
+  pool_forward(y: Ptr, idx: Ptr, x: Ptr, desc: Ptr, avg: number, start: number, count: number): void;
   maxpool_backward(dx: Ptr, dy: Ptr, idx: Ptr, desc: Ptr, start: number, count: number): void;
-  avgpool_forward(y: Ptr, x: Ptr, desc: Ptr, start: number, count: number): void;
   avgpool_backward(dx: Ptr, dy: Ptr, desc: Ptr, start: number, count: number): void;
   upsample_forward(y: Ptr, x: Ptr, desc: Ptr, start: number, count: number): void;
   upsample_backward(dx: Ptr, dy: Ptr, desc: Ptr, start: number, count: number): void;
@@ -140,13 +138,11 @@ interface ConvKernels {
 export const ROW_KERNELS = {
   conv_im2col: 3,
   conv_col2im: 3,
-  conv2d_direct: 6,
   depthwise_forward: 6,
   depthwise_backward_input: 4,
   depthwise_backward_filter: 5,
-  maxpool_forward: 4,
+  pool_forward: 5,
   maxpool_backward: 4,
-  avgpool_forward: 3,
   avgpool_backward: 3,
   upsample_forward: 3,
   upsample_backward: 3,

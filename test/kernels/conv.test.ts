@@ -1,5 +1,5 @@
-// Convolution kernels (assembly/conv.ts, depthwise.ts) through src/engine/conv.ts: forward (direct
-// and im2col + GEMM), input and filter gradients against f64 twins over sizes around the tiles, every
+// Convolution kernels (assembly/conv.ts, depthwise.ts) through src/engine/conv.ts: forward (im2col
+// + GEMM, in one or several batch tiles), input and filter gradients against f64 twins over sizes around the tiles, every
 // padding × stride × dilation; gradients against central finite differences of the forward; bit-
 // identical on 1 and 2 threads and on the baseline and threads builds.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,10 +34,10 @@ for (const padding of ['valid', 'same'] as const) {
 
 interface Result { y: Float32Array; dx: Float32Array; dw: Float32Array; db: Float32Array }
 
-/** Forward, dX and dW (+ db) of one convolution on engine e; tile / direct override the plan's. */
-function runConv(e: Engine, g: Geometry, n: number, x: Float32Array, w: Float32Array, bias: Float32Array, dy: Float32Array, o: { direct?: boolean; tile?: number; relu?: boolean } = {}): Result {
+/** Forward, dX and dW (+ db) of one convolution on engine e; `tile` overrides the plan's. */
+function runConv(e: Engine, g: Geometry, n: number, x: Float32Array, w: Float32Array, bias: Float32Array, dy: Float32Array, o: { tile?: number; relu?: boolean } = {}): Result {
   const desc = descOf(e, g);
-  const p = { ...convPass(g, desc, n), ...(o.direct !== undefined ? { direct: o.direct } : {}), ...(o.tile ? { tile: o.tile } : {}) };
+  const p = { ...convPass(g, desc, n), ...(o.tile ? { tile: o.tile } : {}) };
   const pack = e.alloc(e.k.gemm_pack_bytes(1 << 20, 1 << 20, 1 << 20));
   const col = e.alloc(Math.max(64, p.tile * g.oh * g.ow * g.kh * g.kw * g.c * 4));
   const px = put(e, x), pw = put(e, w), pb = put(e, bias), pdy = put(e, dy);
@@ -111,10 +111,10 @@ describe('conv2d forward, dX, dW against the f64 twin', () => {
         const n = shape[6];
         const { x, w, bias, dy } = data(g, n, shape[0] * 7 + shape[3]);
         const K = g.kh * g.kw * g.c, tol = 2e-6 * K + 1e-5;
-        for (const direct of [false, true]) {
+        for (const relu of [false, true]) {
           for (const tile of [1, 0]) {
-            const r = runConv(base, g, n, x, w, bias, dy, { direct, tile, relu: direct });
-            expectClose(r.y, convRef(g, n, false, x, w, bias, direct), tol, 1e-5, `y direct=${direct} tile=${tile} ${name}`);
+            const r = runConv(base, g, n, x, w, bias, dy, { tile, relu });
+            expectClose(r.y, convRef(g, n, false, x, w, bias, relu), tol, 1e-5, `y relu=${relu} tile=${tile} ${name}`);
             expectClose(r.dx, convBackInputRef(g, n, false, dy, w), tol, 1e-5, `dx ${name}`);
             expectClose(r.dw, convBackFilterRef(g, n, false, x, dy), 2e-6 * n * g.oh * g.ow + 1e-5, 1e-5, `dw ${name}`);
             const db = new Float64Array(g.co);
@@ -125,12 +125,6 @@ describe('conv2d forward, dX, dW against the f64 twin', () => {
       });
     }
   }
-
-  it('the direct kernel gives the im2col path\'s bits (same summation order, K ≤ 256)', () => {
-    const g = geometry([12, 10, 2, 12, 3, 3, 0], 'same', [1, 1], [1, 1]);
-    const { x, w, bias, dy } = data(g, 3, 5);
-    sameBits(runConv(base, g, 3, x, w, bias, dy, { direct: true }).y, runConv(base, g, 3, x, w, bias, dy, { direct: false }).y, 'direct vs im2col');
-  });
 });
 
 describe('conv2d gradients against central finite differences of the forward', () => {
