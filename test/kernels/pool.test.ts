@@ -1,10 +1,10 @@
-// Pooling and spatial kernels (assembly/pool.ts, spatial.ts) through src/engine/conv.ts: max (with
-// argmax) and average pooling 1-D / 2-D / global, forward and backward against f64 twins over
-// padding × strides × window sizes and channel counts around the 4-lane tiles, backward against
-// central finite differences; nearest upsampling and zero padding; 1 and 2 threads, both builds.
+// Pooling kernels (assembly/pool.ts) through src/engine/conv.ts: max (with argmax) and average
+// pooling 1-D / 2-D / global, forward and backward against f64 twins over padding × strides ×
+// window sizes and channel counts around the 4-lane tiles, backward against central finite
+// differences; 1 and 2 threads, baseline and threads builds.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { convPass, poolBackward, poolForward, spatialBackward, spatialForward } from '../../src/engine/conv.js';
-import { type Geometry, type Padding, globalPoolGeometry, poolGeometry, upsampleGeometry, zeroPadGeometry } from '../../src/engine/conv-plan.js';
+import { convPass, poolBackward, poolForward } from '../../src/engine/conv.js';
+import { type Geometry, type Padding, globalPoolGeometry, poolGeometry } from '../../src/engine/conv-plan.js';
 import type { Engine } from '../../src/engine/engine.js';
 import { ValueError } from '../../src/errors.js';
 import { expectClose, randomArray } from '../helpers/wasm.js';
@@ -93,65 +93,6 @@ describe('max and average pooling against the f64 twin and finite differences', 
 
   it('refuses a pool window larger than a valid input', () => {
     expect(() => poolGeometry([2, 5, 1], { poolSize: [3, 3] })).toThrow(ValueError);
-  });
-});
-
-describe('upsampling (nearest) and zero padding', () => {
-  function run(e: Engine, g: Geometry, kind: 'upsample' | 'zeropad', n: number, x: Float32Array, dy: Float32Array) {
-    const p = convPass(g, descOf(e, g), n);
-    const px = put(e, x), pdy = put(e, dy), py = e.allocFloats(outSize(g, n)), pdx = e.allocFloats(inSize(g, n));
-    spatialForward(e, p, kind, py, px, n);
-    spatialBackward(e, p, kind, pdx, pdy, n);
-    const r = { y: e.readF32(py, outSize(g, n)), dx: e.readF32(pdx, inSize(g, n)) };
-    for (const ptr of [p.desc, px, pdy, py, pdx]) e.release(ptr);
-    return r;
-  }
-  /** f64 twin: y[b, i, j, c] = x at the source pixel, or 0. */
-  function ref(g: Geometry, n: number, src: (i: number, j: number) => [number, number] | null, x: ArrayLike<number>) {
-    const y = new Float64Array(outSize(g, n));
-    for (let b = 0; b < n; b++) {
-      for (let i = 0; i < g.oh; i++) {
-        for (let j = 0; j < g.ow; j++) {
-          const s = src(i, j);
-          for (let c = 0; c < g.c; c++) y[((b * g.oh + i) * g.ow + j) * g.c + c] = s ? x[((b * g.h + s[0]) * g.w + s[1]) * g.c + c] : 0;
-        }
-      }
-    }
-    return y;
-  }
-  for (const [h, w, c] of [[3, 4, 1], [2, 5, 4], [4, 3, 7]]) {
-    for (const size of [[2, 2], [1, 3], [3, 2]] as [number, number][]) {
-      it(`upsampling [${h}, ${w}, ${c}] by ${size}`, () => {
-        const g = upsampleGeometry([h, w, c], size), n = 2;
-        const x = randomArray(inSize(g, n), 1), dy = randomArray(outSize(g, n), 2);
-        const r = run(base, g, 'upsample', n, x, dy);
-        const f = (v: ArrayLike<number>) => ref(g, n, (i, j) => [Math.floor(i / size[0]), Math.floor(j / size[1])], v);
-        expectClose(r.y, f(x), 0, 0, 'y');
-        expectClose(r.dx, fdGrad(x, dy, f, 1e-3), 1e-5, 1e-5, 'dx vs finite differences');
-      });
-    }
-    it(`zero padding [${h}, ${w}, ${c}] by [[1, 2], [0, 3]]`, () => {
-      const g = zeroPadGeometry([h, w, c], [[1, 2], [0, 3]]), n = 2;
-      const x = randomArray(inSize(g, n), 3), dy = randomArray(outSize(g, n), 4);
-      const r = run(base, g, 'zeropad', n, x, dy);
-      const f = (v: ArrayLike<number>) => ref(g, n, (i, j) => (i >= 1 && i < 1 + h && j < w ? [i - 1, j] : null), v);
-      expectClose(r.y, f(x), 0, 0, 'y');
-      expectClose(r.dx, fdGrad(x, dy, f, 1e-3), 1e-5, 1e-5, 'dx vs finite differences');
-    });
-  }
-
-  it('1 and 2 threads, baseline and threads builds give the same bits', () => {
-    expect(two.info().threads).toBe(2);
-    const n = 16;
-    for (const [g, kind] of [[upsampleGeometry([20, 20, 8], [2, 2]), 'upsample'], [zeroPadGeometry([24, 24, 8], [[2, 2], [1, 1]]), 'zeropad']] as const) {
-      const x = randomArray(inSize(g, n), 5), dy = randomArray(outSize(g, n), 6);
-      const want = run(one, g, kind, n, x, dy);
-      for (const e of [two, base]) {
-        const r = run(e, g, kind, n, x, dy);
-        sameBits(r.y, want.y, `${kind} y`);
-        sameBits(r.dx, want.dx, `${kind} dx`);
-      }
-    }
   });
 });
 
