@@ -1,8 +1,8 @@
-// Convolution kernels (assembly/conv.ts, depthwise.ts) through src/engine/conv.ts: forward (im2col
-// + GEMM, in one or several batch tiles), input and filter gradients against f64 twins over sizes around the tiles, every
-// padding × stride × dilation; gradients against central finite differences of the forward; bit-
-// identical on 1 and 2 threads and on the baseline and threads builds.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// Convolution kernels (assembly/conv.ts, depthwise.ts) through src/engine/conv.ts: forward (im2col +
+// GEMM, in one or several batch tiles), input and filter gradients against f64 twins over sizes
+// around the tiles, every padding × stride × dilation; gradients against central finite differences
+// of the forward; bit-identical on 1 and 2 threads and on the baseline and threads builds.
+import { describe, expect, it } from 'vitest';
 import { conv2dBackwardFilter, conv2dBackwardInput, conv2dForward, convPass, depthwiseBackward, depthwiseForward } from '../../src/engine/conv.js';
 import { type Geometry, type Padding, axis, colScratchBytes, conv1dGeometry, convGeometry, depthwiseGeometry } from '../../src/engine/conv-plan.js';
 import type { Engine } from '../../src/engine/engine.js';
@@ -10,21 +10,10 @@ import { RELU } from '../../src/engine/kernels.js';
 import { ValueError } from '../../src/errors.js';
 import { expectClose, randomArray } from '../helpers/wasm.js';
 import {
-  convBackFilterRef, convBackInputRef, convRef, descOf, engineOn, fdGrad, inSize, outSize, put, sameBits, weightSize,
+  convBackFilterRef, convBackInputRef, convRef, descOf, fdGrad, inSize, outSize, put, sameBits, useEngines, weightSize,
 } from './spatial-ref.js';
 
-let base: Engine; // baseline build
-let one: Engine; // threads build, 1 thread
-let two: Engine; // threads build, 2 threads (always split)
-beforeAll(async () => {
-  base = engineOn('dendrite.wasm');
-  one = engineOn('dendrite-threads.wasm');
-  two = engineOn('dendrite-threads.wasm');
-  await two.setThreads(2);
-});
-afterAll(async () => {
-  await two.setThreads(1);
-});
+const E = useEngines();
 
 type Shape = [h: number, w: number, c: number, co: number, kh: number, kw: number, n: number];
 const COMBOS: [Padding, [number, number], [number, number]][] = [];
@@ -113,7 +102,7 @@ describe('conv2d forward, dX, dW against the f64 twin', () => {
         const K = g.kh * g.kw * g.c, tol = 2e-6 * K + 1e-5;
         for (const relu of [false, true]) {
           for (const tile of [1, 0]) {
-            const r = runConv(base, g, n, x, w, bias, dy, { tile, relu });
+            const r = runConv(E.base, g, n, x, w, bias, dy, { tile, relu });
             expectClose(r.y, convRef(g, n, false, x, w, bias, relu), tol, 1e-5, `y relu=${relu} tile=${tile} ${name}`);
             expectClose(r.dx, convBackInputRef(g, n, false, dy, w), tol, 1e-5, `dx ${name}`);
             expectClose(r.dw, convBackFilterRef(g, n, false, x, dy), 2e-6 * n * g.oh * g.ow + 1e-5, 1e-5, `dw ${name}`);
@@ -133,7 +122,7 @@ describe('conv2d gradients against central finite differences of the forward', (
       const g = geometry([6, 5, 2, 3, 3, 2, 0], padding, s, d);
       const n = 2;
       const { x, w, dy } = data(g, n, 11);
-      const r = runConv(base, g, n, x, w, new Float32Array(g.co), dy);
+      const r = runConv(E.base, g, n, x, w, new Float32Array(g.co), dy);
       expectClose(r.dx, fdGrad(x, dy, (v) => convRef(g, n, false, v, w, null, false)), 1e-4, 1e-4, 'dx vs finite differences');
       expectClose(r.dw, fdGrad(w, dy, (v) => convRef(g, n, false, x, v, null, false)), 1e-4, 1e-4, 'dw vs finite differences');
     });
@@ -142,7 +131,7 @@ describe('conv2d gradients against central finite differences of the forward', (
 
 describe('conv2d threads and builds', () => {
   it('really runs 2 threads', () => {
-    expect(two.info().threads).toBe(2);
+    expect(E.two.info().threads).toBe(2);
   });
   const SHAPES: Shape[] = [[24, 24, 1, 16, 3, 3, 8], [24, 22, 6, 20, 3, 3, 8], [16, 16, 8, 16, 1, 1, 8]];
   for (const shape of SHAPES) {
@@ -151,8 +140,8 @@ describe('conv2d threads and builds', () => {
         const g = geometry(shape, padding, s, d);
         const n = shape[6];
         const { x, w, bias, dy } = data(g, n, 3);
-        const ref = runConv(one, g, n, x, w, bias, dy, { tile: 3 });
-        for (const [e, what] of [[two, '2 threads'], [base, 'baseline build']] as const) {
+        const ref = runConv(E.one, g, n, x, w, bias, dy, { tile: 3 });
+        for (const [e, what] of [[E.two, '2 threads'], [E.base, 'baseline build']] as const) {
           const r = runConv(e, g, n, x, w, bias, dy, { tile: 3 });
           for (const k of ['y', 'dx', 'dw', 'db'] as const) sameBits(r[k], ref[k], `${k} ${what}`);
         }
@@ -188,12 +177,12 @@ describe('depthwise conv2d', () => {
           return;
         }
         const { x, w, bias, dy } = data(g, n, h * 5 + c, true);
-        const r = runDepthwise(base, g, n, x, w, bias, dy, true);
+        const r = runDepthwise(E.base, g, n, x, w, bias, dy, true);
         expectClose(r.y, convRef(g, n, true, x, w, bias, true), 1e-5, 1e-5, `y ${name}`);
         expectClose(r.dx, convBackInputRef(g, n, true, dy, w), 1e-5, 1e-5, `dx ${name}`);
         expectClose(r.dw, convBackFilterRef(g, n, true, x, dy), 1e-4, 1e-5, `dw ${name}`);
         const small = data(g, n, 4, true);
-        const fd = runDepthwise(base, g, n, small.x, small.w, small.bias, small.dy, false);
+        const fd = runDepthwise(E.base, g, n, small.x, small.w, small.bias, small.dy, false);
         expectClose(fd.dx, fdGrad(small.x, small.dy, (v) => convRef(g, n, true, v, small.w, null, false)), 1e-4, 1e-4, `dx vs finite differences ${name}`);
         expectClose(fd.dw, fdGrad(small.w, small.dy, (v) => convRef(g, n, true, small.x, v, null, false)), 1e-4, 1e-4, `dw vs finite differences ${name}`);
       });
@@ -205,8 +194,8 @@ describe('depthwise conv2d', () => {
       const g = depthwiseGeometry([20, 18, 12], { kernelSize: [3, 3], depthMultiplier: dm, padding: 'same' });
       const n = 8;
       const { x, w, bias, dy } = data(g, n, 9, true);
-      const ref = runDepthwise(one, g, n, x, w, bias, dy, true);
-      for (const e of [two, base]) {
+      const ref = runDepthwise(E.one, g, n, x, w, bias, dy, true);
+      for (const e of [E.two, E.base]) {
         const r = runDepthwise(e, g, n, x, w, bias, dy, true);
         for (const k of ['y', 'dx', 'dw', 'db'] as const) sameBits(r[k], ref[k], `${k} dm ${dm}`);
       }

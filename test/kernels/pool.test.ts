@@ -2,26 +2,15 @@
 // pooling 1-D / 2-D / global, forward and backward against f64 twins over padding × strides ×
 // window sizes and channel counts around the 4-lane tiles, backward against central finite
 // differences; 1 and 2 threads, baseline and threads builds.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { convPass, poolBackward, poolForward } from '../../src/engine/conv.js';
 import { type Geometry, type Padding, globalPoolGeometry, poolGeometry } from '../../src/engine/conv-plan.js';
 import type { Engine } from '../../src/engine/engine.js';
 import { ValueError } from '../../src/errors.js';
 import { expectClose, randomArray } from '../helpers/wasm.js';
-import { descOf, engineOn, fdGrad, inSize, outSize, poolBackRef, poolRef, put, sameBits } from './spatial-ref.js';
+import { descOf, fdGrad, inSize, outSize, poolBackRef, poolRef, put, sameBits, useEngines } from './spatial-ref.js';
 
-let base: Engine;
-let one: Engine;
-let two: Engine;
-beforeAll(async () => {
-  base = engineOn('dendrite.wasm');
-  one = engineOn('dendrite-threads.wasm');
-  two = engineOn('dendrite-threads.wasm');
-  await two.setThreads(2);
-});
-afterAll(async () => {
-  await two.setThreads(1);
-});
+const E = useEngines();
 
 /** Distinct values (spaced 2/len apart) so that a max is never a near-tie for finite differences. */
 function distinct(len: number, seed: number): Float32Array {
@@ -55,7 +44,7 @@ describe('max and average pooling against the f64 twin and finite differences', 
           it(name, () => {
             const g = poolGeometry([h, w, c], { poolSize: [ph, pw], strides, padding });
             const x = distinct(inSize(g, n), h + c), dy = randomArray(outSize(g, n), w);
-            const r = runPool(base, g, n, kind, x, dy);
+            const r = runPool(E.base, g, n, kind, x, dy);
             const ref = poolRef(g, n, kind, x);
             expectClose(r.y, ref.y, 1e-6, 1e-6, `y ${name}`);
             if (kind === 'max') expect(Array.from(r.idx)).toEqual(Array.from(ref.idx));
@@ -69,7 +58,7 @@ describe('max and average pooling against the f64 twin and finite differences', 
 
   it("'same' average pooling divides by the count of valid cells (Keras), not the window size", () => {
     const g = poolGeometry([3, 3, 1], { poolSize: [2, 2], strides: [2, 2], padding: 'same' });
-    const r = runPool(base, g, 1, 'avg', Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9]), new Float32Array(4));
+    const r = runPool(E.base, g, 1, 'avg', Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9]), new Float32Array(4));
     // Windows: {1,2,4,5}, {3,6}, {7,8}, {9}.
     expect(Array.from(r.y)).toEqual([3, 4.5, 7.5, 9]);
   });
@@ -79,7 +68,7 @@ describe('max and average pooling against the f64 twin and finite differences', 
       const g = globalPoolGeometry([5, 6, 7]);
       expect([g.oh, g.ow, g.co]).toEqual([1, 1, 7]);
       const n = 3, x = distinct(inSize(g, n), 2), dy = randomArray(outSize(g, n), 3);
-      const r = runPool(base, g, n, kind, x, dy);
+      const r = runPool(E.base, g, n, kind, x, dy);
       for (let b = 0; b < n; b++) {
         for (let c = 0; c < 7; c++) {
           const vals = Array.from({ length: 30 }, (_, p) => x[(b * 30 + p) * 7 + c]);
@@ -100,11 +89,11 @@ describe('pooling threads and builds', () => {
   for (const kind of ['max', 'avg'] as const) {
     for (const padding of ['valid', 'same'] as Padding[]) {
       it(`${kind} ${padding}: 1 and 2 threads, baseline and threads builds give the same bits`, () => {
-        expect(two.info().threads).toBe(2);
+        expect(E.two.info().threads).toBe(2);
         const g = poolGeometry([26, 26, 32], { poolSize: [3, 3], strides: [2, 2], padding });
         const n = 8, x = randomArray(inSize(g, n), 7), dy = randomArray(outSize(g, n), 8);
-        const want = runPool(one, g, n, kind, x, dy);
-        for (const e of [two, base]) {
+        const want = runPool(E.one, g, n, kind, x, dy);
+        for (const e of [E.two, E.base]) {
           const r = runPool(e, g, n, kind, x, dy);
           sameBits(r.y, want.y, 'y');
           sameBits(r.dx, want.dx, 'dx');

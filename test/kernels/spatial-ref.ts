@@ -1,6 +1,7 @@
 // Plain TypeScript twins (f64) of the spatial kernels, written from the definitions (NHWC, kernel
 // (kh, kw, in, out), TF padding), plus an engine harness for calling the kernels through src/engine/conv.ts.
 import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll } from 'vitest';
 import { type Geometry, writeDesc } from '../../src/engine/conv-plan.js';
 import { Engine } from '../../src/engine/engine.js';
 import '../../src/engine/threads/enable.js'; // worker threads for the 2-thread engines
@@ -142,7 +143,25 @@ export function fdGrad(v: ArrayLike<number>, dy: ArrayLike<number>, f: (v: Float
   return g;
 }
 
-/** Engines on the built modules, with helpers to move data and write descriptors. */
+/** The engines the tests compare: baseline build; threads build on 1 and on 2 threads (always split). */
+export interface Engines { base: Engine; one: Engine; two: Engine }
+
+/** Engines set up before the calling file's tests (and the 2-thread one stopped after them). */
+export function useEngines(): Engines {
+  const e = {} as Engines;
+  beforeAll(async () => {
+    e.base = engineOn('dendrite.wasm');
+    e.one = engineOn('dendrite-threads.wasm');
+    e.two = engineOn('dendrite-threads.wasm');
+    await e.two.setThreads(2);
+  });
+  afterAll(async () => {
+    await e.two.setThreads(1);
+  });
+  return e;
+}
+
+/** An engine on a built module (adaptive threads off: a 2-thread engine always splits). */
 export function engineOn(file: string): Engine {
   return new Engine(new WebAssembly.Module(readFileSync(new URL(`../../build/${file}`, import.meta.url))), { adaptiveThreads: false });
 }
