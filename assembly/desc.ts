@@ -45,8 +45,3 @@ export function add_f32(dst: usize, src: usize, n: i32): void {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
   return f32x4.add(acc, f32x4.mul(a, b));
 }
-
-@inline export function madd1(a: f32, b: f32, acc: f32): f32 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.extract_lane(f32x4.relaxed_madd(f32x4.splat(a), f32x4.splat(b), f32x4.splat(acc)), 0);
-  return acc + a * b;
-}
