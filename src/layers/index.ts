@@ -2,13 +2,16 @@
 import { describe } from '../check.js';
 import { ValueError } from '../errors.js';
 import { ActivationLayer, activation } from './activation-layer.js';
+import { Conv2D, conv2d } from './conv2d.js';
 import { Dense, dense } from './dense.js';
 import { Dropout, dropout } from './dropout.js';
 import { Layer, type LayerConfig } from './layer.js';
 import { BatchNormalization, LayerNormalization, batchNormalization, layerNormalization } from './normalization.js';
+import { GlobalPooling2D, Pooling2D, averagePooling2d, globalAveragePooling2d, globalMaxPooling2d, maxPooling2d } from './pooling.js';
+import { Flatten, Reshape, flatten, reshape } from './reshape.js';
 
-export { Layer, ActivationLayer, Dense, Dropout, BatchNormalization, LayerNormalization };
-export { activation, dense, dropout, batchNormalization, layerNormalization };
+export { Layer, ActivationLayer, Dense, Dropout, BatchNormalization, LayerNormalization, Conv2D, Pooling2D, GlobalPooling2D, Flatten, Reshape };
+export { activation, dense, dropout, batchNormalization, layerNormalization, conv2d, maxPooling2d, averagePooling2d, globalAveragePooling2d, globalMaxPooling2d, flatten, reshape };
 
 const builders: Record<string, (options: never) => Layer> = {
   dense,
@@ -16,6 +19,13 @@ const builders: Record<string, (options: never) => Layer> = {
   batchNormalization,
   layerNormalization,
   activation,
+  conv2d,
+  maxPooling2d,
+  averagePooling2d,
+  globalAveragePooling2d,
+  globalMaxPooling2d,
+  flatten,
+  reshape,
 };
 
 /** Config type names this version reads. */

@@ -108,7 +108,7 @@ export function toHostX(x: unknown, sampleShape: number[], what = 'x'): HostX {
   throw new ValueError(`${what} must be a Float32Array, Uint8Array, number[][] or { data, shape }, got ${describe(x)}`);
 }
 
-/** Nested arrays [n][d0][d1]... of the sample shape, flattened row-major. */
+/** Nested arrays [n][d0][d1]... of the sample shape (or flat rows [n][d0·d1·...]), flattened row-major. */
 function nestedToF32(x: unknown[], shape: number[], what: string): Float32Array {
   const cols = sizeOf(shape);
   const out = new Float32Array(x.length * cols);
@@ -117,6 +117,11 @@ function nestedToF32(x: unknown[], shape: number[], what: string): Float32Array 
     if (depth === shape.length) {
       if (!finite32(a)) throw badValue(what, i, cols, a);
       out[i++] = a;
+      return;
+    }
+    if (depth === 0 && shape.length > 1 && Array.isArray(a) && a.length === cols && a.length !== shape[0]) {
+      // A flat row of the whole sample ([n][784] for [28, 28, 1] samples), as { data, shape: [n, 784] } is taken.
+      for (const v of a) walk(v, shape.length, path);
       return;
     }
     if (!Array.isArray(a) || a.length !== shape[depth]) {

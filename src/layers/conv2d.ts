@@ -1,0 +1,255 @@
+// 2-D convolution, as Keras `Conv2D`: x (n, h, w, c) → y (n, oh, ow, filters), kernel stored
+// (kh, kw, c, filters) as Keras, bias (filters). Forward is im2col + the packed GEMM with bias and
+// ReLU fused into its epilogue (engine/conv.ts); backward is the activation's derivative, then
+// dW = colᵀ·g, db = colsum(g), dx = col2im(g·Wᵀ). The column matrix lives in the model's shared
+// scratch region (packBytes), in tiles of whole images, so the memory check counts it.
+import { checkObject, positiveInt } from '../check.js';
+import { type ConvPass, conv2dBackwardFilter, conv2dBackwardInput, conv2dForward, convPass } from '../engine/conv.js';
+import { type Geometry, colScratchBytes, convGeometry, patchSize, tileImages } from '../engine/conv-plan.js';
+import type { Engine } from '../engine/engine.js';
+import { RELU } from '../engine/kernels.js';
+import type { Rng } from '../engine/rng.js';
+import { ValueError } from '../errors.js';
+import { type Initializer, type InitializerSpec, resolveInitializer } from '../initializers.js';
+import { type Regularizer, type RegularizerSpec, applyRegularizer, resolveRegularizer } from '../regularizers.js';
+import { ActivationKernels, type ActivationSpec, activationConfig, resolveActivation } from './activations.js';
+import { Layer, type LayerConfig, type LayerOptions, type Pass, type WeightSpec } from './layer.js';
+import { type Padding, allocDesc, checkRank, padding, pair, unknown } from './spatial.js';
+
+export interface Conv2DOptions extends LayerOptions {
+  /** Output channels. */
+  filters: number;
+  /** Window height and width: 3 or [3, 3]. */
+  kernelSize: number | [number, number];
+  /** Default 1. */
+  strides?: number | [number, number];
+  /** 'valid' (no padding, default) or 'same' (output size ⌈input / stride⌉, TF's padding). */
+  padding?: Padding;
+  /** Default 1; > 1 only with strides 1 (as Keras). */
+  dilationRate?: number | [number, number];
+  /** Default 'linear'. */
+  activation?: ActivationSpec;
+  /** Default true. */
+  useBias?: boolean;
+  /** Default 'glorotUniform' (fans: kh·kw·in, kh·kw·filters as Keras). */
+  kernelInitializer?: InitializerSpec;
+  /** Default 'zeros'. */
+  biasInitializer?: InitializerSpec;
+  kernelRegularizer?: RegularizerSpec;
+  biasRegularizer?: RegularizerSpec;
+  /** Keras' only layout, accepted for portability: 'channelsLast'. */
+  dataFormat?: 'channelsLast';
+}
+
+const CONV_KEYS = ['filters', 'kernelSize', 'strides', 'padding', 'dilationRate', 'activation', 'useBias', 'kernelInitializer',
+  'biasInitializer', 'kernelRegularizer', 'biasRegularizer', 'dataFormat', 'inputShape', 'name'] as const;
+
+/** Options of a convolution after checking, in its own (2-D) terms. */
+interface ConvSettings {
+  filters: number;
+  kernelSize: [number, number];
+  strides: [number, number];
+  padding: Padding;
+  dilationRate: [number, number];
+}
+
+/** A convolution over [h, w, c] samples; Conv1D is the h = 1 case of it (conv1d.ts). */
+export class Conv2D extends Layer {
+  readonly type: string = 'Conv2D';
+  readonly baseName: string = 'conv2d';
+  declare activation: NonNullable<Layer['activation']>;
+  readonly filters: number;
+  readonly kernelSize: [number, number];
+  readonly strides: [number, number];
+  readonly padding: Padding;
+  readonly dilationRate: [number, number];
+  readonly useBias: boolean;
+  readonly kernelInitializer: Initializer;
+  readonly biasInitializer: Initializer;
+  readonly kernelRegularizer?: Regularizer;
+  readonly biasRegularizer?: Regularizer;
+  kernel = 0;
+  bias = 0;
+  dKernel = 0;
+  dBias = 0;
+  /** Pre-activation (rows, oh·ow·filters); equals `y` for linear and ReLU (fused). */
+  z = 0;
+  /** Geometry at the built shape and its descriptor in wasm memory (claimed with the slots). */
+  geometry?: Geometry;
+  private desc = 0;
+  private readonly act: ActivationKernels;
+
+  constructor(options: Conv2DOptions, what = 'conv2d', settings?: ConvSettings) {
+    checkObject(options, `${what} options`, CONV_KEYS, false);
+    super(options, what);
+    if (options.dataFormat !== undefined && options.dataFormat !== 'channelsLast') {
+      throw new ValueError(`${what} dataFormat: only 'channelsLast' (NHWC) is supported, got ${JSON.stringify(options.dataFormat)}`);
+    }
+    const s = settings ?? {
+      filters: positiveInt(options.filters, `${what} filters`),
+      kernelSize: pair(options.kernelSize, `${what} kernelSize`),
+      strides: pair(options.strides, `${what} strides`, 1),
+      padding: padding(options.padding, `${what} padding`),
+      dilationRate: pair(options.dilationRate, `${what} dilationRate`, 1),
+    };
+    if (s.strides.some((v) => v > 1) && s.dilationRate.some((v) => v > 1)) {
+      throw new ValueError(`${what}: strides > 1 together with dilationRate > 1 is not supported (Keras refuses it too), got strides [${s.strides}] and dilationRate [${s.dilationRate}]`);
+    }
+    ({ filters: this.filters, kernelSize: this.kernelSize, strides: this.strides, padding: this.padding, dilationRate: this.dilationRate } = s);
+    this.activation = resolveActivation(options.activation);
+    this.act = new ActivationKernels(this.activation);
+    this.useBias = options.useBias ?? true;
+    if (typeof this.useBias !== 'boolean') throw new ValueError(`${what} useBias must be true or false, got ${JSON.stringify(options.useBias)}`);
+    this.kernelInitializer = resolveInitializer(options.kernelInitializer ?? 'glorotUniform');
+    this.biasInitializer = resolveInitializer(options.biasInitializer ?? 'zeros');
+    this.kernelRegularizer = resolveRegularizer(options.kernelRegularizer, `${what} kernelRegularizer`);
+    this.biasRegularizer = resolveRegularizer(options.biasRegularizer, `${what} biasRegularizer`);
+  }
+
+  /** The geometry for a per-sample input shape (the rank check names this layer). */
+  geometryFor(inputShape: readonly number[]): Geometry {
+    checkRank(inputShape, 3, `${this.name || this.baseName} (${this.type})`);
+    return convGeometry(inputShape, this);
+  }
+
+  override computeOutputShape(inputShape: number[]): number[] {
+    if (unknown(inputShape)) return [0, 0, this.filters];
+    const g = this.geometryFor(inputShape);
+    return [g.oh, g.ow, g.co];
+  }
+
+  override build(inputShape: number[]): void {
+    super.build(inputShape);
+    this.geometry = this.geometryFor(inputShape);
+  }
+
+  /** Input channels for an input shape (the last axis). */
+  protected channelsOf(inputShape: readonly number[]): number {
+    return inputShape[inputShape.length - 1];
+  }
+
+  /** Kernel shape, Keras' layout: (kh, kw, in, filters). */
+  kernelShape(inputShape: readonly number[]): number[] {
+    return [...this.kernelSize, this.channelsOf(inputShape), this.filters];
+  }
+
+  override weightShapes(inputShape = this.inShape): WeightSpec[] {
+    const shapes = [{ name: 'kernel', shape: this.kernelShape(inputShape), trainable: true }];
+    if (this.useBias) shapes.push({ name: 'bias', shape: [this.filters], trainable: true });
+    return shapes;
+  }
+
+  override formula(inputShape: number[]): string {
+    const k = this.kernelShape(inputShape).slice(0, -1).join(' × ');
+    return this.useBias ? `${this.filters} × (${k} + 1)` : `${this.filters} × ${k}`;
+  }
+
+  override bind(weights: number[], grads: number[]): void {
+    super.bind(weights, grads);
+    [this.kernel, this.bias = 0] = weights;
+    [this.dKernel, this.dBias = 0] = grads;
+  }
+
+  get separateZ(): boolean {
+    return this.activation.name !== 'linear' && this.activation.name !== 'relu';
+  }
+
+  override floatsPerRow(): number {
+    return this.outputSize * (this.separateZ ? 3 : 2);
+  }
+
+  override claimSlots(engine: Engine, rows: number): void {
+    super.claimSlots(engine, rows);
+    this.z = this.separateZ ? engine.allocFloats(rows * this.outputSize, `${this.name} pre-activation`) : this.y;
+    this.desc = allocDesc(engine, this.geometry!, this.name);
+  }
+
+  override releaseSlots(engine: Engine): void {
+    if (this.z !== this.y) engine.release(this.z);
+    engine.release(this.desc);
+    this.z = this.desc = 0;
+    super.releaseSlots(engine);
+  }
+
+  override initParams(engine: Engine, rng: Rng): void {
+    const [kh, kw, c, f] = this.kernelShape(this.inShape);
+    const fanIn = kh * kw * c, fanOut = kh * kw * f;
+    this.kernelInitializer.fill(engine, this.kernel, fanIn * f, fanIn, fanOut, rng);
+    if (this.useBias) this.biasInitializer.fill(engine, this.bias, f, fanIn, fanOut, rng);
+  }
+
+  /** Column bytes (64-aligned) then the GEMMs' packing scratch, for tiles of at most `rows` images. */
+  private colBytes(rows: number): number {
+    return (colScratchBytes(this.geometry!, rows) + 63) & ~63;
+  }
+
+  override packBytes(engine: Engine, rows: number): number {
+    const g = this.geometry!;
+    const m = Math.min(rows, tileImages(g, Infinity)) * g.oh * g.ow, K = patchSize(g), k = engine.k;
+    return this.colBytes(rows) + Math.max(k.gemm_pack_bytes(m, g.co, K), k.gemm_pack_bytes(m, K, g.co), k.gemm_pack_bytes(K, g.co, m));
+  }
+
+  /** The kernels' pass: tiles fixed by the geometry alone (not the batch), so results never depend on the capacity. */
+  private pass(): ConvPass {
+    return convPass(this.geometry!, this.desc, Infinity);
+  }
+
+  forward(p: Pass, x: number, logitsOnly: boolean): number {
+    const e = p.engine, g = this.geometry!;
+    this.x = x;
+    const col = p.pack, pack = p.pack + this.colBytes(p.rows);
+    conv2dForward(e, this.pass(), this.z, x, this.kernel, this.bias, p.rows, this.activation.name === 'relu' ? RELU : 0, col, pack);
+    if (this.separateZ && !logitsOnly) this.act.of(e.k).forward(this.y, this.z, p.rows * g.oh * g.ow, g.co, this.activation.alpha);
+    return this.y;
+  }
+
+  override get logits(): number {
+    return this.z;
+  }
+
+  backward(p: Pass, dx: number, gIsDz: boolean): void {
+    const e = p.engine, g = this.geometry!;
+    const col = p.pack, pack = p.pack + this.colBytes(p.rows);
+    if (!gIsDz && this.activation.name !== 'linear') {
+      this.act.of(e.k).backward(this.g, this.g, this.z, this.y, p.rows * g.oh * g.ow, g.co, this.activation.alpha);
+    }
+    const pass = this.pass();
+    conv2dBackwardFilter(e, pass, this.dKernel, this.useBias ? this.dBias : 0, this.x, this.g, p.rows, 0, col, pack);
+    if (dx) conv2dBackwardInput(e, pass, dx, this.g, this.kernel, p.rows, col, pack);
+  }
+
+  override regularize(engine: Engine, withGrad: boolean): number {
+    let penalty = 0;
+    const n = this.kernelShape(this.inShape).reduce((a, b) => a * b, 1);
+    if (this.kernelRegularizer) penalty += applyRegularizer(engine, this.kernelRegularizer, this.kernel, withGrad ? this.dKernel : 0, n);
+    if (this.biasRegularizer && this.useBias) penalty += applyRegularizer(engine, this.biasRegularizer, this.bias, withGrad ? this.dBias : 0, this.filters);
+    return penalty;
+  }
+
+  /** The options every convolution saves (conv1d saves its integers, conv2d its pairs). */
+  protected convConfig(type: string, spatial: Record<string, unknown>): LayerConfig {
+    const cfg: LayerConfig = {
+      ...this.baseConfig(type),
+      filters: this.filters,
+      ...spatial,
+      padding: this.padding,
+      activation: activationConfig(this.activation),
+      useBias: this.useBias,
+      kernelInitializer: { name: this.kernelInitializer.name, config: this.kernelInitializer.config },
+      biasInitializer: { name: this.biasInitializer.name, config: this.biasInitializer.config },
+    };
+    if (this.kernelRegularizer) cfg.kernelRegularizer = { ...this.kernelRegularizer };
+    if (this.biasRegularizer) cfg.biasRegularizer = { ...this.biasRegularizer };
+    return cfg;
+  }
+
+  getConfig(): LayerConfig {
+    return this.convConfig('conv2d', { kernelSize: this.kernelSize, strides: this.strides, dilationRate: this.dilationRate });
+  }
+}
+
+/** A 2-D convolution, as Keras `Conv2D` / TF.js `tf.layers.conv2d`: `conv2d({ filters: 32, kernelSize: 3, activation: 'relu' })`. */
+export function conv2d(options: Conv2DOptions): Conv2D {
+  if (options === null || typeof options !== 'object') throw new ValueError('conv2d() takes an options object, e.g. conv2d({ filters: 32, kernelSize: 3 })');
+  return new Conv2D(options);
+}
