@@ -179,14 +179,17 @@ export class Conv2D extends Layer {
   }
 
   /** Column bytes (64-aligned) then the GEMMs' packing scratch, for tiles of at most `rows` images. */
-  private colBytes(rows: number): number {
-    return (colScratchBytes(this.geometry!, rows) + 63) & ~63;
+  private colBytes(rows: number, g = this.geometry!): number {
+    return Math.ceil(colScratchBytes(g, rows) / 64) * 64; // beyond 2 GiB: no 32-bit bit operations
   }
 
-  override packBytes(engine: Engine, rows: number): number {
-    const g = this.geometry!;
+  override packBytes(engine: Engine, rows: number, g = this.geometry!): number {
     const m = Math.min(rows, tileImages(g, Infinity)) * g.oh * g.ow, K = patchSize(g), k = engine.k;
-    return this.colBytes(rows) + Math.max(k.gemm_pack_bytes(m, g.co, K), k.gemm_pack_bytes(m, K, g.co), k.gemm_pack_bytes(K, g.co, m));
+    return this.colBytes(rows, g) + Math.max(k.gemm_pack_bytes(m, g.co, K), k.gemm_pack_bytes(m, K, g.co), k.gemm_pack_bytes(K, g.co, m));
+  }
+
+  override packBytesFor(engine: Engine, inputShape: number[], rows: number): number {
+    return unknown(inputShape) ? 0 : this.packBytes(engine, rows, this.geometryFor(inputShape));
   }
 
   /** The kernels' pass: tiles fixed by the geometry alone (not the batch), so results never depend on the capacity. */

@@ -180,6 +180,11 @@ export abstract class Layer {
     return 0;
   }
 
+  /** packBytes for an input shape, before the layer is built (the up-front memory check). */
+  packBytesFor(engine: Engine, inputShape: number[], rows: number): number {
+    return this.inShape.length && this.inShape.join() === inputShape.join() ? this.packBytes(engine, rows) : 0;
+  }
+
   /**
    * x (rows, ...inShape) → output (rows, ...outShape); returns where the output is (usually y; a layer
    * that is the identity in this mode may return x). With `logitsOnly` (last layer, fused loss)

@@ -46,15 +46,17 @@ export function checkMemory(model: ModelCore, call: string, inputs: unknown[], o
     let trainable = 0;
     let perRow = width + 1 + model.outputSize; // input, sample-weight and target slots
     let shape = inputShape!;
+    let scratch = 0; // the shared scratch region (GEMM packing, a convolution's im2col columns)
     for (const layer of model.layers) {
       const c = layer.paramCountFor(shape);
       trainable += c.trainable;
       params += c.trainable + c.nonTrainable;
+      scratch = Math.max(scratch, layer.packBytesFor(model.engine, shape, batch));
       shape = layer.computeOutputShape(shape);
       perRow += layer.inputSize ? layer.floatsPerRow() : Math.max(layer.floatsPerRow(), 3 * sizeOf(shape) + 1);
     }
     weights = (model.built ? 0 : (params + trainable) * 4) + (needsState ? (params + opt!.slots * trainable) * 4 : 0);
-    activations = batch > model.capacity ? batch * perRow * 4 : 0;
+    activations = batch > model.capacity ? batch * perRow * 4 + scratch : 0;
   }
   const total = weights + activations + data;
   try {
