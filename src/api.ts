@@ -18,8 +18,13 @@ export type { BatchNormalizationOptions, LayerNormalizationOptions } from './lay
 export type { ActivationOptions } from './layers/activation-layer.js';
 export { conv2d, Conv2D } from './layers/conv2d.js';
 export type { Conv2DOptions } from './layers/conv2d.js';
+export { conv1d, Conv1D } from './layers/conv1d.js';
+export type { Conv1DOptions } from './layers/conv1d.js';
+export { depthwiseConv2d, DepthwiseConv2D } from './layers/depthwise.js';
+export type { DepthwiseConv2DOptions } from './layers/depthwise.js';
 export { maxPooling2d, averagePooling2d, globalAveragePooling2d, globalMaxPooling2d, Pooling2D, GlobalPooling2D } from './layers/pooling.js';
-export type { Pooling2DOptions } from './layers/pooling.js';
+export { maxPooling1d, averagePooling1d, globalAveragePooling1d, globalMaxPooling1d } from './layers/pooling.js';
+export type { Pooling1DOptions, Pooling2DOptions } from './layers/pooling.js';
 export { flatten, reshape, Flatten, Reshape } from './layers/reshape.js';
 export type { ReshapeOptions } from './layers/reshape.js';
 export { regularizers, l1, l2, l1l2 } from './regularizers.js';

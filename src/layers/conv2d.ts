@@ -41,11 +41,11 @@ export interface Conv2DOptions extends LayerOptions {
   dataFormat?: 'channelsLast';
 }
 
-const CONV_KEYS = ['filters', 'kernelSize', 'strides', 'padding', 'dilationRate', 'activation', 'useBias', 'kernelInitializer',
+export const CONV_KEYS = ['filters', 'kernelSize', 'strides', 'padding', 'dilationRate', 'activation', 'useBias', 'kernelInitializer',
   'biasInitializer', 'kernelRegularizer', 'biasRegularizer', 'dataFormat', 'inputShape', 'name'] as const;
 
 /** Options of a convolution after checking, in its own (2-D) terms. */
-interface ConvSettings {
+export interface ConvSettings {
   filters: number;
   kernelSize: [number, number];
   strides: [number, number];
@@ -79,8 +79,8 @@ export class Conv2D extends Layer {
   private desc = 0;
   private readonly act: ActivationKernels;
 
-  constructor(options: Conv2DOptions, what = 'conv2d', settings?: ConvSettings) {
-    checkObject(options, `${what} options`, CONV_KEYS, false);
+  constructor(options: Conv2DOptions, what = 'conv2d', settings?: ConvSettings, keys: readonly string[] | null = CONV_KEYS) {
+    if (keys) checkObject(options, `${what} options`, keys, false);
     super(options, what);
     if (options.dataFormat !== undefined && options.dataFormat !== 'channelsLast') {
       throw new ValueError(`${what} dataFormat: only 'channelsLast' (NHWC) is supported, got ${JSON.stringify(options.dataFormat)}`);
@@ -135,8 +135,13 @@ export class Conv2D extends Layer {
 
   override weightShapes(inputShape = this.inShape): WeightSpec[] {
     const shapes = [{ name: 'kernel', shape: this.kernelShape(inputShape), trainable: true }];
-    if (this.useBias) shapes.push({ name: 'bias', shape: [this.filters], trainable: true });
+    if (this.useBias) shapes.push({ name: 'bias', shape: [this.biasSize(inputShape)], trainable: true });
     return shapes;
+  }
+
+  /** Bias length: one per output channel. */
+  protected biasSize(_inputShape: readonly number[]): number {
+    return this.filters;
   }
 
   override formula(inputShape: number[]): string {
@@ -172,10 +177,11 @@ export class Conv2D extends Layer {
   }
 
   override initParams(engine: Engine, rng: Rng): void {
-    const [kh, kw, c, f] = this.kernelShape(this.inShape);
-    const fanIn = kh * kw * c, fanOut = kh * kw * f;
-    this.kernelInitializer.fill(engine, this.kernel, fanIn * f, fanIn, fanOut, rng);
-    if (this.useBias) this.biasInitializer.fill(engine, this.bias, f, fanIn, fanOut, rng);
+    // Keras' fans: receptive field × input channels, receptive field × output channels (or depth multiplier).
+    const shape = this.kernelShape(this.inShape);
+    const field = shape.slice(0, -2).reduce((a, b) => a * b, 1), c = shape[shape.length - 2], f = shape[shape.length - 1];
+    this.kernelInitializer.fill(engine, this.kernel, field * c * f, field * c, field * f, rng);
+    if (this.useBias) this.biasInitializer.fill(engine, this.bias, this.outShape[this.outShape.length - 1], field * c, field * f, rng);
   }
 
   /** Column bytes (64-aligned) then the GEMMs' packing scratch, for tiles of at most `rows` images. */
@@ -192,8 +198,13 @@ export class Conv2D extends Layer {
     return unknown(inputShape) ? 0 : this.packBytes(engine, rows, this.geometryFor(inputShape));
   }
 
+  /** The activation's kernels (subclasses with their own forward use them). */
+  protected activationKernels(e: Engine) {
+    return this.act.of(e.k);
+  }
+
   /** The kernels' pass: tiles fixed by the geometry alone (not the batch), so results never depend on the capacity. */
-  private pass(): ConvPass {
+  protected kernelPass(): ConvPass {
     return convPass(this.geometry!, this.desc, Infinity);
   }
 
@@ -201,7 +212,7 @@ export class Conv2D extends Layer {
     const e = p.engine, g = this.geometry!;
     this.x = x;
     const col = p.pack, pack = p.pack + this.colBytes(p.rows);
-    conv2dForward(e, this.pass(), this.z, x, this.kernel, this.bias, p.rows, this.activation.name === 'relu' ? RELU : 0, col, pack);
+    conv2dForward(e, this.kernelPass(), this.z, x, this.kernel, this.bias, p.rows, this.activation.name === 'relu' ? RELU : 0, col, pack);
     if (this.separateZ && !logitsOnly) this.act.of(e.k).forward(this.y, this.z, p.rows * g.oh * g.ow, g.co, this.activation.alpha);
     return this.y;
   }
@@ -216,7 +227,7 @@ export class Conv2D extends Layer {
     if (!gIsDz && this.activation.name !== 'linear') {
       this.act.of(e.k).backward(this.g, this.g, this.z, this.y, p.rows * g.oh * g.ow, g.co, this.activation.alpha);
     }
-    const pass = this.pass();
+    const pass = this.kernelPass();
     conv2dBackwardFilter(e, pass, this.dKernel, this.useBias ? this.dBias : 0, this.x, this.g, p.rows, 0, col, pack);
     if (dx) conv2dBackwardInput(e, pass, dx, this.g, this.kernel, p.rows, col, pack);
   }
@@ -225,7 +236,7 @@ export class Conv2D extends Layer {
     let penalty = 0;
     const n = this.kernelShape(this.inShape).reduce((a, b) => a * b, 1);
     if (this.kernelRegularizer) penalty += applyRegularizer(engine, this.kernelRegularizer, this.kernel, withGrad ? this.dKernel : 0, n);
-    if (this.biasRegularizer && this.useBias) penalty += applyRegularizer(engine, this.biasRegularizer, this.bias, withGrad ? this.dBias : 0, this.filters);
+    if (this.biasRegularizer && this.useBias) penalty += applyRegularizer(engine, this.biasRegularizer, this.bias, withGrad ? this.dBias : 0, this.biasSize(this.inShape));
     return penalty;
   }
 
@@ -233,7 +244,6 @@ export class Conv2D extends Layer {
   protected convConfig(type: string, spatial: Record<string, unknown>): LayerConfig {
     const cfg: LayerConfig = {
       ...this.baseConfig(type),
-      filters: this.filters,
       ...spatial,
       padding: this.padding,
       activation: activationConfig(this.activation),
@@ -247,7 +257,7 @@ export class Conv2D extends Layer {
   }
 
   getConfig(): LayerConfig {
-    return this.convConfig('conv2d', { kernelSize: this.kernelSize, strides: this.strides, dilationRate: this.dilationRate });
+    return this.convConfig('conv2d', { filters: this.filters, kernelSize: this.kernelSize, strides: this.strides, dilationRate: this.dilationRate });
   }
 }
 

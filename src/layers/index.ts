@@ -2,16 +2,22 @@
 import { describe } from '../check.js';
 import { ValueError } from '../errors.js';
 import { ActivationLayer, activation } from './activation-layer.js';
+import { Conv1D, conv1d } from './conv1d.js';
 import { Conv2D, conv2d } from './conv2d.js';
+import { DepthwiseConv2D, depthwiseConv2d } from './depthwise.js';
 import { Dense, dense } from './dense.js';
 import { Dropout, dropout } from './dropout.js';
 import { Layer, type LayerConfig } from './layer.js';
 import { BatchNormalization, LayerNormalization, batchNormalization, layerNormalization } from './normalization.js';
-import { GlobalPooling2D, Pooling2D, averagePooling2d, globalAveragePooling2d, globalMaxPooling2d, maxPooling2d } from './pooling.js';
+import {
+  GlobalPooling2D, Pooling2D, averagePooling1d, averagePooling2d, globalAveragePooling1d, globalAveragePooling2d, globalMaxPooling1d, globalMaxPooling2d,
+  maxPooling1d, maxPooling2d,
+} from './pooling.js';
 import { Flatten, Reshape, flatten, reshape } from './reshape.js';
 
-export { Layer, ActivationLayer, Dense, Dropout, BatchNormalization, LayerNormalization, Conv2D, Pooling2D, GlobalPooling2D, Flatten, Reshape };
-export { activation, dense, dropout, batchNormalization, layerNormalization, conv2d, maxPooling2d, averagePooling2d, globalAveragePooling2d, globalMaxPooling2d, flatten, reshape };
+export { Layer, ActivationLayer, Dense, Dropout, BatchNormalization, LayerNormalization, Conv2D, Conv1D, DepthwiseConv2D, Pooling2D, GlobalPooling2D, Flatten, Reshape };
+export { activation, dense, dropout, batchNormalization, layerNormalization, conv2d, conv1d, depthwiseConv2d, maxPooling2d, averagePooling2d, globalAveragePooling2d, globalMaxPooling2d, flatten, reshape };
+export { maxPooling1d, averagePooling1d, globalAveragePooling1d, globalMaxPooling1d };
 
 const builders: Record<string, (options: never) => Layer> = {
   dense,
@@ -26,6 +32,12 @@ const builders: Record<string, (options: never) => Layer> = {
   globalMaxPooling2d,
   flatten,
   reshape,
+  conv1d,
+  depthwiseConv2d,
+  maxPooling1d,
+  averagePooling1d,
+  globalAveragePooling1d,
+  globalMaxPooling1d,
 };
 
 /** Config type names this version reads. */

@@ -8,7 +8,7 @@ import { type Geometry, globalPoolGeometry, poolGeometry } from '../engine/conv-
 import type { Engine } from '../engine/engine.js';
 import { ValueError } from '../errors.js';
 import { Layer, type LayerConfig, type LayerOptions, type Pass } from './layer.js';
-import { type Padding, allocDesc, checkRank, padding, pair, unknown } from './spatial.js';
+import { type Padding, allocDesc, checkRank, padding, pair, single, unknown } from './spatial.js';
 
 export interface Pooling2DOptions extends LayerOptions {
   /** Window: 2 or [2, 2]. Default [2, 2]. */
@@ -18,6 +18,16 @@ export interface Pooling2DOptions extends LayerOptions {
   /** Default 'valid'. */
   padding?: Padding;
   /** Keras' only layout, accepted for portability: 'channelsLast'. */
+  dataFormat?: 'channelsLast';
+}
+
+export interface Pooling1DOptions extends LayerOptions {
+  /** Window length. Default 2. */
+  poolSize?: number;
+  /** Default: the pool size. */
+  strides?: number;
+  /** Default 'valid'. */
+  padding?: Padding;
   dataFormat?: 'channelsLast';
 }
 
@@ -84,64 +94,76 @@ export abstract class Pooling extends Layer {
   }
 }
 
-/** Windowed pooling over [h, w, c]. */
+/** Windowed pooling over [h, w, c] (rank 2) or [steps, c] (rank 1, the h = 1 case). */
 export class Pooling2D extends Pooling {
   readonly type: string;
   readonly baseName: string;
   readonly kind: 'max' | 'avg';
+  readonly rank: 1 | 2;
+  /** As 2-D pairs ([1, p] for 1-D). */
   readonly poolSize: [number, number];
   readonly strides: [number, number];
   readonly padding: Padding;
 
-  constructor(options: Pooling2DOptions | undefined, kind: 'max' | 'avg') {
-    const what = kind === 'max' ? 'maxPooling2d' : 'averagePooling2d';
+  constructor(options: Pooling2DOptions | Pooling1DOptions | undefined, kind: 'max' | 'avg', rank: 1 | 2 = 2) {
+    const what = `${kind === 'max' ? 'maxPooling' : 'averagePooling'}${rank}d`;
     const o = options ?? {};
     checkObject(o, `${what} options`, POOL_KEYS, false);
     super(o, what);
     checkFormat(o.dataFormat, what);
     this.kind = kind;
-    this.type = kind === 'max' ? 'MaxPooling2D' : 'AveragePooling2D';
-    this.baseName = kind === 'max' ? 'max_pooling2d' : 'average_pooling2d';
-    this.poolSize = pair(o.poolSize, `${what} poolSize`, 2);
-    this.strides = pair(o.strides, `${what} strides`, this.poolSize);
+    this.rank = rank;
+    this.type = `${kind === 'max' ? 'MaxPooling' : 'AveragePooling'}${rank}D`;
+    this.baseName = `${kind === 'max' ? 'max_pooling' : 'average_pooling'}${rank}d`;
+    if (rank === 1) {
+      const p = single(o.poolSize, `${what} poolSize`, 2);
+      this.poolSize = [1, p];
+      this.strides = [1, single(o.strides, `${what} strides`, p)];
+    } else {
+      this.poolSize = pair(o.poolSize, `${what} poolSize`, 2);
+      this.strides = pair(o.strides, `${what} strides`, this.poolSize);
+    }
     this.padding = padding(o.padding, `${what} padding`);
   }
 
   geometryFor(inputShape: readonly number[]): Geometry {
-    checkRank(inputShape, 3, `${this.name || this.baseName} (${this.type})`);
-    return poolGeometry(inputShape, this);
+    checkRank(inputShape, this.rank + 1, `${this.name || this.baseName} (${this.type})`);
+    return poolGeometry(this.rank === 1 ? [1, ...inputShape] : inputShape, this);
   }
 
   protected outputOf(g: Geometry): number[] {
-    return [g.oh, g.ow, g.c];
+    return this.rank === 1 ? [g.ow, g.c] : [g.oh, g.ow, g.c];
   }
 
   getConfig(): LayerConfig {
-    const type = this.kind === 'max' ? 'maxPooling2d' : 'averagePooling2d';
-    return { ...this.baseConfig(type), poolSize: this.poolSize, strides: this.strides, padding: this.padding };
+    const type = `${this.kind === 'max' ? 'maxPooling' : 'averagePooling'}${this.rank}d`;
+    const [poolSize, strides] = this.rank === 1 ? [this.poolSize[1], this.strides[1]] : [this.poolSize, this.strides];
+    return { ...this.baseConfig(type), poolSize, strides, padding: this.padding };
   }
 }
 
-/** Global pooling over [h, w, c] → [c]. */
+/** Global pooling over [h, w, c] (rank 2) or [steps, c] (rank 1) → [c]. */
 export class GlobalPooling2D extends Pooling {
   readonly type: string;
   readonly baseName: string;
   readonly kind: 'max' | 'avg';
+  readonly rank: 1 | 2;
 
-  constructor(options: LayerOptions | undefined, kind: 'max' | 'avg') {
-    const what = kind === 'max' ? 'globalMaxPooling2d' : 'globalAveragePooling2d';
+  constructor(options: LayerOptions | undefined, kind: 'max' | 'avg', rank: 1 | 2 = 2) {
+    const what = `${kind === 'max' ? 'globalMaxPooling' : 'globalAveragePooling'}${rank}d`;
     const o = options ?? {};
     checkObject(o, `${what} options`, GLOBAL_KEYS, false);
     super(o, what);
     checkFormat((o as Pooling2DOptions).dataFormat, what);
     this.kind = kind;
-    this.type = kind === 'max' ? 'GlobalMaxPooling2D' : 'GlobalAveragePooling2D';
-    this.baseName = kind === 'max' ? 'global_max_pooling2d' : 'global_average_pooling2d';
+    this.rank = rank;
+    this.type = `${kind === 'max' ? 'GlobalMaxPooling' : 'GlobalAveragePooling'}${rank}D`;
+    this.baseName = `${kind === 'max' ? 'global_max_pooling' : 'global_average_pooling'}${rank}d`;
   }
 
   geometryFor(inputShape: readonly number[]): Geometry {
-    checkRank(inputShape, 3, `${this.name || this.baseName} (${this.type})`);
-    return globalPoolGeometry(inputShape);
+    checkRank(inputShape, this.rank + 1, `${this.name || this.baseName} (${this.type})`);
+    return globalPoolGeometry(this.rank === 1 ? [1, ...inputShape] : inputShape);
   }
 
   protected outputOf(g: Geometry): number[] {
@@ -149,7 +171,7 @@ export class GlobalPooling2D extends Pooling {
   }
 
   getConfig(): LayerConfig {
-    return this.baseConfig(this.kind === 'max' ? 'globalMaxPooling2d' : 'globalAveragePooling2d');
+    return this.baseConfig(`${this.kind === 'max' ? 'globalMaxPooling' : 'globalAveragePooling'}${this.rank}d`);
   }
 }
 
@@ -171,4 +193,24 @@ export function globalAveragePooling2d(options: LayerOptions = {}): GlobalPoolin
 /** Global max pooling, as Keras `GlobalMaxPooling2D`: [h, w, c] → [c]. */
 export function globalMaxPooling2d(options: LayerOptions = {}): GlobalPooling2D {
   return new GlobalPooling2D(options, 'max');
+}
+
+/** Max pooling over [steps, c], as Keras `MaxPooling1D`. */
+export function maxPooling1d(options: Pooling1DOptions = {}): Pooling2D {
+  return new Pooling2D(options, 'max', 1);
+}
+
+/** Average pooling over [steps, c], as Keras `AveragePooling1D`. */
+export function averagePooling1d(options: Pooling1DOptions = {}): Pooling2D {
+  return new Pooling2D(options, 'avg', 1);
+}
+
+/** Global average pooling, as Keras `GlobalAveragePooling1D`: [steps, c] → [c]. */
+export function globalAveragePooling1d(options: LayerOptions = {}): GlobalPooling2D {
+  return new GlobalPooling2D(options, 'avg', 1);
+}
+
+/** Global max pooling, as Keras `GlobalMaxPooling1D`: [steps, c] → [c]. */
+export function globalMaxPooling1d(options: LayerOptions = {}): GlobalPooling2D {
+  return new GlobalPooling2D(options, 'max', 1);
 }

@@ -4,8 +4,9 @@
 // shapes and counts; input forms; save/load.
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  type Layer, ShapeError, ValueError, adam, averagePooling2d, conv2d, dense, flatten, globalAveragePooling2d, globalMaxPooling2d,
-  l2, maxPooling2d, modelFromBytes, reshape, sequential, sgd,
+  type Layer, ShapeError, ValueError, adam, averagePooling1d, averagePooling2d, batchNormalization, conv1d, conv2d, dense, depthwiseConv2d, flatten,
+  globalAveragePooling1d, globalAveragePooling2d, globalMaxPooling1d, globalMaxPooling2d, l2, maxPooling1d, maxPooling2d, modelFromBytes, reshape,
+  sequential, sgd,
 } from '../../src/index.js';
 import { checkTrainingGradients, copyToTfjs, expectNear, rows, tf, tfjsWeights, tfl, tfReady } from '../training/helpers.js';
 
@@ -15,7 +16,7 @@ const IN = [7, 6, 3];
 const flat = (n: number, dims: number[], seed = 3) => Float32Array.from(rows(n, dims.reduce((a, b) => a * b, 1), seed).flat());
 
 /** One spatial stack in both libraries: ours and TF.js's, fed [7, 6, 3] samples, ending in flatten + dense(3). */
-interface Case { name: string; ours: () => Layer[]; theirs: () => tfl.layers.Layer[]; flat?: true }
+interface Case { name: string; ours: () => Layer[]; theirs: () => tfl.layers.Layer[]; flat?: true; input?: number[] }
 const T = tfl.layers;
 const cases: Case[] = [
   { name: 'conv2d 3×3 valid relu', ours: () => [conv2d({ filters: 4, kernelSize: 3, activation: 'relu', inputShape: IN })], theirs: () => [T.conv2d({ filters: 4, kernelSize: 3, activation: 'relu', inputShape: IN })] },
@@ -30,6 +31,16 @@ const cases: Case[] = [
   { name: 'averagePooling2d [2, 3] valid', ours: () => [averagePooling2d({ poolSize: [2, 3], inputShape: IN })], theirs: () => [T.averagePooling2d({ poolSize: [2, 3], inputShape: IN })] },
   { name: 'conv2d then globalAveragePooling2d', ours: () => [conv2d({ filters: 4, kernelSize: 3, activation: 'relu', inputShape: IN }), globalAveragePooling2d()], theirs: () => [T.conv2d({ filters: 4, kernelSize: 3, activation: 'relu', inputShape: IN }), T.globalAveragePooling2d({})], flat: true },
   { name: 'conv2d then globalMaxPooling2d', ours: () => [conv2d({ filters: 4, kernelSize: 3, inputShape: IN }), globalMaxPooling2d()], theirs: () => [T.conv2d({ filters: 4, kernelSize: 3, inputShape: IN }), T.globalMaxPooling2d({})], flat: true },
+  { name: 'depthwiseConv2d 3×3 valid relu', ours: () => [depthwiseConv2d({ kernelSize: 3, activation: 'relu', inputShape: IN })], theirs: () => [T.depthwiseConv2d({ kernelSize: 3, activation: 'relu', inputShape: IN })] },
+  { name: 'depthwiseConv2d multiplier 2, [2, 3] strides 2 same, no bias', ours: () => [depthwiseConv2d({ kernelSize: [2, 3], depthMultiplier: 2, strides: 2, padding: 'same', useBias: false, inputShape: IN })], theirs: () => [T.depthwiseConv2d({ kernelSize: [2, 3], depthMultiplier: 2, strides: 2, padding: 'same', useBias: false, inputShape: IN })] },
+  { name: 'conv2d then batchNormalization (channel axis)', ours: () => [conv2d({ filters: 4, kernelSize: 3, inputShape: IN, biasInitializer: { name: 'constant', config: { value: 0.5 } } }), batchNormalization()], theirs: () => [T.conv2d({ filters: 4, kernelSize: 3, inputShape: IN }), T.batchNormalization({ epsilon: 1e-3 })] },
+  { name: 'conv1d 3 valid relu', input: [9, 3], ours: () => [conv1d({ filters: 4, kernelSize: 3, activation: 'relu', inputShape: [9, 3] })], theirs: () => [T.conv1d({ filters: 4, kernelSize: 3, activation: 'relu', inputShape: [9, 3] })] },
+  { name: 'conv1d 2 strides 2 same tanh', input: [9, 3], ours: () => [conv1d({ filters: 2, kernelSize: 2, strides: 2, padding: 'same', activation: 'tanh', inputShape: [9, 3] })], theirs: () => [T.conv1d({ filters: 2, kernelSize: 2, strides: 2, padding: 'same', activation: 'tanh', inputShape: [9, 3] })] },
+  { name: 'conv1d dilation 3 no bias', input: [9, 3], ours: () => [conv1d({ filters: 2, kernelSize: 2, dilationRate: 3, useBias: false, inputShape: [9, 3] })], theirs: () => [T.conv1d({ filters: 2, kernelSize: 2, dilationRate: 3, useBias: false, inputShape: [9, 3] })] },
+  { name: 'maxPooling1d default, averagePooling1d 3 strides 1 same', input: [9, 3], ours: () => [maxPooling1d({ inputShape: [9, 3] }), averagePooling1d({ poolSize: 3, strides: 1, padding: 'same' })], theirs: () => [T.maxPooling1d({ inputShape: [9, 3] }), T.averagePooling1d({ poolSize: 3, strides: 1, padding: 'same' })] },
+  { name: 'maxPooling1d 3 strides 2 same', input: [9, 3], ours: () => [maxPooling1d({ poolSize: 3, strides: 2, padding: 'same', inputShape: [9, 3] })], theirs: () => [T.maxPooling1d({ poolSize: 3, strides: 2, padding: 'same', inputShape: [9, 3] })] },
+  { name: 'conv1d then globalAveragePooling1d', input: [9, 3], flat: true, ours: () => [conv1d({ filters: 4, kernelSize: 3, inputShape: [9, 3] }), globalAveragePooling1d()], theirs: () => [T.conv1d({ filters: 4, kernelSize: 3, inputShape: [9, 3] }), T.globalAveragePooling1d({})] },
+  { name: 'conv1d then globalMaxPooling1d', input: [9, 3], flat: true, ours: () => [conv1d({ filters: 4, kernelSize: 3, inputShape: [9, 3] }), globalMaxPooling1d()], theirs: () => [T.conv1d({ filters: 4, kernelSize: 3, inputShape: [9, 3] }), T.globalMaxPooling1d({})] },
   { name: 'reshape [-1, 9] then conv2d', ours: () => [reshape({ targetShape: [14, -1], inputShape: IN }), reshape({ targetShape: [14, 9, 1] }), conv2d({ filters: 2, kernelSize: 3 })], theirs: () => [T.reshape({ targetShape: [14, 9], inputShape: IN }), T.reshape({ targetShape: [14, 9, 1] }), T.conv2d({ filters: 2, kernelSize: 3 })] },
 ];
 
@@ -44,10 +55,10 @@ describe('spatial layers against TF.js Layers', () => {
       m.build({ seed: 5 });
       const theirs = theirModel(c);
       copyToTfjs(m, theirs);
-      const n = 5;
-      const x = flat(n, IN);
-      const want = (theirs.predict(tf.tensor(x, [n, ...IN])) as tf.Tensor).dataSync();
-      expectNear(m.predict({ data: x, shape: [n, ...IN] }).data, want, 1e-5, 1e-5, c.name);
+      const n = 5, input = c.input ?? IN;
+      const x = flat(n, input);
+      const want = (theirs.predict(tf.tensor(x, [n, ...input])) as tf.Tensor).dataSync();
+      expectNear(m.predict({ data: x, shape: [n, ...input] }).data, want, 1e-5, 1e-5, c.name);
       const text = m.summary({ print: false });
       for (const l of theirs.layers) expect(text).toContain(`[${String(l.outputShape).replace(/^,/, 'null,').split(',').join(', ')}]`);
       expect(m.countParams()).toBe(theirs.countParams());
@@ -102,11 +113,22 @@ describe('gradients against central finite differences', () => {
     ['conv2d dilation 2 sigmoid + averagePooling2d same', () => [conv2d({ filters: 2, kernelSize: 2, dilationRate: 2, activation: 'sigmoid', inputShape: [5, 4, 2] }), averagePooling2d({ poolSize: 2, strides: 1, padding: 'same' })]],
     ['conv2d 1×1 + globalAveragePooling2d', () => [conv2d({ filters: 3, kernelSize: 1, inputShape: [5, 4, 2] }), globalAveragePooling2d()]],
     ['conv2d + globalMaxPooling2d', () => [conv2d({ filters: 3, kernelSize: 2, inputShape: [5, 4, 2] }), globalMaxPooling2d()]],
+    ['depthwiseConv2d multiplier 2 same tanh + averagePooling2d', () => [depthwiseConv2d({ kernelSize: 2, depthMultiplier: 2, padding: 'same', activation: 'tanh', inputShape: [5, 4, 2] }), averagePooling2d()]],
+    // TF.js 4.22's depthwiseConv2d ignores dilationRate (its output shape is the undilated one): checked here only.
+    ['depthwiseConv2d dilation 2 tanh', () => [depthwiseConv2d({ kernelSize: 2, dilationRate: 2, activation: 'tanh', inputShape: [5, 4, 2] })]],
+    ['depthwiseConv2d strides 2 relu, l2', () => [depthwiseConv2d({ kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', depthwiseRegularizer: l2(0.05), biasInitializer: { name: 'constant', config: { value: 0.2 } }, inputShape: [5, 4, 2] })]],
+    ['conv2d + batchNormalization', () => [conv2d({ filters: 3, kernelSize: 2, activation: 'tanh', inputShape: [5, 4, 2] }), batchNormalization()]],
+    ['reshape to [20, 2] + conv1d + averagePooling1d', () => [reshape({ targetShape: [20, 2], inputShape: [5, 4, 2] }), conv1d({ filters: 3, kernelSize: 3, activation: 'tanh' }), averagePooling1d({ poolSize: 3 })]],
+    ['reshape to [20, 2] + conv1d dilation 2 same + averagePooling1d same', () => [reshape({ targetShape: [20, 2], inputShape: [5, 4, 2] }), conv1d({ filters: 3, kernelSize: 2, dilationRate: 2, padding: 'same' }), averagePooling1d({ poolSize: 2, strides: 1, padding: 'same' })]],
+    // Max pooling over few, well-separated values (a window of 3 at h = 1e-2 would cross ties).
+    ['reshape to [8, 5] + conv1d 1 + maxPooling1d + globalMaxPooling1d', () => [reshape({ targetShape: [8, 5], inputShape: [5, 4, 2] }), conv1d({ filters: 2, kernelSize: 1 }), maxPooling1d({ poolSize: 2 }), globalMaxPooling1d()]],
+    ['reshape to [20, 2] + conv1d + globalAveragePooling1d', () => [reshape({ targetShape: [20, 2], inputShape: [5, 4, 2] }), conv1d({ filters: 3, kernelSize: 4, strides: 3 }), globalAveragePooling1d()]],
     ['reshape + conv2d + conv2d', () => [reshape({ targetShape: [10, 4, 1], inputShape: [5, 4, 2] }), conv2d({ filters: 2, kernelSize: 3, activation: 'tanh' }), conv2d({ filters: 2, kernelSize: 2 })]],
   ];
   for (const [name, layers] of stacks) {
     it(name, () => {
-      const m = sequential([...layers(), flatten(), dense({ units: 2, activation: 'softmax' })]);
+      const stack = layers();
+      const m = sequential([...stack, ...(stack.at(-1)!.type.startsWith('Global') ? [] : [flatten()]), dense({ units: 2, activation: 'softmax' })]);
       m.build({ seed: 4 });
       checkTrainingGradients(m, x, y, 'categoricalCrossentropy');
       m.dispose();
