@@ -22,6 +22,8 @@ export { conv1d, Conv1D } from './layers/conv1d.js';
 export type { Conv1DOptions } from './layers/conv1d.js';
 export { depthwiseConv2d, DepthwiseConv2D } from './layers/depthwise.js';
 export type { DepthwiseConv2DOptions } from './layers/depthwise.js';
+export { separableConv2d, SeparableConv2D } from './layers/separable.js';
+export type { SeparableConv2DOptions } from './layers/separable.js';
 export { maxPooling2d, averagePooling2d, globalAveragePooling2d, globalMaxPooling2d, Pooling2D, GlobalPooling2D } from './layers/pooling.js';
 export { maxPooling1d, averagePooling1d, globalAveragePooling1d, globalMaxPooling1d } from './layers/pooling.js';
 export type { Pooling1DOptions, Pooling2DOptions } from './layers/pooling.js';

@@ -9,7 +9,7 @@ import { RELU } from '../engine/kernels.js';
 import { ValueError } from '../errors.js';
 import type { InitializerSpec } from '../initializers.js';
 import type { RegularizerSpec } from '../regularizers.js';
-import { Conv2D, type Conv2DOptions } from './conv2d.js';
+import { Conv2D, type Conv2DOptions, type ConvSettings } from './conv2d.js';
 import type { LayerConfig, Pass } from './layer.js';
 import { checkRank, padding, pair, unknown } from './spatial.js';
 
@@ -24,6 +24,22 @@ export interface DepthwiseConv2DOptions extends Omit<Conv2DOptions, 'filters' | 
 const KEYS = ['kernelSize', 'depthMultiplier', 'strides', 'padding', 'dilationRate', 'activation', 'useBias', 'depthwiseInitializer',
   'biasInitializer', 'depthwiseRegularizer', 'biasRegularizer', 'dataFormat', 'inputShape', 'name'] as const;
 
+/** The window options a depthwise step takes (depthwiseConv2d, separableConv2d), checked. */
+export function depthwiseSettings(o: { kernelSize?: unknown; strides?: unknown; padding?: unknown; dilationRate?: unknown }, what: string): Omit<ConvSettings, 'filters'> {
+  return {
+    kernelSize: pair(o.kernelSize, `${what} kernelSize`),
+    strides: pair(o.strides, `${what} strides`, 1),
+    padding: padding(o.padding, `${what} padding`),
+    dilationRate: pair(o.dilationRate, `${what} dilationRate`, 1),
+  };
+}
+
+/** The depthwise step's geometry for a layer's window options (co = c·dm). */
+export function depthwiseGeometryOf(layer: Conv2D, inputShape: readonly number[], depthMultiplier: number): Geometry {
+  checkRank(inputShape, 3, `${layer.name || layer.baseName} (${layer.type})`);
+  return depthwiseGeometry(inputShape, { kernelSize: layer.kernelSize, strides: layer.strides, dilationRate: layer.dilationRate, padding: layer.padding, depthMultiplier });
+}
+
 export class DepthwiseConv2D extends Conv2D {
   override readonly type = 'DepthwiseConv2D';
   override readonly baseName = 'depthwise_conv2d';
@@ -34,19 +50,13 @@ export class DepthwiseConv2D extends Conv2D {
     checkObject(options, `${what} options`, KEYS, false);
     const { depthwiseInitializer, depthwiseRegularizer, depthMultiplier, ...rest } = options;
     const dm = positiveInt(depthMultiplier ?? 1, `${what} depthMultiplier`);
-    super({ ...rest, filters: dm, kernelInitializer: depthwiseInitializer, kernelRegularizer: depthwiseRegularizer } as Conv2DOptions, what, {
-      filters: dm,
-      kernelSize: pair(options.kernelSize, `${what} kernelSize`),
-      strides: pair(options.strides, `${what} strides`, 1),
-      padding: padding(options.padding, `${what} padding`),
-      dilationRate: pair(options.dilationRate, `${what} dilationRate`, 1),
-    }, null);
+    super({ ...rest, filters: dm, kernelInitializer: depthwiseInitializer, kernelRegularizer: depthwiseRegularizer } as Conv2DOptions, what,
+      { ...depthwiseSettings(options, what), filters: dm }, null);
     this.depthMultiplier = dm;
   }
 
   override geometryFor(inputShape: readonly number[]): Geometry {
-    checkRank(inputShape, 3, `${this.name || this.baseName} (${this.type})`);
-    return depthwiseGeometry(inputShape, { kernelSize: this.kernelSize, strides: this.strides, dilationRate: this.dilationRate, padding: this.padding, depthMultiplier: this.depthMultiplier });
+    return depthwiseGeometryOf(this, inputShape, this.depthMultiplier);
   }
 
   override computeOutputShape(inputShape: number[]): number[] {

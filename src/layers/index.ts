@@ -14,9 +14,10 @@ import {
   maxPooling1d, maxPooling2d,
 } from './pooling.js';
 import { Flatten, Reshape, flatten, reshape } from './reshape.js';
+import { SeparableConv2D, separableConv2d } from './separable.js';
 
-export { Layer, ActivationLayer, Dense, Dropout, BatchNormalization, LayerNormalization, Conv2D, Conv1D, DepthwiseConv2D, Pooling2D, GlobalPooling2D, Flatten, Reshape };
-export { activation, dense, dropout, batchNormalization, layerNormalization, conv2d, conv1d, depthwiseConv2d, maxPooling2d, averagePooling2d, globalAveragePooling2d, globalMaxPooling2d, flatten, reshape };
+export { Layer, ActivationLayer, Dense, Dropout, BatchNormalization, LayerNormalization, Conv2D, Conv1D, DepthwiseConv2D, SeparableConv2D, Pooling2D, GlobalPooling2D, Flatten, Reshape };
+export { activation, dense, dropout, batchNormalization, layerNormalization, conv2d, conv1d, depthwiseConv2d, separableConv2d, maxPooling2d, averagePooling2d, globalAveragePooling2d, globalMaxPooling2d, flatten, reshape };
 export { maxPooling1d, averagePooling1d, globalAveragePooling1d, globalMaxPooling1d };
 
 const builders: Record<string, (options: never) => Layer> = {
@@ -34,6 +35,7 @@ const builders: Record<string, (options: never) => Layer> = {
   reshape,
   conv1d,
   depthwiseConv2d,
+  separableConv2d,
   maxPooling1d,
   averagePooling1d,
   globalAveragePooling1d,

@@ -4,7 +4,7 @@
 // shapes and counts; input forms; save/load.
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  type Layer, ShapeError, ValueError, adam, averagePooling1d, averagePooling2d, batchNormalization, conv1d, conv2d, dense, depthwiseConv2d, flatten,
+  type Layer, ShapeError, ValueError, adam, averagePooling1d, separableConv2d, averagePooling2d, batchNormalization, conv1d, conv2d, dense, depthwiseConv2d, flatten,
   globalAveragePooling1d, globalAveragePooling2d, globalMaxPooling1d, globalMaxPooling2d, l2, maxPooling1d, maxPooling2d, modelFromBytes, reshape,
   sequential, sgd,
 } from '../../src/index.js';
@@ -33,6 +33,8 @@ const cases: Case[] = [
   { name: 'conv2d then globalMaxPooling2d', ours: () => [conv2d({ filters: 4, kernelSize: 3, inputShape: IN }), globalMaxPooling2d()], theirs: () => [T.conv2d({ filters: 4, kernelSize: 3, inputShape: IN }), T.globalMaxPooling2d({})], flat: true },
   { name: 'depthwiseConv2d 3×3 valid relu', ours: () => [depthwiseConv2d({ kernelSize: 3, activation: 'relu', inputShape: IN })], theirs: () => [T.depthwiseConv2d({ kernelSize: 3, activation: 'relu', inputShape: IN })] },
   { name: 'depthwiseConv2d multiplier 2, [2, 3] strides 2 same, no bias', ours: () => [depthwiseConv2d({ kernelSize: [2, 3], depthMultiplier: 2, strides: 2, padding: 'same', useBias: false, inputShape: IN })], theirs: () => [T.depthwiseConv2d({ kernelSize: [2, 3], depthMultiplier: 2, strides: 2, padding: 'same', useBias: false, inputShape: IN })] },
+  { name: 'separableConv2d 3×3 valid relu', ours: () => [separableConv2d({ filters: 4, kernelSize: 3, activation: 'relu', inputShape: IN })], theirs: () => [T.separableConv2d({ filters: 4, kernelSize: 3, activation: 'relu', inputShape: IN })] },
+  { name: 'separableConv2d multiplier 2, strides 2 same, sigmoid, no bias', ours: () => [separableConv2d({ filters: 3, kernelSize: [3, 2], depthMultiplier: 2, strides: 2, padding: 'same', activation: 'sigmoid', useBias: false, inputShape: IN })], theirs: () => [T.separableConv2d({ filters: 3, kernelSize: [3, 2], depthMultiplier: 2, strides: 2, padding: 'same', activation: 'sigmoid', useBias: false, inputShape: IN })] },
   { name: 'conv2d then batchNormalization (channel axis)', ours: () => [conv2d({ filters: 4, kernelSize: 3, inputShape: IN, biasInitializer: { name: 'constant', config: { value: 0.5 } } }), batchNormalization()], theirs: () => [T.conv2d({ filters: 4, kernelSize: 3, inputShape: IN }), T.batchNormalization({ epsilon: 1e-3 })] },
   { name: 'conv1d 3 valid relu', input: [9, 3], ours: () => [conv1d({ filters: 4, kernelSize: 3, activation: 'relu', inputShape: [9, 3] })], theirs: () => [T.conv1d({ filters: 4, kernelSize: 3, activation: 'relu', inputShape: [9, 3] })] },
   { name: 'conv1d 2 strides 2 same tanh', input: [9, 3], ours: () => [conv1d({ filters: 2, kernelSize: 2, strides: 2, padding: 'same', activation: 'tanh', inputShape: [9, 3] })], theirs: () => [T.conv1d({ filters: 2, kernelSize: 2, strides: 2, padding: 'same', activation: 'tanh', inputShape: [9, 3] })] },
@@ -50,7 +52,7 @@ const theirModel = (c: Case) => tfl.sequential({ layers: [...c.theirs(), ...(c.f
 
 describe('spatial layers against TF.js Layers', () => {
   for (const c of cases) {
-    it(`${c.name}: predict and summary shapes match`, () => {
+    it(`${c.name}: predict, summary shapes and save/load match`, () => {
       const m = ourModel(c);
       m.build({ seed: 5 });
       const theirs = theirModel(c);
@@ -58,7 +60,12 @@ describe('spatial layers against TF.js Layers', () => {
       const n = 5, input = c.input ?? IN;
       const x = flat(n, input);
       const want = (theirs.predict(tf.tensor(x, [n, ...input])) as tf.Tensor).dataSync();
-      expectNear(m.predict({ data: x, shape: [n, ...input] }).data, want, 1e-5, 1e-5, c.name);
+      const got = m.predict({ data: x, shape: [n, ...input] }).data;
+      expectNear(got, want, 1e-5, 1e-5, c.name);
+      const back = modelFromBytes(m.toBytes()); // every option survives the model file
+      expect(back.summary({ print: false })).toBe(m.summary({ print: false }));
+      expect(back.predict({ data: x, shape: [n, ...input] }).data).toEqual(got);
+      back.dispose();
       const text = m.summary({ print: false });
       for (const l of theirs.layers) expect(text).toContain(`[${String(l.outputShape).replace(/^,/, 'null,').split(',').join(', ')}]`);
       expect(m.countParams()).toBe(theirs.countParams());
@@ -117,6 +124,8 @@ describe('gradients against central finite differences', () => {
     // TF.js 4.22's depthwiseConv2d ignores dilationRate (its output shape is the undilated one): checked here only.
     ['depthwiseConv2d dilation 2 tanh', () => [depthwiseConv2d({ kernelSize: 2, dilationRate: 2, activation: 'tanh', inputShape: [5, 4, 2] })]],
     ['depthwiseConv2d strides 2 relu, l2', () => [depthwiseConv2d({ kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', depthwiseRegularizer: l2(0.05), biasInitializer: { name: 'constant', config: { value: 0.2 } }, inputShape: [5, 4, 2] })]],
+    ['separableConv2d multiplier 2 same tanh, l2 on both kernels', () => [separableConv2d({ filters: 3, kernelSize: 2, depthMultiplier: 2, padding: 'same', activation: 'tanh', depthwiseRegularizer: l2(0.05), pointwiseRegularizer: l2(0.05), inputShape: [5, 4, 2] })]],
+    ['separableConv2d strides 2 linear + conv2d', () => [separableConv2d({ filters: 2, kernelSize: 3, strides: 2, inputShape: [5, 4, 2] }), conv2d({ filters: 2, kernelSize: 1, activation: 'tanh' })]],
     ['conv2d + batchNormalization', () => [conv2d({ filters: 3, kernelSize: 2, activation: 'tanh', inputShape: [5, 4, 2] }), batchNormalization()]],
     ['reshape to [20, 2] + conv1d + averagePooling1d', () => [reshape({ targetShape: [20, 2], inputShape: [5, 4, 2] }), conv1d({ filters: 3, kernelSize: 3, activation: 'tanh' }), averagePooling1d({ poolSize: 3 })]],
     ['reshape to [20, 2] + conv1d dilation 2 same + averagePooling1d same', () => [reshape({ targetShape: [20, 2], inputShape: [5, 4, 2] }), conv1d({ filters: 3, kernelSize: 2, dilationRate: 2, padding: 'same' }), averagePooling1d({ poolSize: 2, strides: 1, padding: 'same' })]],
