@@ -3,6 +3,8 @@
 
 export { sequential, Sequential } from './model/sequential.js';
 export type { CompileOptions, SequentialOptions } from './model/sequential.js';
+export { fashionMnistCnn, fashionMnistCnnFit } from './model/recipes.js';
+export type { CnnRecipeOptions } from './model/recipes.js';
 export type { Callbacks, Logs } from './hooks.js';
 export type { History } from './model/loop.js';
 export type { Batch, Batches, BatchOptions, EvaluateOptions, FitDatasetOptions, FitOptions, RunOptions } from './model/options.js';

@@ -48,8 +48,12 @@ export async function trainSpec(flags: Flags, classes: number | undefined): Prom
   const lr = (flags.lr as number | undefined) ?? file.learningRate;
   const loss = (flags.loss as string | undefined) ?? file.loss ?? 'sparseCategoricalCrossentropy';
   if (!lossNames.includes(loss as never)) throw new UsageError(`unknown loss "${loss}"; expected one of: ${lossNames.join(', ')}`);
+  const model = flags.model ?? 'mlp';
+  if (model !== 'mlp' && model !== 'cnn') throw new UsageError(`--model must be mlp or cnn, got "${model}"`);
+  if (model === 'cnn' && (flags.layers !== undefined || file.layers !== undefined)) throw new UsageError('--model cnn sets the layers: give it without --layers or "layers" in --config');
   const layers =
-    flags.layers !== undefined ? parseLayers(flags.layers as string)
+    model === 'cnn' ? cnnLayers(outputLayer(loss, classes))
+    : flags.layers !== undefined ? parseLayers(flags.layers as string)
     : file.layers ?? parseLayers(`256:relu,128:relu,${outputLayer(loss, classes)}`);
   const metrics = flags.metrics !== undefined ? (flags.metrics as string).split(',').map((m) => m.trim()).filter(Boolean) : file.metrics ?? defaultMetrics(loss);
   return {
@@ -80,11 +84,20 @@ export function parseLayers(spec: string): LayerSpec[] {
   });
 }
 
+/** The tutorial CNN (fashionMnistCnn's layers) as layer specs, ending in `output` (units:activation). */
+function cnnLayers(output: string): LayerSpec[] {
+  return [
+    { type: 'conv2d', filters: 32, kernelSize: 3, activation: 'relu' }, { type: 'maxPooling2d', poolSize: 2 },
+    { type: 'conv2d', filters: 64, kernelSize: 3, activation: 'relu' }, { type: 'maxPooling2d', poolSize: 2 },
+    { type: 'flatten' }, { units: 128, activation: 'relu' }, ...parseLayers(output),
+  ];
+}
+
 /** The layer a spec describes; `inputShape` goes to the first layer. */
 export function makeLayer(spec: LayerSpec, inputShape?: number[]): unknown {
   const { type = 'dense', ...options } = spec;
   const builder = (lib as unknown as Record<string, unknown>)[type];
-  const known = ['dense', 'dropout', 'batchNormalization', 'layerNormalization', 'activation'];
+  const known = ['dense', 'dropout', 'batchNormalization', 'layerNormalization', 'activation', 'conv2d', 'maxPooling2d', 'averagePooling2d', 'flatten'];
   if (!known.includes(type) || typeof builder !== 'function') {
     const have = known.filter((k) => typeof (lib as unknown as Record<string, unknown>)[k] === 'function');
     throw new ValueError(`unknown layer type "${type}"; this dendrite has: ${have.join(', ')}`);

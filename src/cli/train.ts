@@ -24,6 +24,9 @@ ${DATA_HELP}
                           rows to report test loss and metrics on after training
 
 model:
+  --model mlp|cnn         mlp: dense layers (--layers); cnn: the TF.js tutorial CNN (conv 32 3×3,
+                          max pool, conv 64 3×3, max pool, dense 128, N:softmax) on square
+                          one-channel images such as Fashion-MNIST's 28×28 (default mlp)
   --layers SPEC           comma-separated: units:activation (dense), dropout:RATE, batchnorm,
                           layernorm (default 256:relu,128:relu,N:softmax, N = classes)
   --config FILE           JSON with layers, optimizer, learningRate, loss, metrics, epochs, ...
@@ -59,7 +62,7 @@ Ctrl-C stops after the current batch; with --out the model is saved there as a c
 const trainFlags: FlagSpec = {
   ...dataFlags,
   normalize: 'string', 'label-type': 'string', 'test-csv': 'string', 'test-images': 'string', 'test-labels': 'string',
-  layers: 'string', config: 'string', optimizer: 'string', lr: 'number', 'lr-schedule': 'string', loss: 'string', metrics: 'string', resume: 'string',
+  model: 'string', layers: 'string', config: 'string', optimizer: 'string', lr: 'number', 'lr-schedule': 'string', loss: 'string', metrics: 'string', resume: 'string',
   epochs: 'int', 'batch-size': 'int', 'validation-split': 'number', seed: 'int', threads: 'int',
   out: 'string', plot: 'string', progress: 'string', json: 'boolean', quiet: 'boolean',
 };
@@ -73,7 +76,7 @@ export async function train(argv: string[]): Promise<number> {
   await threadsNote(flags, out);
 
   const resumed = flags.resume === undefined ? undefined : await loadModelFile(flags.resume as string);
-  if (resumed) for (const f of ['layers', 'config', 'optimizer', 'lr', 'lr-schedule', 'loss', 'metrics', 'normalize']) {
+  if (resumed) for (const f of ['model', 'layers', 'config', 'optimizer', 'lr', 'lr-schedule', 'loss', 'metrics', 'normalize']) {
     if (flags[f] !== undefined) throw new UsageError(`--${f} cannot be combined with --resume: the model and its optimizer come from the checkpoint`);
   }
   const { train: data, test, meta } = await loadTraining(flags, resumed?.meta);
@@ -167,10 +170,18 @@ function withSchedule(opt: Optimizer, schedule: 'cosine' | 'constant', steps: nu
 }
 
 function buildModel(spec: TrainSpec, data: Dataset): Sequential {
-  const layers = spec.layers.map((l, i) => makeLayer(l, i === 0 ? [data.x.shape[1]] : undefined));
+  const layers = spec.layers.map((l, i) => makeLayer(l, i === 0 ? inputShapeFor(l, data.x.shape[1]) : undefined));
   const model = sequential(layers as Parameters<typeof sequential>[0]);
   model.compile({ optimizer: spec.optimizer, loss: spec.loss as (typeof lossNames)[number], metrics: spec.metrics as never });
   return model;
+}
+
+/** A convolution first takes rows of width s² as s × s one-channel images (Fashion-MNIST's 784 → [28, 28, 1]). */
+function inputShapeFor(first: { type?: string }, width: number): number[] {
+  if (first.type !== 'conv2d') return [width];
+  const side = Math.round(Math.sqrt(width));
+  if (side * side !== width) throw new UsageError(`--model cnn needs square one-channel images; rows of ${width} values are not s × s`);
+  return [side, side, 1];
 }
 
 /** Test loss and metrics, in the line `npm start` has always printed. */
