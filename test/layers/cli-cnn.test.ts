@@ -1,0 +1,39 @@
+// `dendrite train --model cnn` on the built CLI: 784-value rows become 28 × 28 × 1 images for the
+// tutorial CNN; --model is checked (its names, not with --layers, not with --resume, square rows).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, writeFlowersCsv } from '../helpers/cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'dendrite-cli-cnn-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const run = (...args: string[]) => runCli(dir, args);
+
+beforeAll(() => {
+  // 40 "images" of 784 pixels in 2 classes: bright top half (class 0) or bright bottom half (class 1).
+  const rows = ['label,' + Array.from({ length: 784 }, (_, i) => `p${i}`).join(',')];
+  for (let r = 0; r < 40; r++) rows.push(`${r % 2},` + Array.from({ length: 784 }, (_, i) => ((i < 392) === (r % 2 === 0) ? 0.9 : 0.1)).join(','));
+  writeFileSync(join(dir, 'images.csv'), rows.join('\n') + '\n');
+  writeFlowersCsv(join(dir, 'flowers.csv'), 30, 1);
+});
+
+describe('dendrite train --model cnn', () => {
+  it('trains the tutorial CNN on 784-value rows as 28 × 28 × 1 images', () => {
+    const r = run('train', '--csv', 'images.csv', '--model', 'cnn', '--epochs', '1', '--batch-size', '8', '--progress', 'line', '--out', 'cnn.dnd');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/conv2d \(Conv2D\)\s+\[null, 26, 26, 32\]\s+320/);
+    expect(r.out).toMatch(/dense_1 \(Dense\)\s+\[null, 2\]\s+258/);
+    const summary = run('summary', 'cnn.dnd');
+    expect(summary.code, summary.err).toBe(0);
+    expect(summary.out).toMatch(/max_pooling2d_1 \(MaxPooling2D\)\s+\[null, 5, 5, 64\]/);
+  });
+
+  it('refuses what it cannot build', () => {
+    expect(run('train', '--csv', 'images.csv', '--model', 'rnn').err).toMatch(/--model must be mlp or cnn, got "rnn"/);
+    expect(run('train', '--csv', 'images.csv', '--model', 'cnn', '--layers', '2:softmax').err).toMatch(/--model cnn sets the layers/);
+    const r = run('train', '--csv', 'flowers.csv', '--model', 'cnn', '--epochs', '1');
+    expect(r.code).not.toBe(0);
+    expect(r.err).toMatch(/smaller than the window|not s × s/);
+  });
+});
