@@ -34,6 +34,8 @@ export interface Metric {
   result(acc: Float64Array, at: number): number;
   /** Larger is better ('max') or smaller ('min'): callbacks' mode 'auto' reads it. */
   readonly direction: 'max' | 'min';
+  /** Compares outputs with target rows element by element: class-id targets are refused before training. */
+  readonly needsRows?: boolean;
 }
 
 /** Options of the metrics that take some, e.g. `metrics: [{ name: 'auc', numThresholds: 500 }]`. */
@@ -79,6 +81,9 @@ const ratio = (name: string, direction: 'max' | 'min', add: (b: BatchView, acc: 
   result: (acc, at) => finish(acc[at] / acc[at + 1]),
 });
 
+const rowsOnly = (m: Metric): Metric => ({ ...m, needsRows: true });
+
+/** A last guard (hostTargets refuses class ids for these metrics before any step). */
 const needsDense = (name: string, b: BatchView) => {
   if (b.labels) throw new ValueError(`metric ${name} needs dense targets (rows, ${b.cols}), not class ids`);
 };
@@ -99,19 +104,19 @@ const topK = (name: string, kk: number) =>
 
 /** Keras' binaryAccuracy: prediction > threshold equals the 0/1 target. */
 const binaryAccuracy = (name: string, threshold: number) =>
-  ratio(name, 'max', (b, acc, at) => {
+  rowsOnly(ratio(name, 'max', (b, acc, at) => {
     needsDense(name, b);
     acc[at] += b.engine.k.count_binary_match(b.out, b.target, b.rows * b.cols, threshold);
     return b.rows * b.cols;
-  });
+  }));
 
 const errorSum = (name: string, squared: boolean, root: boolean) =>
-  ratio(name, 'min', (b, acc, at) => {
+  rowsOnly(ratio(name, 'min', (b, acc, at) => {
     needsDense(name, b);
     const k = b.engine.k;
     acc[at] += (squared ? k.sq_error_sum : k.abs_error_sum)(b.out, b.target, b.rows * b.cols);
     return b.rows * b.cols;
-  }, root ? Math.sqrt : undefined);
+  }, root ? Math.sqrt : undefined));
 
 // A cached f64 view of the engine's memory, re-created only when memory grows.
 let f64: Float64Array | undefined;

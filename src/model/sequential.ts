@@ -174,6 +174,7 @@ export class Sequential {
       metricSize += m.size;
     }
     if (loss.kind === 'bce' && units < 1 && this.inputDim) throw new ShapeError('binaryCrossentropy needs at least one output unit');
+    checkLossOutput(loss, units, this.layers);
     const last = this.layers[this.layers.length - 1].activation?.name;
     const mode: LossMode =
       !loss.fromLogits && isCategorical(loss) && last === 'softmax' ? 'softmaxCe'
@@ -379,6 +380,25 @@ export class Sequential {
   private assertCompiled(what: string): void {
     this.assertUsable();
     if (!this.compiled) throw new StateError(`call compile({ optimizer, loss }) before ${what}`);
+  }
+}
+
+/**
+ * Refuse what only looks like a loss: sparse class ids over one unit (every id would score loss 0),
+ * and a categorical cross-entropy on outputs that are not probabilities. Keras divides such outputs
+ * by their row sum and clips, which is NaN for a zero sum and meaningless for a negative one; we
+ * refuse at compile instead (a deliberate difference, docs/keras-conformance.md).
+ */
+function checkLossOutput(loss: Loss, units: number, layers: Layer[]): void {
+  if (loss.kind === 'scce' && units === 1) {
+    throw new ShapeError('sparseCategoricalCrossentropy needs one output unit per class (at least 2), got 1; for two classes with one sigmoid unit use binaryCrossentropy');
+  }
+  if ((loss.kind !== 'cce' && loss.kind !== 'scce') || loss.fromLogits) return;
+  let i = layers.length - 1;
+  while (i > 0 && layers[i].type === 'Dropout') i--;
+  const act = layers[i].activation?.name;
+  if (act !== 'softmax' && act !== 'sigmoid') {
+    throw new ValueError(`${loss.name} needs probabilities, but the last layer's activation is ${act ?? `none (${layers[i].type})`}: end with activation 'softmax', or pass losses.${loss.name}({ fromLogits: true })`);
   }
 }
 

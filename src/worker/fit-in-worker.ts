@@ -8,9 +8,8 @@ import { checkSeed } from '../engine/rng.js';
 import { currentModule, runtimeName, workerScriptUrl } from '../entries/runtime.js';
 import * as errors from '../errors.js';
 import type { Weight } from '../layers/dense.js';
-import { isCategorical } from '../losses.js';
-import type { History } from '../model/fit.js';
-import { type HostX, type HostY, type InputData, type TargetData, toHostX, toHostY } from '../model/inputs.js';
+import { type History, hostTargets } from '../model/fit.js';
+import { type HostX, type HostY, type InputData, type TargetData, toHostX } from '../model/inputs.js';
 import { Sequential } from '../model/sequential.js';
 import type { Matrix } from '../types.js';
 import { type Port, spawn } from './port.js';
@@ -93,15 +92,14 @@ export function fitInWorker(model: Sequential, x: InputData, y: TargetData, opti
   // The data is checked here, as fit would, so mistakes throw at the call; the worker gets it in
   // checked form (one typed array each).
   model.ensureBuilt(x, checkSeed(fitOptions.seed));
-  const categorical = isCategorical(model.compiled.loss);
   const transfers: ArrayBuffer[] = [];
   const hx = toHostX(x, model.inputDim);
-  const hy = toHostY(y, hx.rows, model.outputUnits, categorical, true);
+  const hy = hostTargets(model, y, hx.rows);
   let val: [InputData, TargetData] | undefined;
   if (validationData !== undefined) {
     if (!Array.isArray(validationData) || validationData.length !== 2) throw new errors.ValueError('validationData must be [x, y]');
     const vx = toHostX(validationData[0], model.inputDim, 'validationData x');
-    const vy = toHostY(validationData[1], vx.rows, model.outputUnits, categorical, true, 'validationData y');
+    const vy = hostTargets(model, validationData[1], vx.rows, 'validationData y');
     val = [portableX(vx, transfer, transfers), portableY(vy, transfer, transfers)];
   }
   const state = captureState(model);
