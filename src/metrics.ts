@@ -3,6 +3,7 @@
 // and never reads whole tensors. `result` turns the accumulators into the value for logs. As with
 // Keras' `metrics=` argument, metrics are not weighted by sampleWeight / classWeight.
 import type { Engine } from './engine/engine.js';
+import { checkObject, suggestion } from './check.js';
 import { ValueError } from './errors.js';
 import type { Loss } from './losses.js';
 import { snakeToCamel } from './losses.js';
@@ -62,6 +63,8 @@ export const metricNames: MetricName[] = [
   'topKCategoricalAccuracy', 'sparseTopKCategoricalAccuracy', 'precision', 'recall', 'auc',
   'meanSquaredError', 'mse', 'meanAbsoluteError', 'mae', 'rootMeanSquaredError', 'rmse',
 ];
+
+const METRIC_KEYS = ['name', 'k', 'threshold', 'numThresholds', 'curve', 'key'] as const satisfies readonly (keyof MetricOptions)[];
 
 /** A metric given as a name or as options. */
 export type MetricSpec = MetricName | MetricOptions;
@@ -202,12 +205,17 @@ export function aucFromHistogram(hist: ArrayLike<number>, T: number, curve: 'ROC
  * log(t / (1 − t)).
  */
 export function resolveMetric(spec: unknown, loss: Loss, units: number): Metric {
-  const o: Partial<MetricOptions> = typeof spec === 'string' ? { name: spec as MetricName } : ((spec ?? {}) as MetricOptions);
+  const o: Partial<MetricOptions> = typeof spec === 'string' ? { name: spec as MetricName } : (checkObject(spec, 'metric options', METRIC_KEYS, false) as Partial<MetricOptions>);
   const key = typeof o.name === 'string' ? snakeToCamel(o.name) : undefined;
   if (key === undefined || !metricNames.includes(key as MetricName)) {
-    throw new ValueError(`unknown metric ${JSON.stringify(o.name ?? spec)}; expected one of: ${metricNames.join(', ')}`);
+    const hint = typeof o.name === 'string' ? suggestion(o.name, metricNames) : '';
+    throw new ValueError(`unknown metric ${JSON.stringify(o.name ?? spec)}${hint}; expected one of: ${metricNames.join(', ')}`);
   }
   const name = o.key ?? (o.name as string);
+  // The key names a History entry beside `loss` and the val-prefixed copies.
+  if (typeof name !== 'string' || name === '' || name === 'loss' || name === '__proto__' || /^val[A-Z]/.test(name)) {
+    throw new ValueError(`metric key ${JSON.stringify(name)} is not usable: it must be a non-empty string other than "loss", "__proto__" and val… (History keys of their own)`);
+  }
   const p = o.threshold ?? 0.5;
   if (typeof p !== 'number' || !(p > 0 && p < 1)) throw new ValueError(`metric ${name} threshold must be in (0, 1), got ${String(p)}`);
   const threshold = loss.fromLogits ? Math.log(p / (1 - p)) : p;

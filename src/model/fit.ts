@@ -2,7 +2,7 @@
 // batch is gathered by (shuffled) row index into the model's slots and trained by the shared
 // epoch loop (loop.ts) — epoch → shuffle → batch → gather → step (step.ts) → metrics → callbacks.
 import type { Callbacks, Logs } from '../callbacks/base.js';
-import { describe, finiteNumber, positiveInt } from '../check.js';
+import { checkObject, describe, finiteNumber, positiveInt } from '../check.js';
 import { Rng, checkSeed } from '../engine/rng.js';
 import { NumericError, ValueError } from '../errors.js';
 import { checkMemory } from './budget.js';
@@ -237,8 +237,14 @@ export function checkCallbacks(value: unknown): Callbacks[] {
   return callbacks as Callbacks[];
 }
 
+/** The keys of RunOptions (fit and fitDataset) and of FitOptions. */
+export const RUN_KEYS = ['epochs', 'seed', 'verbose', 'callbacks', 'signal', 'initialEpoch', 'classWeight'] as const satisfies readonly (keyof RunOptions)[];
+export const FIT_KEYS = [...RUN_KEYS, 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'sampleWeight'] as const satisfies readonly (keyof FitOptions)[];
+export const EVALUATE_KEYS = ['batchSize', 'sampleWeight', 'classWeight'] as const satisfies readonly (keyof EvaluateOptions)[];
+
 function checkFitOptions(o: FitOptions): CheckedFit {
   if (o === null || typeof o !== 'object') throw new ValueError('fit options must be an object, e.g. { epochs: 5, batchSize: 32 }');
+  checkObject(o, 'fit options', FIT_KEYS);
   const validationSplit = finiteNumber(o.validationSplit ?? 0, 'validationSplit', 0, 1);
   if (validationSplit >= 1) throw new ValueError(`validationSplit must be in [0, 1), got ${validationSplit}`);
   const vd = o.validationData;

@@ -1,6 +1,6 @@
 // Turning what users pass (typed arrays with a known width, {data, shape} matrices, nested number
 // arrays, class ids or one-hot rows) into checked host matrices, with errors that name shapes.
-import { describe } from '../check.js';
+import { describe, float32Number } from '../check.js';
 import { ShapeError, ValueError } from '../errors.js';
 import type { Loss } from '../losses.js';
 import type { Matrix } from '../types.js';
@@ -52,8 +52,7 @@ export function toHostX(x: unknown, cols: number, what = 'x'): HostX {
       throw new ValueError(`${what}.data must be a Float32Array, Float64Array or Uint8Array, got ${describe(x.data)}`);
     }
     if (data.length !== rows * c) throw new ShapeError(`${what}.data has ${data.length} values but shape [${rows}, ${c}] needs ${rows * c}`);
-    const scale = x.scale ?? 1;
-    if (typeof scale !== 'number' || !Number.isFinite(scale)) throw new ValueError(`${what}.scale must be a finite number, got ${describe(scale)}`);
+    const scale = float32Number(x.scale ?? 1, `${what}.scale`);
     return nonEmpty({ data, rows, cols, scale }, what);
   }
   if (x instanceof Float32Array || x instanceof Float64Array || x instanceof Uint8Array) {
