@@ -37,7 +37,8 @@ function checkSampleWeight(w: unknown, rows: number, what: string): Float32Array
 /** A loss weight: a number >= 0 that stays finite in float32. */
 function weight(v: unknown, what: string): number {
   if (typeof v !== 'number' || !(v >= 0) || !Number.isFinite(Math.fround(v))) {
-    throw new ValueError(`${what} must be a finite number >= 0 (within float32's range, 3.4e38), got ${describe(v)}`);
+    const beyond = typeof v === 'number' && v >= 0 && Number.isFinite(v) ? ", within float32's range (3.4e38)" : '';
+    throw new ValueError(`${what} must be a finite number >= 0${beyond}, got ${describe(v)}`);
   }
   return v;
 }
