@@ -77,6 +77,8 @@ export async function fitLoop(model: Sequential, x: InputData, y: TargetData, op
     val = [vx, vy, rowWeights(vy, vw0, undefined, 'validationData sampleWeight')];
   } else if (o.validationSplit > 0) {
     [[hx, hy, hw], val] = splitTail([hx, hy, hw], o.validationSplit);
+    // Keras weighs the held-out rows by their sampleWeight, but applies classWeight to training only.
+    if (o.classWeight !== undefined) val[2] = undefined;
   }
   if (o.seed !== undefined) model.rng = new Rng(o.seed);
   model.ensureCapacity(Math.min(o.batchSize, hx.rows));
