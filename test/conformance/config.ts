@@ -90,7 +90,8 @@ export function makeConfig(seed: number): Config {
   avoidDegenerateNorms(cfg);
   const bias = r() < 0.85;
   cfg.useBias = units.map((_, i) => bias && cfg.extras[i] !== 'batchNormalization');
-  if (classes) cfg.metrics.push('accuracy');
+  // 'accuracy' on a regression output: binary accuracy on one unit, categorical on more (Keras 3, TF.js).
+  if (classes || r() < 0.3) cfg.metrics.push('accuracy');
   if (loss !== 'scce' && r() < 0.6) cfg.metrics.push(pick(['mse', 'mae'] as const));
   return cfg;
 }

@@ -149,6 +149,7 @@ function metricFn(c: Config, name: string): (t: T, p: T) => T {
   if (name === 'mse') return tfl.metrics.meanSquaredError;
   if (name === 'mae') return tfl.metrics.meanAbsoluteError;
   if (c.loss === 'bce') return (t, p) => tfl.metrics.binaryAccuracy(t, c.fromLogits ? tf.sigmoid(p) : p);
+  if (c.loss === 'mse' || c.loss === 'mae' || c.loss === 'huber') return c.units[c.units.length - 1] === 1 ? tfl.metrics.binaryAccuracy : tfl.metrics.categoricalAccuracy;
   if (c.loss === 'scce') return (t, p) => tfl.metrics.sparseCategoricalAccuracy(ids(t), p);
   return tfl.metrics.categoricalAccuracy;
 }
