@@ -128,7 +128,11 @@ export interface SgdOptions extends BaseOptimizerOptions {
   nesterov?: boolean;
 }
 
-/** Stochastic gradient descent with optional (Nesterov) momentum. Default lr 0.01. */
+/**
+ * Stochastic gradient descent with optional (Nesterov) momentum. Default lr 0.01. Keras 3's form
+ * m = μm − lr·g, w += m (Nesterov: w += μm − lr·g); torch.optim / TF.js keep b = μb + g and step
+ * lr·b, the same for a constant rate.
+ */
 export function sgd({ momentum = 0, nesterov = false, ...base }: SgdOptions = {}): Optimizer {
   momentum = unit(momentum, 'sgd momentum');
   flag(nesterov, 'sgd nesterov');
@@ -148,12 +152,20 @@ export interface AdamOptions extends BaseOptimizerOptions {
   epsilon?: number;
 }
 
-/** Adam (Kingma & Ba, https://arxiv.org/abs/1412.6980). Default lr 0.001. */
+/**
+ * Adam (Kingma & Ba, https://arxiv.org/abs/1412.6980). Default lr 0.001, epsilon 1e-7. Epsilon as
+ * Keras 3: w −= lr·√(1 − β2ᵗ)/(1 − β1ᵗ)·m/(√v + ε), i.e. added to √v before the bias correction;
+ * torch.optim and TF.js add it to √v̂ after (their ε = ours/√(1 − β2ᵗ)). See docs/keras-conformance.md.
+ */
 export function adam(options: AdamOptions = {}): Optimizer {
   return adamFamily('adam', options);
 }
 
-/** AdamW: Adam with decoupled weight decay (Loshchilov & Hutter, https://arxiv.org/abs/1711.05101). Default weightDecay 0.004. */
+/**
+ * AdamW: Adam with decoupled weight decay (Loshchilov & Hutter, https://arxiv.org/abs/1711.05101):
+ * w −= w·lr·weightDecay, then the Adam step (epsilon as adam). Default weightDecay 0.004 (Keras 3;
+ * torch.optim 0.01).
+ */
 export function adamw({ weightDecay = 0.004, ...options }: AdamOptions = {}): Optimizer {
   return adamFamily('adamw', { ...options, weightDecay: float32Number(weightDecay, 'adamw weightDecay', 0) });
 }
@@ -175,7 +187,10 @@ function adamFamily(name: string, { beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7, 
   });
 }
 
-/** Adamax, Adam with the infinity norm (Kingma & Ba §7.1). Default lr 0.001. */
+/**
+ * Adamax, Adam with the infinity norm (Kingma & Ba §7.1). Default lr 0.001. Keras 3: u = max(β2u, |g|),
+ * w −= lr/(1 − β1ᵗ)·m/(u + ε); torch.optim puts ε inside the max (|g| + ε).
+ */
 export function adamax({ beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7, ...base }: AdamOptions = {}): Optimizer {
   const b1 = unit(beta1, 'adamax beta1');
   const b2 = unit(beta2, 'adamax beta2');
@@ -187,7 +202,10 @@ export function adamax({ beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7, ...base }: 
   });
 }
 
-/** Nadam, Adam with Nesterov momentum (Dozat 2016), Keras 3's schedule μ_t = β1(1 − ½·0.96^t). Default lr 0.001. */
+/**
+ * Nadam, Adam with Nesterov momentum (Dozat 2016), Keras 3's schedule μ_t = β1(1 − ½·0.96^t) (torch.optim's
+ * momentum_decay gives 0.96^(0.004·t)); ε added to √v̂. Default lr 0.001.
+ */
 export function nadam({ beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7, ...base }: AdamOptions = {}): Optimizer {
   const b1 = unit(beta1, 'nadam beta1');
   const b2 = unit(beta2, 'nadam beta2');
@@ -223,7 +241,10 @@ export interface RmspropOptions extends BaseOptimizerOptions {
   centered?: boolean;
 }
 
-/** RMSprop (Hinton, Lecture 6e). Default lr 0.001, rho 0.9. */
+/**
+ * RMSprop (Hinton, Lecture 6e). Default lr 0.001, rho 0.9. Epsilon as Keras 3 and TF.js, inside the
+ * root: w −= lr·g/√(v + ε); torch.optim divides by √v + ε (and defaults alpha, our rho, to 0.99).
+ */
 export function rmsprop({ rho = 0.9, momentum = 0, epsilon = 1e-7, centered = false, ...base }: RmspropOptions = {}): Optimizer {
   rho = unit(rho, 'rmsprop rho');
   flag(centered, 'rmsprop centered');
@@ -243,7 +264,10 @@ export interface AdagradOptions extends BaseOptimizerOptions {
   epsilon?: number;
 }
 
-/** Adagrad (Duchi et al., https://jmlr.org/papers/v12/duchi11a.html). Default lr 0.001. */
+/**
+ * Adagrad (Duchi et al., https://jmlr.org/papers/v12/duchi11a.html). Default lr 0.001. Keras 3: the
+ * accumulator starts at 0.1 and w −= lr·g/√(acc + ε); torch.optim starts at 0 and divides by √acc + ε.
+ */
 export function adagrad({ initialAccumulatorValue = 0.1, epsilon = 1e-7, ...base }: AdagradOptions = {}): Optimizer {
   const init = float32Number(initialAccumulatorValue, 'adagrad initialAccumulatorValue', 0);
   epsilon = eps(epsilon);
