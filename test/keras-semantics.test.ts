@@ -5,7 +5,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import {
   ShapeError, ValueError, activation, adam, batchNormalization, dense, dropout, earlyStopping, exponentialDecay, initializers, l2,
-  layerNormalization, losses, modelCheckpoint, modelFromBytes, reduceLROnPlateau, sequential, sgd, type Sequential,
+  activationValues, layerNormalization, losses, modelCheckpoint, modelFromBytes, readCsv, reduceLROnPlateau, sequential, sgd, toOnnx, toTfjs,
+  type Sequential,
 } from '../src/index.js';
 
 /** Deterministic rows in [-1, 1). */
@@ -265,6 +266,11 @@ describe('unknown option keys are refused, naming the closest valid one', () => 
     ['sequential', () => sequential([], { nam: 'x' } as never), /did you mean "name"/],
     ['summary', () => m.summary({ print: false, formulas: true } as never), /did you mean "formula"/],
     ['toBytes', () => m.toBytes({ include_optimizer: true } as never), /did you mean "includeOptimizer"/],
+    ['modelFromBytes', () => modelFromBytes(m.toBytes(), { engin: undefined } as never), /did you mean "engine"/],
+    ['toTfjs', () => toTfjs(m, { weightPath: 'w.bin' } as never), /did you mean "weightsPath"/],
+    ['toOnnx', () => toOnnx(m, { input_name: 'x' } as never), /did you mean "inputName"/],
+    ['readCsv', () => readCsv('a,b\n1,2\n', { delimeter: ',' } as never), /did you mean "delimiter"/],
+    ['activationValues', () => activationValues('relu', [1], { engin: undefined } as never), /did you mean "engine"/],
   ];
   it.each(constructors)('%s', (_, call, message) => {
     expect(call).toThrow(ValueError);

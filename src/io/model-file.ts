@@ -11,7 +11,7 @@
 // version, the config, every tensor's name and shape against the config and the optimizer's
 // state sizes against its slot count — all before the model allocates any wasm memory. What is
 // then allocated (weights, gradients, optimizer state) is bounded by the tensors the file holds.
-import { describe } from '../check.js';
+import { checkObject, describe } from '../check.js';
 import type { Engine } from '../engine/engine.js';
 import { Rng } from '../engine/rng.js';
 import { DendriteError, MemoryLimitError, ModelFileError, StateError } from '../errors.js';
@@ -122,6 +122,7 @@ export function modelConfig(model: Sequential): ModelConfig {
 /** Rebuild a model (and, from a checkpoint, its training state) from file bytes; every problem is a ModelFileError. */
 export function modelFromBytes(bytes: Uint8Array, options: ModelLoadOptions = {}): Sequential {
   if (!(bytes instanceof Uint8Array)) throw new ModelFileError(`a model file must be given as a Uint8Array, got ${describe(bytes)}`);
+  checkObject(options, 'load options', ['engine']);
   const { metadata, tensors } = decodeSafetensors(bytes);
   if (metadata.format !== FORMAT) {
     throw new ModelFileError(`not a dendrite model file: metadata format is ${JSON.stringify(metadata.format)}, expected "${FORMAT}"`);
