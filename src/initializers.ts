@@ -65,6 +65,7 @@ export const initializers = {
 };
 
 export type InitializerName = keyof typeof initializers;
+const PARAMETERISED: string[] = ['randomNormal', 'randomUniform', 'constant'] satisfies InitializerName[];
 export type InitializerSpec = InitializerName | Initializer | { name: InitializerName; config?: Record<string, number> };
 
 /** Accepts a name, a constructed initializer, or a saved `{ name, config }`. */
@@ -74,6 +75,9 @@ export function resolveInitializer(spec: InitializerSpec): Initializer {
   if (typeof name !== 'string' || !Object.hasOwn(initializers, name)) {
     throw new ValueError(`unknown initializer ${JSON.stringify(name)}${typeof name === 'string' ? suggestion(name, Object.keys(initializers)) : ''}; expected one of: ${Object.keys(initializers).join(', ')}`);
   }
+  if (typeof spec === 'object') checkObject(spec, `initializer ${name}`, ['name', 'config']);
   const config = typeof spec === 'object' ? ((spec as { config?: Record<string, number> }).config ?? {}) : {};
+  // The initializers without options take none: a config for them is a mistake, not ignored.
+  if (!PARAMETERISED.includes(name)) checkObject(config, `initializer ${name} config`, []);
   return (initializers[name as InitializerName] as (c?: Record<string, number>) => Initializer)(config);
 }

@@ -290,6 +290,7 @@ export function resolveOptimizer(spec: unknown): Optimizer {
   if (typeof name !== 'string' || !Object.hasOwn(constructors, name)) {
     throw new ValueError(`unknown optimizer ${JSON.stringify(name ?? spec)}${typeof name === 'string' ? suggestion(name, optimizerNames) : ''}; expected one of: ${optimizerNames.join(', ')} (or an optimizer object)`);
   }
+  if (typeof spec === 'object') checkObject(spec, `optimizer ${name}`, ['name', 'config']);
   const config = typeof spec === 'object' ? ((spec as { config?: object }).config ?? {}) : {};
   return (constructors[name as OptimizerName] as (c: object) => Optimizer)(config);
 }

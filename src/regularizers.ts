@@ -45,7 +45,10 @@ export function resolveRegularizer(spec: unknown, what: string): Regularizer | u
   if (typeof spec === 'string' && Object.hasOwn(regularizers, spec)) return regularizers[spec as keyof typeof regularizers]();
   if (typeof spec === 'object') {
     const r = spec as Partial<Regularizer>;
-    if (r.name === 'l1' || r.name === 'l2' || r.name === 'l1l2') return make(r.name, r.l1 ?? 0, r.l2 ?? 0);
+    if (r.name === 'l1' || r.name === 'l2' || r.name === 'l1l2') {
+      checkObject(spec, what, ['name', 'l1', 'l2']);
+      return make(r.name, r.l1 ?? 0, r.l2 ?? 0);
+    }
   }
   throw new ValueError(`${what} must be l1(...), l2(...), l1l2(...) or one of "l1", "l2", "l1l2", got ${JSON.stringify(spec)}`);
 }

@@ -153,7 +153,7 @@ export function isSchedule(v: unknown): v is LearningRateSchedule {
 /** A schedule object or a saved { name, config }. */
 export function resolveSchedule(spec: unknown): LearningRateSchedule {
   if (isSchedule(spec)) return spec;
-  const { name, config } = (spec ?? {}) as { name?: unknown; config?: unknown };
+  const { name, config } = checkObject(spec, 'learning-rate schedule', ['name', 'config'], false);
   if (typeof name !== 'string' || !Object.hasOwn(schedules, name)) {
     throw new ValueError(`unknown learning-rate schedule ${JSON.stringify(name)}; expected one of: ${Object.keys(schedules).join(', ')}`);
   }

@@ -137,6 +137,7 @@ describe('categorical cross-entropy targets', () => {
     const m = classifier('categoricalCrossentropy', ['mse']);
     await refused(m, () => m.fit(x, y, { epochs: 1 }), ValueError, /metric mse needs target rows/);
     await refused(m, () => m.fit(x, oneHot(y, 3), { validationData: [x, y] }), ValueError, /validationData y holds class ids/);
+    await refused(m, () => m.fitDataset([[x, oneHot(y, 3)]], { validationData: [x, y] }), ValueError, /validationData y holds class ids/);
   });
 
   it('soft labels (rows of non-negative values) train with categoricalCrossentropy, also fromLogits', async () => {

@@ -104,6 +104,8 @@ export async function fitBatches(model: Sequential, source: Batches, options: Fi
         if (first) {
           checkMemory(model, 'fitDataset', [batchX(batch)], { batchSize: Infinity, training: true, wholeData: false });
           model.ensureBuilt(batchX(batch), seed);
+          // Validation arrays are checked before the first step, not after the first epoch.
+          if (valArrays) checkValidationArrays(model, valArrays);
           model.ensureOptimizerState();
           first = false;
         }
@@ -128,6 +130,12 @@ export async function fitBatches(model: Sequential, source: Batches, options: Fi
         ? () => evaluateStream(model, valStream, valSteps)
         : undefined,
   });
+}
+
+/** validationData given as [x, y(, sampleWeight)]: checked as evaluate will take them. */
+function checkValidationArrays(model: Sequential, [x, y, w]: unknown[]): void {
+  const rows = toHostX(x, model.inputDim, 'validationData x').rows;
+  rowWeights(hostTargets(model, y, rows, 'validationData y'), w, undefined, 'validationData sampleWeight');
 }
 
 /** Loss and metrics over one pass of validation batches. */
