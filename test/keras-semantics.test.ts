@@ -8,6 +8,7 @@ import {
   activationValues, layerNormalization, losses, modelCheckpoint, modelFromBytes, readCsv, reduceLROnPlateau, sequential, sgd, toOnnx, toTfjs,
   type Sequential,
 } from '../src/index.js';
+import { thrownBy } from './helpers/thrown.js';
 
 /** Deterministic rows in [-1, 1). */
 function rows(n: number, cols: number, seed = 1): number[][] {
@@ -31,12 +32,7 @@ const y = ids(24, 3);
 /** The call is refused with `type` and `message`, and the model predicts exactly as before. */
 async function refused(m: Sequential, call: () => unknown, type: new (...a: never[]) => Error, message: RegExp): Promise<void> {
   const before = Array.from(m.predict(x).data);
-  let thrown: unknown;
-  try {
-    await call();
-  } catch (e) {
-    thrown = e;
-  }
+  const thrown = await thrownBy(call);
   expect(thrown, 'expected an error').toBeInstanceOf(type);
   expect((thrown as Error).message).toMatch(message);
   expect(Array.from(m.predict(x).data)).toEqual(before);
