@@ -19,14 +19,14 @@ const make = (name: Regularizer['name'], l1: unknown, l2: unknown): Regularizer 
   l2: float32Number(l2, `${name} l2`, 0),
 });
 
-/** L1: l1·Σ|w|. Keras default l1 = 0.01. */
-export function l1(options: { /** Factor of Σ|w|. Default 0.01. */ l1?: number } = {}): Regularizer {
-  return make('l1', checkObject(options, 'l1()', ['l1']).l1 ?? 0.01, 0);
+/** L1: l1·Σ|w|. Keras default l1 = 0.01. `l1(0.001)` (Keras' positional form) or `l1({ l1: 0.001 })`. */
+export function l1(options: number | { /** Factor of Σ|w|. Default 0.01. */ l1?: number } = {}): Regularizer {
+  return make('l1', typeof options === 'number' ? options : (checkObject(options, 'l1()', ['l1']).l1 ?? 0.01), 0);
 }
 
-/** L2: l2·Σw² (gradient 2·l2·w). Keras default l2 = 0.01. */
-export function l2(options: { /** Factor of Σw². Default 0.01. */ l2?: number } = {}): Regularizer {
-  return make('l2', 0, checkObject(options, 'l2()', ['l2']).l2 ?? 0.01);
+/** L2: l2·Σw² (gradient 2·l2·w). Keras default l2 = 0.01. `l2(0.001)` (Keras' positional form) or `l2({ l2: 0.001 })`. */
+export function l2(options: number | { /** Factor of Σw². Default 0.01. */ l2?: number } = {}): Regularizer {
+  return make('l2', 0, typeof options === 'number' ? options : (checkObject(options, 'l2()', ['l2']).l2 ?? 0.01));
 }
 
 /** L1 + L2. Keras defaults both to 0 (TF.js to 0.01); dendrite follows Keras. */

@@ -295,6 +295,11 @@ describe('no silent coercions', () => {
     await refused(m, () => m.setWeights(w as never), ValueError, /not a number/);
   });
 
+  it("l2(0.001), Keras' positional form, is l2 = 0.001 (it was silently 0.01)", () => {
+    expect(l2(1e-3).l2).toBe(1e-3);
+    expect(l2({ l2: 1e-3 }).l2).toBe(1e-3);
+  });
+
   it('metric keys that would clash with History entries are refused', () => {
     expect(() => classifier('sparseCategoricalCrossentropy', [{ name: 'accuracy', key: 'loss' }] as never)).toThrow(/metric key "loss"/);
     expect(() => classifier('sparseCategoricalCrossentropy', [{ name: 'accuracy', key: '__proto__' }] as never)).toThrow(/metric key "__proto__"/);
@@ -313,6 +318,7 @@ describe('hyper-parameters beyond float32 are refused where given', () => {
     ['huber delta', () => losses.huber({ delta: big })],
     ['batchNormalization epsilon', () => batchNormalization({ epsilon: big })],
     ['l2', () => l2({ l2: big })],
+    ['l2 positional', () => l2(big)],
   ];
   it.each(cases)('%s', (_, call) => expect(call).toThrow(/float32|must be a number in/));
 
