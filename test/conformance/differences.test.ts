@@ -2,7 +2,7 @@
 // dendrite follows Keras 3 rather than TF.js, where it refuses what Keras computes, and where it
 // takes more than Keras does.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ValueError, adam, dense, losses, sequential } from '../../src/index.js';
+import { ValueError, adam, dense, fromTfjs, losses, sequential } from '../../src/index.js';
 import { copyToTfjs, tf, tfReady, tfjsWeights, tfl } from '../training/helpers.js';
 import { random } from './config.js';
 import { KerasRule } from './keras-rules.js';
@@ -58,6 +58,12 @@ describe('deliberate differences from TF.js, following Keras 3', () => {
     const target = tf.oneHot(tf.tensor1d(x.map((_, i) => i % 3), 'int32'), 3);
     const loss = (t.evaluate(tf.tensor2d(x), target) as tf.Scalar).dataSync()[0];
     expect(typeof loss).toBe('number'); // a number (or NaN) from normalising by a row sum that may be ≤ 0
+    // Such a TF.js model imports uncompiled rather than not at all.
+    let artifacts: tf.io.ModelArtifacts | undefined;
+    await t.save(tf.io.withSaveHandler(async (a) => ((artifacts = a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })), { includeOptimizer: true });
+    const imported = fromTfjs(artifacts);
+    expect(imported.compiled).toBeUndefined();
+    expect(maxDiff(imported.predict(x).data, (t.predict(tf.tensor2d(x)) as tf.Tensor).dataSync())).toBeLessThan(1e-6);
   });
 
   it('classWeight may leave classes out (weight 1, Keras 3); TF.js requires every class', async () => {
