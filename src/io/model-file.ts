@@ -18,8 +18,8 @@ import { DendriteError, MemoryLimitError, ModelFileError, StateError } from '../
 import { fileActivation } from '../layers/activations.js';
 import { layerFromConfig } from '../layers/index.js';
 import type { Layer, LayerConfig } from '../layers/layer.js';
-import type { LossKind } from '../losses.js';
-import { Sequential } from '../model/sequential.js';
+import { type LossKind, resolveLoss } from '../losses.js';
+import { Sequential, lossFitsOutput } from '../model/sequential.js';
 import { type Optimizer, resolveOptimizer } from '../optimizers.js';
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from './safetensors.js';
 
@@ -197,11 +197,14 @@ export function assembleModel(
   try {
     model.build({ inputShape: config.inputShape, seed: 0 });
     model.setWeights(expected.slice(0, weightCount).map((e) => tensors.get(e.key)!.data));
-    if (config.compile) {
-      const { loss, metrics } = config.compile;
+    // A file from before compile refused a loss its output cannot carry (docs/keras-conformance.md)
+    // keeps its weights: it loads uncompiled, to be compiled again with a loss that fits.
+    const compile = config.compile && lossFitsOutput(resolveLoss(config.compile.loss), model.outputUnits, model.layers) ? config.compile : undefined;
+    if (compile) {
+      const { loss, metrics } = compile;
       model.compile({ optimizer: optimizer!, loss: loss as never, metrics: metrics as never });
+      if (checkpoint) restoreTraining(model, optimizer!, tensors, checkpoint);
     }
-    if (checkpoint) restoreTraining(model, optimizer!, tensors, checkpoint);
   } catch (e) {
     model.dispose();
     throw fileError(e, 'model file is inconsistent');

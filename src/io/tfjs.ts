@@ -157,20 +157,8 @@ export function fromTfjs(modelJson: unknown, weights?: TfjsWeights, options: Mod
   const data = weightBytes(json, weights);
   const tensors = decodeWeights(specs, data, fuse);
   const compile = trainingConfigFromTfjs(json.trainingConfig);
-  if (compile && compilable(compile.loss.kind, config.layers)) config.compile = compile;
+  if (compile) config.compile = compile;
   return assembleModel(checkConfig(config), tensors, undefined, options);
-}
-
-/**
- * TF.js compiles a categorical cross-entropy on any output; dendrite refuses it on outputs that are
- * not probabilities (docs/keras-conformance.md). Such a model loads uncompiled rather than not at all.
- */
-function compilable(kind: string, layers: { type: string; activation?: unknown }[]): boolean {
-  if (kind !== 'cce' && kind !== 'scce') return true;
-  const last = [...layers].reverse().find((l) => l.type !== 'dropout');
-  const act = last?.activation;
-  const name = typeof act === 'string' ? act : (act as { name?: unknown } | undefined)?.name;
-  return name === 'softmax' || name === 'sigmoid';
 }
 
 /**

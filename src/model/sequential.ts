@@ -414,6 +414,16 @@ function checkLossOutput(loss: Loss, units: number, layers: Layer[]): void {
 }
 
 /** An options object of `call` with only the `valid` keys (Keras refuses unknown keyword arguments). */
+/** @internal Whether compile would take `loss` for this output (checkLossOutput without the error). */
+export function lossFitsOutput(loss: Loss, units: number, layers: Layer[]): boolean {
+  try {
+    checkLossOutput(loss, units, layers);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function checkOptions(o: unknown, call: string, valid: readonly string[]): void {
   if (o === null || typeof o !== 'object') throw new ValueError(`${call} options must be an object, got ${describe(o)}`);
   checkObject(o, `${call} options`, valid);
