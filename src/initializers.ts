@@ -73,7 +73,7 @@ export function resolveInitializer(spec: InitializerSpec): Initializer {
   if (typeof spec === 'object' && spec !== null && typeof (spec as Initializer).fill === 'function') return spec as Initializer;
   const name = typeof spec === 'string' ? spec : (spec as { name?: unknown })?.name;
   if (typeof name !== 'string' || !Object.hasOwn(initializers, name)) {
-    throw new ValueError(`unknown initializer ${JSON.stringify(name)}${typeof name === 'string' ? suggestion(name, Object.keys(initializers)) : ''}; expected one of: ${Object.keys(initializers).join(', ')}`);
+    throw new ValueError(`unknown initializer ${JSON.stringify(name)}${suggestion(String(name), Object.keys(initializers))}; expected one of: ${Object.keys(initializers).join(', ')}`);
   }
   if (typeof spec === 'object') checkObject(spec, `initializer ${name}`, ['name', 'config']);
   const config = typeof spec === 'object' ? ((spec as { config?: Record<string, number> }).config ?? {}) : {};

@@ -53,8 +53,9 @@ export const lossNames = Object.keys(byName) as LossName[];
 function make(kind: LossKind, fromLogits: unknown = false, delta: unknown = 1, labelSmoothing: unknown = 0): Loss {
   const name = canonical[kind];
   if (typeof fromLogits !== 'boolean') throw new ValueError(`${name} fromLogits must be a boolean, got ${String(fromLogits)}`);
-  if (fromLogits && kind !== 'bce' && kind !== 'cce' && kind !== 'scce') throw new ValueError(`${name} takes no fromLogits (only the cross-entropies do)`);
-  if (labelSmoothing !== 0 && kind !== 'bce' && kind !== 'cce') throw new ValueError(`${name} takes no labelSmoothing (only categoricalCrossentropy and binaryCrossentropy do, as in Keras)`);
+  const crossentropy = kind === 'bce' || kind === 'cce' || kind === 'scce';
+  if (fromLogits && !crossentropy) throw new ValueError(`${name} takes no fromLogits (only the cross-entropies do)`);
+  if (labelSmoothing !== 0 && kind !== 'bce' && kind !== 'cce') throw new ValueError(`${name} takes no labelSmoothing (only categoricalCrossentropy and binaryCrossentropy do)`);
   return {
     name, kind, fromLogits,
     delta: float32Number(delta, 'huber delta', Number.MIN_VALUE),

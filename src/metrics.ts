@@ -214,7 +214,7 @@ export function resolveMetric(spec: unknown, loss: Loss, units: number): Metric 
   const name = o.key ?? (o.name as string);
   // The key names a History entry beside `loss` and the val-prefixed copies.
   if (typeof name !== 'string' || name === '' || name === 'loss' || name === '__proto__' || /^val[A-Z]/.test(name)) {
-    throw new ValueError(`metric key ${JSON.stringify(name)} is not usable: it must be a non-empty string other than "loss", "__proto__" and val… (History keys of their own)`);
+    throw new ValueError(`metric key ${JSON.stringify(name)} would clash with a History key`);
   }
   const p = o.threshold ?? 0.5;
   if (typeof p !== 'number' || !(p > 0 && p < 1)) throw new ValueError(`metric ${name} threshold must be in (0, 1), got ${String(p)}`);

@@ -288,7 +288,7 @@ export function resolveOptimizer(spec: unknown): Optimizer {
   if (typeof spec === 'object' && spec !== null && typeof (spec as Optimizer).apply === 'function') return spec as Optimizer;
   const name = typeof spec === 'string' ? spec.toLowerCase() : (spec as { name?: unknown } | null)?.name;
   if (typeof name !== 'string' || !Object.hasOwn(constructors, name)) {
-    throw new ValueError(`unknown optimizer ${JSON.stringify(name ?? spec)}${typeof name === 'string' ? suggestion(name, optimizerNames) : ''}; expected one of: ${optimizerNames.join(', ')} (or an optimizer object)`);
+    throw new ValueError(`unknown optimizer ${JSON.stringify(name ?? spec)}${suggestion(String(name), optimizerNames)}; expected one of: ${optimizerNames.join(', ')} (or an optimizer object)`);
   }
   if (typeof spec === 'object') checkObject(spec, `optimizer ${name}`, ['name', 'config']);
   const config = typeof spec === 'object' ? ((spec as { config?: object }).config ?? {}) : {};

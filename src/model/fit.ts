@@ -129,7 +129,7 @@ function shuffleCounter(epochsTrained: number, rows: number): bigint {
 export function hostTargets(model: Sequential, y: unknown, rows: number, what = 'y'): HostY {
   const c = model.compiled!;
   const hy = toHostY(y, rows, model.outputUnits, c.loss, what);
-  if (hy.labels) for (const m of c.metrics) if (m.needsRows) throw new ValueError(`metric ${m.name} needs target rows (rows, ${hy.cols}), but ${what} holds class ids; pass one-hot rows with categoricalCrossentropy, or drop the metric`);
+  if (hy.labels) for (const m of c.metrics) if (m.needsRows) throw new ValueError(`metric ${m.name} needs target rows (rows, ${hy.cols}), but ${what} holds class ids`);
   return hy;
 }
 

@@ -218,7 +218,7 @@ function oneHotToIds(values: ArrayLike<number>, classes: number, what: string): 
       if (v === 1 && hot < 0) hot = c;
       else if (v !== 0) hot = -2;
     }
-    if (hot < 0) throw new ValueError(`${what} row ${r} is not one-hot: sparseCategoricalCrossentropy takes class ids or one-hot rows (soft labels need categoricalCrossentropy)`);
+    if (hot < 0) throw new ValueError(`${what} row ${r} is not one-hot: sparseCategoricalCrossentropy takes class ids or one-hot rows`);
     ids[r] = hot;
   }
   return ids;

@@ -402,14 +402,14 @@ export class Sequential {
  */
 function checkLossOutput(loss: Loss, units: number, layers: Layer[]): void {
   if (loss.kind === 'scce' && units === 1) {
-    throw new ShapeError('sparseCategoricalCrossentropy needs one output unit per class (at least 2), got 1; for two classes with one sigmoid unit use binaryCrossentropy');
+    throw new ShapeError('sparseCategoricalCrossentropy needs an output unit per class, got 1; use binaryCrossentropy');
   }
   if ((loss.kind !== 'cce' && loss.kind !== 'scce') || loss.fromLogits) return;
   let i = layers.length - 1;
   while (i > 0 && layers[i].type === 'Dropout') i--;
   const act = layers[i].activation?.name;
   if (act !== 'softmax' && act !== 'sigmoid') {
-    throw new ValueError(`${loss.name} needs probabilities, but the last layer's activation is ${act ?? `none (${layers[i].type})`}: end with activation 'softmax', or pass losses.${loss.name}({ fromLogits: true })`);
+    throw new ValueError(`${loss.name} needs probabilities, but the output activation is ${act ?? layers[i].type}: use 'softmax', or fromLogits: true`);
   }
 }
 
