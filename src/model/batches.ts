@@ -3,11 +3,11 @@
 // predictOnBatch. Each batch is converted on the host and written straight into the model's slots
 // (growing them if a batch is larger than any before); the epoch loop is the one fit uses.
 import type { Callbacks, Logs } from '../callbacks/base.js';
-import { describe, positiveInt } from '../check.js';
+import { checkObject, describe, positiveInt } from '../check.js';
 import { Rng, checkSeed } from '../engine/rng.js';
 import { ValueError } from '../errors.js';
 import { checkMemory } from './budget.js';
-import { type RunOptions, checkCallbacks, checkInitialEpoch, checkOutputs, checkSignal, checkVerbose, hostTargets } from './fit.js';
+import { RUN_KEYS, type RunOptions, checkCallbacks, checkInitialEpoch, checkOutputs, checkSignal, checkVerbose, hostTargets } from './fit.js';
 import { type HostX, type InputData, type TargetData, toHostX } from './inputs.js';
 import { type History, runEpochs } from './loop.js';
 import { type ClassWeight, type SampleWeight, rowWeights } from './sample-weights.js';
@@ -80,6 +80,7 @@ class BatchStream {
 
 export async function fitBatches(model: Sequential, source: Batches, options: FitDatasetOptions): Promise<History> {
   if (options === null || typeof options !== 'object') throw new ValueError('fitDataset options must be an object, e.g. { epochs: 5 }');
+  checkObject(options, 'fitDataset options', [...RUN_KEYS, 'stepsPerEpoch', 'validationData', 'validationSteps']);
   const o = options;
   const epochs = positiveInt(o.epochs ?? 1, 'epochs');
   const steps = o.stepsPerEpoch === undefined ? undefined : positiveInt(o.stepsPerEpoch, 'stepsPerEpoch');
@@ -103,6 +104,8 @@ export async function fitBatches(model: Sequential, source: Batches, options: Fi
         if (first) {
           checkMemory(model, 'fitDataset', [batchX(batch)], { batchSize: Infinity, training: true, wholeData: false });
           model.ensureBuilt(batchX(batch), seed);
+          // Validation arrays are checked before the first step, not after the first epoch.
+          if (valArrays) checkValidationArrays(model, valArrays);
           model.ensureOptimizerState();
           first = false;
         }
@@ -127,6 +130,12 @@ export async function fitBatches(model: Sequential, source: Batches, options: Fi
         ? () => evaluateStream(model, valStream, valSteps)
         : undefined,
   });
+}
+
+/** validationData given as [x, y(, sampleWeight)]: checked as evaluate will take them. */
+function checkValidationArrays(model: Sequential, [x, y, w]: unknown[]): void {
+  const rows = toHostX(x, model.inputDim, 'validationData x').rows;
+  rowWeights(hostTargets(model, y, rows, 'validationData y'), w, undefined, 'validationData sampleWeight');
 }
 
 /** Loss and metrics over one pass of validation batches. */

@@ -5,7 +5,7 @@
 // memory.ts. Training logic lives in fit.ts / loop.ts / step.ts / batches.ts; this file is the
 // lifecycle and the small public calls.
 import type { Callbacks, Logs } from '../callbacks/base.js';
-import { describe, positiveInt } from '../check.js';
+import { checkObject, describe, positiveInt } from '../check.js';
 import { type Engine, getEngine } from '../engine/engine.js';
 import { Rng, checkSeed, randomSeed } from '../engine/rng.js';
 import { ShapeError, StateError, ValueError } from '../errors.js';
@@ -17,7 +17,7 @@ import { type Loss, type LossSpec, isCategorical, resolveLoss } from '../losses.
 import { type BatchView, type Metric, type MetricSpec, resolveMetric } from '../metrics.js';
 import { type Optimizer, type OptimizerName, resolveOptimizer } from '../optimizers.js';
 import { type Batches, type BatchOptions, type FitDatasetOptions, fitBatches, predictOnBatch, testOnBatch, trainOnBatch } from './batches.js';
-import { type EvaluateOptions, type FitOptions, evaluateData, fitLoop, hostTargets, overflowError, predictData } from './fit.js';
+import { EVALUATE_KEYS, type EvaluateOptions, type FitOptions, evaluateData, fitLoop, hostTargets, overflowError, predictData } from './fit.js';
 import { type InputData, type TargetData, ownColumns, toHostX } from './inputs.js';
 import type { History } from './loop.js';
 import { rowWeights } from './sample-weights.js';
@@ -91,6 +91,7 @@ export class Sequential {
 
   constructor(layers: Layer[] = [], options: SequentialOptions = {}) {
     if (!Array.isArray(layers)) throw new ValueError(`sequential() takes an array of layers, got ${describe(layers)}`);
+    checkOptions(options, 'sequential', ['name', 'engine']);
     this.name = options.name ?? 'sequential';
     this.ownEngine = options.engine;
     this.pass = { engine: undefined as unknown as Engine, rows: 0, pack: 0, training: false, seed: 0n, step: 0 };
@@ -138,6 +139,7 @@ export class Sequential {
    */
   build(options: { inputShape?: number[]; seed?: number } = {}): void {
     this.assertUsable();
+    checkOptions(options, 'build', ['inputShape', 'seed']);
     if (this.params) throw new StateError('model is already built');
     if (this.layers.length === 0) throw new StateError('model has no layers: add dense(...) layers first');
     const shape = options.inputShape ?? this.layers[0].inputShape;
@@ -160,6 +162,7 @@ export class Sequential {
     this.assertUsable();
     if (this.fitting) throw new StateError('cannot compile while fit is running on this model');
     if (options === null || typeof options !== 'object') throw new ValueError('compile() takes { optimizer, loss, metrics }');
+    checkObject(options, 'compile()', ['optimizer', 'loss', 'metrics']);
     if (this.layers.length === 0) throw new StateError('model has no layers: add dense(...) layers before compile');
     if (options.metrics !== undefined && !Array.isArray(options.metrics)) throw new ValueError(`compile metrics must be an array of names, got ${describe(options.metrics)}`);
     const loss = resolveLoss(options.loss);
@@ -167,6 +170,11 @@ export class Sequential {
     const units = this.outputUnits;
     const metricNames = (options.metrics ?? []) as string[];
     const metrics = metricNames.map((m) => resolveMetric(m, loss, units));
+    const taken = new Set<string>();
+    for (const m of metrics) {
+      if (taken.has(m.name)) throw new ValueError(`two metrics are named ${JSON.stringify(m.name)}; give one a different key ({ name, key })`);
+      taken.add(m.name);
+    }
     const metricOffsets: number[] = [];
     let metricSize = 0;
     for (const m of metrics) {
@@ -174,6 +182,7 @@ export class Sequential {
       metricSize += m.size;
     }
     if (loss.kind === 'bce' && units < 1 && this.inputDim) throw new ShapeError('binaryCrossentropy needs at least one output unit');
+    checkLossOutput(loss, units, this.layers);
     const last = this.layers[this.layers.length - 1].activation?.name;
     const mode: LossMode =
       !loss.fromLogits && isCategorical(loss) && last === 'softmax' ? 'softmaxCe'
@@ -242,7 +251,7 @@ export class Sequential {
   /** Loss and metrics on x / y, e.g. `{ loss: 0.31, accuracy: 0.89 }`. */
   evaluate(x: InputData, y: TargetData, options: EvaluateOptions = {}): Logs {
     this.assertCompiled('evaluate');
-    checkOptions(options, 'evaluate');
+    checkOptions(options, 'evaluate', EVALUATE_KEYS);
     const batchSize = positiveInt(options.batchSize ?? 256, 'batchSize');
     checkMemory(this, 'evaluate', [x], { batchSize, training: false, wholeData: true });
     this.ensureBuilt(x);
@@ -256,7 +265,7 @@ export class Sequential {
   predict(x: InputData, options: { batchSize?: number } = {}): Tensor2D {
     this.assertUsable();
     if (this.layers.length === 0) throw new StateError('model has no layers: add dense(...) layers first');
-    checkOptions(options, 'predict');
+    checkOptions(options, 'predict', ['batchSize']);
     const batchSize = positiveInt(options.batchSize ?? 256, 'batchSize');
     checkMemory(this, 'predict', [x], { batchSize, training: false, wholeData: true });
     this.ensureBuilt(x);
@@ -267,7 +276,7 @@ export class Sequential {
   /** One gradient step on exactly this batch; returns its `{ loss, <metric>... }` (Keras train_on_batch). */
   trainOnBatch(x: InputData, y: TargetData, options: BatchOptions = {}): Logs {
     this.assertCompiled('trainOnBatch');
-    checkOptions(options, 'trainOnBatch');
+    checkOptions(options, 'trainOnBatch', ['sampleWeight', 'classWeight']);
     checkMemory(this, 'trainOnBatch', [x], { batchSize: Infinity, training: true, wholeData: false });
     return trainOnBatch(this, x, y, options);
   }
@@ -275,7 +284,7 @@ export class Sequential {
   /** Loss and metrics of this one batch, without training (Keras test_on_batch). */
   testOnBatch(x: InputData, y: TargetData, options: BatchOptions = {}): Logs {
     this.assertCompiled('testOnBatch');
-    checkOptions(options, 'testOnBatch');
+    checkOptions(options, 'testOnBatch', ['sampleWeight', 'classWeight']);
     return finiteLoss(testOnBatch(this, x, y, options), 'testOnBatch');
   }
 
@@ -307,6 +316,7 @@ export class Sequential {
   /** Printable table of layers, output shapes and parameter counts; printed unless print is false. */
   summary(options: { print?: boolean; formula?: boolean } = {}): string {
     this.assertUsable();
+    checkOptions(options, 'summary', ['print', 'formula']);
     const text = summaryText(this, options.formula ?? false);
     if (options.print ?? true) console.log(text);
     return text;
@@ -331,6 +341,7 @@ export class Sequential {
    */
   toBytes(options: ModelFileOptions = {}): Uint8Array {
     this.assertBuilt();
+    checkOptions(options, 'toBytes', ['includeOptimizer']);
     return modelToBytes(this, options);
   }
 
@@ -341,6 +352,7 @@ export class Sequential {
    */
   async save(target: string, options: ModelFileOptions = {}): Promise<SaveResult> {
     this.assertBuilt();
+    checkOptions(options, 'save', ['includeOptimizer']);
     return saveModel(this, target, options);
   }
 
@@ -382,8 +394,39 @@ export class Sequential {
   }
 }
 
-function checkOptions(o: unknown, call: string): void {
+/**
+ * Refuse what only looks like a loss: sparse class ids over one unit (every id would score loss 0),
+ * and a categorical cross-entropy on outputs that are not probabilities. Keras divides such outputs
+ * by their row sum and clips, which is NaN for a zero sum and meaningless for a negative one; we
+ * refuse at compile instead (a deliberate difference, docs/keras-conformance.md).
+ */
+function checkLossOutput(loss: Loss, units: number, layers: Layer[]): void {
+  if (loss.kind === 'scce' && units === 1) {
+    throw new ShapeError('sparseCategoricalCrossentropy needs an output unit per class, got 1; use binaryCrossentropy');
+  }
+  if ((loss.kind !== 'cce' && loss.kind !== 'scce') || loss.fromLogits) return;
+  let i = layers.length - 1;
+  while (i > 0 && layers[i].type === 'Dropout') i--;
+  const act = layers[i].activation?.name;
+  if (act !== 'softmax' && act !== 'sigmoid') {
+    throw new ValueError(`${loss.name} needs probabilities, but the output activation is ${act ?? layers[i].type}: use 'softmax', or fromLogits: true`);
+  }
+}
+
+/** An options object of `call` with only the `valid` keys (Keras refuses unknown keyword arguments). */
+/** @internal Whether compile would take `loss` for this output (checkLossOutput without the error). */
+export function lossFitsOutput(loss: Loss, units: number, layers: Layer[]): boolean {
+  try {
+    checkLossOutput(loss, units, layers);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function checkOptions(o: unknown, call: string, valid: readonly string[]): void {
   if (o === null || typeof o !== 'object') throw new ValueError(`${call} options must be an object, got ${describe(o)}`);
+  checkObject(o, `${call} options`, valid);
 }
 
 /** Evaluation logs, unless the loss overflowed (NaN or Infinity is never returned silently). */
