@@ -4,7 +4,7 @@
 // clipping (clipNorm per weight tensor, globalClipNorm over all, clipValue per element; at most
 // one), decoupled weightDecay (p −= p·lr·weightDecay before the update) and a learning-rate
 // schedule in place of a number. One step: clip → decay → update → iterations + 1.
-import { finiteNumber } from './check.js';
+import { checkObject, float32Number, suggestion } from './check.js';
 import type { Engine } from './engine/engine.js';
 import { ValueError } from './errors.js';
 import { type LearningRateSchedule, isSchedule, resolveSchedule } from './schedules.js';
@@ -43,6 +43,8 @@ export interface BaseOptimizerOptions {
   weightDecay?: number;
 }
 
+const BASE_KEYS = ['learningRate', 'clipNorm', 'clipValue', 'globalClipNorm', 'weightDecay'] as const satisfies readonly (keyof BaseOptimizerOptions)[];
+
 /** The per-element rule of one optimizer, given the step's learning rate and t = iterations + 1. */
 interface Rule {
   slots: number;
@@ -54,12 +56,16 @@ interface Rule {
   config: Record<string, number | boolean>;
 }
 
-const positive = (v: unknown, what: string) => finiteNumber(v, what, Number.MIN_VALUE);
-const unit = (v: unknown, what: string) => finiteNumber(v, what, 0, 1);
-const eps = (v: unknown) => finiteNumber(v, 'epsilon', 0);
+const positive = (v: unknown, what: string) => float32Number(v, what, Number.MIN_VALUE);
+const unit = (v: unknown, what: string) => float32Number(v, what, 0, 1);
+const eps = (v: unknown) => float32Number(v, 'epsilon', 0);
+const flag = (v: unknown, what: string) => {
+  if (typeof v !== 'boolean') throw new ValueError(`${what} must be true or false, got ${JSON.stringify(v)}`);
+};
 
 function makeOptimizer(name: string, o: BaseOptimizerOptions, defaultLr: number, rule: Rule): Optimizer {
   if (o === null || typeof o !== 'object') throw new ValueError(`${name}() takes an options object`);
+  checkObject(o, `${name}()`, [...BASE_KEYS, ...Object.keys(rule.config)]);
   const clipNorm = o.clipNorm === undefined ? undefined : positive(o.clipNorm, `${name} clipNorm`);
   const clipValue = o.clipValue === undefined ? undefined : positive(o.clipValue, `${name} clipValue`);
   const globalClipNorm = o.globalClipNorm === undefined ? undefined : positive(o.globalClipNorm, `${name} globalClipNorm`);
@@ -67,10 +73,10 @@ function makeOptimizer(name: string, o: BaseOptimizerOptions, defaultLr: number,
   if (set > 1) {
     throw new ValueError(`${name}: only one of clipNorm, clipValue and globalClipNorm can be set (Keras rule); got clipNorm ${clipNorm}, clipValue ${clipValue}, globalClipNorm ${globalClipNorm}`);
   }
-  const weightDecay = finiteNumber(o.weightDecay ?? 0, `${name} weightDecay`, 0);
+  const weightDecay = float32Number(o.weightDecay ?? 0, `${name} weightDecay`, 0);
   const spec = o.learningRate ?? defaultLr;
   let schedule: LearningRateSchedule | undefined = isSchedule(spec) || (typeof spec === 'object' && spec !== null) ? resolveSchedule(spec) : undefined;
-  let lr = schedule ? 0 : finiteNumber(spec, 'learningRate', 0);
+  let lr = schedule ? 0 : float32Number(spec, 'learningRate', 0);
   const scalars = new Float64Array(2);
   return {
     name,
@@ -84,7 +90,7 @@ function makeOptimizer(name: string, o: BaseOptimizerOptions, defaultLr: number,
       if (schedule) {
         throw new ValueError(`${name} was given a learning-rate schedule (${schedule.name}), so its learningRate cannot be set (Keras rule); use a number to let callbacks change it`);
       }
-      lr = finiteNumber(v, 'learningRate', 0);
+      lr = float32Number(v, 'learningRate', 0);
     },
     apply(e, p, g, s, n, tensors) {
       const k = e.k;
@@ -125,6 +131,7 @@ export interface SgdOptions extends BaseOptimizerOptions {
 /** Stochastic gradient descent with optional (Nesterov) momentum. Default lr 0.01. */
 export function sgd({ momentum = 0, nesterov = false, ...base }: SgdOptions = {}): Optimizer {
   momentum = unit(momentum, 'sgd momentum');
+  flag(nesterov, 'sgd nesterov');
   return makeOptimizer('sgd', base, 0.01, {
     slots: momentum > 0 ? 1 : 0,
     update: (e, p, g, s, n, _t, f) => e.k.sgd_update(p, g, s[0] ?? 0, n, f[0], momentum, nesterov ? 1 : 0),
@@ -148,7 +155,7 @@ export function adam(options: AdamOptions = {}): Optimizer {
 
 /** AdamW: Adam with decoupled weight decay (Loshchilov & Hutter, https://arxiv.org/abs/1711.05101). Default weightDecay 0.004. */
 export function adamw({ weightDecay = 0.004, ...options }: AdamOptions = {}): Optimizer {
-  return adamFamily('adamw', { ...options, weightDecay: finiteNumber(weightDecay, 'adamw weightDecay', 0) });
+  return adamFamily('adamw', { ...options, weightDecay: float32Number(weightDecay, 'adamw weightDecay', 0) });
 }
 
 function adamFamily(name: string, { beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7, ...base }: AdamOptions): Optimizer {
@@ -219,6 +226,7 @@ export interface RmspropOptions extends BaseOptimizerOptions {
 /** RMSprop (Hinton, Lecture 6e). Default lr 0.001, rho 0.9. */
 export function rmsprop({ rho = 0.9, momentum = 0, epsilon = 1e-7, centered = false, ...base }: RmspropOptions = {}): Optimizer {
   rho = unit(rho, 'rmsprop rho');
+  flag(centered, 'rmsprop centered');
   momentum = unit(momentum, 'rmsprop momentum');
   epsilon = eps(epsilon);
   return makeOptimizer('rmsprop', base, 0.001, {
@@ -237,7 +245,7 @@ export interface AdagradOptions extends BaseOptimizerOptions {
 
 /** Adagrad (Duchi et al., https://jmlr.org/papers/v12/duchi11a.html). Default lr 0.001. */
 export function adagrad({ initialAccumulatorValue = 0.1, epsilon = 1e-7, ...base }: AdagradOptions = {}): Optimizer {
-  const init = finiteNumber(initialAccumulatorValue, 'adagrad initialAccumulatorValue', 0);
+  const init = float32Number(initialAccumulatorValue, 'adagrad initialAccumulatorValue', 0);
   epsilon = eps(epsilon);
   return makeOptimizer('adagrad', base, 0.001, {
     slots: 1,
@@ -256,7 +264,7 @@ export function resolveOptimizer(spec: unknown): Optimizer {
   if (typeof spec === 'object' && spec !== null && typeof (spec as Optimizer).apply === 'function') return spec as Optimizer;
   const name = typeof spec === 'string' ? spec.toLowerCase() : (spec as { name?: unknown } | null)?.name;
   if (typeof name !== 'string' || !Object.hasOwn(constructors, name)) {
-    throw new ValueError(`unknown optimizer ${JSON.stringify(name ?? spec)}; expected one of: ${optimizerNames.join(', ')} (or an optimizer object)`);
+    throw new ValueError(`unknown optimizer ${JSON.stringify(name ?? spec)}${typeof name === 'string' ? suggestion(name, optimizerNames) : ''}; expected one of: ${optimizerNames.join(', ')} (or an optimizer object)`);
   }
   const config = typeof spec === 'object' ? ((spec as { config?: object }).config ?? {}) : {};
   return (constructors[name as OptimizerName] as (c: object) => Optimizer)(config);

@@ -14,6 +14,7 @@
 import { describe } from '../check.js';
 import type { Engine } from '../engine/engine.js';
 import { DendriteError, MemoryLimitError, ModelFileError, StateError } from '../errors.js';
+import { fileActivation } from '../layers/activations.js';
 import { layerFromConfig } from '../layers/index.js';
 import type { Layer, LayerConfig } from '../layers/layer.js';
 import type { LossKind } from '../losses.js';
@@ -222,7 +223,9 @@ function restoreTraining(model: Sequential, optimizer: Optimizer, tensors: Reado
 /** One layer from its saved config (layerFromConfig knows every type); errors name the layer. */
 function layerFromSaved(config: SavedLayer): Layer {
   try {
-    return layerFromConfig(config as LayerConfig);
+    const c = config as LayerConfig;
+    // Files from before leakyRelu's default became 0.2 (Keras 3) wrote a bare name for 0.3.
+    return layerFromConfig('activation' in c ? { ...c, activation: fileActivation(c.activation) } : c);
   } catch (e) {
     if (!(e instanceof DendriteError) || e instanceof ModelFileError) throw e;
     throw new ModelFileError(`layer "${config.name}" (${config.type}): ${e.message}`);

@@ -91,7 +91,7 @@ function activation(g: Graph, spec: unknown, x: string, out: string): string {
     case 'softmax':
       return g.node('Softmax', [x], out, [['axis', 1, ATTR_INT]]);
     case 'leakyRelu':
-      return g.node('LeakyRelu', [x], out, [['alpha', alpha ?? 0.3, ATTR_FLOAT]]);
+      return g.node('LeakyRelu', [x], out, [['alpha', alpha ?? 0.2, ATTR_FLOAT]]);
     case 'elu':
       return g.node('Elu', [x], out, [['alpha', alpha ?? 1, ATTR_FLOAT]]);
     case 'selu': // Keras' constants, as assembly/activation.ts uses them

@@ -3,11 +3,11 @@
 // predictOnBatch. Each batch is converted on the host and written straight into the model's slots
 // (growing them if a batch is larger than any before); the epoch loop is the one fit uses.
 import type { Callbacks, Logs } from '../hooks.js';
-import { describe, positiveInt } from '../check.js';
+import { checkObject, describe, positiveInt } from '../check.js';
 import { Rng, checkSeed } from '../engine/rng.js';
 import { ValueError } from '../errors.js';
 import { checkMemory } from './budget.js';
-import { type RunOptions, checkCallbacks, checkInitialEpoch, checkOutputs, checkSignal, checkVerbose, evaluateArrays, hostTargets } from './fit.js';
+import { RUN_KEYS, type RunOptions, checkCallbacks, checkInitialEpoch, checkOutputs, checkSignal, checkVerbose, evaluateArrays, hostTargets } from './fit.js';
 import { type HostX, type InputData, type TargetData, toHostX } from './inputs.js';
 import { type History, runEpochs } from './loop.js';
 import { type ClassWeight, type SampleWeight, rowWeights } from './sample-weights.js';
@@ -81,6 +81,7 @@ class BatchStream {
 
 export async function fitBatches(model: ModelCore, source: Batches, options: FitDatasetOptions): Promise<History> {
   if (options === null || typeof options !== 'object') throw new ValueError('fitDataset options must be an object, e.g. { epochs: 5 }');
+  checkObject(options, 'fitDataset options', [...RUN_KEYS, 'stepsPerEpoch', 'validationData', 'validationSteps']);
   const o = options;
   const epochs = positiveInt(o.epochs ?? 1, 'epochs');
   const steps = o.stepsPerEpoch === undefined ? undefined : positiveInt(o.stepsPerEpoch, 'stepsPerEpoch');

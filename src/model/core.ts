@@ -299,7 +299,8 @@ export function claimSlots(model: ModelCore, rows: number): void {
     layer.claimSlots(e, rows);
     pack = Math.max(pack, layer.packBytes(e, rows));
   }
-  model.pack = e.alloc(Math.max(pack, 64), 'GEMM scratch');
+  // The pack scratch also holds label-smoothed targets (rows, out) while the loss kernel runs.
+  model.pack = e.alloc(Math.max(pack, 64, rows * out * 4), 'GEMM scratch');
   const scratch = Math.max(0, ...(model.compiled?.metrics ?? []).map((m) => m.scratch));
   model.metricScratch = e.alloc(Math.max(8 * scratch, 64), 'metric scratch');
   model.pass.engine = model.view.engine = e;

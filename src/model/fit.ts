@@ -2,10 +2,9 @@
 // batch is gathered by (shuffled) row index into the model's slots and trained by the shared
 // epoch loop (loop.ts) — epoch → shuffle → batch → gather → step (step.ts) → metrics → callbacks.
 import type { Callbacks, Logs } from '../hooks.js';
-import { describe, finiteNumber, positiveInt } from '../check.js';
+import { checkObject, describe, finiteNumber, positiveInt } from '../check.js';
 import { Rng, checkSeed } from '../engine/rng.js';
 import { NumericError, ValueError } from '../errors.js';
-import { isCategorical } from '../losses.js';
 import { checkMemory } from './budget.js';
 import { type DeviceData, gather, release, upload } from './device.js';
 import { type HostX, type HostY, type InputData, type TargetData, toHostX, toHostY } from './inputs.js';
@@ -20,7 +19,11 @@ export type { Callbacks, History, Logs };
 
 /** What every training run takes, whether from arrays (fit) or from batches (fitDataset). */
 export interface RunOptions {
-  /** Passes over the training data (with fitDataset's stepsPerEpoch: rounds of that many batches). Default 1. */
+  /**
+   * Index of the epoch to stop before, as Keras: with initialEpoch, epochs initialEpoch .. epochs − 1
+   * are trained (`{ epochs: 4, initialEpoch: 2 }` trains two). An epoch is a pass over the training
+   * data (with fitDataset's stepsPerEpoch: that many batches). Default 1.
+   */
   epochs?: number;
   /** Seeds the weights (if not yet built), the shuffling and dropout. Default: random. */
   seed?: number;
@@ -30,7 +33,7 @@ export interface RunOptions {
   callbacks?: Callbacks | Callbacks[];
   /** Abort to stop after the current batch; fit then rejects with AbortError (weights stay at the last completed step). */
   signal?: AbortSignal;
-  /** Epoch to start counting from (for resuming). Default 0. */
+  /** Epoch to start at (for resuming; Keras' initial_epoch): `initialEpoch >= epochs` trains nothing. Default 0. */
   initialEpoch?: number;
   /** Loss weight per class id, e.g. { 0: 1, 1: 5 } (classes not listed weigh 1; not with batches that carry their own sampleWeight). */
   classWeight?: ClassWeight;
@@ -135,9 +138,15 @@ function shuffleCounter(epochsTrained: number, rows: number): bigint {
   return (1n << 48n) + BigInt(epochsTrained) * BigInt(rows);
 }
 
-/** Targets checked against the model's output and loss (class ids kept as ids). */
+/**
+ * Targets checked against the model's output, loss and metrics (class ids kept as ids): a metric
+ * that needs target rows (mse, binaryAccuracy) refuses class ids here, before any step.
+ */
 export function hostTargets(model: ModelCore, y: unknown, rows: number, what = 'y'): HostY {
-  return toHostY(y, rows, model.outputSize, isCategorical(model.compiled!.loss), true, what);
+  const c = model.compiled!;
+  const hy = toHostY(y, rows, model.outputSize, c.loss, what);
+  if (hy.labels) for (const m of c.metrics) if (m.needsRows) throw new ValueError(`metric ${m.name} needs target rows (rows, ${hy.cols}), but ${what} holds class ids; pass one-hot rows with categoricalCrossentropy, or drop the metric`);
+  return hy;
 }
 
 /** Loss (Σ w·loss / rows + regularisation) and metrics over data already in wasm memory, in row order. */
@@ -257,8 +266,14 @@ export function checkCallbacks(value: unknown): Callbacks[] {
   return callbacks as Callbacks[];
 }
 
+/** The keys of RunOptions (fit and fitDataset) and of FitOptions. */
+export const RUN_KEYS = ['epochs', 'seed', 'verbose', 'callbacks', 'signal', 'initialEpoch', 'classWeight'] as const satisfies readonly (keyof RunOptions)[];
+export const FIT_KEYS = [...RUN_KEYS, 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'sampleWeight'] as const satisfies readonly (keyof FitOptions)[];
+export const EVALUATE_KEYS = ['batchSize', 'sampleWeight', 'classWeight'] as const satisfies readonly (keyof EvaluateOptions)[];
+
 function checkFitOptions(o: FitOptions): CheckedFit {
   if (o === null || typeof o !== 'object') throw new ValueError('fit options must be an object, e.g. { epochs: 5, batchSize: 32 }');
+  checkObject(o, 'fit options', FIT_KEYS);
   const validationSplit = finiteNumber(o.validationSplit ?? 0, 'validationSplit', 0, 1);
   if (validationSplit >= 1) throw new ValueError(`validationSplit must be in [0, 1), got ${validationSplit}`);
   const vd = o.validationData;
@@ -282,10 +297,15 @@ function checkFitOptions(o: FitOptions): CheckedFit {
 
 type Split = [HostX, HostY, Float32Array | undefined];
 
+/** Keras 3 and TF.js: floor(rows·(1 − fraction)) rows train, the rest validate (101 rows, 0.1 → 90 / 11). */
+export function splitRows(rows: number, fraction: number): [train: number, validation: number] {
+  const train = fraction > 0 ? Math.floor(rows * (1 - fraction)) : rows;
+  return [train, rows - train];
+}
+
 /** Keras' validationSplit: the last fraction of the rows (and their weights), before any shuffling. */
 function splitTail([x, y, w]: Split, fraction: number): [Split, Split] {
-  const valRows = Math.floor(x.rows * fraction);
-  const trainRows = x.rows - valRows;
+  const [trainRows, valRows] = splitRows(x.rows, fraction);
   if (valRows === 0 || trainRows === 0) {
     throw new ValueError(`validationSplit ${fraction} of ${x.rows} rows leaves ${trainRows} for training and ${valRows} for validation; both need at least one`);
   }

@@ -3,7 +3,7 @@
 // working state — wasm regions, slots, generator, compile settings — is the model core (core.ts),
 // which every other part of the library takes; this file checks arguments and the lifecycle
 // (disposed, one fit at a time) and forwards.
-import { describe, positiveInt } from '../check.js';
+import { checkObject, describe, positiveInt } from '../check.js';
 import type { Engine } from '../engine/engine.js';
 import { ShapeError, StateError, ValueError } from '../errors.js';
 import type { Callbacks, Logs } from '../hooks.js';
@@ -14,7 +14,7 @@ import { type Batches, type BatchOptions, type FitDatasetOptions, fitBatches, pr
 import { checkMemory } from './budget.js';
 import { type CompileOptions, compileCore } from './compile.js';
 import { type Compiled, type LossMode, ModelCore } from './core.js';
-import { type EvaluateOptions, type FitOptions, evaluateArrays, finiteLoss, fitLoop, predictData } from './fit.js';
+import { EVALUATE_KEYS, type EvaluateOptions, type FitOptions, evaluateArrays, finiteLoss, fitLoop, predictData } from './fit.js';
 import { type ModelFileOptions, type SaveResult, modelWriters } from './files.js';
 import { type InputData, type TargetData, toHostX } from './inputs.js';
 import type { History } from './loop.js';
@@ -38,6 +38,7 @@ export class Sequential {
 
   constructor(layers: Layer[] = [], options: SequentialOptions = {}) {
     if (!Array.isArray(layers)) throw new ValueError(`sequential() takes an array of layers, got ${describe(layers)}`);
+    checkOptions(options, 'sequential', ['name', 'engine']);
     this.core = new ModelCore(options.name ?? 'sequential', options.engine);
     this.core.facade = this;
     for (const layer of layers) this.add(layer);
@@ -108,6 +109,8 @@ export class Sequential {
    * initialised from `seed` (default: random). fit/predict call this on first use.
    */
   build(options: { inputShape?: number[]; seed?: number } = {}): void {
+    this.core.assertUsable();
+    checkOptions(options, 'build', ['inputShape', 'seed']);
     this.core.build(options.inputShape, options.seed);
   }
 
@@ -156,14 +159,14 @@ export class Sequential {
   /** Loss and metrics on x / y, e.g. `{ loss: 0.31, accuracy: 0.89 }`. */
   evaluate(x: InputData, y: TargetData, options: EvaluateOptions = {}): Logs {
     this.assertCompiled('evaluate');
-    checkOptions(options, 'evaluate');
+    checkOptions(options, 'evaluate', EVALUATE_KEYS);
     return evaluateArrays(this.core, x, y, options);
   }
 
   /** Outputs for any number of rows: a (rows, units) Tensor2D. */
   predict(x: InputData, options: { batchSize?: number } = {}): Tensor2D {
     this.assertHasLayers();
-    checkOptions(options, 'predict');
+    checkOptions(options, 'predict', ['batchSize']);
     const batchSize = positiveInt(options.batchSize ?? 256, 'batchSize');
     checkMemory(this.core, 'predict', [x], { batchSize, training: false, wholeData: true });
     this.core.ensureBuilt(x);
@@ -173,7 +176,7 @@ export class Sequential {
   /** One gradient step on exactly this batch; returns its `{ loss, <metric>... }` (Keras train_on_batch). */
   trainOnBatch(x: InputData, y: TargetData, options: BatchOptions = {}): Logs {
     this.assertCompiled('trainOnBatch');
-    checkOptions(options, 'trainOnBatch');
+    checkOptions(options, 'trainOnBatch', ['sampleWeight', 'classWeight']);
     checkMemory(this.core, 'trainOnBatch', [x], { batchSize: Infinity, training: true, wholeData: false });
     return trainOnBatch(this.core, x, y, options);
   }
@@ -181,7 +184,7 @@ export class Sequential {
   /** Loss and metrics of this one batch, without training (Keras test_on_batch). */
   testOnBatch(x: InputData, y: TargetData, options: BatchOptions = {}): Logs {
     this.assertCompiled('testOnBatch');
-    checkOptions(options, 'testOnBatch');
+    checkOptions(options, 'testOnBatch', ['sampleWeight', 'classWeight']);
     return finiteLoss(testOnBatch(this.core, x, y, options), 'testOnBatch');
   }
 
@@ -212,6 +215,7 @@ export class Sequential {
   /** Printable table of layers, output shapes and parameter counts; printed unless print is false. */
   summary(options: { print?: boolean; formula?: boolean } = {}): string {
     this.core.assertUsable();
+    checkOptions(options, 'summary', ['print', 'formula']);
     const text = summaryText(this.core, options.formula ?? false);
     if (options.print ?? true) console.log(text);
     return text;
@@ -236,6 +240,7 @@ export class Sequential {
    */
   toBytes(options: ModelFileOptions = {}): Uint8Array {
     this.assertBuilt();
+    checkOptions(options, 'toBytes', ['includeOptimizer']);
     return modelWriters().toBytes(this, options);
   }
 
@@ -246,6 +251,7 @@ export class Sequential {
    */
   async save(target: string, options: ModelFileOptions = {}): Promise<SaveResult> {
     this.assertBuilt();
+    checkOptions(options, 'save', ['includeOptimizer']);
     return modelWriters().save(this, target, options);
   }
 
@@ -277,8 +283,10 @@ export class Sequential {
   }
 }
 
-function checkOptions(o: unknown, call: string): void {
+/** An options object of `call` with only the `valid` keys (Keras refuses unknown keyword arguments). */
+function checkOptions(o: unknown, call: string, valid: readonly string[]): void {
   if (o === null || typeof o !== 'object') throw new ValueError(`${call} options must be an object, got ${describe(o)}`);
+  checkObject(o, `${call} options`, valid);
 }
 
 /** A stream of batches rather than x / y arrays (arrays and typed arrays are data, not streams). */

@@ -24,7 +24,7 @@ const torchActivations: Record<string, (alpha: number | undefined) => (row: numb
     return e.map((v) => v / s);
   },
   selu: () => (r) => r.map((v) => 1.0507009873554805 * (v > 0 ? v : 1.6732632423543772 * Math.expm1(v))),
-  leakyRelu: (a = 0.3) => (r) => r.map((v) => (v > 0 ? v : a * v)),
+  leakyRelu: (a = 0.2) => (r) => r.map((v) => (v > 0 ? v : a * v)),
   elu: (a = 1) => (r) => r.map((v) => (v > 0 ? v : a * Math.expm1(v))),
   gelu: () => (r) => r.map((v) => 0.5 * v * (1 + erf(v / Math.SQRT2))),
   swish: () => (r) => r.map((v) => v / (1 + Math.exp(-v))),
