@@ -95,7 +95,7 @@ export async function train(argv: string[]): Promise<number> {
     const what = resumed ? `epochs ${done + 1}-${o.epochs} of ${o.epochs}, resumed from ${flags.resume}` : `${o.epochs} epochs`;
     console.log(`Training on ${rows - valRows} rows of ${data.name} (${valRows} held out for validation), ${what}`);
   }
-  out.event({ event: 'start', trainRows: rows - valRows, valRows, epochs: o.epochs, initialEpoch: done, params: model.countParams(), threads: model.core.engine.info().threads });
+  out.event({ event: 'start', trainRows: rows - valRows, valRows, epochs: o.epochs, initialEpoch: done, params: model.countParams(), threads: model.engine.info().threads });
 
   const { signal, release } = stopOnCtrlC(out);
   const bar = progress(style, { epochs: o.epochs, trainRows: rows - valRows, batchSize: o.batchSize });

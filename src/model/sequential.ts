@@ -90,6 +90,11 @@ export class Sequential {
     this.layers.push(layer);
   }
 
+  /** The engine this model runs on (`engine.info()`: build, threads, memory); created on first need. */
+  get engine(): Engine {
+    return this.core.engine;
+  }
+
   get built(): boolean {
     return this.core.built;
   }
