@@ -3,8 +3,9 @@
 
 export { sequential, Sequential } from './model/sequential.js';
 export type { CompileOptions, SequentialOptions } from './model/sequential.js';
-export type { Callbacks, EvaluateOptions, FitOptions, History, Logs, RunOptions } from './model/fit.js';
-export type { Batch, Batches, BatchOptions, FitDatasetOptions } from './model/batches.js';
+export type { Callbacks, Logs } from './hooks.js';
+export type { History } from './model/loop.js';
+export type { Batch, Batches, BatchOptions, EvaluateOptions, FitDatasetOptions, FitOptions, RunOptions } from './model/options.js';
 export type { ClassWeight, SampleWeight } from './model/sample-weights.js';
 export type { InputData, TargetData } from './model/inputs.js';
 export { Tensor2D } from './model/tensor.js';

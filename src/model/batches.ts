@@ -3,41 +3,21 @@
 // predictOnBatch. Each batch is converted on the host and written straight into the model's slots
 // (growing them if a batch is larger than any before); the epoch loop is the one fit uses.
 import type { Callbacks, Logs } from '../hooks.js';
-import { checkObject, describe, positiveInt } from '../check.js';
-import { Rng, checkSeed } from '../engine/rng.js';
+import { describe } from '../check.js';
+import { Rng } from '../engine/rng.js';
 import { ValueError } from '../errors.js';
 import { checkMemory } from './budget.js';
-import { RUN_KEYS, type RunOptions, checkCallbacks, checkInitialEpoch, checkOutputs, checkSignal, checkVerbose, evaluateArrays, hostTargets } from './fit.js';
+import { checkOutputs, evaluateArrays, hostTargets } from './fit.js';
 import { type HostX, type InputData, type TargetData, toHostX } from './inputs.js';
+import { type Batch, type BatchOptions, type Batches, type FitDatasetOptions, checkFitDatasetOptions } from './options.js';
 import { type History, runEpochs } from './loop.js';
 import { type ClassWeight, type SampleWeight, rowWeights } from './sample-weights.js';
+
+export type { Batch, Batches, BatchOptions, FitDatasetOptions };
 import type { ModelCore } from './core.js';
 import { forward, metricLogs, trainStep } from './step.js';
 import { Tally } from './tally.js';
 import { Tensor2D } from './tensor.js';
-
-/** One batch: `{ x, y, sampleWeight? }` or `[x, y]` / `[x, y, sampleWeight]`. */
-export type Batch = { x: InputData; y: TargetData; sampleWeight?: SampleWeight } | [InputData, TargetData] | [InputData, TargetData, SampleWeight];
-
-/** Batches: an iterable or async iterable, or a function returning a fresh one (called per pass). */
-export type Batches = Iterable<Batch> | AsyncIterable<Batch> | (() => Iterable<Batch> | AsyncIterable<Batch>);
-
-export interface FitDatasetOptions extends RunOptions {
-  /** Batches per epoch; the iterator continues across epochs (restarted when it ends, if it can be). Default: until the data ends. */
-  stepsPerEpoch?: number;
-  /** Validation batches (an iterable, async iterable or function) or arrays [x, y] / [x, y, sampleWeight], evaluated after each epoch. */
-  validationData?: Batches | [InputData, TargetData] | [InputData, TargetData, SampleWeight];
-  /** Validation batches per evaluation. Default: all. */
-  validationSteps?: number;
-}
-
-/** Options of trainOnBatch / testOnBatch. */
-export interface BatchOptions {
-  /** Loss weight per row. */
-  sampleWeight?: SampleWeight;
-  /** Loss weight per class id. */
-  classWeight?: ClassWeight;
-}
 
 type AnyIterator = Iterator<Batch> | AsyncIterator<Batch>;
 
@@ -80,22 +60,16 @@ class BatchStream {
 }
 
 export async function fitBatches(model: ModelCore, source: Batches, options: FitDatasetOptions): Promise<History> {
-  if (options === null || typeof options !== 'object') throw new ValueError('fitDataset options must be an object, e.g. { epochs: 5 }');
-  checkObject(options, 'fitDataset options', [...RUN_KEYS, 'stepsPerEpoch', 'validationData', 'validationSteps']);
-  const o = options;
-  const epochs = positiveInt(o.epochs ?? 1, 'epochs');
-  const steps = o.stepsPerEpoch === undefined ? undefined : positiveInt(o.stepsPerEpoch, 'stepsPerEpoch');
-  const valSteps = o.validationSteps === undefined ? undefined : positiveInt(o.validationSteps, 'validationSteps');
-  const seed = checkSeed(o.seed);
+  const o = checkFitDatasetOptions(options);
+  const { steps, valSteps, seed } = o;
   const train = new BatchStream(source, 'fitDataset data');
   const val = o.validationData;
   // Arrays are [x, y(, sampleWeight)]; anything else is a stream of batches.
   const valArrays = Array.isArray(val) ? val : undefined;
-  if (valArrays && (valArrays.length < 2 || valArrays.length > 3)) throw new ValueError('validationData must be [x, y], [x, y, sampleWeight] or an iterable of batches');
   const valStream = val !== undefined && !valArrays ? new BatchStream(val as Batches, 'validationData') : undefined;
   if (seed !== undefined && model.built) model.rng = new Rng(seed);
   let first = true;
-  return runEpochs(model, { epochs, initialEpoch: checkInitialEpoch(o.initialEpoch), verbose: checkVerbose(o.verbose), callbacks: checkCallbacks(o.callbacks), signal: checkSignal(o.signal), steps }, {
+  return runEpochs(model, o, {
     async *epoch(epoch) {
       if (!first && steps === undefined) train.restart();
       // The loop stops pulling once model.stopTraining is set, so the checks after this loop only

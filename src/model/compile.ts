@@ -1,12 +1,12 @@
 // compile(): optimizer, loss and metrics resolved into the core's compile settings, and how the
 // loss meets the output layer (fused with a softmax or sigmoid output, or plain).
-import { checkObject, describe } from '../check.js';
 import { ShapeError, StateError, ValueError } from '../errors.js';
 import { type Loss, type LossSpec, isCategorical, resolveLoss } from '../losses.js';
 import { type MetricSpec, resolveMetric } from '../metrics.js';
 import { type Optimizer, type OptimizerName, resolveOptimizer } from '../optimizers.js';
 import type { Layer } from '../layers/layer.js';
 import { type LossMode, type ModelCore, releaseOptimizerState, releaseSlots } from './core.js';
+import { checkCompileOptions } from './options.js';
 
 export interface CompileOptions {
   /** An optimizer object (adam({ learningRate })) or a name: 'sgd', 'adam', 'adamw', 'adamax', 'nadam', 'rmsprop', 'adagrad'. */
@@ -19,10 +19,8 @@ export interface CompileOptions {
 
 /** Choose optimizer, loss and metrics. Compiling again keeps the weights and resets the optimizer. */
 export function compileCore(model: ModelCore, options: CompileOptions): void {
-  if (options === null || typeof options !== 'object') throw new ValueError('compile() takes { optimizer, loss, metrics }');
-  checkObject(options, 'compile()', ['optimizer', 'loss', 'metrics']);
+  checkCompileOptions(options);
   if (model.layers.length === 0) throw new StateError('model has no layers: add dense(...) layers before compile');
-  if (options.metrics !== undefined && !Array.isArray(options.metrics)) throw new ValueError(`compile metrics must be an array of names, got ${describe(options.metrics)}`);
   const loss = resolveLoss(options.loss);
   const optimizer = resolveOptimizer(options.optimizer ?? 'rmsprop');
   const units = model.outputSize;

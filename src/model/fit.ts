@@ -2,65 +2,21 @@
 // batch is gathered by (shuffled) row index into the model's slots and trained by the shared
 // epoch loop (loop.ts) — epoch → shuffle → batch → gather → step (step.ts) → metrics → callbacks.
 import type { Callbacks, Logs } from '../hooks.js';
-import { checkObject, describe, finiteNumber, positiveInt } from '../check.js';
-import { Rng, checkSeed } from '../engine/rng.js';
+import { positiveInt } from '../check.js';
+import { Rng } from '../engine/rng.js';
 import { NumericError, ValueError } from '../errors.js';
 import { checkMemory } from './budget.js';
 import { type DeviceData, gather, release, upload } from './device.js';
 import { type HostX, type HostY, type InputData, type TargetData, toHostX, toHostY } from './inputs.js';
 import { type History, type SlotBatch, runEpochs } from './loop.js';
-import { type ClassWeight, type SampleWeight, rowWeights } from './sample-weights.js';
+import { type EvaluateOptions, type FitOptions, checkFitOptions } from './options.js';
+import { rowWeights } from './sample-weights.js';
 import type { ModelCore } from './core.js';
 import { forward } from './step.js';
 import { Tally } from './tally.js';
 import { Tensor2D } from './tensor.js';
 
-export type { Callbacks, History, Logs };
-
-/** What every training run takes, whether from arrays (fit) or from batches (fitDataset). */
-export interface RunOptions {
-  /**
-   * Index of the epoch to stop before, as Keras: with initialEpoch, epochs initialEpoch .. epochs − 1
-   * are trained (`{ epochs: 4, initialEpoch: 2 }` trains two). An epoch is a pass over the training
-   * data (with fitDataset's stepsPerEpoch: that many batches). Default 1.
-   */
-  epochs?: number;
-  /** Seeds the weights (if not yet built), the shuffling and dropout. Default: random. */
-  seed?: number;
-  /** 0 = silent (default), 1 = one line per epoch on the console. */
-  verbose?: 0 | 1;
-  /** Hook objects (or one): earlyStopping(...), modelCheckpoint(...), your own { onEpochEnd() {...} }. */
-  callbacks?: Callbacks | Callbacks[];
-  /** Abort to stop after the current batch; fit then rejects with AbortError (weights stay at the last completed step). */
-  signal?: AbortSignal;
-  /** Epoch to start at (for resuming; Keras' initial_epoch): `initialEpoch >= epochs` trains nothing. Default 0. */
-  initialEpoch?: number;
-  /** Loss weight per class id, e.g. { 0: 1, 1: 5 } (classes not listed weigh 1; not with batches that carry their own sampleWeight). */
-  classWeight?: ClassWeight;
-}
-
-export interface FitOptions extends RunOptions {
-  /** Rows per gradient step. Default 32. */
-  batchSize?: number;
-  /** Reshuffle the training rows every epoch. Default true. */
-  shuffle?: boolean;
-  /** Fraction in [0, 1) of the rows, taken from the end before shuffling, held out for validation. */
-  validationSplit?: number;
-  /** Explicit validation data [x, y] or [x, y, sampleWeight]; takes precedence over validationSplit. */
-  validationData?: [InputData, TargetData] | [InputData, TargetData, SampleWeight];
-  /** Loss weight per training row. Not together with classWeight. */
-  sampleWeight?: SampleWeight;
-}
-
-/** Options of evaluate. */
-export interface EvaluateOptions {
-  /** Rows per forward pass. Default 256. */
-  batchSize?: number;
-  /** Loss weight per row. */
-  sampleWeight?: SampleWeight;
-  /** Loss weight per class id (Keras' evaluate lacks it; here it weighs the loss as in fit). */
-  classWeight?: ClassWeight;
-}
+export type { Callbacks, EvaluateOptions, FitOptions, History, Logs };
 
 export async function fitLoop(model: ModelCore, x: InputData, y: TargetData, options: FitOptions): Promise<History> {
   const o = checkFitOptions(options);
@@ -221,78 +177,6 @@ export function checkOutputs(model: ModelCore, out: number, rows: number, units:
 
 export function overflowError(call: string, what: string): NumericError {
   return new NumericError(`${call}: ${what}: the network overflows float32; scale the inputs as in training, or lower the learning rate`);
-}
-
-interface CheckedFit {
-  epochs: number;
-  batchSize: number;
-  shuffle: boolean;
-  validationSplit: number;
-  validationData?: [InputData, TargetData, SampleWeight?];
-  seed?: number;
-  verbose: 0 | 1;
-  callbacks: Callbacks[];
-  signal?: AbortSignal;
-  initialEpoch: number;
-  classWeight?: ClassWeight;
-  sampleWeight?: SampleWeight;
-}
-
-/** 0 or 1 (false / true are taken too). */
-export function checkVerbose(v: unknown): 0 | 1 {
-  if (v === undefined || v === 0 || v === false) return 0;
-  if (v === 1 || v === true) return 1;
-  throw new ValueError(`verbose must be 0 or 1, got ${describe(v)}`);
-}
-
-export function checkSignal(s: unknown): AbortSignal | undefined {
-  if (s === undefined) return undefined;
-  if (s === null || typeof s !== 'object' || typeof (s as AbortSignal).aborted !== 'boolean') {
-    throw new ValueError(`signal must be an AbortSignal, got ${describe(s)}`);
-  }
-  return s as AbortSignal;
-}
-
-/** Epochs already done: a whole number >= 0. */
-export function checkInitialEpoch(v: unknown): number {
-  if (v === undefined) return 0;
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new ValueError(`initialEpoch must be an integer >= 0, got ${describe(v)}`);
-  return v;
-}
-
-export function checkCallbacks(value: unknown): Callbacks[] {
-  const callbacks = value === undefined ? [] : Array.isArray(value) ? value : [value];
-  for (const cb of callbacks) if (cb === null || typeof cb !== 'object') throw new ValueError('callbacks must be objects with onEpochEnd / onBatchEnd / ... methods');
-  return callbacks as Callbacks[];
-}
-
-/** The keys of RunOptions (fit and fitDataset) and of FitOptions. */
-export const RUN_KEYS = ['epochs', 'seed', 'verbose', 'callbacks', 'signal', 'initialEpoch', 'classWeight'] as const satisfies readonly (keyof RunOptions)[];
-export const FIT_KEYS = [...RUN_KEYS, 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'sampleWeight'] as const satisfies readonly (keyof FitOptions)[];
-export const EVALUATE_KEYS = ['batchSize', 'sampleWeight', 'classWeight'] as const satisfies readonly (keyof EvaluateOptions)[];
-
-function checkFitOptions(o: FitOptions): CheckedFit {
-  if (o === null || typeof o !== 'object') throw new ValueError('fit options must be an object, e.g. { epochs: 5, batchSize: 32 }');
-  checkObject(o, 'fit options', FIT_KEYS);
-  const validationSplit = finiteNumber(o.validationSplit ?? 0, 'validationSplit', 0, 1);
-  if (validationSplit >= 1) throw new ValueError(`validationSplit must be in [0, 1), got ${validationSplit}`);
-  const vd = o.validationData;
-  if (vd !== undefined && (!Array.isArray(vd) || vd.length < 2 || vd.length > 3)) throw new ValueError('validationData must be [x, y] or [x, y, sampleWeight]');
-  if (o.shuffle !== undefined && typeof o.shuffle !== 'boolean') throw new ValueError(`shuffle must be a boolean, got ${describe(o.shuffle)}`);
-  return {
-    epochs: positiveInt(o.epochs ?? 1, 'epochs'),
-    batchSize: positiveInt(o.batchSize ?? 32, 'batchSize'),
-    shuffle: o.shuffle ?? true,
-    validationSplit,
-    validationData: vd,
-    seed: checkSeed(o.seed),
-    verbose: checkVerbose(o.verbose),
-    callbacks: checkCallbacks(o.callbacks),
-    signal: checkSignal(o.signal),
-    initialEpoch: checkInitialEpoch(o.initialEpoch),
-    classWeight: o.classWeight,
-    sampleWeight: o.sampleWeight,
-  };
 }
 
 type Split = [HostX, HostY, Float32Array | undefined];

@@ -3,7 +3,7 @@
 // working state — wasm regions, slots, generator, compile settings — is the model core (core.ts),
 // which every other part of the library takes; this file checks arguments and the lifecycle
 // (disposed, one fit at a time) and forwards.
-import { checkObject, describe, positiveInt } from '../check.js';
+import { describe, positiveInt } from '../check.js';
 import type { Engine } from '../engine/engine.js';
 import { ShapeError, StateError, ValueError } from '../errors.js';
 import type { Callbacks, Logs } from '../hooks.js';
@@ -14,9 +14,10 @@ import { type Batches, type BatchOptions, type FitDatasetOptions, fitBatches, pr
 import { checkMemory } from './budget.js';
 import { type CompileOptions, compileCore } from './compile.js';
 import { type Compiled, type LossMode, ModelCore } from './core.js';
-import { EVALUATE_KEYS, type EvaluateOptions, type FitOptions, evaluateArrays, finiteLoss, fitLoop, predictData } from './fit.js';
+import { type EvaluateOptions, type FitOptions, evaluateArrays, finiteLoss, fitLoop, predictData } from './fit.js';
 import { type ModelFileOptions, type SaveResult, modelWriters } from './files.js';
 import { type InputData, type TargetData, toHostX } from './inputs.js';
+import { checkCallOptions } from './options.js';
 import type { History } from './loop.js';
 import { summaryText } from './summary.js';
 import type { Tensor2D } from './tensor.js';
@@ -38,7 +39,7 @@ export class Sequential {
 
   constructor(layers: Layer[] = [], options: SequentialOptions = {}) {
     if (!Array.isArray(layers)) throw new ValueError(`sequential() takes an array of layers, got ${describe(layers)}`);
-    checkOptions(options, 'sequential', ['name', 'engine']);
+    checkCallOptions(options, 'sequential');
     this.core = new ModelCore(options.name ?? 'sequential', options.engine);
     this.core.facade = this;
     for (const layer of layers) this.add(layer);
@@ -115,7 +116,7 @@ export class Sequential {
    */
   build(options: { inputShape?: number[]; seed?: number } = {}): void {
     this.core.assertUsable();
-    checkOptions(options, 'build', ['inputShape', 'seed']);
+    checkCallOptions(options, 'build');
     this.core.build(options.inputShape, options.seed);
   }
 
@@ -164,14 +165,14 @@ export class Sequential {
   /** Loss and metrics on x / y, e.g. `{ loss: 0.31, accuracy: 0.89 }`. */
   evaluate(x: InputData, y: TargetData, options: EvaluateOptions = {}): Logs {
     this.assertCompiled('evaluate');
-    checkOptions(options, 'evaluate', EVALUATE_KEYS);
+    checkCallOptions(options, 'evaluate');
     return evaluateArrays(this.core, x, y, options);
   }
 
   /** Outputs for any number of rows: a (rows, units) Tensor2D. */
   predict(x: InputData, options: { batchSize?: number } = {}): Tensor2D {
     this.assertHasLayers();
-    checkOptions(options, 'predict', ['batchSize']);
+    checkCallOptions(options, 'predict');
     const batchSize = positiveInt(options.batchSize ?? 256, 'batchSize');
     checkMemory(this.core, 'predict', [x], { batchSize, training: false, wholeData: true });
     this.core.ensureBuilt(x);
@@ -181,7 +182,7 @@ export class Sequential {
   /** One gradient step on exactly this batch; returns its `{ loss, <metric>... }` (Keras train_on_batch). */
   trainOnBatch(x: InputData, y: TargetData, options: BatchOptions = {}): Logs {
     this.assertCompiled('trainOnBatch');
-    checkOptions(options, 'trainOnBatch', ['sampleWeight', 'classWeight']);
+    checkCallOptions(options, 'trainOnBatch');
     checkMemory(this.core, 'trainOnBatch', [x], { batchSize: Infinity, training: true, wholeData: false });
     return trainOnBatch(this.core, x, y, options);
   }
@@ -189,7 +190,7 @@ export class Sequential {
   /** Loss and metrics of this one batch, without training (Keras test_on_batch). */
   testOnBatch(x: InputData, y: TargetData, options: BatchOptions = {}): Logs {
     this.assertCompiled('testOnBatch');
-    checkOptions(options, 'testOnBatch', ['sampleWeight', 'classWeight']);
+    checkCallOptions(options, 'testOnBatch');
     return finiteLoss(testOnBatch(this.core, x, y, options), 'testOnBatch');
   }
 
@@ -220,7 +221,7 @@ export class Sequential {
   /** Printable table of layers, output shapes and parameter counts; printed unless print is false. */
   summary(options: { print?: boolean; formula?: boolean } = {}): string {
     this.core.assertUsable();
-    checkOptions(options, 'summary', ['print', 'formula']);
+    checkCallOptions(options, 'summary');
     const text = summaryText(this.core, options.formula ?? false);
     if (options.print ?? true) console.log(text);
     return text;
@@ -245,7 +246,7 @@ export class Sequential {
    */
   toBytes(options: ModelFileOptions = {}): Uint8Array {
     this.assertBuilt();
-    checkOptions(options, 'toBytes', ['includeOptimizer']);
+    checkCallOptions(options, 'toBytes');
     return modelWriters().toBytes(this, options);
   }
 
@@ -256,7 +257,7 @@ export class Sequential {
    */
   async save(target: string, options: ModelFileOptions = {}): Promise<SaveResult> {
     this.assertBuilt();
-    checkOptions(options, 'save', ['includeOptimizer']);
+    checkCallOptions(options, 'save');
     return modelWriters().save(this, target, options);
   }
 
@@ -286,12 +287,6 @@ export class Sequential {
     this.core.assertUsable();
     if (!this.core.compiled) throw new StateError(`call compile({ optimizer, loss }) before ${what}`);
   }
-}
-
-/** An options object of `call` with only the `valid` keys (Keras refuses unknown keyword arguments). */
-function checkOptions(o: unknown, call: string, valid: readonly string[]): void {
-  if (o === null || typeof o !== 'object') throw new ValueError(`${call} options must be an object, got ${describe(o)}`);
-  checkObject(o, `${call} options`, valid);
 }
 
 /** A stream of batches rather than x / y arrays (arrays and typed arrays are data, not streams). */

@@ -1,7 +1,9 @@
 // Messages between fitInWorker (calling thread) and build/fit-worker.js, and the progress events
 // users receive. Everything here survives structured cloning; big arrays travel as transfers.
 import type { Weight } from '../layers/dense.js';
-import type { FitOptions, History, Logs } from '../model/fit.js';
+import type { Logs } from '../hooks.js';
+import type { History } from '../model/loop.js';
+import type { FitOptions } from '../model/options.js';
 import type { InputData, TargetData } from '../model/inputs.js';
 import type { TrainingState } from '../model/core.js';
 
