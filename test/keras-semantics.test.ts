@@ -48,7 +48,7 @@ describe('initialEpoch: epochs is the index of the final epoch (Keras)', () => {
     expect(h.epoch).toEqual([2, 3]);
     expect(h.history.loss).toHaveLength(2);
     expect(lines.map((l) => l.slice(0, 9))).toEqual(['Epoch 3/4', 'Epoch 4/4']);
-    expect(m.compiled!.optimizer.iterations).toBe(2 * 3);
+    expect(m.core.compiled!.optimizer.iterations).toBe(2 * 3);
   });
 
   it('callbacks see params.epochs = epochs', async () => {
@@ -75,7 +75,7 @@ describe('initialEpoch: epochs is the index of the final epoch (Keras)', () => {
     const m = classifier();
     const h = await m.fitDataset(() => [[x.slice(0, 12), y.slice(0, 12)], [x.slice(12), y.slice(12)]], { epochs: 3, initialEpoch: 1 });
     expect(h.epoch).toEqual([1, 2]);
-    expect(m.compiled!.optimizer.iterations).toBe(4);
+    expect(m.core.compiled!.optimizer.iterations).toBe(4);
   });
 
   it('a 2-epoch checkpoint resumed with { epochs: 4, initialEpoch: 2 } equals the straight 4-epoch run bit for bit', async () => {

@@ -59,7 +59,7 @@ export class ReduceLROnPlateau extends Callback {
   }
 
   onEpochEnd(_epoch: number, logs: Logs): void {
-    const opt = this.model!.compiled!.optimizer;
+    const opt = this.model!.core.compiled!.optimizer;
     logs.learningRate = opt.learningRate;
     const current = monitoredValue(this, logs, this.monitor, 'reduceLROnPlateau');
     if (current === undefined) return;
@@ -96,14 +96,14 @@ export class LearningRateScheduler extends Callback {
   }
 
   onEpochBegin(epoch: number): void {
-    const opt = this.model!.compiled!.optimizer;
+    const opt = this.model!.core.compiled!.optimizer;
     const lr = this.schedule(epoch, opt.learningRate);
     if (typeof lr !== 'number' || !Number.isFinite(lr)) throw new ValueError(`learningRateScheduler's function must return a finite number, got ${String(lr)} at epoch ${epoch}`);
     opt.learningRate = lr;
   }
 
   onEpochEnd(_epoch: number, logs: Logs): void {
-    logs.learningRate = this.model!.compiled!.optimizer.learningRate;
+    logs.learningRate = this.model!.core.compiled!.optimizer.learningRate;
   }
 }
 

@@ -5,16 +5,16 @@
 // the model. Same seed ⇒ the same weights as model.fit on the calling thread.
 import { checkObject, describe, finiteNumber, positiveInt } from '../check.js';
 import { checkSeed } from '../engine/rng.js';
-import { currentModule, runtimeName, workerScriptUrl } from '../entries/runtime.js';
+import { currentModule, runtimeName, workerScriptUrl } from '../engine/runtime.js';
 import * as errors from '../errors.js';
 import type { Weight } from '../layers/dense.js';
-import { FIT_KEYS, type History, hostTargets } from '../model/fit.js';
+import { type History, hostTargets } from '../model/fit.js';
+import { FIT_KEYS } from '../model/options.js';
 import { type HostX, type HostY, type InputData, type TargetData, toHostX } from '../model/inputs.js';
 import { Sequential } from '../model/sequential.js';
 import type { Matrix } from '../types.js';
 import { type Port, spawn } from './port.js';
-import type { FromWorker, PortableFitOptions, ToWorker, WorkerFitEvent } from './protocol.js';
-import { applyState, captureState, stateBuffers } from './state.js';
+import { type FromWorker, type PortableFitOptions, type ToWorker, type WorkerFitEvent, stateBuffers } from './protocol.js';
 
 export interface WorkerFitOptions extends PortableFitOptions {
   /** Validation data [x, y], copied to the worker; takes precedence over validationSplit. */
@@ -78,8 +78,9 @@ const training = new WeakSet<Sequential>();
  */
 export function fitInWorker(model: Sequential, x: InputData, y: TargetData, options: WorkerFitOptions = {}): WorkerFit {
   if (!(model instanceof Sequential)) throw new errors.ValueError(`fitInWorker takes a model made by sequential(), got ${describe(model)}`);
-  model.assertUsable();
-  if (!model.compiled) throw new errors.StateError('call compile({ optimizer, loss }) before fitInWorker');
+  const core = model.core;
+  core.assertUsable();
+  if (!core.compiled) throw new errors.StateError('call compile({ optimizer, loss }) before fitInWorker');
   if (training.has(model)) throw new errors.StateError('this model is already training in a worker; await its result first');
   if (options === null || typeof options !== 'object') throw new errors.ValueError(`fitInWorker options must be an object, got ${describe(options)}`);
   // The fit options that cross to the worker, and the worker's own (callbacks, signal, verbose cannot cross).
@@ -94,18 +95,18 @@ export function fitInWorker(model: Sequential, x: InputData, y: TargetData, opti
 
   // The data is checked here, as fit would, so mistakes throw at the call; the worker gets it in
   // checked form (one typed array each).
-  model.ensureBuilt(x, checkSeed(fitOptions.seed));
+  core.ensureBuilt(x, checkSeed(fitOptions.seed));
   const transfers: ArrayBuffer[] = [];
-  const hx = toHostX(x, model.inputDim);
-  const hy = hostTargets(model, y, hx.rows);
+  const hx = toHostX(x, core.inputShape!);
+  const hy = hostTargets(core, y, hx.rows);
   let val: [InputData, TargetData] | undefined;
   if (validationData !== undefined) {
     if (!Array.isArray(validationData) || validationData.length !== 2) throw new errors.ValueError('validationData must be [x, y]');
-    const vx = toHostX(validationData[0], model.inputDim, 'validationData x');
-    const vy = hostTargets(model, validationData[1], vx.rows, 'validationData y');
+    const vx = toHostX(validationData[0], core.inputShape!, 'validationData x');
+    const vy = hostTargets(core, validationData[1], vx.rows, 'validationData y');
     val = [portableX(vx, transfer, transfers), portableY(vy, transfer, transfers)];
   }
-  const state = captureState(model);
+  const state = core.saveTrainingState();
   const start: ToWorker = {
     type: 'start',
     wasm: currentModule(),
@@ -169,7 +170,7 @@ function startJob(
     } else if (m.type === 'done') {
       try {
         model.setWeights(m.weights);
-        applyState(model, m.state);
+        model.core.restoreTrainingState(m.state);
       } catch (error) {
         fail(error);
         return;
