@@ -8,7 +8,7 @@ export type Logs = Record<string, number>;
 
 /** What fit tells its callbacks before training. */
 export interface TrainParams {
-  /** The epoch fit stops before (initialEpoch + epochs). */
+  /** The epoch fit stops before: fit's `epochs` (Keras: the final epoch index, counting initialEpoch). */
   epochs: number;
   /** Batches per epoch, when known in advance. */
   steps?: number;

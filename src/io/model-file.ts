@@ -11,12 +11,14 @@
 // version, the config, every tensor's name and shape against the config and the optimizer's
 // state sizes against its slot count — all before the model allocates any wasm memory. What is
 // then allocated (weights, gradients, optimizer state) is bounded by the tensors the file holds.
-import { describe } from '../check.js';
+import { checkObject, describe } from '../check.js';
 import type { Engine } from '../engine/engine.js';
 import { DendriteError, MemoryLimitError, ModelFileError, StateError } from '../errors.js';
+import { fileActivation } from '../layers/activations.js';
 import { layerFromConfig } from '../layers/index.js';
 import type { Layer, LayerConfig } from '../layers/layer.js';
-import type { LossKind } from '../losses.js';
+import { type LossKind, resolveLoss } from '../losses.js';
+import { lossFitsOutput } from '../model/compile.js';
 import type { TrainingState } from '../model/core.js';
 import type { ModelFileOptions } from '../model/files.js';
 import { Sequential } from '../model/sequential.js';
@@ -117,6 +119,7 @@ export function modelConfig(model: Sequential): ModelConfig {
 /** Rebuild a model (and, from a checkpoint, its training state) from file bytes; every problem is a ModelFileError. */
 export function modelFromBytes(bytes: Uint8Array, options: ModelLoadOptions = {}): Sequential {
   if (!(bytes instanceof Uint8Array)) throw new ModelFileError(`a model file must be given as a Uint8Array, got ${describe(bytes)}`);
+  checkObject(options, 'load options', ['engine']);
   const { metadata, tensors } = decodeSafetensors(bytes);
   if (metadata.format !== FORMAT) {
     throw new ModelFileError(`not a dendrite model file: metadata format is ${JSON.stringify(metadata.format)}, expected "${FORMAT}"`);
@@ -195,11 +198,14 @@ export function assembleModel(
   try {
     model.build({ inputShape: config.inputShape, seed: 0 });
     model.setWeights(expected.slice(0, weightCount).map((e) => tensors.get(e.key)!.data));
-    if (config.compile) {
-      const { loss, metrics } = config.compile;
+    // A file from before compile refused a loss its output cannot carry (docs/keras-conformance.md)
+    // keeps its weights: it loads uncompiled, to be compiled again with a loss that fits.
+    const compile = config.compile && lossFitsOutput(resolveLoss(config.compile.loss), model.core.outputSize, model.layers) ? config.compile : undefined;
+    if (compile) {
+      const { loss, metrics } = compile;
       model.compile({ optimizer: optimizer!, loss: loss as never, metrics: metrics as never });
+      if (checkpoint) restoreTraining(model, optimizer!, tensors, checkpoint);
     }
-    if (checkpoint) restoreTraining(model, optimizer!, tensors, checkpoint);
   } catch (e) {
     model.dispose();
     throw fileError(e, 'model file is inconsistent');
@@ -222,7 +228,9 @@ function restoreTraining(model: Sequential, optimizer: Optimizer, tensors: Reado
 /** One layer from its saved config (layerFromConfig knows every type); errors name the layer. */
 function layerFromSaved(config: SavedLayer): Layer {
   try {
-    return layerFromConfig(config as LayerConfig);
+    const c = config as LayerConfig;
+    // Files from before leakyRelu's default became 0.2 (Keras 3) wrote a bare name for 0.3.
+    return layerFromConfig('activation' in c ? { ...c, activation: fileActivation(c.activation) } : c);
   } catch (e) {
     if (!(e instanceof DendriteError) || e instanceof ModelFileError) throw e;
     throw new ModelFileError(`layer "${config.name}" (${config.type}): ${e.message}`);

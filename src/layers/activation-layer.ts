@@ -17,7 +17,7 @@ export class ActivationLayer extends Layer {
   private readonly act: ActivationKernels;
 
   constructor(options: ActivationOptions) {
-    super(options, 'activation');
+    super(options, 'activation', ['activation']);
     if (options.activation === undefined) throw new ValueError("activation() needs { activation }, e.g. activation({ activation: 'relu' })");
     this.activation = resolveActivation(options.activation);
     this.act = new ActivationKernels(this.activation);

@@ -63,7 +63,7 @@ export class Dense extends Layer {
   private readonly act: ActivationKernels;
 
   constructor(options: DenseOptions) {
-    super(options, 'dense');
+    super(options, 'dense', ['units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer']);
     this.units = positiveInt(options.units, 'dense units');
     this.activation = resolveActivation(options.activation);
     this.act = new ActivationKernels(this.activation);

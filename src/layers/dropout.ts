@@ -31,7 +31,7 @@ export class Dropout extends Layer {
   mask = 0;
 
   constructor(options: DropoutOptions) {
-    super(options, 'dropout');
+    super(options, 'dropout', ['rate']);
     this.rate = numberOption(options.rate, 'dropout rate', 0, 1, false, true);
   }
 

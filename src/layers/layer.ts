@@ -5,7 +5,7 @@
 // non-trainable ones such as batch-norm moving statistics, which the optimizer never touches),
 // and lets it claim activation slots for a batch capacity. forward/backward are a fixed handful
 // of kernel calls and allocate nothing.
-import { describe } from '../check.js';
+import { checkObject, describe } from '../check.js';
 import type { Engine } from '../engine/engine.js';
 import type { Rng } from '../engine/rng.js';
 import { ShapeError, ValueError } from '../errors.js';
@@ -90,8 +90,10 @@ export abstract class Layer {
   protected w: number[] = [];
   protected dw: number[] = [];
 
-  constructor(options: LayerOptions | undefined, what: string) {
+  /** `keys`: the layer's own option names besides inputShape and name (any other key is refused). */
+  constructor(options: LayerOptions | undefined, what: string, keys: readonly string[]) {
     if (options === null || typeof options !== 'object') throw new ValueError(`${what}() takes an options object`);
+    checkObject(options, `${what}()`, ['inputShape', 'name', ...keys]);
     if (options.inputShape !== undefined) this.inputShape = checkShape(options.inputShape, `${what} inputShape`, true);
     if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '')) {
       throw new ValueError(`${what} name must be a non-empty string, got ${JSON.stringify(options.name)}`);
@@ -241,6 +243,9 @@ export abstract class Layer {
         throw new ShapeError(`${this.name} ${name}: expected shape [${shape}], got [${given.shape}]`);
       }
       if (data.length !== n) throw new ShapeError(`${this.name} ${name}: expected ${n} values (shape [${shape}]), got ${data.length}`);
+      // No coercion: "0.5", null or true in a number[] is a mistake, not a weight.
+      const odd = Array.isArray(data) ? data.findIndex((v) => typeof v !== 'number') : -1;
+      if (odd >= 0) throw new ValueError(`${this.name} ${name}: value ${odd} is ${describe(data[odd])}, not a number`);
       const out = Float32Array.from(data as ArrayLike<number>);
       const bad = out.findIndex((v) => !Number.isFinite(v));
       if (bad >= 0) throw new ValueError(`${this.name} ${name}: value ${bad} is ${(data as ArrayLike<number>)[bad]}; weights must be finite`);
@@ -260,7 +265,8 @@ export function copyF32(engine: Engine, dst: number, src: number, n: number): vo
 
 /** Checks a number option: finite and within [min, max]. */
 export function numberOption(value: unknown, what: string, min: number, max: number, openMin = false, openMax = false): number {
-  const ok = typeof value === 'number' && Number.isFinite(value) && (openMin ? value > min : value >= min) && (openMax ? value < max : value <= max);
+  // Finite in float32 too: the kernels take these as f32.
+  const ok = typeof value === 'number' && Number.isFinite(Math.fround(value)) && (openMin ? value > min : value >= min) && (openMax ? value < max : value <= max);
   if (!ok) {
     throw new ValueError(`${what} must be a number in ${openMin ? '(' : '['}${min}, ${max}${openMax ? ')' : ']'}, got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`);
   }

@@ -52,8 +52,8 @@ abstract class Normalization extends Layer {
   protected dGamma = 0;
   protected dBeta = 0;
 
-  constructor(options: NormOptions, what: string) {
-    super(options, what);
+  constructor(options: NormOptions, what: string, keys: readonly string[] = []) {
+    super(options, what, ['epsilon', 'center', 'scale', 'betaInitializer', 'gammaInitializer', ...keys]);
     this.epsilon = numberOption(options.epsilon ?? 1e-3, `${what} epsilon`, 0, Infinity, true);
     this.center = bool(options.center ?? true, `${what} center`);
     this.scale = bool(options.scale ?? true, `${what} scale`);
@@ -125,7 +125,7 @@ export class BatchNormalization extends Normalization {
   private movingVariance = 0;
 
   constructor(options: BatchNormalizationOptions) {
-    super(options, 'batchNormalization');
+    super(options, 'batchNormalization', ['momentum', 'movingMeanInitializer', 'movingVarianceInitializer']);
     this.momentum = numberOption(options.momentum ?? 0.99, 'batchNormalization momentum', 0, 1);
     this.movingMeanInitializer = resolveInitializer(options.movingMeanInitializer ?? 'zeros');
     this.movingVarianceInitializer = resolveInitializer(options.movingVarianceInitializer ?? 'ones');

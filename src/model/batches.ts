@@ -81,6 +81,8 @@ export async function fitBatches(model: ModelCore, source: Batches, options: Fit
         if (first) {
           checkMemory(model, 'fitDataset', [batchX(batch)], { batchSize: Infinity, training: true, wholeData: false });
           model.ensureBuilt(batchX(batch), seed);
+          // Validation arrays are checked before the first step, not after the first epoch.
+          if (valArrays) checkValidationArrays(model, valArrays);
           model.ensureOptimizerState();
           first = false;
         }
@@ -103,6 +105,12 @@ export async function fitBatches(model: ModelCore, source: Batches, options: Fit
         ? () => evaluateStream(model, valStream, valSteps)
         : undefined,
   });
+}
+
+/** validationData given as [x, y(, sampleWeight)]: checked as evaluate will take them. */
+function checkValidationArrays(model: ModelCore, [x, y, w]: unknown[]): void {
+  const rows = toHostX(x, model.inputShape!, 'validationData x').rows;
+  rowWeights(hostTargets(model, y, rows, 'validationData y'), w, undefined, 'validationData sampleWeight');
 }
 
 /** Loss and metrics over one pass of validation batches. */

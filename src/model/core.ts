@@ -290,13 +290,14 @@ export function claimSlots(model: ModelCore, rows: number): void {
   const e = model.engine;
   const out = model.outputSize;
   const perRow = model.inputSize + out + 1 + model.layers.reduce((s, l) => s + l.floatsPerRow(), 0);
-  const pack = Math.max(0, ...model.layers.map((l) => l.packBytes(e, rows)));
+  // The pack scratch (GEMM packing, im2col columns) also holds label-smoothed targets (rows, out) while the loss kernel runs.
+  const pack = Math.max(64, rows * out * 4, ...model.layers.map((l) => l.packBytes(e, rows)));
   e.checkFits(rows * perRow * 4 + pack, `activations for a batch of ${rows} rows`);
   model.input = e.allocFloats(rows * model.inputSize, 'input batch');
   model.target = e.allocFloats(rows * out, 'target batch');
   model.sampleWeights = e.allocFloats(rows, 'sample weights');
   for (const layer of model.layers) layer.claimSlots(e, rows);
-  model.pack = e.alloc(Math.max(pack, 64), 'GEMM scratch');
+  model.pack = e.alloc(pack, 'GEMM scratch');
   const scratch = Math.max(0, ...(model.compiled?.metrics ?? []).map((m) => m.scratch));
   model.metricScratch = e.alloc(Math.max(8 * scratch, 64), 'metric scratch');
   model.pass.engine = model.view.engine = e;

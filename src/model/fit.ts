@@ -5,7 +5,6 @@ import type { Callbacks, Logs } from '../hooks.js';
 import { positiveInt } from '../check.js';
 import { Rng } from '../engine/rng.js';
 import { NumericError, ValueError } from '../errors.js';
-import { isCategorical } from '../losses.js';
 import { checkMemory } from './budget.js';
 import { type DeviceData, gather, release, upload } from './device.js';
 import { type HostX, type HostY, type InputData, type TargetData, toHostX, toHostY } from './inputs.js';
@@ -35,6 +34,8 @@ export async function fitLoop(model: ModelCore, x: InputData, y: TargetData, opt
     val = [vx, vy, rowWeights(vy, vw0, undefined, 'validationData sampleWeight')];
   } else if (o.validationSplit > 0) {
     [[hx, hy, hw], val] = splitTail([hx, hy, hw], o.validationSplit);
+    // Keras weighs the held-out rows by their sampleWeight, but applies classWeight to training only.
+    if (o.classWeight !== undefined) val[2] = undefined;
   }
   if (o.seed !== undefined) model.rng = new Rng(o.seed);
   model.ensureCapacity(Math.min(o.batchSize, hx.rows));
@@ -95,9 +96,15 @@ function shuffleCounter(epochsTrained: number, rows: number): bigint {
   return (1n << 48n) + BigInt(epochsTrained) * BigInt(rows);
 }
 
-/** Targets checked against the model's output and loss (class ids kept as ids). */
+/**
+ * Targets checked against the model's output, loss and metrics (class ids kept as ids): a metric
+ * that needs target rows (mse, binaryAccuracy) refuses class ids here, before any step.
+ */
 export function hostTargets(model: ModelCore, y: unknown, rows: number, what = 'y'): HostY {
-  return toHostY(y, rows, model.outputSize, isCategorical(model.compiled!.loss), true, what);
+  const c = model.compiled!;
+  const hy = toHostY(y, rows, model.outputSize, c.loss, what);
+  if (hy.labels) for (const m of c.metrics) if (m.needsRows) throw new ValueError(`metric ${m.name} needs target rows (rows, ${hy.cols}), but ${what} holds class ids; pass one-hot rows with categoricalCrossentropy, or drop the metric`);
+  return hy;
 }
 
 /** Loss (Σ w·loss / rows + regularisation) and metrics over data already in wasm memory, in row order. */
@@ -176,10 +183,15 @@ export function overflowError(call: string, what: string): NumericError {
 
 type Split = [HostX, HostY, Float32Array | undefined];
 
+/** Keras 3 and TF.js: floor(rows·(1 − fraction)) rows train, the rest validate (101 rows, 0.1 → 90 / 11). */
+export function splitRows(rows: number, fraction: number): [train: number, validation: number] {
+  const train = fraction > 0 ? Math.floor(rows * (1 - fraction)) : rows;
+  return [train, rows - train];
+}
+
 /** Keras' validationSplit: the last fraction of the rows (and their weights), before any shuffling. */
 function splitTail([x, y, w]: Split, fraction: number): [Split, Split] {
-  const valRows = Math.floor(x.rows * fraction);
-  const trainRows = x.rows - valRows;
+  const [trainRows, valRows] = splitRows(x.rows, fraction);
   if (valRows === 0 || trainRows === 0) {
     throw new ValueError(`validationSplit ${fraction} of ${x.rows} rows leaves ${trainRows} for training and ${valRows} for validation; both need at least one`);
   }

@@ -1,9 +1,10 @@
 // Turning what users pass (typed arrays with a known width, { data, shape: [n, ...dims] } tensors,
 // nested number arrays of any rank, class ids or one-hot rows) into checked host matrices of one
 // flat row per sample, with errors that name shapes.
-import { describe } from '../check.js';
+import { describe, float32Number } from '../check.js';
 import { ShapeError, ValueError } from '../errors.js';
 import { sizeOf } from '../layers/shape.js';
+import type { Loss } from '../losses.js';
 import type { Matrix } from '../types.js';
 
 /** Nested arrays of numbers, one level per dimension. */
@@ -74,8 +75,7 @@ export function toHostX(x: unknown, sampleShape: number[], what = 'x'): HostX {
       throw new ValueError(`${what}.data must be a Float32Array, Float64Array or Uint8Array, got ${describe(x.data)}`);
     }
     if (data.length !== rows * c) throw new ShapeError(`${what}.data has ${data.length} values but shape [${shape.join(', ')}] needs ${rows * c}`);
-    const scale = x.scale ?? 1;
-    if (typeof scale !== 'number' || !Number.isFinite(scale)) throw new ValueError(`${what}.scale must be a finite number, got ${describe(scale)}`);
+    const scale = float32Number(x.scale ?? 1, `${what}.scale`);
     return nonEmpty({ data, rows, cols, scale }, what);
   }
   if (x instanceof Float32Array || x instanceof Float64Array || x instanceof Uint8Array) {
@@ -166,22 +166,42 @@ function numbersToF32(values: unknown[], what: string, cols: number): Float32Arr
 }
 
 /**
- * Check and normalise targets for `rows` rows and a model output of `units`. With `categorical`
- * (a cross-entropy over classes) class ids and one-hot rows are both accepted and one-hot rows
- * become ids when `sparse`; otherwise targets are dense (rows, units).
+ * Check and normalise targets for `rows` rows and a model output of `units`, for `loss`. The
+ * categorical cross-entropies take class ids (one per row); sparseCategoricalCrossentropy also
+ * takes one-hot rows (made ids), categoricalCrossentropy any rows of non-negative values (soft
+ * labels, kept dense), binaryCrossentropy values in [0, 1]; the other losses dense (rows, units).
  */
-export function toHostY(y: unknown, rows: number, units: number, categorical: boolean, sparse: boolean, what = 'y'): HostY {
+export function toHostY(y: unknown, rows: number, units: number, loss: Pick<Loss, 'kind' | 'name' | 'labelSmoothing'>, what = 'y'): HostY {
   const flat = flatten(y, rows, units, what);
   if (flat.rows !== rows) throw new ShapeError(`x has ${rows} rows but ${what} has ${flat.rows}`);
-  const idsPerRow = flat.cols === 1;
-  if (categorical && units > 1 && idsPerRow) return { labels: classIds(flat.data, units, what), rows, cols: units };
+  const categorical = loss.kind === 'cce' || loss.kind === 'scce';
+  if (categorical && units > 1 && flat.cols === 1) {
+    const labels = classIds(flat.data, units, what);
+    // Smoothing works on rows: ids become one-hot rows (the loss smooths them, metrics see them).
+    if (loss.labelSmoothing === 0) return { labels, rows, cols: units };
+    const dense = new Float32Array(rows * units);
+    labels.forEach((id, r) => (dense[r * units + id] = 1));
+    return { dense, rows, cols: units };
+  }
   if (flat.cols !== units) {
     const hint = categorical || units === 1 ? '' : '; for class ids use loss sparseCategoricalCrossentropy';
     throw new ShapeError(`${what} has ${flat.cols} value(s) per row but the model outputs ${units}${hint}`);
   }
   for (let i = 0; i < flat.data.length; i++) if (!finite32(flat.data[i])) throw badValue(what, i, units, flat.data[i]);
-  if (categorical && sparse && units > 1) return { labels: oneHotToIds(flat.data, units, what), rows, cols: units };
+  if (loss.kind === 'scce') return { labels: oneHotToIds(flat.data, units, what), rows, cols: units };
+  if (loss.kind === 'cce' || loss.kind === 'bce') checkProbabilities(flat.data, units, loss, what);
   return { dense: flat.data instanceof Float32Array ? flat.data : Float32Array.from(flat.data), rows, cols: units };
+}
+
+/** Cross-entropy targets: categorical rows of values >= 0 (soft labels allowed), binary values in [0, 1]. */
+function checkProbabilities(values: ArrayLike<number>, cols: number, loss: Pick<Loss, 'kind' | 'name'>, what: string): void {
+  const max = loss.kind === 'bce' ? 1 : Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v >= 0 && v <= max) continue;
+    const expected = loss.kind === 'bce' ? 'values in [0, 1]' : 'class ids or rows of values >= 0 (one-hot or soft labels)';
+    throw new ValueError(`${what} row ${Math.floor(i / cols)}, column ${i % cols} is ${v}: ${loss.name} takes ${expected}`);
+  }
 }
 
 /** Any accepted target form as row-major values plus the number of values per row. */
@@ -247,7 +267,7 @@ function oneHotToIds(values: ArrayLike<number>, classes: number, what: string): 
       if (v === 1 && hot < 0) hot = c;
       else if (v !== 0) hot = -2;
     }
-    if (hot < 0) throw new ValueError(`${what} row ${r} is not one-hot (sparseCategoricalCrossentropy takes class ids or one-hot rows)`);
+    if (hot < 0) throw new ValueError(`${what} row ${r} is not one-hot: sparseCategoricalCrossentropy takes class ids or one-hot rows`);
     ids[r] = hot;
   }
   return ids;

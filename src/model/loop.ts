@@ -15,6 +15,7 @@ export interface History {
 }
 
 export interface LoopOptions {
+  /** Index of the final epoch, as Keras: epochs initialEpoch .. epochs − 1 are trained. */
   epochs: number;
   initialEpoch: number;
   verbose: 0 | 1;
@@ -50,7 +51,7 @@ export async function runEpochs(model: ModelCore, o: LoopOptions, source: BatchS
   const callbacks = o.callbacks;
   for (const cb of callbacks) {
     cb.setModel?.(model.facade);
-    cb.setParams?.({ epochs: o.initialEpoch + o.epochs, steps: o.steps, verbose: o.verbose });
+    cb.setParams?.({ epochs: o.epochs, steps: o.steps, verbose: o.verbose });
   }
   const history: History = { epoch: [], history: {} };
   const acc = new Float64Array(c.metricSize);
@@ -62,7 +63,7 @@ export async function runEpochs(model: ModelCore, o: LoopOptions, source: BatchS
   model.stopTraining = false;
   if (o.signal?.aborted) throw new AbortError('fit aborted before it started', history);
   await callHook(callbacks, 'onTrainBegin', {});
-  for (let epoch = o.initialEpoch; epoch < o.initialEpoch + o.epochs && !model.stopTraining; epoch++) {
+  for (let epoch = o.initialEpoch; epoch < o.epochs && !model.stopTraining; epoch++) {
     const started = now();
     await callHook(callbacks, 'onEpochBegin', epoch, {});
     acc.fill(0);
@@ -136,7 +137,7 @@ export async function runEpochs(model: ModelCore, o: LoopOptions, source: BatchS
       for (const [k, value] of Object.entries(v)) logs[`val${k[0].toUpperCase()}${k.slice(1)}`] = value;
     }
     model.epochsTrained++;
-    if (o.verbose) console.log(epochLine(epoch, o.initialEpoch + o.epochs, logs, (now() - started) / 1000, seen));
+    if (o.verbose) console.log(epochLine(epoch, o.epochs, logs, (now() - started) / 1000, seen));
     await callHook(callbacks, 'onEpochEnd', epoch, logs);
     // After the callbacks, so that keys they add (learningRate) are recorded, as Keras' History.
     history.epoch.push(epoch);

@@ -241,7 +241,7 @@ export class Sequential {
   }
 
   /**
-   * The model as one file's bytes (safetensors container; see the README's file format section).
+   * The model as one file's bytes (safetensors container; see docs/files.md, The model file).
    * `{ includeOptimizer: true }` makes a checkpoint that fit resumes from bit for bit.
    */
   toBytes(options: ModelFileOptions = {}): Uint8Array {

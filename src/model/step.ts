@@ -40,7 +40,7 @@ export function forwardLoss(model: ModelCore, rows: number, labels: boolean, wei
   const g = withGrad ? last.g : 0;
   const n = last.outputSize;
   const scale = 1 / rows;
-  const t = model.target;
+  const t = loss.labelSmoothing > 0 && !labels ? smoothTargets(model, rows * n, loss.kind === 'bce' ? 2 : n) : model.target;
   const w = weighted ? model.sampleWeights : 0;
   model.out = fused ? last.y : y;
   const z = last.logits;
@@ -52,6 +52,19 @@ export function forwardLoss(model: ModelCore, rows: number, labels: boolean, wei
   else if (loss.kind === 'bce') out[0] = loss.fromLogits ? k.bce_logits(g, y, t, rows, n, scale, w, 0) : k.bce(g, y, t, rows, n, scale, w);
   else if (loss.fromLogits) out[0] = labels ? k.softmax_sparse_cce(g, y, t, rows, n, scale, w, 0) : k.softmax_cce(g, y, t, rows, n, scale, w, 0);
   else out[0] = labels ? k.sparse_cce(g, y, t, rows, n, scale, w) : k.cce(g, y, t, rows, n, scale, w);
+}
+
+/**
+ * Keras' label smoothing, t' = t·(1 − s) + s/classes in float32 (binary: classes = 2), written to the pack scratch (free
+ * between the forward pass and the backward pass); the target slot keeps t for the metrics.
+ */
+function smoothTargets(model: ModelCore, count: number, classes: number): number {
+  const f32 = model.engine.f32;
+  const s = model.compiled!.loss.labelSmoothing;
+  const keep = Math.fround(1 - s), add = Math.fround(s / classes);
+  const from = model.target >>> 2, to = model.pack >>> 2;
+  for (let i = 0; i < count; i++) f32[to + i] = Math.fround(f32[from + i] * keep) + add;
+  return model.pack;
 }
 
 /** Σ of the layers' regularisation penalties; with `withGrad` their gradients are added. */

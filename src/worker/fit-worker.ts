@@ -6,6 +6,7 @@ import { getEngine, setEngineSource } from '../engine/engine.js';
 import '../engine/threads/enable.js'; // fitInWorker's `threads` option
 import { modelFromBytes } from '../io/model-file.js';
 import type { Logs } from '../hooks.js';
+import { splitRows } from '../model/fit.js';
 import type { History } from '../model/loop.js';
 import type { Sequential } from '../model/sequential.js';
 import type { Matrix } from '../types.js';
@@ -37,7 +38,7 @@ async function run(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   const o = m.options;
   const rows = (m.x as Matrix).shape[0]; // fitInWorker always sends a checked { data, shape }
   // fit's defaults: batchSize 32, epochs 1; validationSplit takes the tail unless validationData.
-  const samplesPerEpoch = m.validationData ? rows : rows - Math.floor(rows * (o.validationSplit ?? 0));
+  const samplesPerEpoch = m.validationData ? rows : splitRows(rows, o.validationSplit ?? 0)[0];
   const batchesPerEpoch = Math.ceil(samplesPerEpoch / (o.batchSize ?? 32));
   let epoch = 0;
   let epochStart = 0;

@@ -14,7 +14,7 @@ export type PortableFitOptions = Omit<FitOptions, 'callbacks' | 'signal' | 'verb
 export type WorkerFitEvent =
   | {
       type: 'trainBegin';
-      /** Epochs this call will run. */
+      /** fit's epochs: the index the run stops before (with initialEpoch, epochs initialEpoch .. epochs − 1 run, as Keras). */
       epochs: number;
       /** Gradient steps per epoch. */
       batchesPerEpoch: number;
