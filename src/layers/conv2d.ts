@@ -3,7 +3,7 @@
 // ReLU fused into its epilogue (engine/conv.ts); backward is the activation's derivative, then
 // dW = colᵀ·g, db = colsum(g), dx = col2im(g·Wᵀ). The column matrix lives in the model's shared
 // scratch region (packBytes), in tiles of whole images, so the memory check counts it.
-import { checkObject, positiveInt } from '../check.js';
+import { positiveInt } from '../check.js';
 import { type ConvPass, conv2dBackwardFilter, conv2dBackwardInput, conv2dForward, convPass } from '../engine/conv.js';
 import { type Geometry, colScratchBytes, convGeometry, patchSize, tileImages } from '../engine/conv-plan.js';
 import type { Engine } from '../engine/engine.js';
@@ -79,9 +79,9 @@ export class Conv2D extends Layer {
   private desc = 0;
   private readonly act: ActivationKernels;
 
+  /** `keys`: the options the caller takes (subclasses that map their own options pass null: they checked them). */
   constructor(options: Conv2DOptions, what = 'conv2d', settings?: ConvSettings, keys: readonly string[] | null = CONV_KEYS) {
-    if (keys) checkObject(options, `${what} options`, keys, false);
-    super(options, what);
+    super(options, what, keys ?? CONV_KEYS);
     if (options.dataFormat !== undefined && options.dataFormat !== 'channelsLast') {
       throw new ValueError(`${what} dataFormat: only 'channelsLast' (NHWC) is supported, got ${JSON.stringify(options.dataFormat)}`);
     }

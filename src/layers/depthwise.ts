@@ -47,7 +47,7 @@ export class DepthwiseConv2D extends Conv2D {
 
   constructor(options: DepthwiseConv2DOptions) {
     const what = 'depthwiseConv2d';
-    checkObject(options, `${what} options`, KEYS, false);
+    checkObject(options, `${what}()`, KEYS, false);
     const { depthwiseInitializer, depthwiseRegularizer, depthMultiplier, ...rest } = options;
     const dm = positiveInt(depthMultiplier ?? 1, `${what} depthMultiplier`);
     super({ ...rest, filters: dm, kernelInitializer: depthwiseInitializer, kernelRegularizer: depthwiseRegularizer } as Conv2DOptions, what,

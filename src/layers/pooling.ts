@@ -2,7 +2,6 @@
 // default to the pool size; 'same' averages over the cells inside the input), and the global
 // poolings, whose window is the whole image: [h, w, c] → [c]. No weights; max pooling keeps the
 // argmax of each output (i32, an extra slot) for its backward pass. Kernels: assembly/pool.ts.
-import { checkObject } from '../check.js';
 import { type ConvPass, convPass, poolBackward, poolForward } from '../engine/conv.js';
 import { type Geometry, globalPoolGeometry, poolGeometry } from '../engine/conv-plan.js';
 import type { Engine } from '../engine/engine.js';
@@ -108,8 +107,7 @@ export class Pooling2D extends Pooling {
   constructor(options: Pooling2DOptions | Pooling1DOptions | undefined, kind: 'max' | 'avg', rank: 1 | 2 = 2) {
     const what = `${kind === 'max' ? 'maxPooling' : 'averagePooling'}${rank}d`;
     const o = options ?? {};
-    checkObject(o, `${what} options`, POOL_KEYS, false);
-    super(o, what);
+    super(o, what, POOL_KEYS);
     checkFormat(o.dataFormat, what);
     this.kind = kind;
     this.rank = rank;
@@ -152,8 +150,7 @@ export class GlobalPooling2D extends Pooling {
   constructor(options: LayerOptions | undefined, kind: 'max' | 'avg', rank: 1 | 2 = 2) {
     const what = `${kind === 'max' ? 'globalMaxPooling' : 'globalAveragePooling'}${rank}d`;
     const o = options ?? {};
-    checkObject(o, `${what} options`, GLOBAL_KEYS, false);
-    super(o, what);
+    super(o, what, GLOBAL_KEYS);
     checkFormat((o as Pooling2DOptions).dataFormat, what);
     this.kind = kind;
     this.rank = rank;

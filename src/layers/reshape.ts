@@ -1,7 +1,6 @@
 // Flatten and Reshape, as Keras: a sample's floats stay where they are (row-major, channels last),
 // only its shape changes. forward hands the input pointer on (no copy, no output slot); backward
 // copies ∂L/∂output into the layer before's gradient slot, since that is where it reads it.
-import { checkObject } from '../check.js';
 import type { Engine } from '../engine/engine.js';
 import { ShapeError, ValueError } from '../errors.js';
 import { Layer, type LayerConfig, type LayerOptions, type Pass, copyF32 } from './layer.js';
@@ -42,10 +41,9 @@ export class Flatten extends ShapeOnly {
   readonly baseName = 'flatten';
 
   constructor(options: LayerOptions = {}) {
-    checkObject(options, 'flatten options', ['dataFormat', 'inputShape', 'name'], false);
+    super(options, 'flatten', ['dataFormat']);
     const format = (options as { dataFormat?: unknown }).dataFormat;
     if (format !== undefined && format !== 'channelsLast') throw new ValueError(`flatten dataFormat: only 'channelsLast' is supported, got ${JSON.stringify(format)}`);
-    super(options, 'flatten');
   }
 
   override computeOutputShape(inputShape: number[]): number[] {
@@ -63,8 +61,7 @@ export class Reshape extends ShapeOnly {
   readonly targetShape: number[];
 
   constructor(options: ReshapeOptions) {
-    checkObject(options, 'reshape options', ['targetShape', 'inputShape', 'name'], false);
-    super(options, 'reshape');
+    super(options, 'reshape', ['targetShape']);
     const t = options.targetShape;
     const ok = Array.isArray(t) && t.length > 0 && t.every((d) => Number.isSafeInteger(d) && (d > 0 || d === -1)) && t.filter((d) => d === -1).length <= 1;
     if (!ok) throw new ValueError(`reshape targetShape must be a non-empty array of positive integers with at most one -1, got ${JSON.stringify(t)}`);

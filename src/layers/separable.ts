@@ -43,7 +43,7 @@ export class SeparableConv2D extends Conv2D {
 
   constructor(options: SeparableConv2DOptions) {
     const what = 'separableConv2d';
-    checkObject(options, `${what} options`, KEYS, false);
+    checkObject(options, `${what}()`, KEYS, false);
     const { depthwiseInitializer, depthwiseRegularizer, pointwiseInitializer, pointwiseRegularizer, depthMultiplier, ...rest } = options;
     const dm = positiveInt(depthMultiplier ?? 1, `${what} depthMultiplier`);
     super({ ...rest, kernelInitializer: depthwiseInitializer, kernelRegularizer: depthwiseRegularizer } as Conv2DOptions, what,
