@@ -52,6 +52,14 @@ export function resolveActivation(spec: ActivationSpec | undefined | null): Acti
 }
 
 /**
+ * Whether a layer ending in `a` (dense, convolutions) keeps its pre-activation z apart from its
+ * output: linear needs no z, and ReLU is fused into the GEMM's epilogue and differentiated from y.
+ */
+export function keepsPreActivation(a: Activation): boolean {
+  return a.name !== 'linear' && a.name !== 'relu';
+}
+
+/**
  * The config form saved in model files: the bare name unless alpha differs from the default.
  * leakyRelu always keeps its alpha: its default changed (0.3 → 0.2, Keras 3), and a bare name in
  * a file means the old default (see fileActivation).

@@ -10,13 +10,11 @@ import type { Engine } from '../engine/engine.js';
 import { RELU } from '../engine/kernels.js';
 import type { Rng } from '../engine/rng.js';
 import { ValueError } from '../errors.js';
-import { type Initializer, type InitializerSpec, resolveInitializer } from '../initializers.js';
-import { type Regularizer, type RegularizerSpec, applyRegularizer, resolveRegularizer } from '../regularizers.js';
-import { ActivationKernels, type ActivationSpec, activationConfig, resolveActivation } from './activations.js';
-import { Layer, type LayerConfig, type LayerOptions, type Pass, type WeightSpec } from './layer.js';
+import { KernelLayer, type KernelLayerOptions } from './kernel-layer.js';
+import type { LayerConfig, Pass, WeightSpec } from './layer.js';
 import { type Padding, allocDesc, checkRank, padding, pair, unknown } from './spatial.js';
 
-export interface Conv2DOptions extends LayerOptions {
+export interface Conv2DOptions extends KernelLayerOptions {
   /** Output channels. */
   filters: number;
   /** Window height and width: 3 or [3, 3]. */
@@ -27,16 +25,6 @@ export interface Conv2DOptions extends LayerOptions {
   padding?: Padding;
   /** Default 1; > 1 only with strides 1 (as Keras). */
   dilationRate?: number | [number, number];
-  /** Default 'linear'. */
-  activation?: ActivationSpec;
-  /** Default true. */
-  useBias?: boolean;
-  /** Default 'glorotUniform' (fans: kh·kw·in, kh·kw·filters as Keras). */
-  kernelInitializer?: InitializerSpec;
-  /** Default 'zeros'. */
-  biasInitializer?: InitializerSpec;
-  kernelRegularizer?: RegularizerSpec;
-  biasRegularizer?: RegularizerSpec;
   /** Keras' only layout, accepted for portability: 'channelsLast'. */
   dataFormat?: 'channelsLast';
 }
@@ -54,30 +42,17 @@ export interface ConvSettings {
 }
 
 /** A convolution over [h, w, c] samples; Conv1D is the h = 1 case of it (conv1d.ts). */
-export class Conv2D extends Layer {
+export class Conv2D extends KernelLayer {
   readonly type: string = 'Conv2D';
   readonly baseName: string = 'conv2d';
-  declare activation: NonNullable<Layer['activation']>;
   readonly filters: number;
   readonly kernelSize: [number, number];
   readonly strides: [number, number];
   readonly padding: Padding;
   readonly dilationRate: [number, number];
-  readonly useBias: boolean;
-  readonly kernelInitializer: Initializer;
-  readonly biasInitializer: Initializer;
-  readonly kernelRegularizer?: Regularizer;
-  readonly biasRegularizer?: Regularizer;
-  kernel = 0;
-  bias = 0;
-  dKernel = 0;
-  dBias = 0;
-  /** Pre-activation (rows, oh·ow·filters); equals `y` for linear and ReLU (fused). */
-  z = 0;
   /** Geometry at the built shape and its descriptor in wasm memory (claimed with the slots). */
   geometry?: Geometry;
   private desc = 0;
-  private readonly act: ActivationKernels;
 
   /** `keys`: the options the caller takes (subclasses that map their own options pass null: they checked them). */
   constructor(options: Conv2DOptions, what = 'conv2d', settings?: ConvSettings, keys: readonly string[] | null = CONV_KEYS) {
@@ -96,14 +71,7 @@ export class Conv2D extends Layer {
       throw new ValueError(`${what}: strides > 1 together with dilationRate > 1 is not supported (Keras refuses it too), got strides [${s.strides}] and dilationRate [${s.dilationRate}]`);
     }
     ({ filters: this.filters, kernelSize: this.kernelSize, strides: this.strides, padding: this.padding, dilationRate: this.dilationRate } = s);
-    this.activation = resolveActivation(options.activation);
-    this.act = new ActivationKernels(this.activation);
-    this.useBias = options.useBias ?? true;
     if (typeof this.useBias !== 'boolean') throw new ValueError(`${what} useBias must be true or false, got ${JSON.stringify(options.useBias)}`);
-    this.kernelInitializer = resolveInitializer(options.kernelInitializer ?? 'glorotUniform');
-    this.biasInitializer = resolveInitializer(options.biasInitializer ?? 'zeros');
-    this.kernelRegularizer = resolveRegularizer(options.kernelRegularizer, `${what} kernelRegularizer`);
-    this.biasRegularizer = resolveRegularizer(options.biasRegularizer, `${what} biasRegularizer`);
   }
 
   /** The geometry for a per-sample input shape (the rank check names this layer). */
@@ -149,30 +117,14 @@ export class Conv2D extends Layer {
     return this.useBias ? `${this.filters} × (${k} + 1)` : `${this.filters} × ${k}`;
   }
 
-  override bind(weights: number[], grads: number[]): void {
-    super.bind(weights, grads);
-    [this.kernel, this.bias = 0] = weights;
-    [this.dKernel, this.dBias = 0] = grads;
-  }
-
-  get separateZ(): boolean {
-    return this.activation.name !== 'linear' && this.activation.name !== 'relu';
-  }
-
-  override floatsPerRow(): number {
-    return this.outputSize * (this.separateZ ? 3 : 2);
-  }
-
   override claimSlots(engine: Engine, rows: number): void {
     super.claimSlots(engine, rows);
-    this.z = this.separateZ ? engine.allocFloats(rows * this.outputSize, `${this.name} pre-activation`) : this.y;
     this.desc = allocDesc(engine, this.geometry!, this.name);
   }
 
   override releaseSlots(engine: Engine): void {
-    if (this.z !== this.y) engine.release(this.z);
     engine.release(this.desc);
-    this.z = this.desc = 0;
+    this.desc = 0;
     super.releaseSlots(engine);
   }
 
@@ -198,11 +150,6 @@ export class Conv2D extends Layer {
     return unknown(inputShape) ? 0 : this.packBytes(engine, rows, this.geometryFor(inputShape));
   }
 
-  /** The activation's kernels (subclasses with their own forward use them). */
-  protected activationKernels(e: Engine) {
-    return this.act.of(e.k);
-  }
-
   /** The kernels' pass: tiles fixed by the geometry alone (not the batch), so results never depend on the capacity. */
   protected kernelPass(): ConvPass {
     return convPass(this.geometry!, this.desc, Infinity);
@@ -217,10 +164,6 @@ export class Conv2D extends Layer {
     return this.y;
   }
 
-  override get logits(): number {
-    return this.z;
-  }
-
   backward(p: Pass, dx: number, gIsDz: boolean): void {
     const e = p.engine, g = this.geometry!;
     const col = p.pack, pack = p.pack + this.colBytes(p.rows);
@@ -233,27 +176,12 @@ export class Conv2D extends Layer {
   }
 
   override regularize(engine: Engine, withGrad: boolean): number {
-    let penalty = 0;
-    const n = this.kernelShape(this.inShape).reduce((a, b) => a * b, 1);
-    if (this.kernelRegularizer) penalty += applyRegularizer(engine, this.kernelRegularizer, this.kernel, withGrad ? this.dKernel : 0, n);
-    if (this.biasRegularizer && this.useBias) penalty += applyRegularizer(engine, this.biasRegularizer, this.bias, withGrad ? this.dBias : 0, this.biasSize(this.inShape));
-    return penalty;
+    return this.penalty(engine, withGrad, this.kernelShape(this.inShape).reduce((a, b) => a * b, 1), this.biasSize(this.inShape));
   }
 
   /** The options every convolution saves (conv1d saves its integers, conv2d its pairs). */
   protected convConfig(type: string, spatial: Record<string, unknown>): LayerConfig {
-    const cfg: LayerConfig = {
-      ...this.baseConfig(type),
-      ...spatial,
-      padding: this.padding,
-      activation: activationConfig(this.activation),
-      useBias: this.useBias,
-      kernelInitializer: { name: this.kernelInitializer.name, config: this.kernelInitializer.config },
-      biasInitializer: { name: this.biasInitializer.name, config: this.biasInitializer.config },
-    };
-    if (this.kernelRegularizer) cfg.kernelRegularizer = { ...this.kernelRegularizer };
-    if (this.biasRegularizer) cfg.biasRegularizer = { ...this.biasRegularizer };
-    return cfg;
+    return { ...this.baseConfig(type), ...spatial, padding: this.padding, ...this.kernelConfig() };
   }
 
   getConfig(): LayerConfig {

@@ -7,71 +7,29 @@ import type { Engine } from '../engine/engine.js';
 import { RELU } from '../engine/kernels.js';
 import type { Rng } from '../engine/rng.js';
 import { ValueError } from '../errors.js';
-import { type Initializer, type InitializerName, type InitializerSpec, resolveInitializer } from '../initializers.js';
-import { type Regularizer, type RegularizerSpec, applyRegularizer, resolveRegularizer } from '../regularizers.js';
-import { ActivationKernels, type ActivationSpec, activationConfig, resolveActivation } from './activations.js';
-import { Layer, type LayerConfig, type LayerOptions, type Pass, type WeightSpec } from './layer.js';
+import { type KernelConfig, KernelLayer, type KernelLayerOptions } from './kernel-layer.js';
+import type { LayerConfig, Pass, WeightSpec } from './layer.js';
 
 export type { Weight } from './layer.js';
 
-export interface DenseOptions extends LayerOptions {
+export interface DenseOptions extends KernelLayerOptions {
   /** Output width. */
   units: number;
-  /** Activation applied to x·W + b. Default 'linear'. */
-  activation?: ActivationSpec;
-  /** Add a bias vector. Default true. */
-  useBias?: boolean;
-  /** Default 'glorotUniform'. */
-  kernelInitializer?: InitializerSpec;
-  /** Default 'zeros'. */
-  biasInitializer?: InitializerSpec;
-  /** Penalty on the kernel: l1(...), l2(...), l1l2(...). Default none. */
-  kernelRegularizer?: RegularizerSpec;
-  /** Penalty on the bias. Default none. */
-  biasRegularizer?: RegularizerSpec;
 }
 
-export interface DenseConfig extends LayerConfig {
+export interface DenseConfig extends LayerConfig, KernelConfig {
   type: 'dense';
   units: number;
-  activation: ActivationSpec;
-  useBias: boolean;
-  kernelInitializer: { name: InitializerName; config: Record<string, number> };
-  biasInitializer: { name: InitializerName; config: Record<string, number> };
-  kernelRegularizer?: Regularizer;
-  biasRegularizer?: Regularizer;
 }
 
-export class Dense extends Layer {
+export class Dense extends KernelLayer {
   readonly type = 'Dense';
   readonly baseName = 'dense';
   declare units: number;
-  declare activation: NonNullable<Layer['activation']>;
-  readonly useBias: boolean;
-  readonly kernelInitializer: Initializer;
-  readonly biasInitializer: Initializer;
-  readonly kernelRegularizer?: Regularizer;
-  readonly biasRegularizer?: Regularizer;
-
-  // Bound by the model: byte pointers into params / grads.
-  kernel = 0;
-  bias = 0;
-  dKernel = 0;
-  dBias = 0;
-  /** Pre-activation (rows, units); equals `y` when the activation needs no separate copy. */
-  z = 0;
-  private readonly act: ActivationKernels;
 
   constructor(options: DenseOptions) {
     super(options, 'dense', ['units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer']);
     this.units = positiveInt(options.units, 'dense units');
-    this.activation = resolveActivation(options.activation);
-    this.act = new ActivationKernels(this.activation);
-    this.useBias = options.useBias ?? true;
-    this.kernelInitializer = resolveInitializer(options.kernelInitializer ?? 'glorotUniform');
-    this.biasInitializer = resolveInitializer(options.biasInitializer ?? 'zeros');
-    this.kernelRegularizer = resolveRegularizer(options.kernelRegularizer, 'dense kernelRegularizer');
-    this.biasRegularizer = resolveRegularizer(options.biasRegularizer, 'dense biasRegularizer');
   }
 
   override computeOutputShape(inputShape: number[]): number[] {
@@ -87,32 +45,6 @@ export class Dense extends Layer {
   override formula(inputShape: number[]): string {
     const inputDim = inputShape[inputShape.length - 1];
     return this.useBias ? `${this.units} × (${inputDim} + 1)` : `${this.units} × ${inputDim}`;
-  }
-
-  override bind(weights: number[], grads: number[]): void {
-    super.bind(weights, grads);
-    [this.kernel, this.bias = 0] = weights;
-    [this.dKernel, this.dBias = 0] = grads;
-  }
-
-  /** True when the pre-activation must be kept apart from the output (backward or a fused loss needs it). */
-  get separateZ(): boolean {
-    return this.activation.name !== 'linear' && this.activation.name !== 'relu';
-  }
-
-  override floatsPerRow(): number {
-    return this.outputSize * (this.separateZ ? 3 : 2);
-  }
-
-  override claimSlots(engine: Engine, rows: number): void {
-    super.claimSlots(engine, rows);
-    this.z = this.separateZ ? engine.allocFloats(rows * this.outputSize, `${this.name} pre-activation`) : this.y;
-  }
-
-  override releaseSlots(engine: Engine): void {
-    if (this.z !== this.y) engine.release(this.z);
-    this.z = 0;
-    super.releaseSlots(engine);
   }
 
   override initParams(engine: Engine, rng: Rng): void {
@@ -136,10 +68,6 @@ export class Dense extends Layer {
     return this.y;
   }
 
-  override get logits(): number {
-    return this.z;
-  }
-
   backward(p: Pass, dx: number, gIsDz: boolean): void {
     const e = p.engine;
     const i = this.inputDim, u = this.units, rows = p.rows * this.lead;
@@ -151,29 +79,11 @@ export class Dense extends Layer {
   }
 
   override regularize(engine: Engine, withGrad: boolean): number {
-    let penalty = 0;
-    if (this.kernelRegularizer) {
-      penalty += applyRegularizer(engine, this.kernelRegularizer, this.kernel, withGrad ? this.dKernel : 0, this.inputDim * this.units);
-    }
-    if (this.biasRegularizer && this.useBias) {
-      penalty += applyRegularizer(engine, this.biasRegularizer, this.bias, withGrad ? this.dBias : 0, this.units);
-    }
-    return penalty;
+    return this.penalty(engine, withGrad, this.inputDim * this.units, this.units);
   }
 
   getConfig(): DenseConfig {
-    const cfg: DenseConfig = {
-      ...this.baseConfig('dense'),
-      type: 'dense',
-      units: this.units,
-      activation: activationConfig(this.activation),
-      useBias: this.useBias,
-      kernelInitializer: { name: this.kernelInitializer.name as InitializerName, config: this.kernelInitializer.config },
-      biasInitializer: { name: this.biasInitializer.name as InitializerName, config: this.biasInitializer.config },
-    };
-    if (this.kernelRegularizer) cfg.kernelRegularizer = { ...this.kernelRegularizer };
-    if (this.biasRegularizer) cfg.biasRegularizer = { ...this.biasRegularizer };
-    return cfg;
+    return { ...this.baseConfig('dense'), type: 'dense', units: this.units, ...this.kernelConfig() };
   }
 }
 

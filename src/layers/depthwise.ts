@@ -85,13 +85,13 @@ export class DepthwiseConv2D extends Conv2D {
     const e = p.engine, g = this.geometry!;
     this.x = x;
     depthwiseForward(e, this.kernelPass(), this.z, x, this.kernel, this.bias, p.rows, this.activation.name === 'relu' ? RELU : 0);
-    if (this.separateZ && !logitsOnly) this.activationKernels(e).forward(this.y, this.z, p.rows * g.oh * g.ow, g.co, this.activation.alpha);
+    if (this.separateZ && !logitsOnly) this.act.of(e.k).forward(this.y, this.z, p.rows * g.oh * g.ow, g.co, this.activation.alpha);
     return this.y;
   }
 
   override backward(p: Pass, dx: number, gIsDz: boolean): void {
     const e = p.engine, g = this.geometry!;
-    if (!gIsDz && this.activation.name !== 'linear') this.activationKernels(e).backward(this.g, this.g, this.z, this.y, p.rows * g.oh * g.ow, g.co, this.activation.alpha);
+    if (!gIsDz && this.activation.name !== 'linear') this.act.of(e.k).backward(this.g, this.g, this.z, this.y, p.rows * g.oh * g.ow, g.co, this.activation.alpha);
     depthwiseBackward(e, this.kernelPass(), dx, this.dKernel, this.useBias ? this.dBias : 0, this.x, this.g, this.kernel, p.rows);
   }
 

@@ -126,13 +126,13 @@ export class SeparableConv2D extends Conv2D {
     this.x = x;
     depthwiseForward(e, this.kernelPass(), this.mid, x, this.kernel, 0, p.rows, 0);
     e.gemmNN(this.z, this.mid, this.pointwise, this.bias, m, f, c, f, c, f, this.activation.name === 'relu' ? RELU : 0, p.pack);
-    if (this.separateZ && !logitsOnly) this.activationKernels(e).forward(this.y, this.z, m, f, this.activation.alpha);
+    if (this.separateZ && !logitsOnly) this.act.of(e.k).forward(this.y, this.z, m, f, this.activation.alpha);
     return this.y;
   }
 
   override backward(p: Pass, dx: number, gIsDz: boolean): void {
     const e = p.engine, g = this.geometry!, m = p.rows * g.oh * g.ow, c = g.co, f = this.filters;
-    if (!gIsDz && this.activation.name !== 'linear') this.activationKernels(e).backward(this.g, this.g, this.z, this.y, m, f, this.activation.alpha);
+    if (!gIsDz && this.activation.name !== 'linear') this.act.of(e.k).backward(this.g, this.g, this.z, this.y, m, f, this.activation.alpha);
     e.gemmTN(this.dPointwise, this.mid, this.g, c, f, m, f, c, f, 0, p.pack);
     if (this.useBias) e.k.col_sum(this.dBias, this.g, m, f, 0);
     e.gemmNT(this.dMid, this.g, this.pointwise, m, c, f, c, f, f, 0, p.pack);

@@ -131,7 +131,7 @@ describe('hostile model files', async () => {
     expectFileError(withMetadata((m) => (m.format = 'keras')), /not a dendrite model file: metadata format is "keras"/);
     expectFileError(withMetadata((m) => delete m.config), /no "config" in its metadata/);
     expectFileError(withMetadata((m) => (m.config = '{"layers":')), /config in the metadata is not valid JSON/);
-    expectFileError(withConfig((c) => (c.layers[1].type = 'conv2d')), /layer "dense_1" \(conv2d\): unsupported layer type "conv2d"; this version supports: dense/);
+    expectFileError(withConfig((c) => (c.layers[1].type = 'lstm')), /layer "dense_1" \(lstm\): unsupported layer type "lstm"; this version supports: dense/);
     expectFileError(withConfig((c) => (c.layers[1].name = 'dense')), /two layers are named "dense"/);
     expectFileError(withConfig((c) => (c.layers[0].activation = 'mish')), /layer "dense" \(dense\): unknown activation "mish"/);
     expectFileError(withConfig((c) => (c.layers[0].units = -4)), /layer "dense" \(dense\): .*units must be a positive integer/);
