@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ModelFileError, ValueError } from '../src/errors.js';
-import { readFileBytes, writeFileAtomic } from '../src/io/atomic-write.js';
+import { writeFileAtomic } from '../src/io/atomic-write.js';
+import { readFileBytes } from '../src/io/file-read.js';
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from '../src/io/safetensors.js';
 import { parseSafetensors } from './helpers/safetensors.js';
 
@@ -454,11 +455,12 @@ describe('writeFileAtomic / readFileBytes', () => {
     expect(await readdir(d)).toEqual(['model.safetensors']);
   });
 
-  it('fails cleanly when the directory is missing', async () => {
-    await expect(writeFileAtomic(join(dir, 'missing', 'model.safetensors'), new Uint8Array(4))).rejects.toMatchObject({ code: 'ENOENT' });
+  it('refuses a missing directory by name (saves never create folders)', async () => {
+    await expect(writeFileAtomic(join(dir, 'missing', 'model.safetensors'), new Uint8Array(4))).rejects.toThrow(ValueError);
+    await expect(writeFileAtomic(join(dir, 'missing', 'model.safetensors'), new Uint8Array(4))).rejects.toThrow(/the folder ".*missing" does not exist/);
   });
 
-  it('keeps the old target and removes the temp file when the rename fails', async () => {
+  it('never replaces a directory, and leaves nothing behind', async () => {
     const d = await fresh('rename-fails');
     const target = join(d, 'model.safetensors');
     await mkdir(target); // a non-empty directory can't be renamed over

@@ -4,7 +4,8 @@
 // __metadata__ under one extra key, which loadModel ignores, so the file stays a plain dendrite
 // model for the library and for Python's safetensors; `predict` and `evaluate` read the key back
 // and prepare new rows exactly as the training rows were.
-import { readFileBytes, writeFileAtomic } from '../io/atomic-write.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
+import { readModelFile } from '../io/file-read.js';
 import { decodeSafetensors, encodeSafetensors } from '../io/safetensors.js';
 import type { Normalization } from '../data/csv.js';
 import { ModelFileError, type Sequential, loadModel } from './lib.js';
@@ -51,7 +52,7 @@ export async function saveModelFile(model: Sequential, path: string, meta: CliMe
 }
 
 export async function loadModelFile(path: string): Promise<LoadedModel> {
-  const bytes = await readFileBytes(path);
+  const bytes = await readModelFile(path);
   const model = await loadModel(bytes);
   const { metadata } = decodeSafetensors(bytes);
   return { model, meta: readMeta(metadata[CLI_KEY], path), checkpoint: metadata.checkpoint !== undefined };
