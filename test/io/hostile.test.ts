@@ -133,15 +133,15 @@ describe('hostile model files', async () => {
     expectFileError(withMetadata((m) => (m.config = '{"layers":')), /config in the metadata is not valid JSON/);
     expectFileError(withConfig((c) => (c.layers[1].type = 'conv2d')), /layer "dense_1" \(conv2d\): unsupported layer type "conv2d"; this version supports: dense/);
     expectFileError(withConfig((c) => (c.layers[1].name = 'dense')), /two layers are named "dense"/);
-    expectFileError(withConfig((c) => (c.layers[0].activation = 'mish')), /layer "dense" \(dense\): unknown activation "mish"/);
-    expectFileError(withConfig((c) => (c.layers[0].units = -4)), /layer "dense" \(dense\): .*units must be a positive integer/);
+    expectFileError(withConfig((c) => (c.layers[0].activation = 'mish')), /layer "dense" \(dense\)\.activation must be one of linear, .*, got "mish"/);
+    expectFileError(withConfig((c) => (c.layers[0].units = -4)), /layer "dense" \(dense\)\.units must be an integer in \[1, /);
     expectFileError(withConfig((c) => (c.layers = [])), /at least one layer/);
     expectFileError(withConfig((c) => (c.inputShape = [2, 3])), /inputShape must be \[features\]/);
-    expectFileError(withConfig((c) => (c.compile.optimizer = { name: 'lion', config: {} })), /invalid optimizer: unknown optimizer "lion"/);
-    expectFileError(withConfig((c) => (c.compile.optimizer.config = { learningRate: -1 })), /invalid optimizer: .*learningRate/);
-    expectFileError(withConfig((c) => (c.compile.loss.kind = 'hinge')), /unknown loss kind "hinge"/);
-    expectFileError(withConfig((c) => (c.compile.loss.delta = 'big')), /compile.loss.delta is invalid/);
-    expectFileError(withConfig((c) => (c.compile.metrics = ['accuracy', 7])), /compile.metrics is invalid/);
+    expectFileError(withConfig((c) => (c.compile.optimizer = { name: 'lion', config: {} })), /compile\.optimizer\.name must be one of sgd, .*, got "lion"/);
+    expectFileError(withConfig((c) => (c.compile.optimizer.config = { learningRate: -1 })), /compile\.optimizer\.config\.learningRate must be a number in \[0, .*got -1/);
+    expectFileError(withConfig((c) => (c.compile.loss.kind = 'hinge')), /compile\.loss\.kind must be one of .*got "hinge"/);
+    expectFileError(withConfig((c) => (c.compile.loss.delta = 'big')), /compile\.loss\.delta must be a number in \(0, .*got "big"/);
+    expectFileError(withConfig((c) => (c.compile.metrics = ['accuracy', 7])), /compile\.metrics\[1\] must be an object, got 7/);
     expectFileError(withConfig((c) => (c.compile.metrics = ['nope'])), /model file is inconsistent: unknown metric "nope"/);
   });
 
