@@ -34,6 +34,8 @@ export interface Metric {
   result(acc: Float64Array, at: number): number;
   /** Larger is better ('max') or smaller ('min'): callbacks' mode 'auto' reads it. */
   readonly direction: 'max' | 'min';
+  /** Needs targets as (rows, units) values: one-hot targets of a categorical loss stay one-hot. */
+  readonly dense?: boolean;
 }
 
 /** Options of the metrics that take some, e.g. `metrics: [{ name: 'auc', numThresholds: 500 }]`. */
@@ -98,20 +100,24 @@ const topK = (name: string, kk: number) =>
   });
 
 /** Keras' binaryAccuracy: prediction > threshold equals the 0/1 target. */
-const binaryAccuracy = (name: string, threshold: number) =>
-  ratio(name, 'max', (b, acc, at) => {
+const binaryAccuracy = (name: string, threshold: number): Metric => ({
+  ...ratio(name, 'max', (b, acc, at) => {
     needsDense(name, b);
     acc[at] += b.engine.k.count_binary_match(b.out, b.target, b.rows * b.cols, threshold);
     return b.rows * b.cols;
-  });
+  }),
+  dense: true,
+});
 
-const errorSum = (name: string, squared: boolean, root: boolean) =>
-  ratio(name, 'min', (b, acc, at) => {
+const errorSum = (name: string, squared: boolean, root: boolean): Metric => ({
+  ...ratio(name, 'min', (b, acc, at) => {
     needsDense(name, b);
     const k = b.engine.k;
     acc[at] += (squared ? k.sq_error_sum : k.abs_error_sum)(b.out, b.target, b.rows * b.cols);
     return b.rows * b.cols;
-  }, root ? Math.sqrt : undefined);
+  }, root ? Math.sqrt : undefined),
+  dense: true,
+});
 
 // A cached f64 view of the engine's memory, re-created only when memory grows.
 let f64: Float64Array | undefined;

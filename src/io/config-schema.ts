@@ -8,7 +8,7 @@
 // second moments) are checked against their ranges by checkStateTensors.
 import { closest } from '../check.js';
 import { ModelFileError } from '../errors.js';
-import { activationNames } from '../layers/activations.js';
+import { activationNames, MAX_ALPHA } from '../layers/activations.js';
 import { initializers } from '../initializers.js';
 import { metricNames } from '../metrics.js';
 import { optimizerNames } from '../optimizers.js';
@@ -94,7 +94,7 @@ const initializer = byName(Object.keys(initializers), (name) => object({ name: t
 
 const activation: Rule = (v, at) => {
   if (typeof v === 'string') return oneOf(activationNames)(v, at);
-  object({ name: oneOf(activationNames) }, { alpha: nonNegative })(v, at);
+  object({ name: oneOf(activationNames) }, { alpha: num(0, MAX_ALPHA) })(v, at);
 };
 
 const regularizer = object({ name: oneOf(['l1', 'l2', 'l1l2']) }, { l1: nonNegative, l2: nonNegative });
@@ -193,12 +193,13 @@ const nonNegativeSlots: Record<string, number[]> = { adam: [1], adamw: [1], adam
  * mean, and every optimizer value finite (weights are checked by setWeights).
  */
 export function checkStateTensors(
-  layers: readonly { type: string; name: string }[],
+  layers: readonly { type: string; name: string; [key: string]: unknown }[],
   optimizerName: string | undefined,
   optimizerConfig: Record<string, unknown> | undefined,
   tensor: (key: string) => Float32Array | undefined,
 ): void {
   for (const l of layers) {
+    if (l.type === 'dense') for (const w of ['kernel', 'bias']) checkPenalty(l, w, tensor(`${l.name}/${w}`));
     if (l.type !== 'batchNormalization') continue;
     const key = `${l.name}/moving_variance`;
     const i = (tensor(key) ?? []).findIndex((v) => !(v >= 0));
@@ -216,6 +217,25 @@ export function checkStateTensors(
     const eps = Number(optimizerConfig.epsilon ?? 1e-7);
     const i = ms && mg ? ms.findIndex((v, j) => !(v - mg[j] * mg[j] + eps > 0)) : -1;
     if (i >= 0) throw new ModelFileError(`centred rmsprop state at ${i}: mean square ${ms![i]} is below the squared mean ${mg![i] * mg![i]}; a variance must be ≥ 0`);
+  }
+}
+
+/** A regulariser whose penalty or gradient at the saved weights is beyond float32 would fail the first step. */
+function checkPenalty(layer: Record<string, unknown>, weight: string, w: Float32Array | undefined): void {
+  const r = layer[`${weight}Regularizer`] as { l1?: number; l2?: number } | undefined;
+  if (!r || !w) return;
+  const [l1, l2] = [r.l1 ?? 0, r.l2 ?? 0];
+  let abs = 0;
+  let squares = 0;
+  let max = 0;
+  for (const v of w) {
+    abs += Math.abs(v);
+    squares += v * v;
+    max = Math.max(max, Math.abs(v));
+  }
+  const penalty = l1 * abs + l2 * squares;
+  if (!(penalty < F32_MAX && l1 + 2 * l2 * max < F32_MAX)) {
+    throw new ModelFileError(`layer ${shown(layer.name)} ${weight}Regularizer (l1 ${l1}, l2 ${l2}) gives a penalty of ${penalty} on the saved ${weight}, beyond float32`);
   }
 }
 

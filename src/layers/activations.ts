@@ -30,6 +30,9 @@ const table: Record<ActivationName, { kernel: string; alpha: number }> = {
   softmax: { kernel: 'softmax', alpha: 0 },
 };
 
+/** Largest alpha (leakyRelu's slope, elu's scale): beyond it one activation overflows float32 on ordinary inputs. */
+export const MAX_ALPHA = 1e6;
+
 /** Every accepted activation name. */
 export const activationNames = Object.keys(table) as ActivationName[];
 
@@ -42,8 +45,8 @@ export function resolveActivation(spec: ActivationSpec | undefined | null): Acti
   let alpha = entry.alpha;
   if (typeof spec === 'object' && spec !== null && spec.alpha !== undefined) {
     if (name !== 'leakyRelu' && name !== 'elu') throw new ValueError(`activation ${name} takes no alpha (only leakyRelu and elu do)`);
-    if (typeof spec.alpha !== 'number' || !Number.isFinite(spec.alpha) || spec.alpha < 0) {
-      throw new ValueError(`${name} alpha must be a finite number >= 0, got ${String(spec.alpha)}`);
+    if (typeof spec.alpha !== 'number' || !Number.isFinite(spec.alpha) || spec.alpha < 0 || spec.alpha > MAX_ALPHA) {
+      throw new ValueError(`${name} alpha must be a number in [0, ${MAX_ALPHA}], got ${String(spec.alpha)}`);
     }
     alpha = spec.alpha;
   }

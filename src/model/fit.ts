@@ -119,7 +119,8 @@ function shuffleCounter(epochsTrained: number, rows: number): bigint {
 
 /** Targets checked against the model's output and loss (class ids kept as ids). */
 export function hostTargets(model: Sequential, y: unknown, rows: number, what = 'y'): HostY {
-  return toHostY(y, rows, model.outputUnits, isCategorical(model.compiled!.loss), true, what);
+  const c = model.compiled!;
+  return toHostY(y, rows, model.outputUnits, isCategorical(c.loss), !c.metrics.some((m) => m.dense), what);
 }
 
 /** Loss (Σ w·loss / rows + regularisation) and metrics over data already in wasm memory, in row order. */

@@ -94,14 +94,15 @@ export function fitInWorker(model: Sequential, x: InputData, y: TargetData, opti
   // checked form (one typed array each).
   model.ensureBuilt(x, checkSeed(fitOptions.seed));
   const categorical = isCategorical(model.compiled.loss);
+  const sparse = !model.compiled.metrics.some((m) => m.dense); // as hostTargets: one-hot stays for mse-like metrics
   const transfers: ArrayBuffer[] = [];
   const hx = toHostX(x, model.inputDim);
-  const hy = toHostY(y, hx.rows, model.outputUnits, categorical, true);
+  const hy = toHostY(y, hx.rows, model.outputUnits, categorical, sparse);
   let val: [InputData, TargetData] | undefined;
   if (validationData !== undefined) {
     if (!Array.isArray(validationData) || validationData.length !== 2) throw new errors.ValueError('validationData must be [x, y]');
     const vx = toHostX(validationData[0], model.inputDim, 'validationData x');
-    const vy = toHostY(validationData[1], vx.rows, model.outputUnits, categorical, true, 'validationData y');
+    const vy = toHostY(validationData[1], vx.rows, model.outputUnits, categorical, sparse, 'validationData y');
     val = [portableX(vx, transfer, transfers), portableY(vy, transfer, transfers)];
   }
   const state = captureState(model);
