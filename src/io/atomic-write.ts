@@ -78,7 +78,7 @@ export async function checkSaveTarget(path: string, probe = false): Promise<void
     try {
       await (await fs.open(temp, 'wx')).close();
     } catch (e) {
-      throw new ValueError(`cannot save to ${name}: ${(e as { code?: string }).code ?? ''} ${(e as Error).message}`.replace(/\s+/g, ' '));
+      throw new ValueError(`cannot save to ${name}: no file can be created in ${JSON.stringify(dir)} (${(e as Error).message})`);
     }
     await fs.rm(temp, { force: true });
   }
