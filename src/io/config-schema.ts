@@ -184,20 +184,30 @@ export function checkDepth(value: unknown, what: string, limit = MAX_CONFIG_DEPT
   }
 }
 
+/** Largest trainable weight magnitude: √(float32 max), so that its square stays finite. */
+export const MAX_WEIGHT = 2 ** 64;
+
 /** State tensors with a valid range: which optimizer slots must be ≥ 0 (second moments, accumulators). */
 const nonNegativeSlots: Record<string, number[]> = { adam: [1], adamw: [1], adamax: [1], nadam: [1], rmsprop: [0], adagrad: [0] };
 
 /**
- * Check saved state against its range before it is loaded: batch-norm moving variances ≥ 0, the
+ * Check saved state against its range before it is loaded: trainable weights within ±2^64,
+ * batch-norm moving variances ≥ 0, the
  * optimizer's second moments and accumulators ≥ 0, centred RMSprop's mean square ≥ its squared
  * mean, and every optimizer value finite (weights are checked by setWeights).
  */
 export function checkStateTensors(
   layers: readonly { type: string; name: string; [key: string]: unknown }[],
+  trainable: readonly string[],
   optimizerName: string | undefined,
   optimizerConfig: Record<string, unknown> | undefined,
   tensor: (key: string) => Float32Array | undefined,
 ): void {
+  for (const key of trainable) {
+    const data = tensor(key) ?? [];
+    const i = data.findIndex((v) => !(Math.abs(v) <= MAX_WEIGHT));
+    if (i >= 0) throw new ModelFileError(`tensor "${key}" holds ${data[i]} at ${i}; a trainable weight beyond ±2^64 cannot be trained in float32 (its square, in second moments, penalties and norms, overflows)`);
+  }
   for (const l of layers) {
     if (l.type === 'dense') for (const w of ['kernel', 'bias']) checkPenalty(l, w, tensor(`${l.name}/${w}`));
     if (l.type !== 'batchNormalization') continue;

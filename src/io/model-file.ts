@@ -187,7 +187,8 @@ export function assembleModel(
       throw new ModelFileError(`tensor "${key}" has shape [${t.shape}] but the config needs [${shape}]`);
     }
   }
-  checkStateTensors(config.layers, checkpoint && config.compile?.optimizer.name, config.compile?.optimizer.config, (key) => tensors.get(key)?.data);
+  const trainable = expected.slice(0, weightCount).filter((e) => e.trainable).map((e) => e.key);
+  checkStateTensors(config.layers, trainable, checkpoint && config.compile?.optimizer.name, config.compile?.optimizer.config, (key) => tensors.get(key)?.data);
   const used = new Set(expected.map((e) => e.key));
   const extra = [...tensors.keys()].filter((k) => !used.has(k));
   if (extra.length) {

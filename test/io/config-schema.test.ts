@@ -86,13 +86,15 @@ describe('model configs are checked against a schema', async () => {
     expect(e.message).toMatch(/^checkpoint nests values more than 16 levels deep/);
   });
 
-  it('state tensors out of their range: negative moving variance, negative second moments, centred RMSprop', () => {
+  it('state tensors out of their range: negative moving variance, negative second moments, centred RMSprop, huge weights', () => {
     expect(refused(edit(adamFile, { tensor: ['batch_normalization/moving_variance', (d) => (d[2] = -0.5)] })).message)
       .toMatch(/tensor "batch_normalization\/moving_variance" holds -0\.5 at 2; a variance must be ≥ 0/);
     expect(refused(edit(adamFile, { tensor: ['optimizer/1', (d) => (d[7] = -1e-3)] })).message)
       .toMatch(/optimizer state "optimizer\/1" \(adam\) holds -0\.0010000000474974513 at 7; expected a finite value ≥ 0/);
     expect(refused(edit(adamFile, { tensor: ['optimizer/0', (d) => (d[0] = NaN)] })).message).toMatch(/"optimizer\/0" \(adam\) holds NaN at 0; expected a finite value$/);
     expect(refused(edit(rmsFile, { tensor: ['optimizer/2', (d) => (d[3] = 10)] })).message).toMatch(/centred rmsprop state at 3: mean square .* is below the squared mean 100/);
+    // A byte flip that makes a bias 1.2e36: its gradient's square overflows every second-moment optimizer.
+    expect(refused(edit(rmsFile, { tensor: ['dense/bias', (d) => (d[1] = 1.23e36)] })).message).toMatch(/tensor "dense\/bias" holds 1\.2\d*e\+36 at 1; a trainable weight beyond ±2\^64 cannot be trained in float32/);
     // Untouched, both load and train.
     for (const f of [adamFile, rmsFile]) {
       const m = modelFromBytes(f);

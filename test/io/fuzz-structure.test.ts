@@ -9,6 +9,7 @@ import {
   activation, adagrad, adam, adamax, adamw, batchNormalization, dense, dropout, layerNormalization, ModelFileError, modelFromBytes, nadam,
   regularizers, rmsprop, schedules, sequential, sgd, type Sequential,
 } from '../../src/index.js';
+import { modelWorks } from '../helpers/model-works.js';
 
 function mulberry32(seed: number): () => number {
   return () => {
@@ -66,40 +67,13 @@ function reframe(header: unknown, data: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Targets that suit the model's loss (or mse targets for an uncompiled model). */
-function targets(m: Sequential): unknown {
-  const units = m.outputUnits;
-  const kind = m.compiled?.loss.kind ?? 'mse';
-  if (kind === 'scce') return labels.map((c) => c % units);
-  return labels.map((c) => Array.from({ length: units }, (_, j) => (j === c % units ? 1 : 0)));
-}
-
-/** What a loaded model must do: predict finite values, and take one finite training step. */
-function works(m: Sequential): string | undefined {
-  try {
-    const p = m.predict(x).data;
-    if (!p.every(Number.isFinite)) return `predict returned ${Array.from(p).find((v) => !Number.isFinite(v))}`;
-  } catch (e) {
-    return `predict threw ${(e as Error).name}: ${(e as Error).message}`;
-  }
-  try {
-    if (!m.compiled) m.compile({ optimizer: 'sgd', loss: 'mse' });
-    const logs = m.trainOnBatch(x, targets(m) as never);
-    if (!Number.isFinite(logs.loss)) return `training step loss ${logs.loss}`;
-    if (!m.getWeights().every((w) => w.data.every(Number.isFinite))) return 'training step left non-finite weights';
-  } catch (e) {
-    return `training step threw ${(e as Error).name}: ${(e as Error).message}`;
-  }
-  return undefined;
-}
-
 describe('structural fuzz of model files', async () => {
   const files = await sources();
 
   it('every original file loads, predicts and trains', () => {
     for (const f of files) {
       const m = modelFromBytes(f);
-      expect(works(m)).toBeUndefined();
+      expect(modelWorks(m, x, labels)).toBeUndefined();
       m.dispose();
     }
   });
@@ -182,7 +156,7 @@ describe('structural fuzz of model files', async () => {
         continue;
       }
       counts.loaded++;
-      const problem = works(m);
+      const problem = modelWorks(m, x, labels);
       if (problem) failures.push(`trial ${trial} (${how}): ${problem.slice(0, 300)}${process.env.FUZZ_DEBUG ? `\n${meta.config}\n${meta.checkpoint}` : ""}`);
       m.dispose();
     }
