@@ -11,6 +11,7 @@ import { writeFileAtomic } from '../src/io/atomic-write.js';
 import { readFileBytes } from '../src/io/file-read.js';
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from '../src/io/safetensors.js';
 import { parseSafetensors } from './helpers/safetensors.js';
+import { mulberry32 } from './helpers/fuzz.js';
 
 // ---- helpers ----------------------------------------------------------------------------------
 
@@ -48,16 +49,6 @@ function expectFileError(bytes: Uint8Array, message: RegExp, options?: { maxHead
 }
 
 const entry = (shape: unknown, offsets: unknown, dtype: unknown = 'F32') => ({ dtype, shape, data_offsets: offsets });
-
-/** Seeded generator (mulberry32), so a failing fuzz case can be replayed. */
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), seed | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const special = f32(0, -0, 1, -1, Infinity, -Infinity, 1e-45, -1e-45, 1.1754942e-38, 1.17549435e-38, 3.4028235e38, 0.1);
 const sample: NamedTensor[] = [

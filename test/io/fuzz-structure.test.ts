@@ -9,16 +9,8 @@ import {
   activation, adagrad, adam, adamax, adamw, batchNormalization, dense, dropout, layerNormalization, ModelFileError, modelFromBytes, nadam,
   regularizers, rmsprop, schedules, sequential, sgd, type Sequential,
 } from '../../src/index.js';
+import { mulberry32, reframe, slots, split } from '../helpers/fuzz.js';
 import { modelWorks } from '../helpers/model-works.js';
-
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), seed | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const x = [[0.5, -1, 2], [1, 0, -0.5], [-1, 1, 0], [0, 0.3, 0.9]];
 const labels = [0, 1, 2, 1];
@@ -51,20 +43,6 @@ async function sources(): Promise<Uint8Array[]> {
     m.dispose();
   }
   return files;
-}
-
-function split(bytes: Uint8Array): { header: Record<string, any>; data: Uint8Array } {
-  const n = new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, true);
-  return { header: JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n))), data: bytes.subarray(8 + n) };
-}
-
-function reframe(header: unknown, data: Uint8Array): Uint8Array {
-  const json = new TextEncoder().encode(JSON.stringify(header));
-  const out = new Uint8Array(8 + json.length + data.length);
-  new DataView(out.buffer).setUint32(0, json.length, true);
-  out.set(json, 8);
-  out.set(data, 8 + json.length);
-  return out;
 }
 
 describe('structural fuzz of model files', async () => {
@@ -103,16 +81,6 @@ describe('structural fuzz of model files', async () => {
         case 2: return k.toUpperCase();
         default: return `${k}_`;
       }
-    };
-    /** Every [container, key] in a JSON tree. */
-    const slots = (v: unknown, out: [any, string | number][] = []): [any, string | number][] => {
-      if (v && typeof v === 'object') {
-        for (const k of Object.keys(v)) {
-          out.push([v, Array.isArray(v) ? Number(k) : k]);
-          slots((v as any)[k], out);
-        }
-      }
-      return out;
     };
     const mutate = (tree: any): string => {
       const [obj, key] = pick(slots(tree).filter(([o]) => o !== tree));

@@ -10,17 +10,8 @@ import {
   sequential, sgd, type Sequential,
 } from '../../src/index.js';
 import { encodeSafetensors } from '../../src/io/safetensors.js';
+import { mulberry32, reframe, slots, split } from '../helpers/fuzz.js';
 import { modelWorks } from '../helpers/model-works.js';
-
-/** Seeded generator (mulberry32), so a failing case can be replayed by its trial number. */
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), seed | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Valid files: a plain model, and checkpoints with 1, 2 and 3 optimizer state vectors, one with every layer type. */
 async function validFiles(): Promise<Uint8Array[]> {
@@ -50,21 +41,6 @@ async function validFiles(): Promise<Uint8Array[]> {
     m.dispose();
   }
   return files;
-}
-
-/** Re-encode a file from its header object and data section (keeps the 8-byte framing right). */
-function reframe(header: unknown, data: Uint8Array): Uint8Array {
-  const json = new TextEncoder().encode(JSON.stringify(header));
-  const out = new Uint8Array(8 + json.length + data.length);
-  new DataView(out.buffer).setUint32(0, json.length, true);
-  out.set(json, 8);
-  out.set(data, 8 + json.length);
-  return out;
-}
-
-function split(bytes: Uint8Array): { header: Record<string, any>; data: Uint8Array } {
-  const n = new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, true);
-  return { header: JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n))), data: bytes.subarray(8 + n) };
 }
 
 function expectFileError(bytes: Uint8Array, message: RegExp): void {
@@ -153,17 +129,6 @@ describe('hostile model files', async () => {
     const int = (n: number) => Math.floor(random() * n);
     const pick = <T>(a: readonly T[]): T => a[int(a.length)];
     const nasty = [-1, 0, 1, 3, 4, 2 ** 31, 2 ** 32 + 3, 2 ** 53, 1e308, -0, 0.5, null, true, false, '', 'x', '1', 'NaN', [], {}, [3], [3, 4], [null, 3], { name: 'x' }, '__proto__', '18446744073709551615', '18446744073709551616'];
-
-    /** Every [container, key] reachable in an object tree. */
-    const slots = (v: unknown, out: [any, string | number][] = []): [any, string | number][] => {
-      if (v && typeof v === 'object') {
-        for (const k of Object.keys(v)) {
-          out.push([v, Array.isArray(v) ? Number(k) : k]);
-          slots((v as any)[k], out);
-        }
-      }
-      return out;
-    };
 
     /** A structure-aware mutation: change, delete or add a value anywhere in the header, config or checkpoint. */
     const mutateStructure = (bytes: Uint8Array): Uint8Array => {
