@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, writeFlowersCsv } from './helpers/cli.js';
+import { dense, sequential } from '../src/index.js';
+import { decodeSafetensors, encodeSafetensors } from '../src/io/safetensors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dendrite-cli-files-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -76,5 +78,19 @@ describe('predict warns about rows far outside the training range', () => {
     expect(far.code, far.err).toBe(0);
     expect(far.err).toMatch(/warning: 1 of 2 row\(s\) lie far outside the inputs the model was trained on \(features min-max scaled to \[0, 1\] by the saved statistics; row 1 feature 0 is \d+/);
     expect(far.out.trim().split('\n')).toHaveLength(3); // the predictions are still given
+  });
+});
+
+describe('the CLI record in a model file', () => {
+  it('nested 5,000 deep is one named error, not a stack overflow', () => {
+    const m = sequential([dense({ units: 2, inputShape: [3] })]);
+    m.build({ seed: 1 });
+    const { metadata, tensors } = decodeSafetensors(m.toBytes());
+    m.dispose();
+    const deep = `{"normalization":${'['.repeat(5000)}1${']'.repeat(5000)}}`;
+    writeFileSync(join(dir, 'deep.dnd'), encodeSafetensors([...tensors].map(([name, t]) => ({ name, shape: t.shape, data: t.data })), { ...metadata, 'dendrite.cli': deep }));
+    const r = run('summary', 'deep.dnd');
+    expect(r.code, r.err).toBe(1);
+    expect(r.err.trim()).toMatch(/^dendrite: deep\.dnd: the CLI record \("dendrite\.cli"\) nests values more than 16 levels deep/);
   });
 });

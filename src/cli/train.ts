@@ -5,9 +5,8 @@ import { basename, extname } from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { AbortError, DataError, type History, type Optimizer, type Sequential, ValueError, lossNames, optimizerNames, resolveOptimizerForCli, sequential } from './lib.js';
 import { type FlagSpec, type Flags, UsageError, choice, inRange, parseArgs } from './args.js';
-import { checkSaveTarget } from '../io/atomic-write.js';
 import { DATA_HELP, type Dataset, dataFlags, loadTraining, sourceOf } from './data.js';
-import { type CliMeta, loadModelFile, saveModelFile } from './model-file.js';
+import { type CliMeta, checkOutPath, loadModelFile, saveModelFile } from './model-file.js';
 import { type TrainSpec, makeLayer, trainSpec } from './model-spec.js';
 import { type ProgressStyle, autoStyle, progress } from './progress.js';
 import { historySvg } from './svg.js';
@@ -78,7 +77,7 @@ export async function train(argv: string[]): Promise<number> {
   await threadsNote(flags, out);
   const outPath = flags.out === undefined ? defaultOut(flags) : (flags.out as string);
   // Before training, not after: a model trained for an hour must not be lost to an unwritable path.
-  if (outPath) await checkSaveTarget(outPath, true);
+  if (outPath) await checkOutPath(outPath);
 
 
   const resumed = flags.resume === undefined ? undefined : await loadModelFile(flags.resume as string);

@@ -18,8 +18,9 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
   const { basename, dirname, join } = await import('node:path');
   await checkSaveTarget(path);
   const dir = dirname(path);
-  await removeStaleTemps(fs, dir, basename(path));
-  const temp = join(dir, `.${basename(path)}.${processId()}-${randomHex()}.tmp`);
+  const { kill, pid } = await import('node:process'); // Node's, and Deno's through its node: layer
+  await removeStaleTemps(fs, dir, basename(path), kill);
+  const temp = join(dir, `.${basename(path)}.${pid}-${randomHex()}.tmp`);
   let handle: FileHandle | undefined;
   let created = false;
   try {
@@ -45,60 +46,37 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
  * Throw a ValueError naming `path` unless a save may write there: the path must not end in a
  * separator, its folder must exist (folders are never created: a typo should not make one), and
  * whatever is at the path must be a regular file or a symlink to one, never a directory, device,
- * FIFO or socket. With `probe`, also create and remove a temp file, so an unwritable folder (or
- * /proc) is found before, not after, a long training run.
+ * FIFO or socket.
  */
-export async function checkSaveTarget(path: string, probe = false): Promise<void> {
+export async function checkSaveTarget(path: string): Promise<void> {
   const fs = await import('node:fs/promises');
   const { basename, dirname, join, sep } = await import('node:path');
-  const name = JSON.stringify(path);
-  if (path.endsWith('/') || path.endsWith(sep) || basename(path) === '' || basename(path) === '.' || basename(path) === '..') {
-    throw new ValueError(`cannot save to ${name}: it names a folder, not a file; add a file name (e.g. ${JSON.stringify(join(path, 'model.dnd'))})`);
-  }
+  const refuse = (why: string) => new ValueError(`cannot save to ${JSON.stringify(path)}: ${why}`);
   const dir = dirname(path);
-  let folder: import('node:fs').Stats;
-  try {
-    folder = await fs.stat(dir);
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new ValueError(`cannot save to ${name}: the folder ${JSON.stringify(dir)} does not exist (saves do not create folders; create it first)`);
-    throw e;
+  if (path.endsWith('/') || path.endsWith(sep) || ['', '.', '..'].includes(basename(path))) {
+    throw refuse('it names a folder, not a file');
   }
-  if (!folder.isDirectory()) throw new ValueError(`cannot save to ${name}: ${JSON.stringify(dir)} is not a folder`);
+  const folder = await fs.stat(dir).catch(() => undefined);
+  if (!folder?.isDirectory()) throw refuse(`the folder ${JSON.stringify(dir)} does not exist (saves do not create folders)`);
   const link = await fs.lstat(path).catch(() => undefined);
-  if (link !== undefined && !link.isFile()) {
-    // A symlink is judged by what it points to; a dangling one is simply replaced.
-    const target = link.isSymbolicLink() ? await fs.stat(path).catch(() => undefined) : link;
-    if (target !== undefined && !target.isFile()) {
-      throw new ValueError(`cannot save to ${name}: it is ${kindOf(target)}${link.isSymbolicLink() ? ' (through a symlink)' : ''}, not a regular file; a save only replaces regular files`);
-    }
-  }
-  if (probe) {
-    const temp = join(dir, `.${basename(path)}.${processId()}-${randomHex()}.tmp`);
-    try {
-      await (await fs.open(temp, 'wx')).close();
-    } catch (e) {
-      throw new ValueError(`cannot save to ${name}: no file can be created in ${JSON.stringify(dir)} (${(e as Error).message})`);
-    }
-    await fs.rm(temp, { force: true });
+  // A symlink is judged by what it points to; a dangling one is simply replaced.
+  const target = link?.isSymbolicLink() ? await fs.stat(path).catch(() => undefined) : link;
+  if (target && !target.isFile()) {
+    const kind = KINDS.find(([is]) => target[is]())?.[1] ?? 'special';
+    throw refuse(`it is ${kind}${link!.isSymbolicLink() ? ' (through a symlink)' : ''}, not a regular file; a save only replaces regular files`);
   }
 }
 
-/** "a directory", "a character device", … for a message. */
-function kindOf(s: import('node:fs').Stats): string {
-  if (s.isDirectory()) return 'a directory';
-  if (s.isCharacterDevice()) return 'a character device';
-  if (s.isBlockDevice()) return 'a block device';
-  if (s.isFIFO()) return 'a FIFO (named pipe)';
-  if (s.isSocket()) return 'a socket';
-  return 'not a regular file';
-}
+const KINDS = [
+  ['isDirectory', 'a directory'], ['isCharacterDevice', 'a character device'], ['isBlockDevice', 'a block device'],
+  ['isFIFO', 'a FIFO (named pipe)'], ['isSocket', 'a socket'],
+] as const;
 
 /**
  * Remove `.<name>.<pid>-<hex>.tmp` files beside the target whose writing process is gone. A live
  * process's temp file (another save in progress, in this or another process) is left alone.
  */
-async function removeStaleTemps(fs: typeof import('node:fs/promises'), dir: string, name: string): Promise<void> {
+async function removeStaleTemps(fs: typeof import('node:fs/promises'), dir: string, name: string, kill: (pid: number, signal: 0) => void): Promise<void> {
   const { join } = await import('node:path');
   const prefix = `.${name}.`;
   let entries: string[];
@@ -110,25 +88,18 @@ async function removeStaleTemps(fs: typeof import('node:fs/promises'), dir: stri
   for (const entry of entries) {
     if (!entry.startsWith(prefix)) continue;
     const m = /^(\d+)-[0-9a-f]{16}\.tmp$/.exec(entry.slice(prefix.length));
-    if (m && !(await isRunning(Number(m[1])))) await fs.rm(join(dir, entry), { force: true }).catch(() => {});
+    if (m && !isRunning(Number(m[1]), kill)) await fs.rm(join(dir, entry), { force: true }).catch(() => {});
   }
 }
 
 /** True unless the OS says no process has this id (ESRCH); when unsure, assume it runs. */
-async function isRunning(pid: number): Promise<boolean> {
-  if (pid === processId()) return true;
+function isRunning(pid: number, kill: (pid: number, signal: 0) => void): boolean {
   try {
-    const { kill } = await import('node:process');
     kill(pid, 0);
     return true;
   } catch (e) {
     return (e as { code?: string }).code !== 'ESRCH';
   }
-}
-
-function processId(): number {
-  const g = globalThis as { process?: { pid?: number }; Deno?: { pid?: number } };
-  return g.process?.pid ?? g.Deno?.pid ?? 0;
 }
 
 /** Best effort: directories can't be opened for fsync on Windows, and some filesystems refuse. */

@@ -13,6 +13,7 @@ import { initializers } from '../initializers.js';
 import { metricNames } from '../metrics.js';
 import { optimizerNames } from '../optimizers.js';
 import { schedules } from '../schedules.js';
+import { describe as shown } from './safetensors.js';
 
 /** Deepest nesting a config needs is 6 (compile.optimizer.config.learningRate.config.values[0]). */
 export const MAX_CONFIG_DEPTH = 16;
@@ -44,7 +45,7 @@ const fraction = num(0, 1);
 const beta = num(0, 1, { openMax: true }); // 1 would divide by 1 − β^t = 0
 const count = num(1, Number.MAX_SAFE_INTEGER, { int: true });
 const bool: Rule = (v, at) => typeof v === 'boolean' || fail(at, 'true or false', v);
-const text: Rule = (v, at) => (typeof v === 'string' && v !== '' && v.length <= 1024) || fail(at, 'a non-empty string (at most 1,024 characters)', v);
+const text: Rule = (v, at) => (typeof v === 'string' && v !== '' && v.length <= 1024) || fail(at, 'a string of 1 to 1024 characters', v);
 const oneOf = (names: readonly string[]): Rule => (v, at) => {
   if (typeof v === 'string' && names.includes(v)) return;
   const hint = typeof v === 'string' ? closest(v, names) : undefined;
@@ -112,11 +113,10 @@ const layerKeys: Record<string, [Keys, Keys?]> = {
   activation: [{ activation }],
 };
 
-/** Check one layer's config; `at` names it (`layer "dense_1" (dense)`). */
+/** Check one layer's config, of a type the caller has checked; `at` names it (`layer "dense_1" (dense)`). */
 export function checkLayerConfig(layer: Record<string, unknown>, at: string): void {
-  const keys = layerKeys[layer.type as string];
-  if (!keys) oneOf(Object.keys(layerKeys))(layer.type, `${at} type`);
-  object({ ...common, ...keys[0] }, { ...commonOptional, ...keys[1] })(layer, at);
+  const [required, optional] = layerKeys[layer.type as string];
+  object({ ...common, ...required }, { ...commonOptional, ...optional })(layer, at);
 }
 
 const scheduleConfig: Record<string, [Keys, Keys?]> = {
@@ -179,7 +179,7 @@ export function checkDepth(value: unknown, what: string, limit = MAX_CONFIG_DEPT
   while (stack.length) {
     const [v, depth] = stack.pop()!;
     if (typeof v !== 'object' || v === null) continue;
-    if (depth >= limit) throw new ModelFileError(`${what} nests values more than ${limit} levels deep; a model config needs at most ${MAX_CONFIG_DEPTH}`);
+    if (depth >= limit) throw new ModelFileError(`${what} nests values more than ${limit} levels deep`);
     for (const child of Object.values(v)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
   }
 }
@@ -203,60 +203,44 @@ export function checkStateTensors(
   optimizerConfig: Record<string, unknown> | undefined,
   tensor: (key: string) => Float32Array | undefined,
 ): void {
-  for (const key of trainable) {
+  const inRange = (key: string, ok: (v: number) => boolean, expected: string) => {
     const data = tensor(key) ?? [];
-    const i = data.findIndex((v) => !(Math.abs(v) <= MAX_WEIGHT));
-    if (i >= 0) throw new ModelFileError(`tensor "${key}" holds ${data[i]} at ${i}; a trainable weight beyond ±2^64 cannot be trained in float32 (its square, in second moments, penalties and norms, overflows)`);
-  }
+    const i = data.findIndex((v) => !ok(v));
+    if (i >= 0) throw new ModelFileError(`tensor "${key}" holds ${data[i]} at ${i}; expected ${expected}`);
+  };
+  // √(float32 max): a bigger weight's square (second moments, penalties, norms) overflows.
+  for (const key of trainable) inRange(key, (v) => Math.abs(v) <= MAX_WEIGHT, 'a trainable weight within ±2^64');
   for (const l of layers) {
     if (l.type === 'dense') for (const w of ['kernel', 'bias']) checkPenalty(l, w, tensor(`${l.name}/${w}`));
-    if (l.type !== 'batchNormalization') continue;
-    const key = `${l.name}/moving_variance`;
-    const i = (tensor(key) ?? []).findIndex((v) => !(v >= 0));
-    if (i >= 0) throw new ModelFileError(`tensor "${key}" holds ${tensor(key)![i]} at ${i}; a variance must be ≥ 0`);
+    if (l.type === 'batchNormalization') inRange(`${l.name}/moving_variance`, (v) => v >= 0, 'a variance ≥ 0');
   }
   if (optimizerName === undefined) return;
   for (let s = 0; tensor(`optimizer/${s}`); s++) {
-    const data = tensor(`optimizer/${s}`)!;
-    const floor = nonNegativeSlots[optimizerName]?.includes(s) ? 0 : -Infinity;
-    const i = data.findIndex((v) => !(v >= floor && v < Infinity));
-    if (i >= 0) throw new ModelFileError(`optimizer state "optimizer/${s}" (${optimizerName}) holds ${data[i]} at ${i}; expected ${floor === 0 ? 'a finite value ≥ 0' : 'a finite value'}`);
+    const positive = nonNegativeSlots[optimizerName]?.includes(s);
+    inRange(`optimizer/${s}`, (v) => (positive ? v >= 0 : v > -Infinity) && v < Infinity, `a finite ${optimizerName} state${positive ? ' ≥ 0' : ''}`);
   }
   if (optimizerName === 'rmsprop' && optimizerConfig?.centered === true) {
     const [ms, mg] = [tensor('optimizer/0'), tensor('optimizer/2')];
     const eps = Number(optimizerConfig.epsilon ?? 1e-7);
     const i = ms && mg ? ms.findIndex((v, j) => !(v - mg[j] * mg[j] + eps > 0)) : -1;
-    if (i >= 0) throw new ModelFileError(`centred rmsprop state at ${i}: mean square ${ms![i]} is below the squared mean ${mg![i] * mg![i]}; a variance must be ≥ 0`);
+    if (i >= 0) throw new ModelFileError(`centred rmsprop state at ${i}: mean square ${ms![i]} is below the squared mean ${mg![i] * mg![i]}`);
   }
 }
 
 /** A regulariser whose penalty or gradient at the saved weights is beyond float32 would fail the first step. */
 function checkPenalty(layer: Record<string, unknown>, weight: string, w: Float32Array | undefined): void {
-  const r = layer[`${weight}Regularizer`] as { l1?: number; l2?: number } | undefined;
-  if (!r || !w) return;
-  const [l1, l2] = [r.l1 ?? 0, r.l2 ?? 0];
-  let abs = 0;
-  let squares = 0;
-  let max = 0;
-  for (const v of w) {
-    abs += Math.abs(v);
-    squares += v * v;
-    max = Math.max(max, Math.abs(v));
+  const { l1 = 0, l2 = 0 } = (layer[`${weight}Regularizer`] ?? {}) as { l1?: number; l2?: number };
+  let penalty = 0;
+  let gradient = 0;
+  for (const v of w ?? []) {
+    penalty += l1 * Math.abs(v) + l2 * v * v;
+    gradient = Math.max(gradient, l1 + 2 * l2 * Math.abs(v));
   }
-  const penalty = l1 * abs + l2 * squares;
-  if (!(penalty < F32_MAX && l1 + 2 * l2 * max < F32_MAX)) {
-    throw new ModelFileError(`layer ${shown(layer.name)} ${weight}Regularizer (l1 ${l1}, l2 ${l2}) gives a penalty of ${penalty} on the saved ${weight}, beyond float32`);
+  if (!(penalty < F32_MAX && gradient < F32_MAX)) {
+    throw new ModelFileError(`layer ${shown(layer.name)} ${weight}Regularizer (l1 ${l1}, l2 ${l2}) overflows float32 on the saved ${weight}`);
   }
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** A value from the file for a message: shallow and short, whatever its size or depth. */
-export function shown(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v.length > 64 ? `${v.slice(0, 64)}…` : v);
-  if (Array.isArray(v)) return v.length <= 4 && v.every((x) => typeof x !== 'object' || x === null) ? `[${v.map(shown).join(', ')}]` : `an array of ${v.length}`;
-  if (typeof v === 'object' && v !== null) return `an object with keys ${Object.keys(v).slice(0, 6).map((k) => shown(k)).join(', ') || '(none)'}`;
-  return String(v);
 }

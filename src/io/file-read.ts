@@ -24,33 +24,30 @@ export const MAX_FILE_BYTES = 2 ** 31;
  */
 export async function readModelFile(path: string): Promise<Uint8Array> {
   return withFile(path, async (handle, size) => {
-    const notModel = (e: unknown) => (e instanceof ModelFileError ? new ModelFileError(`${path} is not a dendrite model file (${e.message})`) : e);
+    // Errors of the framing: "not a dendrite model file"; of the header's entries: the path.
+    const named = async <T>(prefix: string, run: () => T | Promise<T>): Promise<T> => {
+      try {
+        return await run();
+      } catch (e) {
+        throw e instanceof ModelFileError ? new ModelFileError(prefix.replace('%', e.message)) : e;
+      }
+    };
     const first = await readExactly(handle, 8);
-    let n: number;
-    let raw: Uint8Array;
-    let header: Record<string, unknown>;
-    try {
-      n = headerLength(first, size === undefined ? MAX_HEADER_BYTES : size - 8, MAX_HEADER_BYTES);
-      raw = await readExactly(handle, n);
-      if (raw.length < n) throw new ModelFileError(`header length ${n} but the file ends after ${raw.length} header bytes`);
-      header = parseHeader(raw);
-    } catch (e) {
-      throw notModel(e);
-    }
-    let dataLength: number;
-    try {
-      dataLength = checkHeader(header, size === undefined ? undefined : size - 8 - n).dataLength;
-    } catch (e) {
-      throw e instanceof ModelFileError ? new ModelFileError(`${path}: ${e.message}`) : e;
-    }
+    const [n, raw, header] = await named(`${path} is not a dendrite model file (%)`, async () => {
+      const n = headerLength(first, size === undefined ? MAX_HEADER_BYTES : size - 8, MAX_HEADER_BYTES);
+      const raw = await readExactly(handle, n);
+      if (raw.length < n) throw new ModelFileError(`header length ${n} but only ${raw.length} bytes follow`);
+      return [n, raw, parseHeader(raw)] as const;
+    });
+    const { dataLength } = await named(`${path}: %`, () => checkHeader(header, size === undefined ? undefined : size - 8 - n));
     if (dataLength > MAX_MODEL_DATA_BYTES) {
-      throw new ModelFileError(`${path} holds ${dataLength} bytes of tensors; the most a model can have is ${MAX_MODEL_DATA_BYTES} (its weights and gradients must fit in WebAssembly's 4 GiB)`);
+      throw new ModelFileError(`${path} holds ${dataLength} bytes of tensors; a model can have at most ${MAX_MODEL_DATA_BYTES}`);
     }
     const bytes = new Uint8Array(8 + n + dataLength);
-    bytes.set(first, 0);
+    bytes.set(first);
     bytes.set(raw, 8);
-    const data = await readExactly(handle, dataLength, bytes.subarray(8 + n));
-    if (data.length < dataLength) throw new ModelFileError(`${path} is truncated: its header describes ${dataLength} bytes of tensors, the file holds ${data.length}`);
+    const got = (await readExactly(handle, dataLength, bytes.subarray(8 + n))).length;
+    if (got < dataLength) throw new ModelFileError(`${path} is truncated: its header describes ${dataLength} bytes of tensors, the file holds ${got}`);
     return bytes;
   });
 }
@@ -61,8 +58,7 @@ export async function readModelFile(path: string): Promise<Uint8Array> {
  */
 export async function readFileBytes(path: string, limit = MAX_FILE_BYTES): Promise<Uint8Array> {
   return withFile(path, async (handle, size) => {
-    const cap = Math.min(size ?? limit + 1, limit + 1);
-    const bytes = await readExactly(handle, cap);
+    const bytes = await readExactly(handle, Math.min(size ?? Infinity, limit + 1));
     if (bytes.length > limit) throw new ModelFileError(`${path} is larger than the ${limit}-byte limit for this kind of file`);
     return bytes;
   });
@@ -71,22 +67,18 @@ export async function readFileBytes(path: string, limit = MAX_FILE_BYTES): Promi
 /** Open `path` for reading and pass its size (undefined for a stream such as a FIFO or device). */
 async function withFile<T>(path: string, use: (handle: FileHandle, size: number | undefined) => Promise<T>): Promise<T> {
   const fs = await import('node:fs/promises');
-  let handle: FileHandle;
-  try {
-    handle = await fs.open(path, 'r');
-  } catch (error) {
+  const named = (error: unknown) => {
     const code = (error as { code?: unknown } | null)?.code;
-    if (code === 'ENOENT') throw new ModelFileError(`no such file: ${path}`);
-    if (code === 'EISDIR') throw new ModelFileError(`${path} is a directory, not a model file`);
-    throw error;
-  }
+    if (code === 'ENOENT') return new ModelFileError(`no such file: ${path}`);
+    return code === 'EISDIR' ? new ModelFileError(`${path} is a directory, not a model file`) : error;
+  };
+  const handle = await fs.open(path, 'r').catch((e) => Promise.reject(named(e)));
   try {
     const stat = await handle.stat();
-    if (stat.isDirectory()) throw new ModelFileError(`${path} is a directory, not a model file`);
+    if (stat.isDirectory()) throw Object.assign(new Error(), { code: 'EISDIR' });
     return await use(handle, stat.isFile() ? stat.size : undefined);
   } catch (error) {
-    if ((error as { code?: unknown } | null)?.code === 'EISDIR') throw new ModelFileError(`${path} is a directory, not a model file`);
-    throw error;
+    throw named(error);
   } finally {
     await handle.close().catch(() => {});
   }

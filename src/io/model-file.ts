@@ -20,8 +20,8 @@ import type { Layer, LayerConfig } from '../layers/layer.js';
 import { type LossKind, resolveLoss } from '../losses.js';
 import { Sequential } from '../model/sequential.js';
 import { type Optimizer, resolveOptimizer } from '../optimizers.js';
-import { checkCheckpointKeys, checkDepth, checkLayerConfig, checkModelKeys, checkStateTensors, MAX_LAYERS, shown } from './config-schema.js';
-import { decodeSafetensors, encodeSafetensors, type NamedTensor } from './safetensors.js';
+import { checkCheckpointKeys, checkDepth, checkLayerConfig, checkModelKeys, checkStateTensors, MAX_LAYERS } from './config-schema.js';
+import { describe as shown, decodeSafetensors, encodeSafetensors, type NamedTensor } from './safetensors.js';
 
 export const FORMAT = 'dendrite';
 export const FORMAT_VERSION = 1;
@@ -226,7 +226,7 @@ function checkModelFits(model: Sequential, width: number, weights: { shape: numb
   } catch (e) {
     // More than any engine holds is the file's fault; more than this engine has left is not.
     if (!(e instanceof MemoryLimitError) || bytes <= 2 ** 32) throw e;
-    throw new ModelFileError(`model config describes a model that cannot fit in memory: ${floats} floats of weights and gradients and ${perRow} floats per row of activations (${e.message})`);
+    throw new ModelFileError(`model config describes a model that cannot fit in memory: ${floats} floats of weights and gradients, ${perRow} per row of activations`);
   }
 }
 

@@ -278,8 +278,8 @@ function quote(s: string): string {
   return JSON.stringify(s.length > 64 ? `${s.slice(0, 64)}…` : s);
 }
 
-/** A short description of a value for a message; shallow, since the file may nest arbitrarily. */
-function describe(v: unknown, depth = 0): string {
+/** @internal A short description of a value from a file for a message; shallow, since the file may nest arbitrarily. */
+export function describe(v: unknown, depth = 0): string {
   if (typeof v === 'string') return quote(v);
   if (typeof v === 'function') return 'a function';
   if (Array.isArray(v)) {

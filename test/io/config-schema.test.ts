@@ -88,13 +88,13 @@ describe('model configs are checked against a schema', async () => {
 
   it('state tensors out of their range: negative moving variance, negative second moments, centred RMSprop, huge weights', () => {
     expect(refused(edit(adamFile, { tensor: ['batch_normalization/moving_variance', (d) => (d[2] = -0.5)] })).message)
-      .toMatch(/tensor "batch_normalization\/moving_variance" holds -0\.5 at 2; a variance must be ≥ 0/);
+      .toMatch(/tensor "batch_normalization\/moving_variance" holds -0\.5 at 2; expected a variance ≥ 0/);
     expect(refused(edit(adamFile, { tensor: ['optimizer/1', (d) => (d[7] = -1e-3)] })).message)
-      .toMatch(/optimizer state "optimizer\/1" \(adam\) holds -0\.0010000000474974513 at 7; expected a finite value ≥ 0/);
-    expect(refused(edit(adamFile, { tensor: ['optimizer/0', (d) => (d[0] = NaN)] })).message).toMatch(/"optimizer\/0" \(adam\) holds NaN at 0; expected a finite value$/);
+      .toMatch(/tensor "optimizer\/1" holds -0\.0010000000474974513 at 7; expected a finite adam state ≥ 0/);
+    expect(refused(edit(adamFile, { tensor: ['optimizer/0', (d) => (d[0] = NaN)] })).message).toMatch(/"optimizer\/0" holds NaN at 0; expected a finite adam state$/);
     expect(refused(edit(rmsFile, { tensor: ['optimizer/2', (d) => (d[3] = 10)] })).message).toMatch(/centred rmsprop state at 3: mean square .* is below the squared mean 100/);
     // A byte flip that makes a bias 1.2e36: its gradient's square overflows every second-moment optimizer.
-    expect(refused(edit(rmsFile, { tensor: ['dense/bias', (d) => (d[1] = 1.23e36)] })).message).toMatch(/tensor "dense\/bias" holds 1\.2\d*e\+36 at 1; a trainable weight beyond ±2\^64 cannot be trained in float32/);
+    expect(refused(edit(rmsFile, { tensor: ['dense/bias', (d) => (d[1] = 1.23e36)] })).message).toMatch(/tensor "dense\/bias" holds 1\.2\d*e\+36 at 1; expected a trainable weight within ±2\^64/);
     // Untouched, both load and train.
     for (const f of [adamFile, rmsFile]) {
       const m = modelFromBytes(f);
@@ -116,7 +116,7 @@ describe('model configs are checked against a schema', async () => {
       const config = { name: 's', inputShape: [width], layers: [{ type: 'layerNormalization', name: 'n', inputShape: [width], epsilon: 0.001, center: false, scale: false, betaInitializer: { name: 'zeros', config: {} }, gammaInitializer: { name: 'ones', config: {} } }] };
       const bytes = encodeSafetensors([], { format: 'dendrite', formatVersion: '1', config: JSON.stringify(config) });
       expect(bytes.length).toBeLessThan(400);
-      expect(refused(bytes).message).toMatch(/model config describes a model that cannot fit in memory: 0 floats of weights and gradients and \d+ floats per row/);
+      expect(refused(bytes).message).toMatch(/model config describes a model that cannot fit in memory: 0 floats of weights and gradients, \d+ per row of activations/);
     }
     // The same layer at a sane width loads, exports and predicts.
     const config = { name: 's', inputShape: [4], layers: [{ type: 'layerNormalization', name: 'n', inputShape: [4], epsilon: 0.001, center: false, scale: false, betaInitializer: { name: 'zeros', config: {} }, gammaInitializer: { name: 'ones', config: {} } }] };
