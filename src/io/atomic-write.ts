@@ -50,7 +50,7 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
  */
 export async function checkSaveTarget(path: string): Promise<void> {
   const fs = await import('node:fs/promises');
-  const { basename, dirname, join, sep } = await import('node:path');
+  const { basename, dirname, sep } = await import('node:path');
   const refuse = (why: string) => new ValueError(`cannot save to ${JSON.stringify(path)}: ${why}`);
   const dir = dirname(path);
   if (path.endsWith('/') || path.endsWith(sep) || ['', '.', '..'].includes(basename(path))) {
