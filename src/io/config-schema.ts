@@ -116,8 +116,9 @@ const layerKeys: Record<string, [Keys, Keys?]> = {
 /** Check one layer's config, of a type the caller has checked; `at` names it (`layer "dense_1" (dense)`). */
 export function checkLayerConfig(layer: Record<string, unknown>, at: string): void {
   const [required, optional] = layerKeys[layer.type as string];
-  object({ ...common, ...required }, { ...commonOptional, ...optional })(layer, at);
+  (layerRules[layer.type as string] ??= object({ ...common, ...required }, { ...commonOptional, ...optional }))(layer, at);
 }
+const layerRules: Record<string, Rule> = {};
 
 const scheduleConfig: Record<string, [Keys, Keys?]> = {
   exponentialDecay: [{ initialLearningRate: nonNegative, decaySteps: count, decayRate: nonNegative }, { staircase: bool }],
@@ -175,12 +176,15 @@ export const checkCheckpointKeys = object({
  * what a deep value would break). Call before any other code sees the value.
  */
 export function checkDepth(value: unknown, what: string, limit = MAX_CONFIG_DEPTH): void {
-  const stack: [unknown, number][] = [[value, 0]];
+  const stack: unknown[] = typeof value === 'object' && value !== null ? [value] : [];
+  const depths = [0];
   while (stack.length) {
-    const [v, depth] = stack.pop()!;
-    if (typeof v !== 'object' || v === null) continue;
+    const v = stack.pop() as Record<string, unknown>;
+    const depth = depths.pop()!;
     if (depth >= limit) throw new ModelFileError(`${what} nests values more than ${limit} levels deep`);
-    for (const child of Object.values(v)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+    for (const k in v) {
+      if (typeof v[k] === 'object' && v[k] !== null) stack.push(v[k]), depths.push(depth + 1);
+    }
   }
 }
 
