@@ -125,26 +125,11 @@ describe('model configs are checked against a schema', async () => {
     m.dispose();
   });
 
-  it(`at most ${MAX_LAYERS} layers, refused before any layer is built; loading is linear in the layer count`, () => {
+  it(`at most ${MAX_LAYERS} layers, refused before any layer is built`, () => {
     const file = (n: number) => {
       const layers = Array.from({ length: n }, (_, i) => ({ type: 'activation', name: `a${i}`, activation: 'relu' }));
       return encodeSafetensors([], { format: 'dendrite', formatVersion: '1', config: JSON.stringify({ name: 'deep', inputShape: [2], layers }) });
     };
     expect(refused(file(MAX_LAYERS + 1)).message).toBe(`model config lists ${MAX_LAYERS + 1} layers; a model file may have at most ${MAX_LAYERS}`);
-    // Scaling, not a deadline: 4× the layers must cost well under the 16× of the old O(n²) add.
-    const time = (bytes: Uint8Array) => {
-      let best = Infinity;
-      for (let r = 0; r < 3; r++) {
-        const t = performance.now();
-        const m: Sequential = modelFromBytes(bytes);
-        best = Math.min(best, performance.now() - t);
-        m.dispose();
-      }
-      return best;
-    };
-    const [small, big] = [file(8_000), file(32_000)];
-    const ratio = time(big) / time(small);
-    console.log(`load time, 32k vs 8k layers: ${ratio.toFixed(1)}×`);
-    expect(ratio).toBeLessThan(9);
   });
 });
