@@ -11,7 +11,8 @@ import { describe } from '../check.js';
 import { ModelFileError, ValueError } from '../errors.js';
 import { type SaveResult, registerModelWriters } from '../model/files.js';
 import type { Sequential } from '../model/sequential.js';
-import { readFileBytes, writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from './atomic-write.js';
+import { readFileBytes, readModelFile } from './file-read.js';
 import { modelFromBytes, modelToBytes, type ModelFileOptions, type ModelLoadOptions } from './model-file.js';
 import { type ByteStore, downloadBytes, indexedDbStore, localStorageStore } from './stores.js';
 
@@ -74,19 +75,19 @@ registerModelWriters({
 
 /** Load a model (see the scheme list at the top of this file). */
 export async function loadModel(source: LoadSource, options: LoadOptions = {}): Promise<Sequential> {
-  return modelFromBytes(await readSource(source), options);
+  return modelFromBytes(await readSource(source, readModelFile), options);
 }
 
 /** @internal The bytes behind any load source (also used by the TF.js loader for model.json). */
-export async function readSource(source: LoadSource): Promise<Uint8Array> {
+export async function readSource(source: LoadSource, readFile: (path: string) => Promise<Uint8Array> = readFileBytes): Promise<Uint8Array> {
   if (source instanceof Uint8Array) return source;
   if (source instanceof ArrayBuffer) return new Uint8Array(source);
   if (typeof Blob !== 'undefined' && source instanceof Blob) return new Uint8Array(await source.arrayBuffer());
   if (typeof source !== 'string' || source === '') throw new ValueError(`load needs ${LOAD_SCHEMES}; got ${describe(source)}`);
   const url = SCHEME.exec(source);
-  if (!url) return readFileBytes(source);
+  if (!url) return readFile(source);
   const scheme = url[1].toLowerCase();
-  if (scheme === 'file') return readFileBytes(await filePath(source));
+  if (scheme === 'file') return readFile(await filePath(source));
   if (scheme === 'http' || scheme === 'https') return fetchBytes(source);
   if (!isStoreScheme(scheme)) {
     const hint = scheme === 'downloads' ? ' (downloads:// only saves; load the downloaded file from a file input)' : '';

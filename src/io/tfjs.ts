@@ -7,7 +7,8 @@
 import { checkObject, describe } from '../check.js';
 import { ModelFileError, ValueError } from '../errors.js';
 import type { Sequential } from '../model/sequential.js';
-import { readFileBytes, writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from './atomic-write.js';
+import { readFileBytes } from './file-read.js';
 import { type LoadedTensor, type ModelConfig, type ModelLoadOptions, type SavedLayer, assembleModel, checkConfig, modelConfig } from './model-file.js';
 import { concat } from './protobuf.js';
 import { readSource } from './storage.js';
