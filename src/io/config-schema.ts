@@ -152,7 +152,7 @@ const metric: Rule = (v, at) => {
   })(v, at);
 };
 
-const loss = object({ name: text, kind: oneOf(['mse', 'mae', 'huber', 'bce', 'cce', 'scce']), fromLogits: bool, delta: positive });
+const loss = object({ name: text, kind: oneOf(['mse', 'mae', 'huber', 'bce', 'cce', 'scce']), fromLogits: bool, delta: positive }, { labelSmoothing: fraction });
 
 const compile = object({ optimizer, loss, metrics: arrayOf(metric, metricNames.length * 4) });
 

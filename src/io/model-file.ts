@@ -232,7 +232,7 @@ function checkModelFits(model: Sequential, width: number, weights: { shape: numb
   } catch (e) {
     // More than any engine holds is the file's fault; more than this engine has left is not.
     if (!(e instanceof MemoryLimitError) || bytes <= 2 ** 32) throw e;
-    throw new ModelFileError(`model config describes a model that cannot fit in memory: ${floats} floats of weights and gradients and ${perRow} floats per row of activations (${e.message})`);
+    throw new ModelFileError(`model config describes a model that cannot fit in memory: ${floats} floats of weights and gradients, ${perRow} per row of activations`);
   }
 }
 
