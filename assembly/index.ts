@@ -9,6 +9,7 @@ export * from './reduce';
 export * from './random';
 export * from './data';
 export * from './norm';
+export * from './dropout';
 
 /** Which build this is: 1 = threads (shared memory), 2 = relaxed SIMD (fused multiply-add GEMM). */
 export function build_flags(): i32 {

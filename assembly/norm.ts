@@ -1,9 +1,9 @@
 // norm kernels: batch normalisation (statistics of each column over the m rows of a batch) and
-// layer normalisation (statistics of each row over its n columns), forward and backward, plus
-// inverted dropout. x(m, n) is row-major, batch-first; gamma, beta and the moving statistics are
-// (n). gamma = 0 means "no scale" (1), beta = 0 "no centre" (0). Outputs are WRITTEN, never
-// accumulated. Semantics follow Keras 3: biased variance (divide by m or n), invstd = 1/√(var+eps),
-// xhat = (x − mean)·invstd, y = gamma·xhat + beta; moving = moving·momentum + batch·(1 − momentum).
+// layer normalisation (statistics of each row over its n columns), forward and backward. x(m, n)
+// is row-major, batch-first; gamma, beta and the moving statistics are (n). gamma = 0 means "no
+// scale" (1), beta = 0 "no centre" (0). Outputs are WRITTEN, never accumulated. Semantics follow
+// Keras 3: biased variance (divide by m or n), invstd = 1/√(var+eps), xhat = (x − mean)·invstd,
+// y = gamma·xhat + beta; moving = moving·momentum + batch·(1 − momentum).
 // Backward (Ioffe & Szegedy 2015, https://arxiv.org/abs/1502.03167, §3), with the statistics
 // taken over K values (K = m for batch norm, n for layer norm) and dxh = ∂L/∂xhat:
 //   dx = invstd/K · (K·dxh − Σ dxh − xhat·Σ(dxh·xhat))
@@ -286,52 +286,5 @@ export function layernorm_backward(dx: usize, dgamma: usize, dbeta: usize, dy: u
       const d = gammaAt(gamma, o) * load<f32>(dy + row + o);
       store<f32>(dx + row + o, k * ((fn * d - s) - load<f32>(xhat + row + o) * sh));
     }
-  }
-}
-
-// ---- inverted dropout -------------------------------------------------------------------------
-// The keep decision for element i is u ≥ rate with u the uniform of stream position
-//   2^62 + step·2^32 + stream·2^27 + first + i
-// exactly as rand_uniform(…, lo 0, hi 1) draws it (random.ts): dropout's own part of the counter
-// space (initialisation starts at 0, shuffling at 2^48), per training step and per dropout layer
-// (stream < 32, up to 2^27 elements a step). `first` lets a call cover part of a batch. Masks are
-// thus reproducible from the model's seed and step count, in every runtime, for any split of the
-// work; step and stream are i32 so that the caller makes no 64-bit number per step.
-
-const GAMMA: u64 = 0x9E3779B97F4A7C15;
-
-// SplitMix64 finaliser; must equal random.ts's `mix`.
-@inline function mix(z: u64): u64 {
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EB;
-  return z ^ (z >> 31);
-}
-
-/** mask(n) = (u_i ≥ rate) / (1 − rate), y(n) = x·mask; u_i uniform [0, 1) at the position above. */
-export function dropout_forward(y: usize, mask: usize, x: usize, n: i32, rate: f32, seed: i64, step: i32, stream: i32, first: i32): void {
-  const key = mix(<u64>seed);
-  const scale = <f32>1 / (<f32>1 - rate);
-  const counter = ((<u64>1) << 62) + ((<u64><u32>step) << 32) + ((<u64><u32>stream) << 27) + <u64><u32>first;
-  let z = key + counter * GAMMA;
-  for (let i = 0; i < n; i++) {
-    const u = <f32>(<u32>(mix(z) >> 40)) * (1.0 / 16777216.0);
-    const k: f32 = u >= rate ? scale : 0;
-    const o = <usize>i << 2;
-    store<f32>(mask + o, k);
-    store<f32>(y + o, load<f32>(x + o) * k);
-    z += GAMMA;
-  }
-}
-
-/** dx(n) = dy·mask (dx may alias dy). */
-export function dropout_backward(dx: usize, dy: usize, mask: usize, n: i32): void {
-  const n4 = n & ~3;
-  for (let i = 0; i < n4; i += 4) {
-    const o = <usize>i << 2;
-    v128.store(dx + o, f32x4.mul(v128.load(dy + o), v128.load(mask + o)));
-  }
-  for (let i = n4; i < n; i++) {
-    const o = <usize>i << 2;
-    store<f32>(dx + o, load<f32>(dy + o) * load<f32>(mask + o));
   }
 }

@@ -67,7 +67,7 @@ await Promise.all([
   build({ ...library, platform: 'browser', entryPoints: { edge: 'src/entries/edge.ts' }, external: ['node:*', './dendrite.wasm'] }),
   build({ ...library, platform: 'browser', entryPoints: { inline: 'src/entries/inline.ts' }, charset: 'utf8', plugins: [errorNames, embedWasm] }),
   build({ ...library, platform: 'browser', entryPoints: { 'fit-worker': 'src/worker/fit-worker.ts' } }),
-  build({ ...library, platform: 'browser', entryPoints: { 'threads-worker': 'src/engine/threads-worker.ts' } }),
+  build({ ...library, platform: 'browser', entryPoints: { 'threads-worker': 'src/engine/threads/worker.ts' } }),
   build({
     ...library,
     platform: 'node',

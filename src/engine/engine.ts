@@ -4,20 +4,20 @@
 // shared memory a new, longer SharedArrayBuffer (the old one stays valid but short).
 //
 // Threads (optional): a threads build imports a shared memory; setThreads(n) starts n - 1 workers
-// on the same module and memory (threads.ts), and the big kernels split over rows or output
-// columns (threads-split.ts), so results are bit-identical for any thread count. The thread code
-// is registered by the entries that can use it (threads-enable.ts), so the others do not carry it.
+// on the same module and memory (threads/pool.ts), and the big kernels split over rows or output
+// columns (threads/split.ts), so results are bit-identical for any thread count. The thread code
+// is registered by the entries that can use it (threads/enable.ts), so the others do not carry it.
 import { instantiateSync } from '@assemblyscript/loader';
 import { StateError, ValueError } from '../errors.js';
 import { Heap } from './heap.js';
 import type { Kernels } from './kernels.js';
-import type { ThreadPool } from './threads.js';
-import type { Layout, splitGemm, splittingKernels } from './threads-split.js';
+import type { ThreadPool } from './threads/pool.js';
+import type { Layout, splitGemm, splittingKernels } from './threads/split.js';
 
 /** GEMMs below this many flops (≈ 6 µs on one core) run on the calling thread. */
 const GEMM_SPLIT_FLOPS = 250_000;
 
-/** The thread code, registered by the entries that can use it (threads-enable.ts). */
+/** The thread code, registered by the entries that can use it (threads/enable.ts). */
 export interface Threading {
   start: typeof ThreadPool.start;
   splitGemm: typeof splitGemm;
@@ -27,7 +27,7 @@ export interface Threading {
 }
 let threading: Threading | undefined;
 
-/** Called by threads-enable.ts. */
+/** Called by threads/enable.ts. */
 export function enableThreads(t: Threading): void {
   threading = t;
 }

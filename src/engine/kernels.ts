@@ -10,17 +10,32 @@ export type ActivationBackward = (dz: Ptr, dy: Ptr, z: Ptr, y: Ptr, m: number, n
 export type LossKernel = (grad: Ptr, pred: Ptr, target: Ptr, m: number, n: number, scale: number, weights: Ptr) => number;
 export type FusedLossKernel = (grad: Ptr, z: Ptr, target: Ptr, m: number, n: number, scale: number, weights: Ptr, probs: Ptr) => number;
 
-interface CoreKernels {
-  heap_base(): number;
+// One interface per kernel family, in the order of assembly/index.ts; the Kernels type is their
+// intersection. The activation table's index signature (`*_forward` / `*_backward`) lives only in
+// ActivationKernels, so other families' kernels with such names (batch norm, dropout) keep their
+// own signatures: in the intersection, property access picks the right overload.
 
+/** The module itself (assembly/index.ts). */
+interface ModuleKernels {
+  heap_base(): number;
+}
+
+/** assembly/gemm.ts */
+interface GemmKernels {
   gemm_nn(c: Ptr, a: Ptr, b: Ptr, bias: Ptr, m: number, n: number, k: number, ldc: number, lda: number, ldb: number, flags: number, pack: Ptr): void;
   gemm_nt(c: Ptr, a: Ptr, b: Ptr, m: number, n: number, k: number, ldc: number, lda: number, ldb: number, flags: number, pack: Ptr): void;
   gemm_tn(c: Ptr, a: Ptr, b: Ptr, m: number, n: number, k: number, ldc: number, lda: number, ldb: number, flags: number, pack: Ptr): void;
   gemm_pack_bytes(m: number, n: number, k: number): number;
+}
 
+/** assembly/activation.ts */
+interface ActivationKernels {
   [activation: `${string}_forward`]: ActivationForward;
   [activationGrad: `${string}_backward`]: ActivationBackward;
+}
 
+/** assembly/loss.ts */
+interface LossKernels {
   mse: LossKernel;
   mae: LossKernel;
   huber(grad: Ptr, pred: Ptr, target: Ptr, m: number, n: number, scale: number, weights: Ptr, delta: number): number;
@@ -30,13 +45,26 @@ interface CoreKernels {
   bce_logits: FusedLossKernel;
   softmax_cce: FusedLossKernel;
   softmax_sparse_cce: FusedLossKernel;
+}
 
+/** assembly/optim.ts: update rules, then weight decay, clipping and penalties. */
+interface OptimKernels {
   sgd_update(p: Ptr, g: Ptr, v: Ptr, n: number, lr: number, momentum: number, nesterov: number): void;
   adam_update(p: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number, alpha: number, beta1: number, beta2: number, eps: number): void;
   adamw_update(p: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number, alpha: number, beta1: number, beta2: number, eps: number, decay: number): void;
   rmsprop_update(p: Ptr, g: Ptr, ms: Ptr, mom: Ptr, mg: Ptr, n: number, lr: number, rho: number, momentum: number, eps: number, centered: number): void;
   adagrad_update(p: Ptr, g: Ptr, acc: Ptr, n: number, lr: number, eps: number): void;
+  adamax_update(p: Ptr, g: Ptr, m: Ptr, u: Ptr, n: number, lr: number, beta1: number, beta2: number, eps: number, c: number): void;
+  nadam_update(p: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number, lr: number, beta1: number, beta2: number, eps: number, u1: number, d1: number, c0: number, d0: number, vc: number): void;
+  weight_decay(p: Ptr, n: number, decay: number): void;
+  scale_f32(x: Ptr, n: number, s: number): void;
+  clip_f32(x: Ptr, n: number, lo: number, hi: number): void;
+  clip_by_norm(x: Ptr, n: number, clip: number): number;
+  l1l2_penalty(grad: Ptr, w: Ptr, n: number, l1: number, l2: number): number;
+}
 
+/** assembly/reduce.ts: column sums, norms, NaN scan, and the metric tallies. */
+interface ReduceKernels {
   col_sum(out: Ptr, x: Ptr, m: number, n: number, accumulate: number): void;
   sum_squares(x: Ptr, n: number): number;
   nonfinite_index(x: Ptr, n: number): number;
@@ -46,40 +74,6 @@ interface CoreKernels {
   count_binary_match(x: Ptr, t: Ptr, count: number, threshold: number): number;
   sq_error_sum(x: Ptr, t: Ptr, count: number): number;
   abs_error_sum(x: Ptr, t: Ptr, count: number): number;
-
-  rand_uniform(out: Ptr, n: number, seed: bigint, counter: bigint, lo: number, hi: number): void;
-  rand_normal(out: Ptr, n: number, seed: bigint, counter: bigint, mean: number, stddev: number): void;
-  rand_truncated_normal(out: Ptr, n: number, seed: bigint, counter: bigint, mean: number, stddev: number): void;
-  shuffle_i32(arr: Ptr, n: number, seed: bigint, counter: bigint): void;
-  iota_i32(arr: Ptr, n: number): void;
-
-  gather_u8_f32(out: Ptr, src: Ptr, idx: Ptr, rows: number, cols: number, scale: number): void;
-  gather_rows32(out: Ptr, src: Ptr, idx: Ptr, rows: number, cols: number): void;
-  one_hot(out: Ptr, labels: Ptr, m: number, n: number): void;
-}
-
-/**
- * Training controls (assembly/norm.ts and the additions to optim.ts / reduce.ts). A separate
- * interface because some names end in _forward / _backward with other signatures than the
- * activation table's; in the intersection, property access picks the right overload.
- */
-interface TrainingKernels {
-  batchnorm_train(y: Ptr, xhat: Ptr, mean: Ptr, invstd: Ptr, x: Ptr, gamma: Ptr, beta: Ptr, mmean: Ptr, mvar: Ptr, m: number, n: number, momentum: number, eps: number): void;
-  batchnorm_infer(y: Ptr, x: Ptr, gamma: Ptr, beta: Ptr, mmean: Ptr, mvar: Ptr, m: number, n: number, eps: number): void;
-  batchnorm_backward(dx: Ptr, dgamma: Ptr, dbeta: Ptr, dy: Ptr, xhat: Ptr, invstd: Ptr, gamma: Ptr, m: number, n: number): void;
-  layernorm_forward(y: Ptr, xhat: Ptr, invstd: Ptr, x: Ptr, gamma: Ptr, beta: Ptr, m: number, n: number, eps: number): void;
-  layernorm_backward(dx: Ptr, dgamma: Ptr, dbeta: Ptr, dy: Ptr, xhat: Ptr, invstd: Ptr, gamma: Ptr, m: number, n: number): void;
-  dropout_forward(y: Ptr, mask: Ptr, x: Ptr, n: number, rate: number, seed: bigint, step: number, stream: number, first: number): void;
-  dropout_backward(dx: Ptr, dy: Ptr, mask: Ptr, n: number): void;
-
-  adamax_update(p: Ptr, g: Ptr, m: Ptr, u: Ptr, n: number, lr: number, beta1: number, beta2: number, eps: number, c: number): void;
-  nadam_update(p: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number, lr: number, beta1: number, beta2: number, eps: number, u1: number, d1: number, c0: number, d0: number, vc: number): void;
-  weight_decay(p: Ptr, n: number, decay: number): void;
-  scale_f32(x: Ptr, n: number, s: number): void;
-  clip_f32(x: Ptr, n: number, lo: number, hi: number): void;
-  clip_by_norm(x: Ptr, n: number, clip: number): number;
-  l1l2_penalty(grad: Ptr, w: Ptr, n: number, l1: number, l2: number): number;
-
   count_top_k_labels(x: Ptr, labels: Ptr, m: number, n: number, k: number): number;
   count_top_k_match(x: Ptr, t: Ptr, m: number, n: number, k: number): number;
   confusion_counts(out: Ptr, x: Ptr, t: Ptr, count: number, threshold: number): void;
@@ -88,7 +82,39 @@ interface TrainingKernels {
   auc_histogram_labels(hist: Ptr, x: Ptr, labels: Ptr, m: number, n: number, T: number, logits: number): void;
 }
 
-export type Kernels = CoreKernels & TrainingKernels;
+/** assembly/random.ts */
+interface RandomKernels {
+  rand_uniform(out: Ptr, n: number, seed: bigint, counter: bigint, lo: number, hi: number): void;
+  rand_normal(out: Ptr, n: number, seed: bigint, counter: bigint, mean: number, stddev: number): void;
+  rand_truncated_normal(out: Ptr, n: number, seed: bigint, counter: bigint, mean: number, stddev: number): void;
+  shuffle_i32(arr: Ptr, n: number, seed: bigint, counter: bigint): void;
+  iota_i32(arr: Ptr, n: number): void;
+}
+
+/** assembly/data.ts */
+interface DataKernels {
+  gather_u8_f32(out: Ptr, src: Ptr, idx: Ptr, rows: number, cols: number, scale: number): void;
+  gather_rows32(out: Ptr, src: Ptr, idx: Ptr, rows: number, cols: number): void;
+  one_hot(out: Ptr, labels: Ptr, m: number, n: number): void;
+}
+
+/** assembly/norm.ts */
+interface NormKernels {
+  batchnorm_train(y: Ptr, xhat: Ptr, mean: Ptr, invstd: Ptr, x: Ptr, gamma: Ptr, beta: Ptr, mmean: Ptr, mvar: Ptr, m: number, n: number, momentum: number, eps: number): void;
+  batchnorm_infer(y: Ptr, x: Ptr, gamma: Ptr, beta: Ptr, mmean: Ptr, mvar: Ptr, m: number, n: number, eps: number): void;
+  batchnorm_backward(dx: Ptr, dgamma: Ptr, dbeta: Ptr, dy: Ptr, xhat: Ptr, invstd: Ptr, gamma: Ptr, m: number, n: number): void;
+  layernorm_forward(y: Ptr, xhat: Ptr, invstd: Ptr, x: Ptr, gamma: Ptr, beta: Ptr, m: number, n: number, eps: number): void;
+  layernorm_backward(dx: Ptr, dgamma: Ptr, dbeta: Ptr, dy: Ptr, xhat: Ptr, invstd: Ptr, gamma: Ptr, m: number, n: number): void;
+}
+
+/** assembly/dropout.ts */
+interface DropoutKernels {
+  dropout_forward(y: Ptr, mask: Ptr, x: Ptr, n: number, rate: number, seed: bigint, step: number, stream: number, first: number): void;
+  dropout_backward(dx: Ptr, dy: Ptr, mask: Ptr, n: number): void;
+}
+
+export type Kernels = ModuleKernels & GemmKernels & ActivationKernels & LossKernels & OptimKernels & ReduceKernels & RandomKernels &
+  DataKernels & NormKernels & DropoutKernels;
 
 /** GEMM flag bits. */
 export const ACCUMULATE = 1;

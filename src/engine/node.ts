@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { registerRuntime } from '../entries/runtime.js';
-import './threads-enable.js'; // worker threads for the kernels (init({ threads }))
+import './threads/enable.js'; // worker threads for the kernels (init({ threads }))
 
 
 function besideModule(rel: string): URL | undefined {

@@ -2,7 +2,7 @@
 // dendrite.wasm from beside this bundle (or `init({ wasm })` from anywhere) with a streaming
 // compile, once, before the first model. Training can move off the page with fitInWorker.
 import { registerRuntime } from './runtime.js';
-import '../engine/threads-enable.js'; // worker threads for the kernels, in isolated pages' workers
+import '../engine/threads/enable.js'; // worker threads for the kernels, in isolated pages' workers
 
 registerRuntime({
   name: 'browser',

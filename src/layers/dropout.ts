@@ -13,7 +13,7 @@ export interface DropoutOptions extends LayerOptions {
 }
 
 /**
- * Dropout's part of the counter stream (see dropout_forward in assembly/norm.ts):
+ * Dropout's part of the counter stream (see dropout_forward in assembly/dropout.ts):
  * 2^62 + step·2^32 + stream·2^27 + element. Initialisation uses positions from 0 and shuffling
  * from 2^48, so the three never overlap; one layer's batch may hold up to 2^27 elements and a
  * model up to 32 dropout layers.

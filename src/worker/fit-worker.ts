@@ -3,7 +3,7 @@
 // reports progress. Pause, resume and stop arrive as messages; fit yields to the event loop every
 // few tens of milliseconds, which is when they are read. Cancel is the caller terminating us.
 import { getEngine, setEngineSource } from '../engine/engine.js';
-import '../engine/threads-enable.js'; // fitInWorker's `threads` option
+import '../engine/threads/enable.js'; // fitInWorker's `threads` option
 import { modelFromBytes } from '../io/model-file.js';
 import type { History, Logs } from '../model/fit.js';
 import type { Sequential } from '../model/sequential.js';

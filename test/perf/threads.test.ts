@@ -1,4 +1,4 @@
-// Kernel threads over one shared memory (src/engine/threads*.ts): work split over rows or output
+// Kernel threads over one shared memory (src/engine/threads/): work split over rows or output
 // columns must give bit-identical results to one thread, for the GEMM layouts, the element-wise
 // kernels and a whole training run; thread counts are capped at the cores; builds without shared
 // memory stay single-threaded and say why; stopping the threads returns their memory.

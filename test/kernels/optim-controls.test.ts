@@ -1,4 +1,4 @@
-// The optimizer kernels added for the training controls (assembly/optim.ts): Adamax, Nadam, weight
+// The optimizer kernels of the training controls (assembly/optim.ts): Adamax, Nadam, weight
 // decay, clipping, L1/L2 penalties. Each against a scalar f32 twin (Math.fround at every operation,
 // in the kernel's order) that the SIMD body must match bit for bit, plus hand-computed steps.
 import { describe, expect, it } from 'vitest';

@@ -3,8 +3,8 @@
 // worker (worker/fit-worker.ts). The edge and inline entries leave it out, so their bundles carry no
 // thread code: edge workers have no workers, and the inline entry embeds the build without shared
 // memory.
-import { enableThreads } from './engine.js';
-import { ThreadPool } from './threads.js';
-import { SPLITS, splitGemm, splittingKernels } from './threads-split.js';
+import { enableThreads } from '../engine.js';
+import { ThreadPool } from './pool.js';
+import { SPLITS, splitGemm, splittingKernels } from './split.js';
 
 enableThreads({ start: ThreadPool.start, splitGemm, splittingKernels, splittable: Object.keys(SPLITS) });

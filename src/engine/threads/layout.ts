@@ -7,7 +7,7 @@
 // Chunk c covers units [⌊c·units/chunks⌋, ⌊(c+1)·units/chunks⌋) of `unit` rows/columns/elements
 // each, clamped to `total`; its arguments are base[i] + start·stride[i] (bytes for pointers, 0 for
 // the rest), with args[countArg] = its length and args[packArg] = the running thread's own GEMM
-// scratch. The caller computes base and strides (threads-split.ts); the workers need no knowledge of
+// scratch. The caller computes base and strides (split.ts); the workers need no knowledge of
 // any kernel.
 //
 // Layout (byte offsets from the board's start, 64-byte lines, 1024 + 64·workers bytes):

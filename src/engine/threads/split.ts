@@ -4,8 +4,8 @@
 // kernels' results do not depend on an element's position), so results are bit-identical for any
 // thread count. Work below about 6-8 µs stays on the calling thread: a job with spinning workers
 // costs about a microsecond of coordination, and a small kernel's data is in the caller's cache.
-import type { Kernels } from './kernels.js';
-import type { ThreadPool } from './threads.js';
+import type { Kernels } from '../kernels.js';
+import type { ThreadPool } from './pool.js';
 
 /** Single-core GEMM speed (flops per ns) used to estimate a product's time. */
 const GFLOPS = 40;

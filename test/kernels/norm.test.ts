@@ -1,5 +1,5 @@
-// Normalisation and dropout kernels (assembly/norm.ts) against plain f64 TypeScript twins; the
-// backward passes against central finite differences of the twin's forward.
+// Normalisation kernels (assembly/norm.ts) against plain f64 TypeScript twins; the backward passes
+// against central finite differences of the twin's forward.
 import { describe, expect, it } from 'vitest';
 import { expectClose, loadKernels, randomArray } from '../helpers/wasm';
 
@@ -167,45 +167,5 @@ describe('layernorm_forward / layernorm_backward', () => {
     k.layernorm_forward(y, xh, inv, px, 0, 0, m, n, eps);
     k.layernorm_backward(dx0, 0, 0, pdy, xh, inv, 0, m, n);
     expectClose(h.f32(dx0, m * n), fdGrad(x64, dy, (v) => lnRef(v, m, n, null, null, eps).y), 2e-3, 2e-3, `dx unscaled ${what}`);
-  });
-});
-
-describe('dropout_forward / dropout_backward', () => {
-  /** Dropout's stream position for (step, stream, first): 2^62 + step·2^32 + stream·2^27 + first. */
-  const position = (step: number, stream: number, first = 0) => (1n << 62n) + (BigInt(step) << 32n) + (BigInt(stream) << 27n) + BigInt(first);
-
-  it.each([1, 3, 4, 5, 17, 1000])('keeps exactly where rand_uniform draws u >= rate at its position, scaled by 1/(1-rate); n=%i', (n) => {
-    h.reset();
-    const rate = 0.3, seed = 42n;
-    const x = randomArray(n, n, -2, 2);
-    const px = h.put(x), y = h.alloc(n * 4), mask = h.alloc(n * 4), u = h.alloc(n * 4);
-    k.dropout_forward(y, mask, px, n, rate, seed, 123456, 5, 0);
-    k.rand_uniform(u, n, seed, position(123456, 5), 0, 1);
-    const scale = Math.fround(1 / Math.fround(1 - Math.fround(rate)));
-    const uu = h.f32(u, n);
-    const ref = Array.from(uu, (v) => (v >= Math.fround(rate) ? scale : 0));
-    expect(Array.from(h.f32(mask, n))).toEqual(ref);
-    expect(Array.from(h.f32(y, n))).toEqual(Array.from(x, (v, i) => Math.fround(v * ref[i])));
-    const dy = randomArray(n, 99), dx = h.alloc(n * 4);
-    k.dropout_backward(dx, h.put(dy), mask, n);
-    expect(Array.from(h.f32(dx, n))).toEqual(Array.from(dy, (v, i) => Math.fround(v * ref[i])));
-  });
-
-  it('keeps about 1 − rate of the elements, and a split call gives the same mask', () => {
-    h.reset();
-    const n = 20000, rate = 0.25;
-    const x = h.put(new Float32Array(n).fill(1)), y = h.alloc(n * 4), mask = h.alloc(n * 4), mask2 = h.alloc(n * 4);
-    k.dropout_forward(y, mask, x, n, rate, 7n, 3, 1, 0);
-    const kept = h.f32(mask, n).filter((v) => v > 0).length / n;
-    expect(Math.abs(kept - (1 - rate))).toBeLessThan(0.015);
-    k.dropout_forward(y, mask2, x, 5000, rate, 7n, 3, 1, 0);
-    k.dropout_forward(y, mask2 + 5000 * 4, x, n - 5000, rate, 7n, 3, 1, 5000);
-    expect(Array.from(h.f32(mask2, n))).toEqual(Array.from(h.f32(mask, n)));
-    // Other steps and streams draw other masks.
-    const other = h.alloc(n * 4);
-    k.dropout_forward(y, other, x, n, rate, 7n, 4, 1, 0);
-    expect(Array.from(h.f32(other, n))).not.toEqual(Array.from(h.f32(mask, n)));
-    k.dropout_forward(y, other, x, n, rate, 7n, 3, 2, 0);
-    expect(Array.from(h.f32(other, n))).not.toEqual(Array.from(h.f32(mask, n)));
   });
 });

@@ -1,4 +1,4 @@
-// Metric kernels added to assembly/reduce.ts (top-k, confusion counts, AUC histogram) against plain
+// Metric kernels of assembly/reduce.ts (top-k, confusion counts, AUC histogram) against plain
 // TypeScript twins written from the Keras definitions.
 import { describe, expect, it } from 'vitest';
 import { loadKernels, randomArray } from '../helpers/wasm';

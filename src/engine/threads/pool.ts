@@ -1,5 +1,5 @@
 // Kernel threads over the engine's one shared memory. The calling thread posts a job on the board
-// in wasm memory (threads-layout.ts): a kernel, its arguments, and how they move per chunk of rows,
+// in wasm memory (layout.ts): a kernel, its arguments, and how they move per chunk of rows,
 // output columns or elements. Then it claims and runs chunks like any worker, and waits until all
 // are done. Nothing is posted per job and nothing is allocated: with the workers spinning a job
 // costs about a microsecond of coordination, against ≈ 100 µs for postMessage and ≈ 65 µs for a
@@ -8,7 +8,7 @@
 import {
   BOARD_BYTES, F_BASE, F_RESULTS, F_STRIDE, FN_EXIT, I_CALLER_WAITING, I_CHUNKS, I_CLAIM, I_COUNT_ARG, I_FINISHED, I_FN, I_PACK_ARG,
   I_STATUS, I_TOTAL, I_UNIT, I_UNITS, MAX_ARGS, MAX_CHUNKS, WORKER_LINE_BYTES, chunkStart, runChunk, sleepingIndex, type WorkerStart,
-} from './threads-layout.js';
+} from './layout.js';
 
 /** How long the calling thread spins on `finished` before it sleeps (ms). */
 const CALLER_SPIN_MS = 0.05;

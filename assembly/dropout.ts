@@ -1,0 +1,49 @@
+// dropout kernels: inverted dropout, forward (draws the mask from the seeded counter stream of
+// random.ts) and backward. Element-wise over n f32; pointers are byte addresses, sizes element
+// counts; outputs are WRITTEN, never accumulated.
+//
+// The keep decision for element i is u ≥ rate with u the uniform of stream position
+//   2^62 + step·2^32 + stream·2^27 + first + i
+// exactly as rand_uniform(…, lo 0, hi 1) draws it (random.ts): dropout's own part of the counter
+// space (initialisation starts at 0, shuffling at 2^48), per training step and per dropout layer
+// (stream < 32, up to 2^27 elements a step). `first` lets a call cover part of a batch. Masks are
+// thus reproducible from the model's seed and step count, in every runtime, for any split of the
+// work; step and stream are i32 so that the caller makes no 64-bit number per step.
+
+const GAMMA: u64 = 0x9E3779B97F4A7C15;
+
+// SplitMix64 finaliser; must equal random.ts's `mix`.
+@inline function mix(z: u64): u64 {
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EB;
+  return z ^ (z >> 31);
+}
+
+/** mask(n) = (u_i ≥ rate) / (1 − rate), y(n) = x·mask; u_i uniform [0, 1) at the position above. */
+export function dropout_forward(y: usize, mask: usize, x: usize, n: i32, rate: f32, seed: i64, step: i32, stream: i32, first: i32): void {
+  const key = mix(<u64>seed);
+  const scale = <f32>1 / (<f32>1 - rate);
+  const counter = ((<u64>1) << 62) + ((<u64><u32>step) << 32) + ((<u64><u32>stream) << 27) + <u64><u32>first;
+  let z = key + counter * GAMMA;
+  for (let i = 0; i < n; i++) {
+    const u = <f32>(<u32>(mix(z) >> 40)) * (1.0 / 16777216.0);
+    const k: f32 = u >= rate ? scale : 0;
+    const o = <usize>i << 2;
+    store<f32>(mask + o, k);
+    store<f32>(y + o, load<f32>(x + o) * k);
+    z += GAMMA;
+  }
+}
+
+/** dx(n) = dy·mask (dx may alias dy). */
+export function dropout_backward(dx: usize, dy: usize, mask: usize, n: i32): void {
+  const n4 = n & ~3;
+  for (let i = 0; i < n4; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(dx + o, f32x4.mul(v128.load(dy + o), v128.load(mask + o)));
+  }
+  for (let i = n4; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(dx + o, load<f32>(dy + o) * load<f32>(mask + o));
+  }
+}
