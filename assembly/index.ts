@@ -10,6 +10,9 @@ export * from './random';
 export * from './data';
 export * from './norm';
 export * from './dropout';
+export * from './conv';
+export * from './depthwise';
+export * from './pool';
 
 /** Which build this is: 1 = threads (shared memory), 2 = relaxed SIMD (fused multiply-add GEMM). */
 export function build_flags(): i32 {

@@ -2,7 +2,8 @@
 // Each library and build runs in its own child process (bench/tfjs.mjs, bench/dendrite.mjs) on the
 // same shapes, data and initial weights (bench/workload.mjs), one after the other; this script
 // prints the tables with ratios, checks the targets of issue 3, and writes the whole result as JSON
-// to bench/results/<date>.json. Needs the build (npm run build); about 2-3 minutes on 2 cores,
+// to bench/results/<date>.json; bench/conv.mjs adds the convolution kernels (GFLOP/s beside the
+// dense GEMM of the same run). Needs the build (npm run build); about 2-3 minutes on 2 cores,
 // --quick about 30 s (fewer shapes, 16 training steps: a smoke test, not a measurement).
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -21,6 +22,7 @@ const runs = [
   { name: 'tfjs-cpu', args: ['tfjs.mjs', '--backend', 'cpu', ...q] },
   { name: 'dendrite baseline', args: ['dendrite.mjs', '--build', 'baseline', '--threads', threads, ...q] },
   { name: 'dendrite relaxed', node: relaxedFlag, args: ['dendrite.mjs', '--build', 'relaxed', '--threads', threads, ...q] },
+  { name: 'conv kernels', args: ['conv.mjs', ...q] },
 ];
 
 const started = new Date();
@@ -32,7 +34,7 @@ for (const run of runs) {
   process.stderr.write(`\n[bench] ${run.name}\n`);
   try {
     const out = await child([...(run.node ?? []), `${here}${run.args[0]}`, ...run.args.slice(1)]);
-    dataSource = out.data;
+    if (out.data) dataSource = out.data;
     results.push(...out.results);
   } catch (e) {
     errors.push(`${run.name}: ${e.message}`);
@@ -94,6 +96,11 @@ const targets = [
   ['training, relaxed ≥ 1.15x baseline (1 thread)', ratio(r1?.train.samplesPerSec, d1?.train.samplesPerSec), (v) => v >= 1.15],
   ['GEMM 512³ nn, relaxed ≥ 1.15x baseline (1 thread)', ratio(r1?.gemm['512³ nn'], d1?.gemm['512³ nn']), (v) => v >= 1.15],
 ];
+const conv = by('conv kernels');
+if (conv) {
+  for (const l of conv.table) say(l);
+  say();
+}
 say('Targets (issue 3)');
 table(['target', 'measured', 'met'], targets.map(([name, v, ok]) => [name, x(v), v === undefined ? '-' : ok(v) ? 'yes' : 'NO']));
 for (const e of errors) say(`error: ${e}`);

@@ -10,17 +10,21 @@
 import { instantiateSync } from '@assemblyscript/loader';
 import { StateError, ValueError } from '../errors.js';
 import { Heap } from './heap.js';
-import type { Kernels } from './kernels.js';
+import { ROW_KERNELS, type Kernels, type RowKernel } from './kernels.js';
 import type { ThreadPool } from './threads/pool.js';
+import type { splitRows } from './threads/rows.js';
 import type { Layout, splitGemm, splittingKernels } from './threads/split.js';
 
 /** GEMMs below this many flops (≈ 6 µs on one core) run on the calling thread. */
 const GEMM_SPLIT_FLOPS = 250_000;
+/** Row kernels below this much estimated work (ns) run on the calling thread. */
+const ROWS_SPLIT_NS = 8_000;
 
 /** The thread code, registered by the entries that can use it (threads/enable.ts). */
 export interface Threading {
   start: typeof ThreadPool.start;
   splitGemm: typeof splitGemm;
+  splitRows: typeof splitRows;
   splittingKernels: typeof splittingKernels;
   /** Element-wise kernels that split themselves. */
   splittable: string[];
@@ -182,6 +186,26 @@ export class Engine {
   gemmTN(c: number, a: number, b: number, m: number, n: number, k: number, ldc: number, lda: number, ldb: number, flags: number, pack: number): void {
     if (this.pool && 2 * m * n * k >= GEMM_SPLIT_FLOPS) this.split(2, c, a, b, 0, m, n, k, ldc, lda, ldb, flags, pack);
     else this.k.gemm_tn(c, a, b, m, n, k, ldc, lda, ldb, flags, pack);
+  }
+
+  /**
+   * Run a row kernel (kernels.ts ROW_KERNELS: convolution, pooling, …) over units [0, total): a0.. are
+   * its arguments before (start, count). Large calls (`work`: estimated single-core ns) split over
+   * the threads in chunks of whole `unit`s; every unit is computed alone, so the bits do not change.
+   */
+  rows(name: RowKernel, total: number, unit: number, work: number, a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0): void {
+    if (total <= 0) return;
+    if (this.pool && work >= ROWS_SPLIT_NS && total > unit) {
+      this.threading!.splitRows(this.pool, name, total, unit, work, a0, a1, a2, a3, a4, a5);
+      return;
+    }
+    const f = this.k[name] as unknown as (...args: number[]) => void;
+    switch (ROW_KERNELS[name]) {
+      case 3: return f(a0, a1, a2, 0, total);
+      case 4: return f(a0, a1, a2, a3, 0, total);
+      case 5: return f(a0, a1, a2, a3, a4, 0, total);
+      default: return f(a0, a1, a2, a3, a4, a5, 0, total);
+    }
   }
 
   private split(layout: Layout, c: number, a: number, b: number, bias: number, m: number, n: number, k: number, ldc: number, lda: number, ldb: number, flags: number, pack: number): void {

@@ -113,8 +113,38 @@ interface DropoutKernels {
   dropout_backward(dx: Ptr, dy: Ptr, mask: Ptr, n: number): void;
 }
 
+/**
+ * assembly/conv.ts, depthwise.ts, pool.ts: the spatial kernels. Their geometry is a
+ * descriptor in wasm memory (src/engine/conv-plan.ts writes it) and each ends in (start, count), a
+ * range of rows (image, output or input row), images or channels: a row kernel, which the engine
+ * runs through Engine.rows so that it splits over the threads (ROW_KERNELS).
+ */
+interface ConvKernels {
+  conv_im2col(col: Ptr, x: Ptr, desc: Ptr, start: number, count: number): void;
+  conv_col2im(dx: Ptr, dcol: Ptr, desc: Ptr, start: number, count: number): void;
+  depthwise_forward(y: Ptr, x: Ptr, w: Ptr, bias: Ptr, desc: Ptr, flags: number, start: number, count: number): void;
+  depthwise_backward_input(dx: Ptr, dy: Ptr, w: Ptr, desc: Ptr, start: number, count: number): void;
+  depthwise_backward_filter(dw: Ptr, x: Ptr, dy: Ptr, desc: Ptr, n: number, start: number, count: number): void;
+  pool_forward(y: Ptr, idx: Ptr, x: Ptr, desc: Ptr, avg: number, start: number, count: number): void;
+  maxpool_backward(dx: Ptr, dy: Ptr, idx: Ptr, desc: Ptr, start: number, count: number): void;
+  avgpool_backward(dx: Ptr, dy: Ptr, desc: Ptr, start: number, count: number): void;
+}
+
+/** The row kernels and how many arguments each takes before (start, count). */
+export const ROW_KERNELS = {
+  conv_im2col: 3,
+  conv_col2im: 3,
+  depthwise_forward: 6,
+  depthwise_backward_input: 4,
+  depthwise_backward_filter: 5,
+  pool_forward: 5,
+  maxpool_backward: 4,
+  avgpool_backward: 3,
+} as const satisfies Record<keyof ConvKernels, number>;
+export type RowKernel = keyof typeof ROW_KERNELS;
+
 export type Kernels = ModuleKernels & GemmKernels & ActivationKernels & LossKernels & OptimKernels & ReduceKernels & RandomKernels &
-  DataKernels & NormKernels & DropoutKernels;
+  DataKernels & NormKernels & DropoutKernels & ConvKernels;
 
 /** GEMM flag bits. */
 export const ACCUMULATE = 1;

@@ -5,6 +5,7 @@
 // memory.
 import { enableThreads } from '../engine.js';
 import { ThreadPool } from './pool.js';
+import { ROW_KERNEL_NAMES, splitRows } from './rows.js';
 import { SPLITS, splitGemm, splittingKernels } from './split.js';
 
-enableThreads({ start: ThreadPool.start, splitGemm, splittingKernels, splittable: Object.keys(SPLITS) });
+enableThreads({ start: ThreadPool.start, splitGemm, splitRows, splittingKernels, splittable: [...Object.keys(SPLITS), ...ROW_KERNEL_NAMES] });

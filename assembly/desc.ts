@@ -1,0 +1,47 @@
+// The geometry descriptor shared by the spatial kernels (conv.ts, depthwise.ts, pool.ts), and
+// their small copy helpers. Not re-exported by index.ts: nothing here is a kernel.
+// A descriptor is 16 i32 (64 bytes) written by src/engine/conv-plan.ts: input (h, w, c), output
+// (oh, ow, co), window (kh, kw), strides (sh, sw), dilations (dh, dw), padding before (top, left)
+// and the depth multiplier (depthwise only).
+
+// Descriptor fields (i32 index; byte offset = 4·index).
+export const D_H = 0, D_W = 1, D_C = 2, D_OH = 3, D_OW = 4, D_CO = 5, D_KH = 6, D_KW = 7;
+export const D_SH = 8, D_SW = 9, D_DH = 10, D_DW = 11, D_PT = 12, D_PL = 13, D_DM = 14;
+
+@inline export function field(desc: usize, i: i32): i32 {
+  return load<i32>(desc + (<usize>i << 2));
+}
+
+/** dst[0..n) = src[0..n) (f32). */
+export function copy_f32(dst: usize, src: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), v128.load(src + (<usize>i << 2)));
+  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), load<f32>(src + (<usize>i << 2)));
+}
+
+export function zero_f32(dst: usize, n: i32): void {
+  let i = 0;
+  const z = f32x4.splat(0);
+  for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), z);
+  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), 0);
+}
+
+/** dst[0..n) += src[0..n) (f32). */
+export function add_f32(dst: usize, src: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(dst + o, f32x4.add(v128.load(dst + o), v128.load(src + o)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(dst + o, load<f32>(dst + o) + load<f32>(src + o));
+  }
+}
+
+
+/** acc + a·b: mul then add (gemm.ts's reference order); the relaxed build fuses them. */
+@inline export function madd(a: v128, b: v128, acc: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
+  return f32x4.add(acc, f32x4.mul(a, b));
+}

@@ -1,0 +1,105 @@
+// Convolution, depthwise convolution and pooling passes over a batch, on the kernels of
+// assembly/conv.ts, depthwise.ts and pool.ts. A conv2d is the packed GEMM over an im2col
+// column matrix, done in tiles of whole images so the scratch stays within IM2COL_BUDGET
+// (conv-plan.ts); the tiles depend on the geometry and batch only, so the results do not depend on
+// the thread count: the GEMMs split over rows or output columns, the row kernels over rows, and no
+// reduction (dW, the bias gradient) is ever split over the batch. Pointers are byte addresses;
+// tensors are NHWC; kernels (kh, kw, in, out). Nothing is allocated.
+// A direct forward kernel for few input channels measured no faster than im2col + GEMM (the
+// tutorial CNN's first layer, in = 1, batch 128, one thread: 16.0 against 16.5 GFLOP/s; its second
+// layer: 18.8 against 31.9), so convolutions always take the GEMM path (assembly/conv.ts).
+import type { Geometry } from './conv-plan.js';
+import { isPointwise, patchSize, tileImages } from './conv-plan.js';
+import type { Engine } from './engine.js';
+import { ACCUMULATE } from './kernels.js';
+
+/** Estimated single-core speeds (for the thread split's "is it worth it"). */
+const NS_PER_FLOP = 1 / 30;
+const NS_PER_FLOAT = 0.5;
+
+/** A convolution's geometry, the descriptor holding it in wasm memory (writeDesc), and how it runs. */
+export interface ConvPass {
+  g: Geometry;
+  desc: number;
+  /** Images per im2col tile (tileImages); the column scratch holds tile·oh·ow·kh·kw·c floats. */
+  tile: number;
+}
+
+/** The pass for geometry g (descriptor at desc) over batches of up to `batch` images. */
+export function convPass(g: Geometry, desc: number, batch: number): ConvPass {
+  return { g, desc, tile: tileImages(g, batch) };
+}
+
+/** y(n, oh, ow, co) = conv(x, w) [+ bias] [relu: flags & RELU]; `col` of colScratchBytes, `pack` the GEMM's. */
+export function conv2dForward(e: Engine, p: ConvPass, y: number, x: number, w: number, bias: number, n: number, flags: number, col: number, pack: number): void {
+  const { g, desc } = p;
+  const K = patchSize(g), pix = g.oh * g.ow;
+  const tile = p.tile, pointwise = isPointwise(g);
+  for (let t0 = 0; t0 < n; t0 += tile) {
+    const t = Math.min(tile, n - t0);
+    const xt = x + t0 * g.h * g.w * g.c * 4, yt = y + t0 * pix * g.co * 4;
+    if (!pointwise) e.rows('conv_im2col', t * g.oh, 1, t * pix * K * NS_PER_FLOAT, col, xt, desc);
+    e.gemmNN(yt, pointwise ? xt : col, w, bias, t * pix, g.co, K, g.co, K, g.co, flags, pack);
+  }
+}
+
+/** dx(n, h, w, c) = the input gradient of conv2dForward for dy(n, oh, ow, co) (pre-activation gradient). */
+export function conv2dBackwardInput(e: Engine, p: ConvPass, dx: number, dy: number, w: number, n: number, col: number, pack: number): void {
+  const { g, desc } = p;
+  const K = patchSize(g), pix = g.oh * g.ow;
+  const tile = p.tile, pointwise = isPointwise(g);
+  for (let t0 = 0; t0 < n; t0 += tile) {
+    const t = Math.min(tile, n - t0);
+    const dxt = dx + t0 * g.h * g.w * g.c * 4, dyt = dy + t0 * pix * g.co * 4;
+    e.gemmNT(pointwise ? dxt : col, dyt, w, t * pix, K, g.co, K, g.co, g.co, 0, pack);
+    if (!pointwise) e.rows('conv_col2im', t * g.h, 1, t * pix * K * NS_PER_FLOAT, dxt, col, desc);
+  }
+}
+
+/**
+ * dw(kh, kw, in, out) = Σ over the batch of im2col(x)ᵀ·dy (flags & ACCUMULATE: added to dw), and
+ * db(out) = column sums of dy when db != 0. Tiles are summed in batch order.
+ */
+export function conv2dBackwardFilter(e: Engine, p: ConvPass, dw: number, db: number, x: number, dy: number, n: number, flags: number, col: number, pack: number): void {
+  const { g, desc } = p;
+  const K = patchSize(g), pix = g.oh * g.ow;
+  const tile = p.tile, pointwise = isPointwise(g);
+  for (let t0 = 0; t0 < n; t0 += tile) {
+    const t = Math.min(tile, n - t0);
+    const xt = x + t0 * g.h * g.w * g.c * 4, dyt = dy + t0 * pix * g.co * 4;
+    if (!pointwise) e.rows('conv_im2col', t * g.oh, 1, t * pix * K * NS_PER_FLOAT, col, xt, desc);
+    e.gemmTN(dw, pointwise ? xt : col, dyt, K, g.co, t * pix, g.co, K, g.co, t0 > 0 ? ACCUMULATE : flags & ACCUMULATE, pack);
+  }
+  if (db) e.k.col_sum(db, dy, n * pix, g.co, flags & ACCUMULATE);
+}
+
+/** Depthwise forward: y(n, oh, ow, c·dm) [+ bias] [relu: flags & RELU]. */
+export function depthwiseForward(e: Engine, p: ConvPass, y: number, x: number, w: number, bias: number, n: number, flags: number): void {
+  const { g } = p;
+  e.rows('depthwise_forward', n * g.oh, 1, 2 * n * g.oh * g.ow * g.co * g.kh * g.kw * NS_PER_FLOP * 4, y, x, w, bias, p.desc, flags);
+}
+
+/** Depthwise gradients: dx (skipped when 0), dw (written, split over channels only), db when != 0. */
+export function depthwiseBackward(e: Engine, p: ConvPass, dx: number, dw: number, db: number, x: number, dy: number, w: number, n: number): void {
+  const { g, desc } = p;
+  const work = 2 * n * g.oh * g.ow * g.co * g.kh * g.kw * NS_PER_FLOP * 4;
+  if (dx) e.rows('depthwise_backward_input', n * g.h, 1, work, dx, dy, w, desc);
+  e.rows('depthwise_backward_filter', g.co, 4, work, dw, x, dy, desc, n);
+  if (db) e.k.col_sum(db, dy, n * g.oh * g.ow, g.co, 0);
+}
+
+/** Pooling forward (max keeps each output's argmax in idx(n, oh, ow, c), i32). */
+export function poolForward(e: Engine, p: ConvPass, kind: 'max' | 'avg', y: number, idx: number, x: number, n: number): void {
+  const { g } = p;
+  const work = n * g.oh * g.ow * g.c * g.kh * g.kw * NS_PER_FLOAT;
+  e.rows('pool_forward', n * g.oh, 1, work, y, idx, x, p.desc, kind === 'max' ? 0 : 1);
+}
+
+/** Pooling backward: dx(n, h, w, c) from dy(n, oh, ow, c), split over images. */
+export function poolBackward(e: Engine, p: ConvPass, kind: 'max' | 'avg', dx: number, dy: number, idx: number, n: number): void {
+  const { g } = p;
+  const work = n * (g.h * g.w + g.oh * g.ow * g.kh * g.kw) * g.c * NS_PER_FLOAT;
+  if (kind === 'max') e.rows('maxpool_backward', n, 1, work, dx, dy, idx, p.desc);
+  else e.rows('avgpool_backward', n, 1, work, dx, dy, p.desc);
+}
+
