@@ -26,8 +26,7 @@ export function oneOf<T extends string>(value: unknown, valid: readonly T[], wha
 /** A file path the file system can take: a non-empty string with no NUL character (every OS refuses one). */
 export function pathString(value: unknown, what: string): string {
   if (typeof value !== 'string' || value === '') throw new ValueError(`${what} must be a non-empty string, got ${describe(value)}`);
-  const at = value.indexOf('\0');
-  if (at >= 0) throw new ValueError(`${what} ${JSON.stringify(value)} has a NUL character at position ${at}; no file system accepts one in a path`);
+  if (value.includes('\0')) throw new ValueError(`${what} ${JSON.stringify(value)} has a NUL character, which no file system accepts`);
   return value;
 }
 

@@ -19,7 +19,7 @@ export class Tensor2D {
   /** Row r (an integer in [0, rows)) as a copy. */
   row(r: number): Float32Array {
     if (typeof r !== 'number' || !Number.isInteger(r) || r < 0 || r >= this.rows) {
-      throw new ValueError(`row index must be an integer in [0, ${this.rows - 1}] (the tensor has ${this.rows} rows), got ${describe(r)}`);
+      throw new ValueError(`row index must be an integer in [0, ${this.rows - 1}], got ${describe(r)}`);
     }
     return this.data.slice(r * this.cols, (r + 1) * this.cols);
   }

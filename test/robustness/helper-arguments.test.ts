@@ -54,7 +54,7 @@ describe('Tensor2D.row', () => {
   it('takes an integer in [0, rows): 1.5 would mix two rows, 99 would be empty', async () => {
     expect(Array.from(t.row(2))).toEqual([5, 6]);
     for (const r of [1.5, 99, 3, -1, NaN, '1']) {
-      expect(await valueError(() => t.row(r as number))).toBe(`row index must be an integer in [0, 2] (the tensor has 3 rows), got ${r === '1' ? '"1"' : String(r)}`);
+      expect(await valueError(() => t.row(r as number))).toBe(`row index must be an integer in [0, 2], got ${r === '1' ? '"1"' : String(r)}`);
     }
   });
 });
@@ -72,7 +72,7 @@ describe('TF.js export and file paths', () => {
 
   it('a path with a NUL character is a ValueError naming it, and nothing is written', async () => {
     const nul = join(dir, 'a\0b.dnd');
-    const message = (what: string, p: string) => `${what} ${JSON.stringify(p)} has a NUL character at position ${p.indexOf('\0')}; no file system accepts one in a path`;
+    const message = (what: string, p: string) => `${what} ${JSON.stringify(p)} has a NUL character, which no file system accepts`;
     expect(await valueError(() => model().save(nul))).toBe(message('save path', nul));
     expect(await valueError(() => saveModel(model(), nul))).toBe(message('save path', nul));
     expect(await valueError(() => loadModel(nul))).toBe(message('load path', nul));
