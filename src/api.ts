@@ -3,8 +3,9 @@
 
 export { sequential, Sequential } from './model/sequential.js';
 export type { CompileOptions, SequentialOptions } from './model/sequential.js';
-export type { Callbacks, EvaluateOptions, FitOptions, History, Logs, RunOptions } from './model/fit.js';
-export type { Batch, Batches, BatchOptions, FitDatasetOptions } from './model/batches.js';
+export type { Callbacks, Logs } from './hooks.js';
+export type { History } from './model/loop.js';
+export type { Batch, Batches, BatchOptions, EvaluateOptions, FitDatasetOptions, FitOptions, RunOptions } from './model/options.js';
 export type { ClassWeight, SampleWeight } from './model/sample-weights.js';
 export type { InputData, TargetData } from './model/inputs.js';
 export { Tensor2D } from './model/tensor.js';
@@ -60,8 +61,8 @@ export type {
 } from './callbacks/index.js';
 export { Engine, getEngine } from './engine/engine.js';
 export type { EngineInfo, EngineOptions } from './engine/engine.js';
-export { init } from './entries/runtime.js';
-export type { InitOptions, WasmSource } from './entries/runtime.js';
+export { init } from './engine/runtime.js';
+export type { InitOptions, WasmSource } from './engine/runtime.js';
 export { fitInWorker } from './worker/fit-in-worker.js';
 export type { WorkerFit, WorkerFitOptions, WorkerFitResult, WorkerFitStatus } from './worker/fit-in-worker.js';
 export type { WorkerFitEvent } from './worker/protocol.js';

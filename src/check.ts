@@ -100,9 +100,9 @@ function editDistance(a: string, b: string): number {
   return row[b.length];
 }
 
-const FLOAT32_MAX = 3.4028234663852886e38;
-
-/** A finite number that stays finite in float32 (Keras' hyper-parameters are float32 in the kernels). */
-export function float32Number(value: unknown, what: string, min = -FLOAT32_MAX, max = FLOAT32_MAX): number {
-  return finiteNumber(value, what, Math.max(min, -FLOAT32_MAX), Math.min(max, FLOAT32_MAX));
+/** A finite number in [min, max] that stays finite in float32 (Keras' hyper-parameters are float32 in the kernels). */
+export function float32Number(value: unknown, what: string, min = -Infinity, max = Infinity): number {
+  const v = finiteNumber(value, what, min, max);
+  if (!Number.isFinite(Math.fround(v))) throw new ValueError(`${what} must be a number in float32's range [-3.4e38, 3.4e38], got ${v}`);
+  return v;
 }

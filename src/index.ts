@@ -1,4 +1,4 @@
 // Node / Deno entry: the wasm is read from the file beside the bundle, then the public API.
-import './engine/node.js';
+import './entries/node.js';
 
 export * from './api.js';

@@ -3,6 +3,7 @@
 // and never reads whole tensors. `result` turns the accumulators into the value for logs. As with
 // Keras' `metrics=` argument, metrics are not weighted by sampleWeight / classWeight.
 import type { Engine } from './engine/engine.js';
+import { checkObject, suggestion } from './check.js';
 import { ValueError } from './errors.js';
 import { describe } from './check.js';
 import type { Loss } from './losses.js';
@@ -35,6 +36,8 @@ export interface Metric {
   result(acc: Float64Array, at: number): number;
   /** Larger is better ('max') or smaller ('min'): callbacks' mode 'auto' reads it. */
   readonly direction: 'max' | 'min';
+  /** Compares outputs with target rows element by element: class-id targets are refused before training. */
+  readonly needsRows?: boolean;
 }
 
 /** Options of the metrics that take some, e.g. `metrics: [{ name: 'auc', numThresholds: 500 }]`. */
@@ -62,6 +65,8 @@ export const metricNames: MetricName[] = [
   'meanSquaredError', 'mse', 'meanAbsoluteError', 'mae', 'rootMeanSquaredError', 'rmse',
 ];
 
+const METRIC_KEYS = ['name', 'k', 'threshold', 'numThresholds', 'curve', 'key'] as const satisfies readonly (keyof MetricOptions)[];
+
 /** A metric given as a name or as options. */
 export type MetricSpec = MetricName | MetricOptions;
 
@@ -80,6 +85,9 @@ const ratio = (name: string, direction: 'max' | 'min', add: (b: BatchView, acc: 
   result: (acc, at) => finish(acc[at] / acc[at + 1]),
 });
 
+const rowsOnly = (m: Metric): Metric => ({ ...m, needsRows: true });
+
+/** A last guard (hostTargets refuses class ids for these metrics before any step). */
 const needsDense = (name: string, b: BatchView) => {
   if (b.labels) throw new ValueError(`metric ${name} needs dense targets (rows, ${b.cols}), not class ids`);
 };
@@ -100,19 +108,19 @@ const topK = (name: string, kk: number) =>
 
 /** Keras' binaryAccuracy: prediction > threshold equals the 0/1 target. */
 const binaryAccuracy = (name: string, threshold: number) =>
-  ratio(name, 'max', (b, acc, at) => {
+  rowsOnly(ratio(name, 'max', (b, acc, at) => {
     needsDense(name, b);
     acc[at] += b.engine.k.count_binary_match(b.out, b.target, b.rows * b.cols, threshold);
     return b.rows * b.cols;
-  });
+  }));
 
 const errorSum = (name: string, squared: boolean, root: boolean) =>
-  ratio(name, 'min', (b, acc, at) => {
+  rowsOnly(ratio(name, 'min', (b, acc, at) => {
     needsDense(name, b);
     const k = b.engine.k;
     acc[at] += (squared ? k.sq_error_sum : k.abs_error_sum)(b.out, b.target, b.rows * b.cols);
     return b.rows * b.cols;
-  }, root ? Math.sqrt : undefined);
+  }, root ? Math.sqrt : undefined));
 
 // A cached f64 view of the engine's memory, re-created only when memory grows.
 let f64: Float64Array | undefined;
@@ -198,12 +206,17 @@ export function aucFromHistogram(hist: ArrayLike<number>, T: number, curve: 'ROC
  * log(t / (1 − t)).
  */
 export function resolveMetric(spec: unknown, loss: Loss, units: number): Metric {
-  const o: Partial<MetricOptions> = typeof spec === 'string' ? { name: spec as MetricName } : ((spec ?? {}) as MetricOptions);
+  const o: Partial<MetricOptions> = typeof spec === 'string' ? { name: spec as MetricName } : (checkObject(spec, 'metric options', METRIC_KEYS, false) as Partial<MetricOptions>);
   const key = typeof o.name === 'string' ? snakeToCamel(o.name) : undefined;
   if (key === undefined || !metricNames.includes(key as MetricName)) {
-    throw new ValueError(`unknown metric ${JSON.stringify(o.name ?? spec)}; expected one of: ${metricNames.join(', ')}`);
+    const hint = typeof o.name === 'string' ? suggestion(o.name, metricNames) : '';
+    throw new ValueError(`unknown metric ${JSON.stringify(o.name ?? spec)}${hint}; expected one of: ${metricNames.join(', ')}`);
   }
   const name = o.key ?? (o.name as string);
+  // The key names a History entry beside `loss` and the val-prefixed copies.
+  if (typeof name !== 'string' || name === '' || name === 'loss' || name === '__proto__' || /^val[A-Z]/.test(name)) {
+    throw new ValueError(`metric key ${JSON.stringify(name)} would clash with a History key`);
+  }
   const p = o.threshold ?? 0.5;
   if (typeof p !== 'number' || !(p > 0 && p < 1)) throw new ValueError(`metric ${name} threshold must be in (0, 1), got ${String(p)}`);
   const threshold = loss.fromLogits ? Math.log(p / (1 - p)) : p;

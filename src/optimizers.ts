@@ -4,7 +4,7 @@
 // clipping (clipNorm per weight tensor, globalClipNorm over all, clipValue per element; at most
 // one), decoupled weightDecay (p −= p·lr·weightDecay before the update) and a learning-rate
 // schedule in place of a number. One step: clip → decay → update → iterations + 1.
-import { finiteNumber } from './check.js';
+import { checkObject, float32Number, suggestion } from './check.js';
 import type { Engine } from './engine/engine.js';
 import { ValueError } from './errors.js';
 import { type LearningRateSchedule, isSchedule, resolveSchedule } from './schedules.js';
@@ -43,6 +43,8 @@ export interface BaseOptimizerOptions {
   weightDecay?: number;
 }
 
+const BASE_KEYS = ['learningRate', 'clipNorm', 'clipValue', 'globalClipNorm', 'weightDecay'] as const satisfies readonly (keyof BaseOptimizerOptions)[];
+
 /** The per-element rule of one optimizer, given the step's learning rate and t = iterations + 1. */
 interface Rule {
   slots: number;
@@ -54,12 +56,16 @@ interface Rule {
   config: Record<string, number | boolean>;
 }
 
-const positive = (v: unknown, what: string) => finiteNumber(v, what, Number.MIN_VALUE);
-const unit = (v: unknown, what: string) => finiteNumber(v, what, 0, 1);
-const eps = (v: unknown) => finiteNumber(v, 'epsilon', 0);
+const positive = (v: unknown, what: string) => float32Number(v, what, Number.MIN_VALUE);
+const unit = (v: unknown, what: string) => float32Number(v, what, 0, 1);
+const eps = (v: unknown) => float32Number(v, 'epsilon', 0);
+const flag = (v: unknown, what: string) => {
+  if (typeof v !== 'boolean') throw new ValueError(`${what} must be true or false, got ${JSON.stringify(v)}`);
+};
 
 function makeOptimizer(name: string, o: BaseOptimizerOptions, defaultLr: number, rule: Rule): Optimizer {
   if (o === null || typeof o !== 'object') throw new ValueError(`${name}() takes an options object`);
+  checkObject(o, `${name}()`, [...BASE_KEYS, ...Object.keys(rule.config)]);
   const clipNorm = o.clipNorm === undefined ? undefined : positive(o.clipNorm, `${name} clipNorm`);
   const clipValue = o.clipValue === undefined ? undefined : positive(o.clipValue, `${name} clipValue`);
   const globalClipNorm = o.globalClipNorm === undefined ? undefined : positive(o.globalClipNorm, `${name} globalClipNorm`);
@@ -67,10 +73,10 @@ function makeOptimizer(name: string, o: BaseOptimizerOptions, defaultLr: number,
   if (set > 1) {
     throw new ValueError(`${name}: only one of clipNorm, clipValue and globalClipNorm can be set (Keras rule); got clipNorm ${clipNorm}, clipValue ${clipValue}, globalClipNorm ${globalClipNorm}`);
   }
-  const weightDecay = finiteNumber(o.weightDecay ?? 0, `${name} weightDecay`, 0);
+  const weightDecay = float32Number(o.weightDecay ?? 0, `${name} weightDecay`, 0);
   const spec = o.learningRate ?? defaultLr;
   let schedule: LearningRateSchedule | undefined = isSchedule(spec) || (typeof spec === 'object' && spec !== null) ? resolveSchedule(spec) : undefined;
-  let lr = schedule ? 0 : finiteNumber(spec, 'learningRate', 0);
+  let lr = schedule ? 0 : float32Number(spec, 'learningRate', 0);
   const scalars = new Float64Array(2);
   return {
     name,
@@ -84,7 +90,7 @@ function makeOptimizer(name: string, o: BaseOptimizerOptions, defaultLr: number,
       if (schedule) {
         throw new ValueError(`${name} was given a learning-rate schedule (${schedule.name}), so its learningRate cannot be set (Keras rule); use a number to let callbacks change it`);
       }
-      lr = finiteNumber(v, 'learningRate', 0);
+      lr = float32Number(v, 'learningRate', 0);
     },
     apply(e, p, g, s, n, tensors) {
       const k = e.k;
@@ -122,9 +128,14 @@ export interface SgdOptions extends BaseOptimizerOptions {
   nesterov?: boolean;
 }
 
-/** Stochastic gradient descent with optional (Nesterov) momentum. Default lr 0.01. */
+/**
+ * Stochastic gradient descent with optional (Nesterov) momentum. Default lr 0.01. Keras 3's form
+ * m = μm − lr·g, w += m (Nesterov: w += μm − lr·g); torch.optim / TF.js keep b = μb + g and step
+ * lr·b, the same for a constant rate.
+ */
 export function sgd({ momentum = 0, nesterov = false, ...base }: SgdOptions = {}): Optimizer {
   momentum = unit(momentum, 'sgd momentum');
+  flag(nesterov, 'sgd nesterov');
   return makeOptimizer('sgd', base, 0.01, {
     slots: momentum > 0 ? 1 : 0,
     update: (e, p, g, s, n, _t, f) => e.k.sgd_update(p, g, s[0] ?? 0, n, f[0], momentum, nesterov ? 1 : 0),
@@ -141,14 +152,22 @@ export interface AdamOptions extends BaseOptimizerOptions {
   epsilon?: number;
 }
 
-/** Adam (Kingma & Ba, https://arxiv.org/abs/1412.6980). Default lr 0.001. */
+/**
+ * Adam (Kingma & Ba, https://arxiv.org/abs/1412.6980). Default lr 0.001, epsilon 1e-7. Epsilon as
+ * Keras 3: w −= lr·√(1 − β2ᵗ)/(1 − β1ᵗ)·m/(√v + ε), i.e. added to √v before the bias correction;
+ * torch.optim and TF.js add it to √v̂ after (their ε = ours/√(1 − β2ᵗ)). See docs/keras-conformance.md.
+ */
 export function adam(options: AdamOptions = {}): Optimizer {
   return adamFamily('adam', options);
 }
 
-/** AdamW: Adam with decoupled weight decay (Loshchilov & Hutter, https://arxiv.org/abs/1711.05101). Default weightDecay 0.004. */
+/**
+ * AdamW: Adam with decoupled weight decay (Loshchilov & Hutter, https://arxiv.org/abs/1711.05101):
+ * w −= w·lr·weightDecay, then the Adam step (epsilon as adam). Default weightDecay 0.004 (Keras 3;
+ * torch.optim 0.01).
+ */
 export function adamw({ weightDecay = 0.004, ...options }: AdamOptions = {}): Optimizer {
-  return adamFamily('adamw', { ...options, weightDecay: finiteNumber(weightDecay, 'adamw weightDecay', 0) });
+  return adamFamily('adamw', { ...options, weightDecay: float32Number(weightDecay, 'adamw weightDecay', 0) });
 }
 
 function adamFamily(name: string, { beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7, ...base }: AdamOptions): Optimizer {
@@ -168,7 +187,10 @@ function adamFamily(name: string, { beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7, 
   });
 }
 
-/** Adamax, Adam with the infinity norm (Kingma & Ba §7.1). Default lr 0.001. */
+/**
+ * Adamax, Adam with the infinity norm (Kingma & Ba §7.1). Default lr 0.001. Keras 3: u = max(β2u, |g|),
+ * w −= lr/(1 − β1ᵗ)·m/(u + ε); torch.optim puts ε inside the max (|g| + ε).
+ */
 export function adamax({ beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7, ...base }: AdamOptions = {}): Optimizer {
   const b1 = unit(beta1, 'adamax beta1');
   const b2 = unit(beta2, 'adamax beta2');
@@ -180,7 +202,10 @@ export function adamax({ beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7, ...base }: 
   });
 }
 
-/** Nadam, Adam with Nesterov momentum (Dozat 2016), Keras 3's schedule μ_t = β1(1 − ½·0.96^t). Default lr 0.001. */
+/**
+ * Nadam, Adam with Nesterov momentum (Dozat 2016), Keras 3's schedule μ_t = β1(1 − ½·0.96^t) (torch.optim's
+ * momentum_decay gives 0.96^(0.004·t)); ε added to √v̂. Default lr 0.001.
+ */
 export function nadam({ beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7, ...base }: AdamOptions = {}): Optimizer {
   const b1 = unit(beta1, 'nadam beta1');
   const b2 = unit(beta2, 'nadam beta2');
@@ -216,9 +241,13 @@ export interface RmspropOptions extends BaseOptimizerOptions {
   centered?: boolean;
 }
 
-/** RMSprop (Hinton, Lecture 6e). Default lr 0.001, rho 0.9. */
+/**
+ * RMSprop (Hinton, Lecture 6e). Default lr 0.001, rho 0.9. Epsilon as Keras 3 and TF.js, inside the
+ * root: w −= lr·g/√(v + ε); torch.optim divides by √v + ε (and defaults alpha, our rho, to 0.99).
+ */
 export function rmsprop({ rho = 0.9, momentum = 0, epsilon = 1e-7, centered = false, ...base }: RmspropOptions = {}): Optimizer {
   rho = unit(rho, 'rmsprop rho');
+  flag(centered, 'rmsprop centered');
   momentum = unit(momentum, 'rmsprop momentum');
   epsilon = eps(epsilon);
   return makeOptimizer('rmsprop', base, 0.001, {
@@ -235,9 +264,12 @@ export interface AdagradOptions extends BaseOptimizerOptions {
   epsilon?: number;
 }
 
-/** Adagrad (Duchi et al., https://jmlr.org/papers/v12/duchi11a.html). Default lr 0.001. */
+/**
+ * Adagrad (Duchi et al., https://jmlr.org/papers/v12/duchi11a.html). Default lr 0.001. Keras 3: the
+ * accumulator starts at 0.1 and w −= lr·g/√(acc + ε); torch.optim starts at 0 and divides by √acc + ε.
+ */
 export function adagrad({ initialAccumulatorValue = 0.1, epsilon = 1e-7, ...base }: AdagradOptions = {}): Optimizer {
-  const init = finiteNumber(initialAccumulatorValue, 'adagrad initialAccumulatorValue', 0);
+  const init = float32Number(initialAccumulatorValue, 'adagrad initialAccumulatorValue', 0);
   epsilon = eps(epsilon);
   return makeOptimizer('adagrad', base, 0.001, {
     slots: 1,
@@ -256,8 +288,9 @@ export function resolveOptimizer(spec: unknown): Optimizer {
   if (typeof spec === 'object' && spec !== null && typeof (spec as Optimizer).apply === 'function') return spec as Optimizer;
   const name = typeof spec === 'string' ? spec.toLowerCase() : (spec as { name?: unknown } | null)?.name;
   if (typeof name !== 'string' || !Object.hasOwn(constructors, name)) {
-    throw new ValueError(`unknown optimizer ${JSON.stringify(name ?? spec)}; expected one of: ${optimizerNames.join(', ')} (or an optimizer object)`);
+    throw new ValueError(`unknown optimizer ${JSON.stringify(name ?? spec)}${suggestion(String(name), optimizerNames)}; expected one of: ${optimizerNames.join(', ')} (or an optimizer object)`);
   }
+  if (typeof spec === 'object') checkObject(spec, `optimizer ${name}`, ['name', 'config']);
   const config = typeof spec === 'object' ? ((spec as { config?: object }).config ?? {}) : {};
   return (constructors[name as OptimizerName] as (c: object) => Optimizer)(config);
 }

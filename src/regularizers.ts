@@ -3,7 +3,7 @@
 // regularised tensor per step. As in Keras the penalty is added once per batch to the batch's
 // mean loss (it is not divided by the batch size), and it is part of the reported loss in fit and
 // evaluate.
-import { finiteNumber } from './check.js';
+import { checkObject, float32Number } from './check.js';
 import type { Engine } from './engine/engine.js';
 import { ValueError } from './errors.js';
 
@@ -13,25 +13,26 @@ export interface Regularizer {
   readonly l2: number;
 }
 
-const make = (name: Regularizer['name'], l1: number, l2: number): Regularizer => ({
+const make = (name: Regularizer['name'], l1: unknown, l2: unknown): Regularizer => ({
   name,
-  l1: finiteNumber(l1, `${name} l1`, 0),
-  l2: finiteNumber(l2, `${name} l2`, 0),
+  l1: float32Number(l1, `${name} l1`, 0),
+  l2: float32Number(l2, `${name} l2`, 0),
 });
 
-/** L1: l1·Σ|w|. Keras default l1 = 0.01. */
-export function l1({ l1 = 0.01 }: { /** Factor of Σ|w|. Default 0.01. */ l1?: number } = {}): Regularizer {
-  return make('l1', l1, 0);
+/** L1: l1·Σ|w|. Keras default l1 = 0.01. `l1(0.001)` (Keras' positional form) or `l1({ l1: 0.001 })`. */
+export function l1(options: number | { /** Factor of Σ|w|. Default 0.01. */ l1?: number } = {}): Regularizer {
+  return make('l1', typeof options === 'number' ? options : (checkObject(options, 'l1()', ['l1']).l1 ?? 0.01), 0);
 }
 
-/** L2: l2·Σw² (gradient 2·l2·w). Keras default l2 = 0.01. */
-export function l2({ l2 = 0.01 }: { /** Factor of Σw². Default 0.01. */ l2?: number } = {}): Regularizer {
-  return make('l2', 0, l2);
+/** L2: l2·Σw² (gradient 2·l2·w). Keras default l2 = 0.01. `l2(0.001)` (Keras' positional form) or `l2({ l2: 0.001 })`. */
+export function l2(options: number | { /** Factor of Σw². Default 0.01. */ l2?: number } = {}): Regularizer {
+  return make('l2', 0, typeof options === 'number' ? options : (checkObject(options, 'l2()', ['l2']).l2 ?? 0.01));
 }
 
 /** L1 + L2. Keras defaults both to 0 (TF.js to 0.01); dendrite follows Keras. */
-export function l1l2({ l1 = 0, l2 = 0 }: { /** Default 0. */ l1?: number; /** Default 0. */ l2?: number } = {}): Regularizer {
-  return make('l1l2', l1, l2);
+export function l1l2(options: { /** Default 0. */ l1?: number; /** Default 0. */ l2?: number } = {}): Regularizer {
+  const o = checkObject(options, 'l1l2()', ['l1', 'l2']);
+  return make('l1l2', o.l1 ?? 0, o.l2 ?? 0);
 }
 
 export const regularizers = { l1, l2, l1l2 };
@@ -44,7 +45,10 @@ export function resolveRegularizer(spec: unknown, what: string): Regularizer | u
   if (typeof spec === 'string' && Object.hasOwn(regularizers, spec)) return regularizers[spec as keyof typeof regularizers]();
   if (typeof spec === 'object') {
     const r = spec as Partial<Regularizer>;
-    if (r.name === 'l1' || r.name === 'l2' || r.name === 'l1l2') return make(r.name, r.l1 ?? 0, r.l2 ?? 0);
+    if (r.name === 'l1' || r.name === 'l2' || r.name === 'l1l2') {
+      checkObject(spec, what, ['name', 'l1', 'l2']);
+      return make(r.name, r.l1 ?? 0, r.l2 ?? 0);
+    }
   }
   throw new ValueError(`${what} must be l1(...), l2(...), l1l2(...) or one of "l1", "l2", "l1l2", got ${JSON.stringify(spec)}`);
 }

@@ -1,7 +1,7 @@
 // Learning-rate schedules (Keras 3 `keras.optimizers.schedules`): a function of the optimizer's
 // step count (its `iterations` before the update, as Keras evaluates them), usable as the
 // `learningRate` of every optimizer. Pure JS: one evaluation per step.
-import { finiteNumber, positiveInt } from './check.js';
+import { checkObject, float32Number as finiteNumber, positiveInt } from './check.js';
 import { ValueError } from './errors.js';
 
 export interface LearningRateSchedule {
@@ -25,6 +25,7 @@ export interface ExponentialDecayOptions {
 
 /** initialLearningRate · decayRate^(step / decaySteps) (the exponent floored when staircase). */
 export function exponentialDecay(o: ExponentialDecayOptions): LearningRateSchedule {
+  checkObject(o, 'exponentialDecay()', ['initialLearningRate', 'decaySteps', 'decayRate', 'staircase'], false);
   const lr = finiteNumber(o?.initialLearningRate, 'exponentialDecay initialLearningRate', 0);
   const steps = positiveInt(o.decaySteps, 'exponentialDecay decaySteps');
   const rate = finiteNumber(o.decayRate, 'exponentialDecay decayRate', 0);
@@ -48,6 +49,7 @@ export interface PiecewiseConstantDecayOptions {
 
 /** values[i] for boundaries[i−1] < step ≤ boundaries[i] (Keras). */
 export function piecewiseConstantDecay(o: PiecewiseConstantDecayOptions): LearningRateSchedule {
+  checkObject(o, 'piecewiseConstantDecay()', ['boundaries', 'values'], false);
   const { boundaries, values } = o ?? ({} as PiecewiseConstantDecayOptions);
   if (!Array.isArray(boundaries) || !Array.isArray(values) || values.length !== boundaries.length + 1) {
     throw new ValueError(`piecewiseConstantDecay needs values with one more entry than boundaries, got ${values?.length} values and ${boundaries?.length} boundaries`);
@@ -83,6 +85,7 @@ export interface PolynomialDecayOptions {
 
 /** (initial − end)·(1 − step/decaySteps)^power + end, step capped at decaySteps unless cycle. */
 export function polynomialDecay(o: PolynomialDecayOptions): LearningRateSchedule {
+  checkObject(o, 'polynomialDecay()', ['initialLearningRate', 'decaySteps', 'endLearningRate', 'power', 'cycle'], false);
   const lr = finiteNumber(o?.initialLearningRate, 'polynomialDecay initialLearningRate', 0);
   const steps = positiveInt(o.decaySteps, 'polynomialDecay decaySteps');
   const end = finiteNumber(o.endLearningRate ?? 0.0001, 'polynomialDecay endLearningRate', 0);
@@ -120,6 +123,7 @@ export interface CosineDecayOptions {
  * from · ((1 − alpha)·½(1 + cos(π·t/decaySteps)) + alpha), t capped at decaySteps.
  */
 export function cosineDecay(o: CosineDecayOptions): LearningRateSchedule {
+  checkObject(o, 'cosineDecay()', ['initialLearningRate', 'decaySteps', 'alpha', 'warmupTarget', 'warmupSteps'], false);
   const lr = finiteNumber(o?.initialLearningRate, 'cosineDecay initialLearningRate', 0);
   const steps = positiveInt(o.decaySteps, 'cosineDecay decaySteps');
   const alpha = finiteNumber(o.alpha ?? 0, 'cosineDecay alpha', 0, 1);
@@ -149,7 +153,7 @@ export function isSchedule(v: unknown): v is LearningRateSchedule {
 /** A schedule object or a saved { name, config }. */
 export function resolveSchedule(spec: unknown): LearningRateSchedule {
   if (isSchedule(spec)) return spec;
-  const { name, config } = (spec ?? {}) as { name?: unknown; config?: unknown };
+  const { name, config } = checkObject(spec, 'learning-rate schedule', ['name', 'config'], false);
   if (typeof name !== 'string' || !Object.hasOwn(schedules, name)) {
     throw new ValueError(`unknown learning-rate schedule ${JSON.stringify(name)}; expected one of: ${Object.keys(schedules).join(', ')}`);
   }

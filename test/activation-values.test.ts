@@ -26,7 +26,7 @@ const reference: Record<string, [(x: number) => number, (x: number) => number]> 
   sigmoid: [sigmoid, (x) => sigmoid(x) * (1 - sigmoid(x))],
   tanh: [Math.tanh, (x) => 1 - Math.tanh(x) ** 2],
   relu: [(x) => Math.max(x, 0), (x) => (x > 0 ? 1 : 0)],
-  leakyRelu: [(x) => (x > 0 ? x : 0.3 * x), (x) => (x > 0 ? 1 : 0.3)],
+  leakyRelu: [(x) => (x > 0 ? x : 0.2 * x), (x) => (x > 0 ? 1 : 0.2)],
   elu: [(x) => (x > 0 ? x : Math.expm1(x)), (x) => (x > 0 ? 1 : Math.exp(x))],
   selu: [(x) => SELU_L * (x > 0 ? x : SELU_A * Math.expm1(x)), (x) => SELU_L * (x > 0 ? 1 : SELU_A * Math.exp(x))],
   gelu: [(x) => x * Phi(x), (x) => Phi(x) + x * phi(x)],
@@ -71,7 +71,7 @@ describe('activationValues', () => {
 
   it('at the kink, relu uses 0 and leakyRelu alpha (as TF does)', () => {
     expect(Array.from(activationValues('relu', [0]).dy)).toEqual([0]);
-    expect(activationValues('leakyRelu', [0]).dy[0]).toBeCloseTo(0.3, 6);
+    expect(activationValues('leakyRelu', [0]).dy[0]).toBeCloseTo(0.2, 6);
   });
 
   it('takes alpha as dense() does', () => {

@@ -156,7 +156,7 @@ describe('guide', () => {
       sigmoid: [sig, (x) => sig(x) * (1 - sig(x))],
       tanh: [Math.tanh, (x) => 1 - Math.tanh(x) ** 2],
       relu: [(x) => Math.max(0, x), (x) => (x > 0 ? 1 : 0)],
-      leakyRelu: [(x) => (x > 0 ? x : 0.3 * x), (x) => (x > 0 ? 1 : 0.3)],
+      leakyRelu: [(x) => (x > 0 ? x : 0.2 * x), (x) => (x > 0 ? 1 : 0.2)],
       elu: [(x) => (x > 0 ? x : Math.expm1(x)), (x) => (x > 0 ? 1 : Math.exp(x))],
       gelu: [(x) => x * Phi[x], (x) => Phi[x] + x * phi(x)],
       softmax: [sig, (x) => sig(x) * (1 - sig(x))],

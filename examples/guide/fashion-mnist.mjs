@@ -1,7 +1,7 @@
 // Multi-class image classification: Fashion-MNIST's 28×28 grey images of 10 kinds of clothing.
 // Each image is flattened to 784 inputs; a softmax output gives one probability per class.
 // Run: node examples/guide/fashion-mnist.mjs [epochs]   (page: docs/guide/08-fashion-mnist.md)
-// Needs the dataset: apt-get install dataset-fashion-mnist (or see the README's Data section).
+// Needs the dataset: apt-get install dataset-fashion-mnist (or see docs/library.md, Data).
 import { adam, datasets, dense, sequential } from 'dendrite';
 
 const epochs = Number(process.argv[2] ?? 3);

@@ -21,7 +21,7 @@ const losses = (h) => h.history.loss.map((l) => l.toFixed(3)).join(' ');
 const model = makeModel();
 const first = await model.fit(train.x, train.y, { epochs: 5, batchSize: 32, seed: 42 });
 console.log(`fit #1, epochs 1-5:   loss ${losses(first)}`);
-const second = await model.fit(train.x, train.y, { epochs: 5, batchSize: 32, initialEpoch: 5 });
+const second = await model.fit(train.x, train.y, { epochs: 10, batchSize: 32, initialEpoch: 5 });
 console.log(`fit #2, epochs 6-10:  loss ${losses(second)}`);
 const fresh = await makeModel().fit(train.x, train.y, { epochs: 5, batchSize: 32, seed: 43 });
 console.log(`a new model, 1-5:     loss ${losses(fresh)}`);

@@ -3,7 +3,7 @@
 // Node / Deno, or indexeddb://, localstorage://, downloads:// in browsers) and may hold
 // placeholders, Keras style: 'model-{epoch:02d}-{valLoss:.3f}.dnd' (epoch counted from 1); `save`
 // is any function, for other destinations.
-import { finiteNumber } from '../check.js';
+import { checkObject, finiteNumber } from '../check.js';
 import { ValueError } from '../errors.js';
 import type { Sequential } from '../model/sequential.js';
 import { Callback, type Logs } from './base.js';
@@ -43,6 +43,7 @@ export class ModelCheckpoint extends Callback {
     if (o === null || typeof o !== 'object' || (o.path === undefined) === (o.save === undefined)) {
       throw new ValueError("modelCheckpoint needs exactly one of { path: 'model-{epoch}.dnd' } or { save: (model, epoch, logs) => ... }");
     }
+    checkObject(o, 'modelCheckpoint()', ['path', 'save', 'monitor', 'saveBestOnly', 'mode', 'includeOptimizer', 'initialValueThreshold']);
     if (o.path !== undefined && (typeof o.path !== 'string' || o.path === '')) throw new ValueError(`modelCheckpoint path must be a non-empty string, got ${JSON.stringify(o.path)}`);
     if (o.save !== undefined && typeof o.save !== 'function') throw new ValueError('modelCheckpoint save must be a function (model, epoch, logs) => void | Promise<void>');
     this.path = o.path;

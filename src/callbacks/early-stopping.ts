@@ -3,7 +3,7 @@
 // epochs without improvement stop training (never after the first epoch); with a baseline, the
 // wait only restarts once the baseline is beaten too; restoreBestWeights puts back the weights
 // of the best epoch at the end of training.
-import { finiteNumber } from '../check.js';
+import { checkObject, finiteNumber } from '../check.js';
 import type { Weight } from '../layers/layer.js';
 import { Callback, type Logs } from './base.js';
 import { type Mode, checkMode, monitorKey, monitoredValue, resolveMode } from './monitor.js';
@@ -44,6 +44,7 @@ export class EarlyStopping extends Callback {
 
   constructor(o: EarlyStoppingOptions = {}) {
     super();
+    checkObject(o, 'earlyStopping()', ['monitor', 'minDelta', 'patience', 'mode', 'baseline', 'restoreBestWeights', 'startFromEpoch']);
     this.monitor = monitorKey(o.monitor ?? 'valLoss', 'earlyStopping');
     this.minDelta = Math.abs(finiteNumber(o.minDelta ?? 0, 'earlyStopping minDelta'));
     this.patience = finiteNumber(o.patience ?? 0, 'earlyStopping patience', 0);

@@ -1,7 +1,7 @@
 // Callbacks that steer or guard training: reduceLROnPlateau, learningRateScheduler and
 // terminateOnNaN, with Keras 3's rules. The two learning-rate callbacks record the rate in the
 // epoch's logs as `learningRate` (Keras: `learning_rate`), so it appears in the history.
-import { finiteNumber } from '../check.js';
+import { checkObject, finiteNumber } from '../check.js';
 import { ValueError } from '../errors.js';
 import { Callback, type Logs } from './base.js';
 import { type Mode, checkMode, monitorKey, monitoredValue } from './monitor.js';
@@ -38,6 +38,7 @@ export class ReduceLROnPlateau extends Callback {
 
   constructor(o: ReduceLROnPlateauOptions = {}) {
     super();
+    checkObject(o, 'reduceLROnPlateau()', ['monitor', 'factor', 'patience', 'mode', 'minDelta', 'cooldown', 'minLr']);
     this.monitor = monitorKey(o.monitor ?? 'valLoss', 'reduceLROnPlateau');
     this.factor = finiteNumber(o.factor ?? 0.1, 'reduceLROnPlateau factor', 0);
     if (this.factor >= 1) throw new ValueError(`reduceLROnPlateau does not support a factor >= 1, got ${this.factor}`);
@@ -58,7 +59,7 @@ export class ReduceLROnPlateau extends Callback {
   }
 
   onEpochEnd(_epoch: number, logs: Logs): void {
-    const opt = this.model!.compiled!.optimizer;
+    const opt = this.model!.core.compiled!.optimizer;
     logs.learningRate = opt.learningRate;
     const current = monitoredValue(this, logs, this.monitor, 'reduceLROnPlateau');
     if (current === undefined) return;
@@ -95,14 +96,14 @@ export class LearningRateScheduler extends Callback {
   }
 
   onEpochBegin(epoch: number): void {
-    const opt = this.model!.compiled!.optimizer;
+    const opt = this.model!.core.compiled!.optimizer;
     const lr = this.schedule(epoch, opt.learningRate);
     if (typeof lr !== 'number' || !Number.isFinite(lr)) throw new ValueError(`learningRateScheduler's function must return a finite number, got ${String(lr)} at epoch ${epoch}`);
     opt.learningRate = lr;
   }
 
   onEpochEnd(_epoch: number, logs: Logs): void {
-    logs.learningRate = this.model!.compiled!.optimizer.learningRate;
+    logs.learningRate = this.model!.core.compiled!.optimizer.learningRate;
   }
 }
 

@@ -1,6 +1,7 @@
 // Epoch loggers: csvLogger (Keras CSVLogger: a header `epoch,<keys sorted>` then one row per
 // epoch) and jsonLinesLogger (one JSON object per epoch). Each writes to a file (Node, Deno:
 // truncated at the start of training unless `append`) or hands each line to `write`.
+import { checkObject } from '../check.js';
 import { ValueError } from '../errors.js';
 import { Callback, type Logs } from './base.js';
 
@@ -25,11 +26,12 @@ abstract class LineLogger extends Callback {
   /** True when the file already had content (append mode): no header again. */
   protected hadContent = false;
 
-  constructor(o: LoggerOptions, what: string) {
+  constructor(o: LoggerOptions, what: string, keys: readonly string[] = []) {
     super();
     if (o === null || typeof o !== 'object' || (o.path === undefined) === (o.write === undefined)) {
       throw new ValueError(`${what} needs exactly one of { path } or { write: (line) => ... }`);
     }
+    checkObject(o, `${what}()`, ['path', 'write', 'append', ...keys]);
     if (o.write !== undefined && typeof o.write !== 'function') throw new ValueError(`${what} write must be a function (line) => void`);
     if (o.path !== undefined && (typeof o.path !== 'string' || o.path === '')) throw new ValueError(`${what} path must be a non-empty string`);
     this.path = o.path;
@@ -61,7 +63,7 @@ export class CsvLogger extends LineLogger {
   private keys?: string[];
 
   constructor(o: CsvLoggerOptions) {
-    super(o, 'csvLogger');
+    super(o, 'csvLogger', ['separator']);
     this.separator = o.separator ?? ',';
   }
 

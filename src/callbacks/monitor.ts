@@ -32,7 +32,7 @@ export function resolveMode(mode: Mode, key: string, model: Sequential | undefin
   if (mode !== 'auto') return mode;
   const name = baseName(key);
   if (name === 'loss') return 'min';
-  const metric = model?.compiled?.metrics.find((m) => m.name === name || snakeToCamel(m.name) === name);
+  const metric = model?.core.compiled?.metrics.find((m) => m.name === name || snakeToCamel(m.name) === name);
   if (metric) return metric.direction;
   throw new ValueError(`${what} cannot tell whether ${JSON.stringify(key)} should go up or down; pass mode: 'max' or mode: 'min'`);
 }

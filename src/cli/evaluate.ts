@@ -31,7 +31,7 @@ export async function evaluate(argv: string[]): Promise<number> {
   if (positional.length !== 1) throw new UsageError('evaluate needs one model file: dendrite evaluate MODEL.dnd');
   const out = output(flags);
   const { model, meta } = await loadModelFile(positional[0]);
-  if (!model.compiled) throw new StateError(`${positional[0]} was saved without compile settings (loss, metrics); cannot evaluate it`);
+  if (!model.core.compiled) throw new StateError(`${positional[0]} was saved without compile settings (loss, metrics); cannot evaluate it`);
   const data = await loadLabelled(flags, meta);
   const batchSize = (flags['batch-size'] as number | undefined) ?? 256;
   const metrics = model.evaluate(data.x, data.y!, { batchSize });

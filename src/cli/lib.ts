@@ -6,3 +6,4 @@ import { type Optimizer, resolveOptimizer } from '../optimizers.js';
 export function resolveOptimizerForCli(name: string, learningRate: number | object, config: Record<string, unknown> = {}): Optimizer {
   return resolveOptimizer({ name: name.toLowerCase(), config: { ...config, learningRate } });
 }
+export { splitRows } from '../model/fit.js';

@@ -8,7 +8,7 @@ export type Task = { kind: 'categorical'; classes: number } | { kind: 'binary' }
 
 export function taskOf(model: Sequential): Task {
   const units = model.outputUnits;
-  const loss = model.compiled?.loss.kind;
+  const loss = model.core.compiled?.loss.kind;
   const activation = model.layers[model.layers.length - 1].activation?.name;
   if (units > 1 && (loss === 'cce' || loss === 'scce' || (!loss && activation === 'softmax'))) return { kind: 'categorical', classes: units };
   if (units === 1 && (loss === 'bce' || (!loss && activation === 'sigmoid'))) return { kind: 'binary' };
@@ -17,7 +17,7 @@ export function taskOf(model: Sequential): Task {
 
 /** Outputs as probabilities: the model's own, or softmax / sigmoid of them when it outputs logits. */
 export function probabilities(model: Sequential, task: Task, out: Tensor2D): Float32Array {
-  if (!model.compiled?.loss.fromLogits) return out.data;
+  if (!model.core.compiled?.loss.fromLogits) return out.data;
   const p = new Float32Array(out.data.length);
   if (task.kind === 'binary') {
     for (let i = 0; i < p.length; i++) p[i] = 1 / (1 + Math.exp(-out.data[i]));

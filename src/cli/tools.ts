@@ -20,7 +20,7 @@ export async function summary(argv: string[]): Promise<number> {
   if (flags.help) return void console.log(SUMMARY_USAGE), 0;
   if (positional.length !== 1) throw new UsageError('summary needs one model file: dendrite summary MODEL.dnd');
   const { model, meta, checkpoint } = await loadModelFile(positional[0]);
-  const c = model.compiled;
+  const c = model.core.compiled;
   const facts: [string, string][] = [];
   if (c) facts.push(['Compiled', `${c.optimizer.getConfig().name} (learning rate ${c.optimizer.learningRate}), loss ${c.loss.name}, metrics ${c.metricNames.join(', ') || 'none'}`]);
   if (meta.source) facts.push(['Trained on', meta.source + (meta.features ? ` (${meta.features.length} features${meta.label ? `, label column "${meta.label}"` : ''})` : '')]);

@@ -3,7 +3,7 @@
 // checkpoint that --resume continues from.
 import { basename, extname } from 'node:path';
 import { writeFile } from 'node:fs/promises';
-import { AbortError, DataError, type History, type Optimizer, type Sequential, ValueError, lossNames, optimizerNames, resolveOptimizerForCli, sequential } from './lib.js';
+import { AbortError, DataError, type History, type Optimizer, type Sequential, ValueError, lossNames, optimizerNames, resolveOptimizerForCli, sequential, splitRows } from './lib.js';
 import { type FlagSpec, type Flags, UsageError, choice, parseArgs } from './args.js';
 import { DATA_HELP, type Dataset, dataFlags, loadTraining, sourceOf } from './data.js';
 import { type CliMeta, loadModelFile, saveModelFile } from './model-file.js';
@@ -82,7 +82,7 @@ export async function train(argv: string[]): Promise<number> {
   const o = runOptions(flags, spec, resumed?.meta.training);
   const schedule = choice(flags, 'lr-schedule', ['cosine', 'constant'] as const, flags.config === undefined ? 'cosine' : 'constant');
   const rows = data.x.shape[0];
-  const valRows = Math.floor(rows * o.validationSplit);
+  const valRows = splitRows(rows, o.validationSplit)[1];
   const steps = o.epochs * Math.ceil((rows - valRows) / o.batchSize);
   const model = resumed?.model ?? buildModel({ ...spec, optimizer: withSchedule(spec.optimizer, schedule, steps) }, data);
   // A weights-only file knows no position; the CLI's history says how many epochs it had.
@@ -104,7 +104,7 @@ export async function train(argv: string[]): Promise<number> {
   let history: History | undefined;
   try {
     history = await model.fit(data.x, data.y!, {
-      epochs: o.epochs - done,
+      epochs: o.epochs,
       initialEpoch: done,
       batchSize: o.batchSize,
       validationSplit: o.validationSplit,

@@ -3,7 +3,7 @@
 // into a growing Float32Array, so a 60,000 × 785 file never exists as 47 million strings. Every
 // bad row is a DataError naming its line. Normalisation statistics are returned so that the same
 // transform can be applied later (at predict time) with `normalize`. No node: imports.
-import { describe } from '../check.js';
+import { checkObject, describe } from '../check.js';
 import { DataError, ValueError } from '../errors.js';
 import type { Matrix } from '../types.js';
 
@@ -71,9 +71,12 @@ export interface CsvData {
 const LABEL_NAMES = ['label', 'class', 'target', 'y'];
 
 /** Parse CSV text (or UTF-8 bytes) into features and labels; see CsvOptions. */
+const CSV_KEYS = ['name', 'delimiter', 'header', 'labelColumn', 'features', 'labelType', 'classes', 'normalize'] as const satisfies readonly (keyof CsvOptions)[];
+
 export function readCsv(source: string | Uint8Array, options: CsvOptions = {}): CsvData {
   const text = typeof source === 'string' ? source : new TextDecoder('utf-8', { fatal: false }).decode(source);
   if (typeof text !== 'string') throw new ValueError(`readCsv takes a string or a Uint8Array, got ${describe(source)}`);
+  checkObject(options, 'readCsv options', CSV_KEYS);
   const name = options.name ?? 'CSV';
   const delimiter = options.delimiter ?? detectDelimiter(text);
   if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
@@ -135,6 +138,8 @@ export function readCsv(source: string | Uint8Array, options: CsvOptions = {}): 
 
 /** The column names (the header's, or `column 1`...) and whether the first row is a header, without parsing the rows. */
 export function readCsvHeader(source: string | Uint8Array, options: Pick<CsvOptions, 'name' | 'delimiter' | 'header'> = {}): { columns: string[]; header: boolean } {
+  // The same options object as readCsv's may be passed; only name, delimiter and header matter here.
+  checkObject(options, 'readCsvHeader options', CSV_KEYS);
   const text = typeof source === 'string' ? source : new TextDecoder().decode(source);
   const records = parseRecords(text, options.delimiter ?? detectDelimiter(text), options.name ?? 'CSV');
   const first = records.next();

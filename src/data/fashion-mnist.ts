@@ -4,6 +4,7 @@
 // download from the official mirror into the cache, MD5-checked. Node built-ins are imported lazily
 // so that bundling this module for a browser does not pull them in.
 
+import { checkObject } from '../check.js';
 import { DataError } from '../errors.js';
 import type { LabelledData } from '../types.js';
 import { readIdx, type IdxArray } from './idx.js';
@@ -96,6 +97,7 @@ async function importNode() {
 
 /** Loads Fashion-MNIST from the first place that has all four files (see `FashionMnistOptions`). */
 export async function fashionMnist(options: FashionMnistOptions = {}): Promise<FashionMnist> {
+  checkObject(options, 'fashionMnist options', ['dir', 'download', 'cacheDir']);
   const { process, os, path } = await importNode();
   const env = process.env;
   const offline = env.DENDRITE_OFFLINE !== undefined && !['', '0'].includes(env.DENDRITE_OFFLINE);

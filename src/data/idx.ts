@@ -6,6 +6,7 @@
 // Files are never trusted: the header is checked and the declared size must equal the bytes
 // present before anything is allocated. No node: imports, so this runs in every runtime.
 
+import { checkObject } from '../check.js';
 import { DataError, ValueError } from '../errors.js';
 
 /** Element type of an IDX array, named after the typed array that holds it. */
@@ -124,6 +125,7 @@ function decode(bytes: Uint8Array, h: IdxHeader): IdxData {
 }
 
 function checkOptions(options: IdxOptions): { name: string; maxBytes: number } {
+  checkObject(options, 'IDX options', ['name', 'maxBytes']);
   const { name = 'IDX data', maxBytes = DEFAULT_MAX_BYTES } = options;
   if (!(maxBytes >= 0)) throw new ValueError(`IDX maxBytes must be a number ≥ 0, got ${maxBytes}`);
   return { name, maxBytes };

@@ -3,7 +3,7 @@
 // run time. Instantiating a module is allowed, so models work synchronously, without init().
 // There are no workers to train in, so fitInWorker is unavailable here.
 import wasm from './dendrite.wasm';
-import { registerRuntime } from './runtime.js';
+import { registerRuntime } from '../engine/runtime.js';
 
 registerRuntime({ name: 'edge', loadSync: () => wasm });
 

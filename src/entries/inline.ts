@@ -2,7 +2,7 @@
 // scripts/build.mjs), so any bundler or runtime that may compile bytes works with zero
 // configuration; workerd may not (use the edge entry there). Synchronous: no init() needed.
 import latin1 from 'dendrite:wasm-latin1';
-import { registerRuntime } from './runtime.js';
+import { registerRuntime } from '../engine/runtime.js';
 
 registerRuntime({
   name: 'inline',

@@ -11,13 +11,16 @@
 // version, the config, every tensor's name and shape against the config and the optimizer's
 // state sizes against its slot count — all before the model allocates any wasm memory. What is
 // then allocated (weights, gradients, optimizer state) is bounded by the tensors the file holds.
-import { describe } from '../check.js';
+import { checkObject, describe } from '../check.js';
 import type { Engine } from '../engine/engine.js';
-import { Rng } from '../engine/rng.js';
 import { DendriteError, MemoryLimitError, ModelFileError, StateError } from '../errors.js';
+import { fileActivation } from '../layers/activations.js';
 import { layerFromConfig } from '../layers/index.js';
 import type { Layer, LayerConfig } from '../layers/layer.js';
-import type { LossKind } from '../losses.js';
+import { type LossKind, resolveLoss } from '../losses.js';
+import { lossFitsOutput } from '../model/compile.js';
+import type { TrainingState } from '../model/core.js';
+import type { ModelFileOptions } from '../model/files.js';
 import { Sequential } from '../model/sequential.js';
 import { type Optimizer, resolveOptimizer } from '../optimizers.js';
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from './safetensors.js';
@@ -25,15 +28,7 @@ import { decodeSafetensors, encodeSafetensors, type NamedTensor } from './safete
 export const FORMAT = 'dendrite';
 export const FORMAT_VERSION = 1;
 
-/** Options of `modelToBytes`, `model.toBytes` and `model.save`. */
-export interface ModelFileOptions {
-  /**
-   * Also store what training needs to continue exactly where it stopped: the optimizer's state
-   * vectors and step count, the epochs trained and the random generator's position (a checkpoint).
-   * Needs a compiled model. Default false: weights, config and compile settings only.
-   */
-  includeOptimizer?: boolean;
-}
+export type { ModelFileOptions };
 
 /** Options of `modelFromBytes` and `loadModel`. */
 export interface ModelLoadOptions {
@@ -51,7 +46,8 @@ export interface SavedLayer {
 /** @internal The JSON in metadata "config". */
 export interface ModelConfig {
   name: string;
-  inputShape: [number];
+  /** One sample's shape: [features], or e.g. [28, 28, 1]. */
+  inputShape: number[];
   layers: SavedLayer[];
   compile?: {
     optimizer: { name: string; config: Record<string, unknown> };
@@ -90,17 +86,19 @@ export function modelToBytes(model: Sequential, options: ModelFileOptions = {}):
     config: JSON.stringify(modelConfig(model)),
   };
   if (options.includeOptimizer) {
-    const c = model.compiled;
+    const core = model.core;
+    const c = core.compiled;
     if (!c) throw new StateError('includeOptimizer needs a compiled model: call compile({ optimizer, loss }) first, or save without it');
-    const n = model.paramCount;
+    const n = core.paramCount;
     const opt = c.optimizer;
-    const live = model.optState.length === opt.slots; // else not trained since compile: state is still initial
+    const t = core.saveTrainingState();
+    // Not trained since compile: the state vectors are still their initial values.
+    const live = core.hasOptimizerState;
     for (let s = 0; s < opt.slots; s++) {
-      const data = live ? model.engine.readF32(model.optState[s], n) : new Float32Array(n).fill(opt.initialState[s] ?? 0);
+      const data = live ? t.slots[s] : new Float32Array(n).fill(opt.initialState[s] ?? 0);
       tensors.push({ name: `${OPTIMIZER_PREFIX}${s}`, shape: [n], data });
     }
-    const rng = model.rng!;
-    const state: CheckpointState = { iterations: opt.iterations, epochsTrained: model.epochsTrained, seed: String(rng.seed), counter: String(rng.counter) };
+    const state: CheckpointState = { iterations: t.iterations, epochsTrained: t.epochsTrained, seed: String(t.seed), counter: String(t.counter) };
     metadata.checkpoint = JSON.stringify(state);
   }
   return encodeSafetensors(tensors, metadata);
@@ -110,10 +108,10 @@ export function modelToBytes(model: Sequential, options: ModelFileOptions = {}):
 export function modelConfig(model: Sequential): ModelConfig {
   const config: ModelConfig = {
     name: model.name,
-    inputShape: [model.inputDim],
+    inputShape: model.core.inputShape!,
     layers: model.layers.map((l) => l.getConfig() as unknown as SavedLayer),
   };
-  const c = model.compiled;
+  const c = model.core.compiled;
   if (c) config.compile = { optimizer: c.optimizer.getConfig(), loss: { ...c.loss }, metrics: c.metricNames };
   return config;
 }
@@ -121,6 +119,7 @@ export function modelConfig(model: Sequential): ModelConfig {
 /** Rebuild a model (and, from a checkpoint, its training state) from file bytes; every problem is a ModelFileError. */
 export function modelFromBytes(bytes: Uint8Array, options: ModelLoadOptions = {}): Sequential {
   if (!(bytes instanceof Uint8Array)) throw new ModelFileError(`a model file must be given as a Uint8Array, got ${describe(bytes)}`);
+  checkObject(options, 'load options', ['engine']);
   const { metadata, tensors } = decodeSafetensors(bytes);
   if (metadata.format !== FORMAT) {
     throw new ModelFileError(`not a dendrite model file: metadata format is ${JSON.stringify(metadata.format)}, expected "${FORMAT}"`);
@@ -157,11 +156,15 @@ export function assembleModel(
     throw fileError(e, 'model config is invalid');
   }
   const expected: { key: string; shape: number[]; trainable: boolean }[] = [];
-  let width = config.inputShape[0];
-  for (const l of model.layers) {
-    l.build(width);
-    for (const w of l.weightShapes()) expected.push({ key: `${l.name}/${w.name}`, shape: w.shape, trainable: (w as { trainable?: boolean }).trainable !== false });
-    width = l.units;
+  let shape = config.inputShape;
+  try {
+    for (const l of model.layers) {
+      l.build(shape);
+      for (const w of l.weightShapes()) expected.push({ key: `${l.name}/${w.name}`, shape: w.shape, trainable: (w as { trainable?: boolean }).trainable !== false });
+      shape = l.outShape;
+    }
+  } catch (e) {
+    throw fileError(e, 'model config is invalid');
   }
   const weightCount = expected.length;
   // The optimizer's state covers the trainable weights (non-trainable ones, like moving
@@ -195,11 +198,14 @@ export function assembleModel(
   try {
     model.build({ inputShape: config.inputShape, seed: 0 });
     model.setWeights(expected.slice(0, weightCount).map((e) => tensors.get(e.key)!.data));
-    if (config.compile) {
-      const { loss, metrics } = config.compile;
+    // A file from before compile refused a loss its output cannot carry (docs/keras-conformance.md)
+    // keeps its weights: it loads uncompiled, to be compiled again with a loss that fits.
+    const compile = config.compile && lossFitsOutput(resolveLoss(config.compile.loss), model.core.outputSize, model.layers) ? config.compile : undefined;
+    if (compile) {
+      const { loss, metrics } = compile;
       model.compile({ optimizer: optimizer!, loss: loss as never, metrics: metrics as never });
+      if (checkpoint) restoreTraining(model, optimizer!, tensors, checkpoint);
     }
-    if (checkpoint) restoreTraining(model, optimizer!, tensors, checkpoint);
   } catch (e) {
     model.dispose();
     throw fileError(e, 'model file is inconsistent');
@@ -209,19 +215,22 @@ export function assembleModel(
 
 /** The optimizer's state vectors and step, the epoch count and the generator: what fit resumes from. */
 function restoreTraining(model: Sequential, optimizer: Optimizer, tensors: ReadonlyMap<string, LoadedTensor>, c: CheckpointState): void {
-  model.ensureOptimizerState();
-  for (let s = 0; s < optimizer.slots; s++) model.engine.writeF32(model.optState[s], tensors.get(`${OPTIMIZER_PREFIX}${s}`)!.data);
-  optimizer.iterations = c.iterations;
-  model.epochsTrained = c.epochsTrained;
-  const rng = new Rng(BigInt(c.seed));
-  rng.counter = BigInt(c.counter);
-  model.rng = rng;
+  const state: TrainingState = {
+    epochsTrained: c.epochsTrained,
+    seed: BigInt(c.seed),
+    counter: BigInt(c.counter),
+    iterations: c.iterations,
+    slots: Array.from({ length: optimizer.slots }, (_, s) => tensors.get(`${OPTIMIZER_PREFIX}${s}`)!.data),
+  };
+  model.core.restoreTrainingState(state);
 }
 
 /** One layer from its saved config (layerFromConfig knows every type); errors name the layer. */
 function layerFromSaved(config: SavedLayer): Layer {
   try {
-    return layerFromConfig(config as LayerConfig);
+    const c = config as LayerConfig;
+    // Files from before leakyRelu's default became 0.2 (Keras 3) wrote a bare name for 0.3.
+    return layerFromConfig('activation' in c ? { ...c, activation: fileActivation(c.activation) } : c);
   } catch (e) {
     if (!(e instanceof DendriteError) || e instanceof ModelFileError) throw e;
     throw new ModelFileError(`layer "${config.name}" (${config.type}): ${e.message}`);
@@ -233,8 +242,9 @@ export function checkConfig(c: unknown): ModelConfig {
   if (!isObject(c)) throw new ModelFileError(`model config must be a JSON object, got ${describe(c)}`);
   if (!Array.isArray(c.layers) || c.layers.length === 0) throw new ModelFileError('model config must list at least one layer');
   const shape = c.inputShape;
-  if (!Array.isArray(shape) || shape.length !== 1 || !Number.isSafeInteger(shape[0]) || shape[0] < 1) {
-    throw new ModelFileError(`model config inputShape must be [features], got ${short(shape)}`);
+  // At most 8 dimensions and 2^31 values per sample: more can never fit in a wasm32 memory.
+  if (!Array.isArray(shape) || shape.length === 0 || shape.length > 8 || !shape.every((d) => Number.isSafeInteger(d) && d >= 1) || shape.reduce((a, d) => a * d, 1) > 2 ** 31) {
+    throw new ModelFileError(`model config inputShape must be one sample's shape ([features], or e.g. [28, 28, 1]), got ${short(shape)}`);
   }
   const names = new Set<string>();
   for (const [i, l] of c.layers.entries()) {

@@ -6,7 +6,7 @@
 // transpose) followed by its activation's ops; gelu is the exact form built from Erf, swish is
 // x·Sigmoid(x); batch / layer normalisation are the BatchNormalization (moving statistics) and
 // LayerNormalization ops; dropout is the identity. The output is what predict() returns.
-import { describe } from '../check.js';
+import { checkObject, describe } from '../check.js';
 import { ValueError } from '../errors.js';
 import { Sequential } from '../model/sequential.js';
 import { type SavedLayer, modelConfig } from './model-file.js';
@@ -91,7 +91,7 @@ function activation(g: Graph, spec: unknown, x: string, out: string): string {
     case 'softmax':
       return g.node('Softmax', [x], out, [['axis', 1, ATTR_INT]]);
     case 'leakyRelu':
-      return g.node('LeakyRelu', [x], out, [['alpha', alpha ?? 0.3, ATTR_FLOAT]]);
+      return g.node('LeakyRelu', [x], out, [['alpha', alpha ?? 0.2, ATTR_FLOAT]]);
     case 'elu':
       return g.node('Elu', [x], out, [['alpha', alpha ?? 1, ATTR_FLOAT]]);
     case 'selu': // Keras' constants, as assembly/activation.ts uses them
@@ -149,6 +149,7 @@ function normParams(g: Graph, l: SavedLayer, w: (name: string) => string, width:
 /** The model as an ONNX file (ModelProto bytes): opset 17, dynamic batch, same predictions as predict(). */
 export function toOnnx(model: Sequential, options: ToOnnxOptions = {}): Uint8Array {
   if (!(model instanceof Sequential)) throw new ValueError(`toOnnx takes a model, got ${describe(model)}`);
+  checkObject(options, 'toOnnx options', ['inputName', 'outputName']);
   const inputName = options.inputName ?? 'input';
   const outputName = options.outputName ?? 'output';
   for (const [what, v] of [['inputName', inputName], ['outputName', outputName]]) {

@@ -9,6 +9,7 @@
 //                                           save with model.toBytes())
 import { describe, pathString } from '../check.js';
 import { ModelFileError, ValueError } from '../errors.js';
+import { type SaveResult, registerModelWriters } from '../model/files.js';
 import type { Sequential } from '../model/sequential.js';
 import { readFileBytes, writeFileAtomic } from './atomic-write.js';
 import { modelFromBytes, modelToBytes, type ModelFileOptions, type ModelLoadOptions } from './model-file.js';
@@ -24,13 +25,7 @@ export type SaveOptions = ModelFileOptions;
 /** Options of `loadModel`. */
 export type LoadOptions = ModelLoadOptions;
 
-/** What a save wrote. */
-export interface SaveResult {
-  /** The path or URL written. */
-  target: string;
-  /** Size of the model file in bytes. */
-  bytes: number;
-}
+export type { SaveResult };
 
 /** A model kept in browser storage. */
 export interface StoredModel {
@@ -69,6 +64,13 @@ export async function saveModel(model: Sequential, target: SaveTarget, options: 
   else await stores[scheme as 'indexeddb' | 'localstorage']().write(name, bytes);
   return { target, bytes: bytes.length };
 }
+
+// model.toBytes() and model.save() reach this folder through this registration (the model does not
+// import io/, which imports the model).
+registerModelWriters({
+  toBytes: (model, options) => modelToBytes(model as Sequential, options),
+  save: (model, target, options) => saveModel(model as Sequential, target, options),
+});
 
 /** Load a model (see the scheme list at the top of this file). */
 export async function loadModel(source: LoadSource, options: LoadOptions = {}): Promise<Sequential> {

@@ -168,7 +168,7 @@ export function activationFromTfjs(a: unknown): string | { name: string; alpha: 
 export function activationToTfjs(spec: unknown): { activation: string; layer?: TfjsLayer } {
   const name = typeof spec === 'string' ? spec : (spec as { name: string }).name;
   const alpha = typeof spec === 'object' && spec !== null ? (spec as { alpha?: number }).alpha : undefined;
-  if (name === 'leakyRelu') return { activation: 'linear', layer: { class_name: 'LeakyReLU', config: { alpha: alpha ?? 0.3 } } };
+  if (name === 'leakyRelu') return { activation: 'linear', layer: { class_name: 'LeakyReLU', config: { alpha: alpha ?? 0.2 } } };
   if (name === 'elu' && alpha !== undefined && alpha !== 1) {
     throw new Error(`elu with alpha ${alpha} has no TF.js equivalent (its elu activation and ELU layer support only alpha 1)`);
   }

@@ -4,7 +4,7 @@
 // one to one. Import trusts nothing: the manifest's dtypes, shapes and byte counts are checked
 // against the weight data before any tensor is made, and the resulting config and tensors then go
 // through the same checks as a native file (model-file.ts assembleModel).
-import { describe, pathString } from '../check.js';
+import { checkObject, describe, pathString } from '../check.js';
 import { ModelFileError, ValueError } from '../errors.js';
 import { Sequential } from '../model/sequential.js';
 import { readFileBytes, writeFileAtomic } from './atomic-write.js';
@@ -59,7 +59,7 @@ export type TfjsWeights = Uint8Array | ArrayBuffer | Record<string, Uint8Array |
 /** The model as a TF.js LayersModel: model.json and its weights, loadable with tf.loadLayersModel. */
 export function toTfjs(model: Sequential, options: ToTfjsOptions = {}): TfjsArtifacts {
   if (!(model instanceof Sequential)) throw new ValueError(`toTfjs takes a model, got ${describe(model)}`);
-  if (options === null || typeof options !== 'object') throw new ValueError(`toTfjs options must be an object, got ${describe(options)}`);
+  checkObject(options, 'toTfjs options', ['weightsPath']);
   const weightsPath = options.weightsPath ?? 'weights.bin';
   if (typeof weightsPath !== 'string' || !isPlainFileName(weightsPath)) {
     throw new ValueError(`weightsPath must be a plain file name such as "weights.bin", got ${describe(weightsPath)}`);

@@ -17,7 +17,7 @@ export class ActivationLayer extends Layer {
   private readonly act: ActivationKernels;
 
   constructor(options: ActivationOptions) {
-    super(options, 'activation');
+    super(options, 'activation', ['activation']);
     if (options.activation === undefined) throw new ValueError("activation() needs { activation }, e.g. activation({ activation: 'relu' })");
     this.activation = resolveActivation(options.activation);
     this.act = new ActivationKernels(this.activation);
@@ -27,7 +27,7 @@ export class ActivationLayer extends Layer {
     const act = this.activation;
     this.x = x;
     if (act.name === 'linear') return x;
-    if (!logitsOnly) this.act.of(p.engine.k).forward(this.y, x, p.rows, this.units, act.alpha);
+    if (!logitsOnly) this.act.of(p.engine.k).forward(this.y, x, p.rows * this.lead, this.units, act.alpha);
     return this.y;
   }
 
@@ -38,9 +38,9 @@ export class ActivationLayer extends Layer {
   backward(p: Pass, dx: number, gIsDz: boolean): void {
     if (!dx) return;
     const act = this.activation;
-    const n = p.rows * this.units;
+    const n = p.rows * this.outputSize;
     if (gIsDz || act.name === 'linear') copyF32(p.engine, dx, this.g, n);
-    else this.act.of(p.engine.k).backward(dx, this.g, this.x, this.y, p.rows, this.units, act.alpha);
+    else this.act.of(p.engine.k).backward(dx, this.g, this.x, this.y, p.rows * this.lead, this.units, act.alpha);
   }
 
   getConfig(): LayerConfig {

@@ -1,5 +1,6 @@
 // Activation names (Keras / TF.js spelling) mapped to the kernel pairs in assembly/activation.ts.
 import type { ActivationBackward, ActivationForward, Kernels } from '../engine/kernels.js';
+import { checkObject, float32Number } from '../check.js';
 import { ValueError } from '../errors.js';
 
 export type ActivationName =
@@ -20,7 +21,9 @@ const table: Record<ActivationName, { kernel: string; alpha: number }> = {
   sigmoid: { kernel: 'sigmoid', alpha: 0 },
   tanh: { kernel: 'tanh', alpha: 0 },
   relu: { kernel: 'relu', alpha: 0 },
-  leakyRelu: { kernel: 'leaky_relu', alpha: 0.3 }, // Keras and TF.js default slope
+  // Keras 3's activation function leaky_relu: negative_slope 0.2 (its LeakyReLU layer, and TF.js',
+  // default to 0.3: the TF.js import keeps the layer's value).
+  leakyRelu: { kernel: 'leaky_relu', alpha: 0.2 },
   elu: { kernel: 'elu', alpha: 1 },
   selu: { kernel: 'selu', alpha: 0 },
   gelu: { kernel: 'gelu', alpha: 0 },
@@ -40,19 +43,29 @@ export function resolveActivation(spec: ActivationSpec | undefined | null): Acti
     throw new ValueError(`unknown activation ${JSON.stringify(name)}; expected one of: ${activationNames.join(', ')}`);
   }
   let alpha = entry.alpha;
+  if (typeof spec === 'object' && spec !== null) checkObject(spec, `activation ${name}`, ['name', 'alpha']);
   if (typeof spec === 'object' && spec !== null && spec.alpha !== undefined) {
     if (name !== 'leakyRelu' && name !== 'elu') throw new ValueError(`activation ${name} takes no alpha (only leakyRelu and elu do)`);
-    if (typeof spec.alpha !== 'number' || !Number.isFinite(spec.alpha) || spec.alpha < 0) {
-      throw new ValueError(`${name} alpha must be a finite number >= 0, got ${String(spec.alpha)}`);
-    }
-    alpha = spec.alpha;
+    alpha = float32Number(spec.alpha, `${name} alpha`, 0);
   }
   return { name: name as ActivationName, kernel: entry.kernel, alpha };
 }
 
-/** The config form saved in model files: the bare name unless alpha differs from the default. */
+/**
+ * The config form saved in model files: the bare name unless alpha differs from the default.
+ * leakyRelu always keeps its alpha: its default changed (0.3 → 0.2, Keras 3), and a bare name in
+ * a file means the old default (see fileActivation).
+ */
 export function activationConfig(a: Activation): ActivationSpec {
-  return a.alpha === table[a.name].alpha ? a.name : { name: a.name, alpha: a.alpha };
+  return a.alpha === table[a.name].alpha && a.name !== 'leakyRelu' ? a.name : { name: a.name, alpha: a.alpha };
+}
+
+/** The slope a bare 'leakyRelu' meant in model files written before the default became 0.2. */
+export const LEGACY_LEAKY_RELU_ALPHA = 0.3;
+
+/** An activation as read from a model file: a bare 'leakyRelu' there is an old file's, with 0.3. */
+export function fileActivation(spec: unknown): unknown {
+  return spec === 'leakyRelu' ? { name: 'leakyRelu', alpha: LEGACY_LEAKY_RELU_ALPHA } : spec;
 }
 
 /**

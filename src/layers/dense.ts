@@ -1,6 +1,7 @@
 // Dense layer: y = f(x·W + b), x (rows, in), W (in, units) as Keras stores it, b (units).
 // Forward is one GEMM with bias and ReLU fused in its epilogue (plus an activation kernel for the
 // others); backward is the activation's derivative, dW = xᵀ·g, db = colsum(g), dx = g·Wᵀ.
+// As in Keras, it acts on the last axis: a sample of shape [..., in] is `lead` rows of `in`.
 import { positiveInt } from '../check.js';
 import type { Engine } from '../engine/engine.js';
 import { RELU } from '../engine/kernels.js';
@@ -62,7 +63,7 @@ export class Dense extends Layer {
   private readonly act: ActivationKernels;
 
   constructor(options: DenseOptions) {
-    super(options, 'dense');
+    super(options, 'dense', ['units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer']);
     this.units = positiveInt(options.units, 'dense units');
     this.activation = resolveActivation(options.activation);
     this.act = new ActivationKernels(this.activation);
@@ -73,17 +74,18 @@ export class Dense extends Layer {
     this.biasRegularizer = resolveRegularizer(options.biasRegularizer, 'dense biasRegularizer');
   }
 
-  override outputDim(): number {
-    return this.units;
+  override computeOutputShape(inputShape: number[]): number[] {
+    return [...inputShape.slice(0, -1), this.units];
   }
 
-  override weightShapes(inputDim = this.inputDim): WeightSpec[] {
-    const shapes = [{ name: 'kernel', shape: [inputDim, this.units], trainable: true }];
+  override weightShapes(inputShape = this.inShape): WeightSpec[] {
+    const shapes = [{ name: 'kernel', shape: [inputShape[inputShape.length - 1], this.units], trainable: true }];
     if (this.useBias) shapes.push({ name: 'bias', shape: [this.units], trainable: true });
     return shapes;
   }
 
-  override formula(inputDim: number): string {
+  override formula(inputShape: number[]): string {
+    const inputDim = inputShape[inputShape.length - 1];
     return this.useBias ? `${this.units} × (${inputDim} + 1)` : `${this.units} × ${inputDim}`;
   }
 
@@ -99,12 +101,12 @@ export class Dense extends Layer {
   }
 
   override floatsPerRow(): number {
-    return this.units * (this.separateZ ? 3 : 2);
+    return this.outputSize * (this.separateZ ? 3 : 2);
   }
 
   override claimSlots(engine: Engine, rows: number): void {
     super.claimSlots(engine, rows);
-    this.z = this.separateZ ? engine.allocFloats(rows * this.units, `${this.name} pre-activation`) : this.y;
+    this.z = this.separateZ ? engine.allocFloats(rows * this.outputSize, `${this.name} pre-activation`) : this.y;
   }
 
   override releaseSlots(engine: Engine): void {
@@ -119,14 +121,14 @@ export class Dense extends Layer {
     if (this.useBias) this.biasInitializer.fill(engine, this.bias, this.units, this.inputDim, this.units, rng);
   }
 
-  override packBytes(engine: Engine, rows: number): number {
+  override packBytes(engine: Engine, samples: number): number {
     const k = engine.k;
-    const [i, u] = [this.inputDim, this.units];
+    const [i, u, rows] = [this.inputDim, this.units, samples * this.lead];
     return Math.max(k.gemm_pack_bytes(rows, u, i), k.gemm_pack_bytes(rows, i, u), k.gemm_pack_bytes(i, u, rows));
   }
 
   forward(p: Pass, x: number, logitsOnly: boolean): number {
-    const i = this.inputDim, u = this.units, rows = p.rows;
+    const i = this.inputDim, u = this.units, rows = p.rows * this.lead;
     const act = this.activation;
     this.x = x;
     p.engine.gemmNN(this.z, x, this.kernel, this.bias, rows, u, i, u, i, u, act.name === 'relu' ? RELU : 0, p.pack);
@@ -140,7 +142,7 @@ export class Dense extends Layer {
 
   backward(p: Pass, dx: number, gIsDz: boolean): void {
     const e = p.engine;
-    const i = this.inputDim, u = this.units, rows = p.rows;
+    const i = this.inputDim, u = this.units, rows = p.rows * this.lead;
     const act = this.activation;
     if (!gIsDz && act.name !== 'linear') this.act.of(e.k).backward(this.g, this.g, this.z, this.y, rows, u, act.alpha);
     e.gemmTN(this.dKernel, this.x, this.g, i, u, rows, u, i, u, 0, p.pack);

@@ -31,20 +31,20 @@ export class Dropout extends Layer {
   mask = 0;
 
   constructor(options: DropoutOptions) {
-    super(options, 'dropout');
+    super(options, 'dropout', ['rate']);
     this.rate = numberOption(options.rate, 'dropout rate', 0, 1, false, true);
   }
 
   override floatsPerRow(): number {
-    return 3 * this.units;
+    return 3 * this.outputSize;
   }
 
   override claimSlots(engine: Engine, rows: number): void {
-    if (rows * this.units > MAX_DROPOUT_ELEMENTS) {
-      throw new ValueError(`${this.name}: a batch of ${rows} rows × ${this.units} features exceeds dropout's ${MAX_DROPOUT_ELEMENTS} elements per step; use a smaller batchSize`);
+    if (rows * this.outputSize > MAX_DROPOUT_ELEMENTS) {
+      throw new ValueError(`${this.name}: a batch of ${rows} rows × ${this.outputSize} features exceeds dropout's ${MAX_DROPOUT_ELEMENTS} elements per step; use a smaller batchSize`);
     }
     super.claimSlots(engine, rows);
-    this.mask = engine.allocFloats(rows * this.units, `${this.name} mask`);
+    this.mask = engine.allocFloats(rows * this.outputSize, `${this.name} mask`);
   }
 
   override releaseSlots(engine: Engine): void {
@@ -56,12 +56,12 @@ export class Dropout extends Layer {
   forward(p: Pass, x: number): number {
     this.x = x;
     if (!p.training) return x;
-    p.engine.k.dropout_forward(this.y, this.mask, x, p.rows * this.units, this.rate, p.seed, p.step, this.stream, 0);
+    p.engine.k.dropout_forward(this.y, this.mask, x, p.rows * this.outputSize, this.rate, p.seed, p.step, this.stream, 0);
     return this.y;
   }
 
   backward(p: Pass, dx: number): void {
-    if (dx) p.engine.k.dropout_backward(dx, this.g, this.mask, p.rows * this.units);
+    if (dx) p.engine.k.dropout_backward(dx, this.g, this.mask, p.rows * this.outputSize);
   }
 
   getConfig(): LayerConfig {

@@ -1,14 +1,16 @@
 // The contract between the sequential model and its layers. A layer is a small class that holds
-// pointers, never arrays: the model builds it for an input width, binds its weights into the flat
+// pointers, never arrays: the model builds it for a per-sample input shape (channels last, see
+// shape.ts; computeOutputShape gives what it returns), binds its weights into the flat
 // params region (trainable weights, whose gradients share the grads layout, come first; then the
 // non-trainable ones such as batch-norm moving statistics, which the optimizer never touches),
 // and lets it claim activation slots for a batch capacity. forward/backward are a fixed handful
 // of kernel calls and allocate nothing.
-import { describe, positiveInt } from '../check.js';
+import { checkObject, describe } from '../check.js';
 import type { Engine } from '../engine/engine.js';
 import type { Rng } from '../engine/rng.js';
 import { ShapeError, ValueError } from '../errors.js';
 import type { Activation } from './activations.js';
+import { checkShape, sizeOf } from './shape.js';
 
 /** A weight tensor: its name, shape and values. */
 export interface Weight {
@@ -27,7 +29,7 @@ export interface WeightSpec {
 
 /** Options every layer takes. */
 export interface LayerOptions {
-  /** Input shape without the batch dimension, e.g. [784]; needed on the first layer (or pass data to fit). */
+  /** Input shape without the batch dimension, e.g. [784] or [28, 28, 1]; needed on the first layer (or pass data to fit). */
   inputShape?: number[];
   /** Layer name; default <type>, <type>_1, ... within a model (dense, dropout, batch_normalization, ...). */
   name?: string;
@@ -54,16 +56,27 @@ export interface LayerConfig {
   [option: string]: unknown;
 }
 
-const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+const size = sizeOf;
 
 export abstract class Layer {
   /** Class name shown by summary(), e.g. 'Dense'. */
   abstract readonly type: string;
   name: string;
   readonly inputShape?: number[];
-  /** Input and output widths, known once built. */
+  /** Per-sample input and output shapes, known once built. */
+  inShape: number[] = [];
+  outShape: number[] = [];
+  /** Floats per sample in and out: the products of those shapes (activation slots are rows × these). */
+  inputSize = 0;
+  outputSize = 0;
+  /** Last-axis widths: the features a dense or normalisation layer acts on. */
   inputDim = 0;
   units = 0;
+  /**
+   * Rows of the last axis per sample (the product of the leading dimensions; 1 for [features]).
+   * Layers that act on the last axis, as Keras' Dense does, run on batch rows × lead rows.
+   */
+  lead = 1;
   /** Output activation, when the layer ends in one (a fused loss keys on the last layer's). */
   activation?: Activation;
   /** Activation slots (rows, units): the output and ∂L/∂output. */
@@ -77,14 +90,11 @@ export abstract class Layer {
   protected w: number[] = [];
   protected dw: number[] = [];
 
-  constructor(options: LayerOptions | undefined, what: string) {
+  /** `keys`: the layer's own option names besides inputShape and name (any other key is refused). */
+  constructor(options: LayerOptions | undefined, what: string, keys: readonly string[]) {
     if (options === null || typeof options !== 'object') throw new ValueError(`${what}() takes an options object`);
-    if (options.inputShape !== undefined) {
-      if (!Array.isArray(options.inputShape) || options.inputShape.length !== 1) {
-        throw new ValueError(`${what} inputShape must be [features] (one dimension), got ${JSON.stringify(options.inputShape)}`);
-      }
-      this.inputShape = [positiveInt(options.inputShape[0], `${what} inputShape[0]`)];
-    }
+    checkObject(options, `${what}()`, ['inputShape', 'name', ...keys]);
+    if (options.inputShape !== undefined) this.inputShape = checkShape(options.inputShape, `${what} inputShape`, true);
     if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '')) {
       throw new ValueError(`${what} name must be a non-empty string, got ${JSON.stringify(options.name)}`);
     }
@@ -94,42 +104,50 @@ export abstract class Layer {
   /** Default name stem (Keras spelling): dense, dropout, batch_normalization, ... */
   abstract readonly baseName: string;
 
-  /** Output width for an input width (shape-preserving layers return it unchanged). */
-  outputDim(inputDim: number): number {
-    return inputDim;
+  /**
+   * Per-sample output shape for a per-sample input shape (shape-preserving layers return it
+   * unchanged). A 0 dimension is unknown; throw ShapeError for a shape the layer cannot take.
+   */
+  computeOutputShape(inputShape: number[]): number[] {
+    return inputShape;
   }
 
-  /** Fix the input width (and with it the output width and weight shapes). */
-  build(inputDim: number): void {
-    this.inputDim = inputDim;
-    this.units = this.outputDim(inputDim);
+  /** Fix the input shape (and with it the output shape and weight shapes). */
+  build(inputShape: number[]): void {
+    this.inShape = inputShape;
+    this.outShape = this.computeOutputShape(inputShape);
+    this.inputSize = size(inputShape);
+    this.outputSize = size(this.outShape);
+    this.inputDim = inputShape[inputShape.length - 1];
+    this.units = this.outShape[this.outShape.length - 1];
+    this.lead = this.inputSize / this.inputDim;
   }
 
-  /** Weights in Keras order, for an input width (default: the built one). */
-  weightShapes(_inputDim: number = this.inputDim): WeightSpec[] {
+  /** Weights in Keras order, for an input shape (default: the built one). */
+  weightShapes(_inputShape: number[] = this.inShape): WeightSpec[] {
     return [];
   }
 
-  /** Weights (trainable and not) the layer has for this input width. */
-  paramCountFor(inputDim: number): { trainable: number; nonTrainable: number } {
+  /** Weights (trainable and not) the layer has for this input shape. */
+  paramCountFor(inputShape: number[]): { trainable: number; nonTrainable: number } {
     let trainable = 0;
     let nonTrainable = 0;
-    for (const s of this.weightShapes(inputDim)) {
+    for (const s of this.weightShapes(inputShape)) {
       if (s.trainable) trainable += size(s.shape);
       else nonTrainable += size(s.shape);
     }
     return { trainable, nonTrainable };
   }
 
-  /** All weights, trainable and not, at the built width. */
+  /** All weights, trainable and not, at the built shape. */
   get paramCount(): number {
-    const c = this.paramCountFor(this.inputDim);
+    const c = this.paramCountFor(this.inShape);
     return c.trainable + c.nonTrainable;
   }
 
   /** How summary(formula: true) explains the count, e.g. '10 × (64 + 1)'. */
-  formula(inputDim: number): string {
-    const c = this.paramCountFor(inputDim);
+  formula(inputShape: number[]): string {
+    const c = this.paramCountFor(inputShape);
     return c.trainable + c.nonTrainable === 0 ? '0' : String(c.trainable + c.nonTrainable);
   }
 
@@ -142,15 +160,15 @@ export abstract class Layer {
   /** Fill the weights with their initial values. */
   initParams(_engine: Engine, _rng: Rng): void {}
 
-  /** f32 values per batch row the layer's slots take (for the up-front memory check). */
+  /** f32 values per batch row (sample) the layer's slots take (for the up-front memory check). */
   floatsPerRow(): number {
-    return 2 * this.units;
+    return 2 * this.outputSize;
   }
 
-  /** Claim output and gradient slots for `rows` rows (subclasses add their own). */
+  /** Claim output and gradient slots for `rows` samples (subclasses add their own). */
   claimSlots(engine: Engine, rows: number): void {
-    this.y = engine.allocFloats(rows * this.units, `${this.name} output`);
-    this.g = engine.allocFloats(rows * this.units, `${this.name} gradient`);
+    this.y = engine.allocFloats(rows * this.outputSize, `${this.name} output`);
+    this.g = engine.allocFloats(rows * this.outputSize, `${this.name} gradient`);
   }
 
   releaseSlots(engine: Engine): void {
@@ -165,7 +183,7 @@ export abstract class Layer {
   }
 
   /**
-   * x (rows, inputDim) → output (rows, units); returns where the output is (usually y; a layer
+   * x (rows, ...inShape) → output (rows, ...outShape); returns where the output is (usually y; a layer
    * that is the identity in this mode may return x). With `logitsOnly` (last layer, fused loss)
    * the activation is left to the loss, which writes the probabilities into y.
    */
@@ -173,7 +191,7 @@ export abstract class Layer {
 
   /**
    * From g = ∂L/∂output (or ∂L/∂logits when `gIsDz`, fused loss) write the weight gradients and,
-   * when dx != 0, dx = ∂L/∂input (rows, inputDim).
+   * when dx != 0, dx = ∂L/∂input (rows, ...inShape).
    */
   abstract backward(p: Pass, dx: number, gIsDz: boolean): void;
 
@@ -220,6 +238,9 @@ export abstract class Layer {
         throw new ShapeError(`${this.name} ${name}: expected shape [${shape}], got [${given.shape}]`);
       }
       if (data.length !== n) throw new ShapeError(`${this.name} ${name}: expected ${n} values (shape [${shape}]), got ${data.length}`);
+      // No coercion: "0.5", null or true in a number[] is a mistake, not a weight.
+      const odd = Array.isArray(data) ? data.findIndex((v) => typeof v !== 'number') : -1;
+      if (odd >= 0) throw new ValueError(`${this.name} ${name}: value ${odd} is ${describe(data[odd])}, not a number`);
       const out = Float32Array.from(data as ArrayLike<number>);
       const bad = out.findIndex((v) => !Number.isFinite(v));
       if (bad >= 0) throw new ValueError(`${this.name} ${name}: value ${bad} is ${(data as ArrayLike<number>)[bad]}; weights must be finite`);
@@ -239,7 +260,8 @@ export function copyF32(engine: Engine, dst: number, src: number, n: number): vo
 
 /** Checks a number option: finite and within [min, max]. */
 export function numberOption(value: unknown, what: string, min: number, max: number, openMin = false, openMax = false): number {
-  const ok = typeof value === 'number' && Number.isFinite(value) && (openMin ? value > min : value >= min) && (openMax ? value < max : value <= max);
+  // Finite in float32 too: the kernels take these as f32.
+  const ok = typeof value === 'number' && Number.isFinite(Math.fround(value)) && (openMin ? value > min : value >= min) && (openMax ? value < max : value <= max);
   if (!ok) {
     throw new ValueError(`${what} must be a number in ${openMin ? '(' : '['}${min}, ${max}${openMax ? ')' : ']'}, got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`);
   }

@@ -52,8 +52,8 @@ abstract class Normalization extends Layer {
   protected dGamma = 0;
   protected dBeta = 0;
 
-  constructor(options: NormOptions, what: string) {
-    super(options, what);
+  constructor(options: NormOptions, what: string, keys: readonly string[] = []) {
+    super(options, what, ['epsilon', 'center', 'scale', 'betaInitializer', 'gammaInitializer', ...keys]);
     this.epsilon = numberOption(options.epsilon ?? 1e-3, `${what} epsilon`, 0, Infinity, true);
     this.center = bool(options.center ?? true, `${what} center`);
     this.scale = bool(options.scale ?? true, `${what} scale`);
@@ -61,7 +61,8 @@ abstract class Normalization extends Layer {
     this.gammaInitializer = resolveInitializer(options.gammaInitializer ?? 'ones');
   }
 
-  override weightShapes(inputDim = this.inputDim): WeightSpec[] {
+  override weightShapes(inputShape = this.inShape): WeightSpec[] {
+    const inputDim = inputShape[inputShape.length - 1];
     const specs: WeightSpec[] = [];
     if (this.scale) specs.push({ name: 'gamma', shape: [inputDim], trainable: true });
     if (this.center) specs.push({ name: 'beta', shape: [inputDim], trainable: true });
@@ -84,13 +85,13 @@ abstract class Normalization extends Layer {
   }
 
   override floatsPerRow(): number {
-    return 3 * this.units + 1;
+    return 3 * this.outputSize + this.lead;
   }
 
   override claimSlots(engine: Engine, rows: number): void {
     super.claimSlots(engine, rows);
-    this.xhat = engine.allocFloats(rows * this.units, `${this.name} normalised input`);
-    this.invstd = engine.allocFloats(Math.max(rows, this.units), `${this.name} statistics`);
+    this.xhat = engine.allocFloats(rows * this.outputSize, `${this.name} normalised input`);
+    this.invstd = engine.allocFloats(Math.max(rows * this.lead, this.units), `${this.name} statistics`);
   }
 
   override releaseSlots(engine: Engine): void {
@@ -124,21 +125,23 @@ export class BatchNormalization extends Normalization {
   private movingVariance = 0;
 
   constructor(options: BatchNormalizationOptions) {
-    super(options, 'batchNormalization');
+    super(options, 'batchNormalization', ['momentum', 'movingMeanInitializer', 'movingVarianceInitializer']);
     this.momentum = numberOption(options.momentum ?? 0.99, 'batchNormalization momentum', 0, 1);
     this.movingMeanInitializer = resolveInitializer(options.movingMeanInitializer ?? 'zeros');
     this.movingVarianceInitializer = resolveInitializer(options.movingVarianceInitializer ?? 'ones');
   }
 
-  override weightShapes(inputDim = this.inputDim): WeightSpec[] {
+  override weightShapes(inputShape = this.inShape): WeightSpec[] {
+    const inputDim = inputShape[inputShape.length - 1];
     return [
-      ...super.weightShapes(inputDim),
+      ...super.weightShapes(inputShape),
       { name: 'moving_mean', shape: [inputDim], trainable: false },
       { name: 'moving_variance', shape: [inputDim], trainable: false },
     ];
   }
 
-  override formula(inputDim: number): string {
+  override formula(inputShape: number[]): string {
+    const inputDim = inputShape[inputShape.length - 1];
     const k = (this.scale ? 1 : 0) + (this.center ? 1 : 0);
     return `${k ? `${k} × ${inputDim} + ` : ''}2 × ${inputDim} non-trainable`;
   }
@@ -171,15 +174,15 @@ export class BatchNormalization extends Normalization {
     this.x = x;
     if (p.training) {
       k.batchnorm_train(this.y, this.xhat, this.mean, this.invstd, x, this.gamma, this.beta, this.movingMean, this.movingVariance,
-        p.rows, this.units, this.momentum, this.epsilon);
+        p.rows * this.lead, this.units, this.momentum, this.epsilon);
     } else {
-      k.batchnorm_infer(this.y, x, this.gamma, this.beta, this.movingMean, this.movingVariance, p.rows, this.units, this.epsilon);
+      k.batchnorm_infer(this.y, x, this.gamma, this.beta, this.movingMean, this.movingVariance, p.rows * this.lead, this.units, this.epsilon);
     }
     return this.y;
   }
 
   backward(p: Pass, dx: number): void {
-    p.engine.k.batchnorm_backward(dx, this.dGamma, this.dBeta, this.g, this.xhat, this.invstd, this.gamma, p.rows, this.units);
+    p.engine.k.batchnorm_backward(dx, this.dGamma, this.dBeta, this.g, this.xhat, this.invstd, this.gamma, p.rows * this.lead, this.units);
   }
 
   getConfig(): LayerConfig {
@@ -200,19 +203,20 @@ export class LayerNormalization extends Normalization {
     super(options, 'layerNormalization');
   }
 
-  override formula(inputDim: number): string {
+  override formula(inputShape: number[]): string {
+    const inputDim = inputShape[inputShape.length - 1];
     const k = (this.scale ? 1 : 0) + (this.center ? 1 : 0);
     return `${k} × ${inputDim}`;
   }
 
   forward(p: Pass, x: number): number {
     this.x = x;
-    p.engine.k.layernorm_forward(this.y, this.xhat, this.invstd, x, this.gamma, this.beta, p.rows, this.units, this.epsilon);
+    p.engine.k.layernorm_forward(this.y, this.xhat, this.invstd, x, this.gamma, this.beta, p.rows * this.lead, this.units, this.epsilon);
     return this.y;
   }
 
   backward(p: Pass, dx: number): void {
-    p.engine.k.layernorm_backward(dx, this.dGamma, this.dBeta, this.g, this.xhat, this.invstd, this.gamma, p.rows, this.units);
+    p.engine.k.layernorm_backward(dx, this.dGamma, this.dBeta, this.g, this.xhat, this.invstd, this.gamma, p.rows * this.lead, this.units);
   }
 
   getConfig(): LayerConfig {

@@ -2,41 +2,22 @@
 // (Keras fit(generator), TF.js fitDataset), and the single-batch calls trainOnBatch, testOnBatch,
 // predictOnBatch. Each batch is converted on the host and written straight into the model's slots
 // (growing them if a batch is larger than any before); the epoch loop is the one fit uses.
-import type { Callbacks, Logs } from '../callbacks/base.js';
-import { describe, positiveInt } from '../check.js';
-import { Rng, checkSeed } from '../engine/rng.js';
+import type { Callbacks, Logs } from '../hooks.js';
+import { describe } from '../check.js';
+import { Rng } from '../engine/rng.js';
 import { ValueError } from '../errors.js';
 import { checkMemory } from './budget.js';
-import { type RunOptions, checkCallbacks, checkInitialEpoch, checkOutputs, checkSignal, checkVerbose, hostTargets } from './fit.js';
+import { checkOutputs, evaluateArrays, hostTargets } from './fit.js';
 import { type HostX, type InputData, type TargetData, toHostX } from './inputs.js';
+import { type Batch, type BatchOptions, type Batches, type FitDatasetOptions, checkFitDatasetOptions } from './options.js';
 import { type History, runEpochs } from './loop.js';
 import { type ClassWeight, type SampleWeight, rowWeights } from './sample-weights.js';
-import type { Sequential } from './sequential.js';
-import { forward, forwardLoss, metricLogs, regularization, trainStep, updateMetrics } from './step.js';
+
+export type { Batch, Batches, BatchOptions, FitDatasetOptions };
+import type { ModelCore } from './core.js';
+import { forward, metricLogs, trainStep } from './step.js';
+import { Tally } from './tally.js';
 import { Tensor2D } from './tensor.js';
-
-/** One batch: `{ x, y, sampleWeight? }` or `[x, y]` / `[x, y, sampleWeight]`. */
-export type Batch = { x: InputData; y: TargetData; sampleWeight?: SampleWeight } | [InputData, TargetData] | [InputData, TargetData, SampleWeight];
-
-/** Batches: an iterable or async iterable, or a function returning a fresh one (called per pass). */
-export type Batches = Iterable<Batch> | AsyncIterable<Batch> | (() => Iterable<Batch> | AsyncIterable<Batch>);
-
-export interface FitDatasetOptions extends RunOptions {
-  /** Batches per epoch; the iterator continues across epochs (restarted when it ends, if it can be). Default: until the data ends. */
-  stepsPerEpoch?: number;
-  /** Validation batches (an iterable, async iterable or function) or arrays [x, y] / [x, y, sampleWeight], evaluated after each epoch. */
-  validationData?: Batches | [InputData, TargetData] | [InputData, TargetData, SampleWeight];
-  /** Validation batches per evaluation. Default: all. */
-  validationSteps?: number;
-}
-
-/** Options of trainOnBatch / testOnBatch. */
-export interface BatchOptions {
-  /** Loss weight per row. */
-  sampleWeight?: SampleWeight;
-  /** Loss weight per class id. */
-  classWeight?: ClassWeight;
-}
 
 type AnyIterator = Iterator<Batch> | AsyncIterator<Batch>;
 
@@ -78,37 +59,34 @@ class BatchStream {
   }
 }
 
-export async function fitBatches(model: Sequential, source: Batches, options: FitDatasetOptions): Promise<History> {
-  if (options === null || typeof options !== 'object') throw new ValueError('fitDataset options must be an object, e.g. { epochs: 5 }');
-  const o = options;
-  const epochs = positiveInt(o.epochs ?? 1, 'epochs');
-  const steps = o.stepsPerEpoch === undefined ? undefined : positiveInt(o.stepsPerEpoch, 'stepsPerEpoch');
-  const valSteps = o.validationSteps === undefined ? undefined : positiveInt(o.validationSteps, 'validationSteps');
-  const seed = checkSeed(o.seed);
+export async function fitBatches(model: ModelCore, source: Batches, options: FitDatasetOptions): Promise<History> {
+  const o = checkFitDatasetOptions(options);
+  const { steps, valSteps, seed } = o;
   const train = new BatchStream(source, 'fitDataset data');
   const val = o.validationData;
   // Arrays are [x, y(, sampleWeight)]; anything else is a stream of batches.
   const valArrays = Array.isArray(val) ? val : undefined;
-  if (valArrays && (valArrays.length < 2 || valArrays.length > 3)) throw new ValueError('validationData must be [x, y], [x, y, sampleWeight] or an iterable of batches');
   const valStream = val !== undefined && !valArrays ? new BatchStream(val as Batches, 'validationData') : undefined;
   if (seed !== undefined && model.built) model.rng = new Rng(seed);
   let first = true;
-  return runEpochs(model, { epochs, initialEpoch: checkInitialEpoch(o.initialEpoch), verbose: checkVerbose(o.verbose), callbacks: checkCallbacks(o.callbacks), signal: checkSignal(o.signal), steps }, {
-    async epoch(epoch, step) {
+  return runEpochs(model, o, {
+    async *epoch(epoch) {
       if (!first && steps === undefined) train.restart();
+      // The loop stops pulling once model.stopTraining is set, so the checks after this loop only
+      // run when the data ended or gave the steps asked for.
       let done = 0;
-      for (; (steps === undefined || done < steps) && !model.stopTraining; done++) {
+      for (; steps === undefined || done < steps; done++) {
         const batch = await train.next(steps !== undefined);
         if (batch === undefined) break;
         if (first) {
           checkMemory(model, 'fitDataset', [batchX(batch)], { batchSize: Infinity, training: true, wholeData: false });
           model.ensureBuilt(batchX(batch), seed);
+          // Validation arrays are checked before the first step, not after the first epoch.
+          if (valArrays) checkValidationArrays(model, valArrays);
           model.ensureOptimizerState();
           first = false;
         }
-        const { rows, labels, weighted } = writeBatch(model, batch, o.classWeight);
-        const wait = step(rows, labels, weighted);
-        if (wait) await wait;
+        yield writeBatch(model, batch, o.classWeight);
       }
       if (done === 0 && !model.stopTraining) {
         if (first) throw new ValueError('fitDataset: the data gave no batches');
@@ -122,32 +100,31 @@ export async function fitBatches(model: Sequential, source: Batches, options: Fi
       return true;
     },
     validate: valArrays
-      ? () => model.evaluate(valArrays[0], valArrays[1], { sampleWeight: valArrays[2] })
+      ? () => evaluateArrays(model, valArrays[0], valArrays[1], { sampleWeight: valArrays[2] })
       : valStream
         ? () => evaluateStream(model, valStream, valSteps)
         : undefined,
   });
 }
 
+/** validationData given as [x, y(, sampleWeight)]: checked as evaluate will take them. */
+function checkValidationArrays(model: ModelCore, [x, y, w]: unknown[]): void {
+  const rows = toHostX(x, model.inputShape!, 'validationData x').rows;
+  rowWeights(hostTargets(model, y, rows, 'validationData y'), w, undefined, 'validationData sampleWeight');
+}
+
 /** Loss and metrics over one pass of validation batches. */
-async function evaluateStream(model: Sequential, stream: BatchStream, steps?: number): Promise<Logs> {
+async function evaluateStream(model: ModelCore, stream: BatchStream, steps?: number): Promise<Logs> {
   stream.restart();
-  const acc = new Float64Array(model.compiled!.metricSize);
-  let lossSum = 0;
-  let seen = 0;
+  const tally = new Tally(model);
   for (let i = 0; steps === undefined || i < steps; i++) {
     const batch = await stream.next();
     if (batch === undefined) break;
     const { rows, labels, weighted } = writeBatch(model, batch);
-    forwardLoss(model, rows, labels, weighted, false, false);
-    lossSum += model.lossSum[0];
-    updateMetrics(model, rows, labels, acc);
-    seen += rows;
+    tally.add(rows, labels, weighted);
   }
-  if (seen === 0) throw new ValueError('validationData gave no batches');
-  const logs: Logs = { loss: lossSum / seen + regularization(model, false) };
-  metricLogs(model, acc, logs);
-  return logs;
+  if (tally.rows === 0) throw new ValueError('validationData gave no batches');
+  return tally.logs();
 }
 
 function batchX(b: Batch): InputData {
@@ -156,12 +133,12 @@ function batchX(b: Batch): InputData {
 }
 
 /** Check a batch and write it into the model's slots (growing them if needed). */
-function writeBatch(model: Sequential, batch: Batch, classWeight?: ClassWeight, sampleWeight?: SampleWeight): { rows: number; labels: boolean; weighted: boolean } {
+function writeBatch(model: ModelCore, batch: Batch, classWeight?: ClassWeight, sampleWeight?: SampleWeight): { rows: number; labels: boolean; weighted: boolean } {
   if (batch === null || typeof batch !== 'object') throw new ValueError(`a batch must be { x, y, sampleWeight? } or [x, y, sampleWeight?], got ${describe(batch)}`);
   const [x, y, sw] = Array.isArray(batch) ? batch : [batch.x, batch.y, batch.sampleWeight];
   if (y === undefined) throw new ValueError('a training batch needs targets: { x, y } or [x, y]');
   model.ensureBuilt(x);
-  const hx = toHostX(x, model.inputDim);
+  const hx = toHostX(x, model.inputShape!);
   const hy = hostTargets(model, y, hx.rows);
   const w = rowWeights(hy, sw ?? sampleWeight, classWeight);
   model.ensureCapacity(hx.rows);
@@ -173,7 +150,7 @@ function writeBatch(model: Sequential, batch: Batch, classWeight?: ClassWeight, 
   return { rows: hx.rows, labels: !!hy.labels, weighted: !!w };
 }
 
-function writeInput(model: Sequential, hx: HostX): void {
+function writeInput(model: ModelCore, hx: HostX): void {
   const f32 = model.engine.f32;
   const at = model.input >>> 2;
   if (hx.data instanceof Float32Array) {
@@ -187,7 +164,7 @@ function writeInput(model: Sequential, hx: HostX): void {
   }
 }
 
-export function trainOnBatch(model: Sequential, x: InputData, y: TargetData, o: BatchOptions): Logs {
+export function trainOnBatch(model: ModelCore, x: InputData, y: TargetData, o: BatchOptions): Logs {
   model.ensureBuilt(x);
   const { rows, labels, weighted } = writeBatch(model, [x, y], o.classWeight, o.sampleWeight);
   model.ensureOptimizerState();
@@ -198,24 +175,21 @@ export function trainOnBatch(model: Sequential, x: InputData, y: TargetData, o: 
   return logs;
 }
 
-export function testOnBatch(model: Sequential, x: InputData, y: TargetData, o: BatchOptions): Logs {
+export function testOnBatch(model: ModelCore, x: InputData, y: TargetData, o: BatchOptions): Logs {
   model.ensureBuilt(x);
   const { rows, labels, weighted } = writeBatch(model, [x, y], o.classWeight, o.sampleWeight);
-  const acc = new Float64Array(model.compiled!.metricSize);
-  forwardLoss(model, rows, labels, weighted, false, false);
-  updateMetrics(model, rows, labels, acc);
-  const logs: Logs = { loss: model.lossSum[0] / rows + regularization(model, false) };
-  metricLogs(model, acc, logs);
-  return logs;
+  const tally = new Tally(model);
+  tally.add(rows, labels, weighted);
+  return tally.logs();
 }
 
-export function predictOnBatch(model: Sequential, x: InputData): Tensor2D {
+export function predictOnBatch(model: ModelCore, x: InputData): Tensor2D {
   model.ensureBuilt(x);
-  const hx = toHostX(x, model.inputDim);
+  const hx = toHostX(x, model.inputShape!);
   model.ensureCapacity(hx.rows);
   writeInput(model, hx);
   const out = forward(model, hx.rows, false, false);
-  const units = model.layers[model.layers.length - 1].units;
+  const units = model.outputSize;
   checkOutputs(model, out, hx.rows, units, 0, 'predictOnBatch');
   return new Tensor2D(model.engine.readF32(out, hx.rows * units), [hx.rows, units]);
 }

@@ -7,8 +7,9 @@
 // weights fit but whose optimizer state does not would grow the memory by gigabytes first, and
 // wasm memory never shrinks. Shapes only: nothing is copied or converted here.
 import { formatBytes } from '../engine/heap.js';
-import { ownColumns } from './inputs.js';
-import type { Sequential } from './sequential.js';
+import { sizeOf } from '../layers/shape.js';
+import type { ModelCore } from './core.js';
+import { ownShape } from './inputs.js';
 
 export interface BudgetOptions {
   /** Rows per batch (capped at the data's rows). */
@@ -20,15 +21,16 @@ export interface BudgetOptions {
 }
 
 /** Throw MemoryLimitError (before any allocation) if `call` on `inputs` (x, then e.g. validation x) can never fit. */
-export function checkMemory(model: Sequential, call: string, inputs: unknown[], o: BudgetOptions): void {
-  const width = model.inputDim || ownColumns(inputs[0]) || 0;
+export function checkMemory(model: ModelCore, call: string, inputs: unknown[], o: BudgetOptions): void {
+  const inputShape = model.inputShape ?? ownShape(inputs[0]);
+  const width = inputShape ? sizeOf(inputShape) : 0;
   if (!width || model.layers.length === 0) return; // build() or toHostX report these
   let rows = 0;
   let data = 0;
   for (const x of inputs) {
     const [r, bytes] = dataSize(x, width);
     rows = Math.max(rows, r);
-    data += bytes + r * 4 * (model.outputUnits + 2); // x, targets (at most a row of outputs), row order, weight
+    data += bytes + r * 4 * (model.outputSize + 2); // x, targets (at most a row of outputs), row order, weight
   }
   if (!o.wholeData) data = 0;
   const batch = Math.min(o.batchSize, rows);
@@ -39,17 +41,17 @@ export function checkMemory(model: Sequential, call: string, inputs: unknown[], 
   let activations = 0;
   // Per call on a built model this is a few comparisons: the layer walk only when something is new.
   if (!model.built || needsState || batch > model.capacity) {
-    // Weights and activation floats per row, layer by layer at the widths build() would give them
-    // (an unbuilt layer may not know its width yet: count the most any layer kind takes).
+    // Weights and activation floats per row, layer by layer at the shapes build() would give them
+    // (an unbuilt layer may not know its size yet: count the most any layer kind takes).
     let trainable = 0;
-    let perRow = width + 1 + model.outputUnits; // input, sample-weight and target slots
-    let w = width;
+    let perRow = width + 1 + model.outputSize; // input, sample-weight and target slots
+    let shape = inputShape!;
     for (const layer of model.layers) {
-      const c = layer.paramCountFor(w);
+      const c = layer.paramCountFor(shape);
       trainable += c.trainable;
       params += c.trainable + c.nonTrainable;
-      w = layer.outputDim(w);
-      perRow += layer.inputDim ? layer.floatsPerRow() : Math.max(layer.floatsPerRow(), 3 * w + 1);
+      shape = layer.computeOutputShape(shape);
+      perRow += layer.inputSize ? layer.floatsPerRow() : Math.max(layer.floatsPerRow(), 3 * sizeOf(shape) + 1);
     }
     weights = (model.built ? 0 : (params + trainable) * 4) + (needsState ? (params + opt!.slots * trainable) * 4 : 0);
     activations = batch > model.capacity ? batch * perRow * 4 : 0;

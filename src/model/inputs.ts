@@ -1,11 +1,20 @@
-// Turning what users pass (typed arrays with a known width, {data, shape} matrices, nested number
-// arrays, class ids or one-hot rows) into checked host matrices, with errors that name shapes.
-import { describe } from '../check.js';
+// Turning what users pass (typed arrays with a known width, { data, shape: [n, ...dims] } tensors,
+// nested number arrays of any rank, class ids or one-hot rows) into checked host matrices of one
+// flat row per sample, with errors that name shapes.
+import { describe, float32Number } from '../check.js';
 import { ShapeError, ValueError } from '../errors.js';
+import { sizeOf } from '../layers/shape.js';
+import type { Loss } from '../losses.js';
 import type { Matrix } from '../types.js';
 
-/** Inputs: a Matrix, a flat typed array of rows × features, or one number[] per row. */
-export type InputData = Matrix | Float32Array | Float64Array | Uint8Array | number[][] | number[];
+/** Nested arrays of numbers, one level per dimension. */
+export type NestedNumbers = number[] | NestedNumbers[];
+
+/**
+ * Inputs: a Matrix or `{ data, shape: [n, ...dims] }`, a flat typed array of samples, one number[]
+ * per row, or nested arrays of any rank ([n][h][w][c]).
+ */
+export type InputData = Matrix | { data: Float32Array | Float64Array | Uint8Array; shape: number[]; scale?: number } | Float32Array | Float64Array | Uint8Array | number[][] | number[] | NestedNumbers[];
 /** Targets: class ids (one per row), one-hot / target rows, or a Matrix. */
 export type TargetData = Int32Array | Uint8Array | Uint16Array | Float32Array | Float64Array | number[] | number[][] | Matrix;
 
@@ -29,30 +38,44 @@ export interface HostY {
 const isMatrix = (v: unknown): v is Matrix =>
   typeof v === 'object' && v !== null && !ArrayBuffer.isView(v) && !Array.isArray(v) && 'data' in v && 'shape' in v;
 
-/** Columns of `x` if it carries them itself (Matrix or nested arrays), else undefined. */
-export function ownColumns(x: unknown): number | undefined {
-  if (isMatrix(x) && Array.isArray(x.shape)) return x.shape[1];
-  if (Array.isArray(x) && Array.isArray(x[0])) return (x[0] as unknown[]).length;
-  return undefined;
+/** The per-sample shape `x` carries itself (a tensor's shape after n, nested arrays' lengths), else undefined. */
+export function ownShape(x: unknown): number[] | undefined {
+  if (isMatrix(x) && Array.isArray(x.shape)) return x.shape.length > 1 ? x.shape.slice(1) : undefined;
+  if (!Array.isArray(x) || !Array.isArray(x[0])) return undefined;
+  const dims: number[] = [];
+  for (let a: unknown = x[0]; Array.isArray(a); a = a[0]) dims.push(a.length);
+  return dims;
 }
 
-/** Check and normalise `x` against the model's input width `cols`. */
-export function toHostX(x: unknown, cols: number, what = 'x'): HostX {
-  const expected = `the model expects ${cols} features per row (inputShape [${cols}])`;
+/** Values per sample `x` carries itself, else undefined. */
+export function ownColumns(x: unknown): number | undefined {
+  const s = ownShape(x);
+  return s && sizeOf(s);
+}
+
+/**
+ * Check and normalise `x` against the model's per-sample input shape. A tensor of shape
+ * [n, ...shape] and flat rows [n, size] are both taken as they are (no copy).
+ */
+export function toHostX(x: unknown, sampleShape: number[], what = 'x'): HostX {
+  const cols = sizeOf(sampleShape);
+  const expected = sampleShape.length === 1 ? `the model expects ${cols} features per row (inputShape [${cols}])` : `the model expects samples of shape [${sampleShape}] (inputShape; or rows of ${cols} values)`;
   if (isMatrix(x)) {
-    const shape = x.shape;
-    if (!Array.isArray(shape) || shape.length !== 2 || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-      throw new ShapeError(`${what}.shape must be [rows, cols], got ${JSON.stringify(shape)}`);
+    const shape = x.shape as number[];
+    if (!Array.isArray(shape) || shape.length < 2 || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+      throw new ShapeError(`${what}.shape must be ${sampleShape.length === 1 ? '[rows, cols]' : `[rows, ${sampleShape.join(', ')}]`}, got ${JSON.stringify(shape)}`);
     }
-    const [rows, c] = shape;
-    if (c !== cols) throw new ShapeError(`${what} has shape [${rows}, ${c}] but ${expected}`);
+    const rows = shape[0];
+    const dims = shape.slice(1);
+    const same = dims.length === sampleShape.length && dims.every((d, i) => d === sampleShape[i]);
+    if (!same && !(dims.length === 1 && dims[0] === cols)) throw new ShapeError(`${what} has shape [${shape}] but ${expected}`);
+    const c = cols;
     const data = x.data instanceof Float64Array ? toF32(x.data, c, what) : x.data;
     if (!(data instanceof Float32Array || data instanceof Uint8Array)) {
       throw new ValueError(`${what}.data must be a Float32Array, Float64Array or Uint8Array, got ${describe(x.data)}`);
     }
-    if (data.length !== rows * c) throw new ShapeError(`${what}.data has ${data.length} values but shape [${rows}, ${c}] needs ${rows * c}`);
-    const scale = x.scale ?? 1;
-    if (typeof scale !== 'number' || !Number.isFinite(scale)) throw new ValueError(`${what}.scale must be a finite number, got ${describe(scale)}`);
+    if (data.length !== rows * c) throw new ShapeError(`${what}.data has ${data.length} values but shape [${shape.join(', ')}] needs ${rows * c}`);
+    const scale = float32Number(x.scale ?? 1, `${what}.scale`);
     return nonEmpty({ data, rows, cols, scale }, what);
   }
   if (x instanceof Float32Array || x instanceof Float64Array || x instanceof Uint8Array) {
@@ -65,8 +88,9 @@ export function toHostX(x: unknown, cols: number, what = 'x'): HostX {
   if (Array.isArray(x)) {
     if (x.length > 0 && !Array.isArray(x[0])) {
       // A flat number[]: rows of `cols` values.
-      return toHostX(numbersToF32(x as unknown[], what, cols), cols, what);
+      return toHostX(numbersToF32(x as unknown[], what, cols), sampleShape, what);
     }
+    if (sampleShape.length > 1) return nonEmpty({ data: nestedToF32(x, sampleShape, what), rows: x.length, cols, scale: 1 }, what);
     const rows = x.length;
     const data = new Float32Array(rows * cols);
     for (let r = 0; r < rows; r++) {
@@ -82,6 +106,26 @@ export function toHostX(x: unknown, cols: number, what = 'x'): HostX {
     return nonEmpty({ data, rows, cols, scale: 1 }, what);
   }
   throw new ValueError(`${what} must be a Float32Array, Uint8Array, number[][] or { data, shape }, got ${describe(x)}`);
+}
+
+/** Nested arrays [n][d0][d1]... of the sample shape, flattened row-major. */
+function nestedToF32(x: unknown[], shape: number[], what: string): Float32Array {
+  const cols = sizeOf(shape);
+  const out = new Float32Array(x.length * cols);
+  let i = 0;
+  const walk = (a: unknown, depth: number, path: string): void => {
+    if (depth === shape.length) {
+      if (!finite32(a)) throw badValue(what, i, cols, a);
+      out[i++] = a;
+      return;
+    }
+    if (!Array.isArray(a) || a.length !== shape[depth]) {
+      throw new ShapeError(`${what}${path} must be an array of ${shape[depth]} (samples of shape [${shape}]), got ${describe(a)}`);
+    }
+    for (let j = 0; j < a.length; j++) walk(a[j], depth + 1, `${path}[${j}]`);
+  };
+  x.forEach((sample, r) => walk(sample, 0, `[${r}]`));
+  return out;
 }
 
 /** Values become float32 in wasm memory: a number beyond ±3.4e38 would be Infinity there. */
@@ -117,22 +161,42 @@ function numbersToF32(values: unknown[], what: string, cols: number): Float32Arr
 }
 
 /**
- * Check and normalise targets for `rows` rows and a model output of `units`. With `categorical`
- * (a cross-entropy over classes) class ids and one-hot rows are both accepted and one-hot rows
- * become ids when `sparse`; otherwise targets are dense (rows, units).
+ * Check and normalise targets for `rows` rows and a model output of `units`, for `loss`. The
+ * categorical cross-entropies take class ids (one per row); sparseCategoricalCrossentropy also
+ * takes one-hot rows (made ids), categoricalCrossentropy any rows of non-negative values (soft
+ * labels, kept dense), binaryCrossentropy values in [0, 1]; the other losses dense (rows, units).
  */
-export function toHostY(y: unknown, rows: number, units: number, categorical: boolean, sparse: boolean, what = 'y'): HostY {
+export function toHostY(y: unknown, rows: number, units: number, loss: Pick<Loss, 'kind' | 'name' | 'labelSmoothing'>, what = 'y'): HostY {
   const flat = flatten(y, rows, units, what);
   if (flat.rows !== rows) throw new ShapeError(`x has ${rows} rows but ${what} has ${flat.rows}`);
-  const idsPerRow = flat.cols === 1;
-  if (categorical && units > 1 && idsPerRow) return { labels: classIds(flat.data, units, what), rows, cols: units };
+  const categorical = loss.kind === 'cce' || loss.kind === 'scce';
+  if (categorical && units > 1 && flat.cols === 1) {
+    const labels = classIds(flat.data, units, what);
+    // Smoothing works on rows: ids become one-hot rows (the loss smooths them, metrics see them).
+    if (loss.labelSmoothing === 0) return { labels, rows, cols: units };
+    const dense = new Float32Array(rows * units);
+    labels.forEach((id, r) => (dense[r * units + id] = 1));
+    return { dense, rows, cols: units };
+  }
   if (flat.cols !== units) {
     const hint = categorical || units === 1 ? '' : '; for class ids use loss sparseCategoricalCrossentropy';
     throw new ShapeError(`${what} has ${flat.cols} value(s) per row but the model outputs ${units}${hint}`);
   }
   for (let i = 0; i < flat.data.length; i++) if (!finite32(flat.data[i])) throw badValue(what, i, units, flat.data[i]);
-  if (categorical && sparse && units > 1) return { labels: oneHotToIds(flat.data, units, what), rows, cols: units };
+  if (loss.kind === 'scce') return { labels: oneHotToIds(flat.data, units, what), rows, cols: units };
+  if (loss.kind === 'cce' || loss.kind === 'bce') checkProbabilities(flat.data, units, loss, what);
   return { dense: flat.data instanceof Float32Array ? flat.data : Float32Array.from(flat.data), rows, cols: units };
+}
+
+/** Cross-entropy targets: categorical rows of values >= 0 (soft labels allowed), binary values in [0, 1]. */
+function checkProbabilities(values: ArrayLike<number>, cols: number, loss: Pick<Loss, 'kind' | 'name'>, what: string): void {
+  const max = loss.kind === 'bce' ? 1 : Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v >= 0 && v <= max) continue;
+    const expected = loss.kind === 'bce' ? 'values in [0, 1]' : 'class ids or rows of values >= 0 (one-hot or soft labels)';
+    throw new ValueError(`${what} row ${Math.floor(i / cols)}, column ${i % cols} is ${v}: ${loss.name} takes ${expected}`);
+  }
 }
 
 /** Any accepted target form as row-major values plus the number of values per row. */
@@ -198,7 +262,7 @@ function oneHotToIds(values: ArrayLike<number>, classes: number, what: string): 
       if (v === 1 && hot < 0) hot = c;
       else if (v !== 0) hot = -2;
     }
-    if (hot < 0) throw new ValueError(`${what} row ${r} is not one-hot (sparseCategoricalCrossentropy takes class ids or one-hot rows)`);
+    if (hot < 0) throw new ValueError(`${what} row ${r} is not one-hot: sparseCategoricalCrossentropy takes class ids or one-hot rows`);
     ids[r] = hot;
   }
   return ids;

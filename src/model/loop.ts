@@ -1,9 +1,11 @@
-// The epoch loop shared by fit (arrays in wasm memory) and fitDataset (streamed batches): epoch →
-// batches from the source → epoch logs → validation → callbacks → history. A source only knows
-// how to put each batch into the model's slots; everything Keras-visible happens here.
-import { type Callbacks, type Logs, callHook } from '../callbacks/base.js';
+// The epoch loop shared by fit (arrays in wasm memory) and fitDataset (streamed batches), top to
+// bottom: epoch → pull a batch from the source (it writes the batch into the core's slots) → step
+// (step.ts) → batch hooks → epoch logs → validation → callbacks → history. A source only knows how
+// to put each batch into the slots; everything Keras-visible happens here. Arrays give a
+// synchronous iterator that allocates nothing per batch; only streams are asynchronous.
+import { type Callbacks, type Logs, callHook } from '../hooks.js';
 import { AbortError, NumericError } from '../errors.js';
-import type { Sequential } from './sequential.js';
+import type { ModelCore } from './core.js';
 import { metricLogs, trainStep } from './step.js';
 
 /** What fit returns: per-epoch values, keyed like Keras (loss, accuracy, valLoss, valAccuracy). */
@@ -13,6 +15,7 @@ export interface History {
 }
 
 export interface LoopOptions {
+  /** Index of the final epoch, as Keras: epochs initialEpoch .. epochs − 1 are trained. */
   epochs: number;
   initialEpoch: number;
   verbose: 0 | 1;
@@ -22,25 +25,33 @@ export interface LoopOptions {
   steps?: number;
 }
 
-/**
- * Trains on the batch now in the slots: (rows, class-id targets?, sample-weighted?). Returns a
- * promise only when the caller must wait (hooks, a yield to the event loop); await it if given.
- */
-export type StepFn = (rows: number, labels: boolean, weighted: boolean) => Promise<void> | undefined;
+/** The batch a source has just written into the core's slots. */
+export interface SlotBatch {
+  rows: number;
+  /** Targets are class ids (else dense rows). */
+  labels: boolean;
+  /** Sample weights were written. */
+  weighted: boolean;
+}
+
+/** One epoch's batches; the return value (done) is false when the data ran out (training stops). */
+export type EpochBatches = Iterator<SlotBatch, boolean> | AsyncIterator<SlotBatch, boolean>;
 
 export interface BatchSource {
-  /** Feed one epoch's batches to `step` until done or model.stopTraining; false = data ran out (stop training). */
-  epoch(epoch: number, step: StepFn): Promise<boolean>;
+  /** The batches of one epoch, each in the slots when next() gives it. */
+  epoch(epoch: number): EpochBatches;
   /** Validation logs (keys without the val prefix), if there is validation data. */
   validate?(): Logs | Promise<Logs>;
 }
 
-export async function runEpochs(model: Sequential, o: LoopOptions, source: BatchSource): Promise<History> {
+type Step = (rows: number, labels: boolean, weighted: boolean) => Promise<void> | undefined;
+
+export async function runEpochs(model: ModelCore, o: LoopOptions, source: BatchSource): Promise<History> {
   const c = model.compiled!;
   const callbacks = o.callbacks;
   for (const cb of callbacks) {
-    cb.setModel?.(model);
-    cb.setParams?.({ epochs: o.initialEpoch + o.epochs, steps: o.steps, verbose: o.verbose });
+    cb.setModel?.(model.facade);
+    cb.setParams?.({ epochs: o.epochs, steps: o.steps, verbose: o.verbose });
   }
   const history: History = { epoch: [], history: {} };
   const acc = new Float64Array(c.metricSize);
@@ -52,7 +63,7 @@ export async function runEpochs(model: Sequential, o: LoopOptions, source: Batch
   model.stopTraining = false;
   if (o.signal?.aborted) throw new AbortError('fit aborted before it started', history);
   await callHook(callbacks, 'onTrainBegin', {});
-  for (let epoch = o.initialEpoch; epoch < o.initialEpoch + o.epochs && !model.stopTraining; epoch++) {
+  for (let epoch = o.initialEpoch; epoch < o.epochs && !model.stopTraining; epoch++) {
     const started = now();
     await callHook(callbacks, 'onEpochBegin', epoch, {});
     acc.fill(0);
@@ -64,7 +75,7 @@ export async function runEpochs(model: Sequential, o: LoopOptions, source: Batch
     // An abort that arrived while fit waited (a yield, a hook, validation) stops it before the
     // next batch, not after it.
     const abortedBefore = () => new AbortError(`fit aborted at epoch ${epoch} before batch ${b}; the weights are those after the previous batch`, history);
-    const step: StepFn = (rows, labels, weighted) => {
+    const step: Step = (rows, labels, weighted) => {
       if (o.signal?.aborted) throw abortedBefore();
       if (batchHooks) return hookedStep(rows, labels, weighted);
       try {
@@ -105,7 +116,18 @@ export async function runEpochs(model: Sequential, o: LoopOptions, source: Batch
       if ((++b & 7) === 0 && now() - lastYield > 40) return yieldToEventLoop().then((t) => void (lastYield = t));
       return undefined;
     };
-    const more = await source.epoch(epoch, step);
+    let more = true;
+    const batches = source.epoch(epoch);
+    while (!model.stopTraining) {
+      const pulled = batches.next();
+      const next = isPromise(pulled) ? await pulled : pulled;
+      if (next.done) {
+        more = next.value;
+        break;
+      }
+      const wait = step(next.value.rows, next.value.labels, next.value.weighted);
+      if (wait) await wait;
+    }
     const [lossSum, seen] = sums;
     if (!more && seen === 0) break; // the data ran out before this epoch began: nothing to report
     const logs: Logs = { loss: seen ? lossSum / seen : NaN };
@@ -115,7 +137,7 @@ export async function runEpochs(model: Sequential, o: LoopOptions, source: Batch
       for (const [k, value] of Object.entries(v)) logs[`val${k[0].toUpperCase()}${k.slice(1)}`] = value;
     }
     model.epochsTrained++;
-    if (o.verbose) console.log(epochLine(epoch, o.initialEpoch + o.epochs, logs, (now() - started) / 1000, seen));
+    if (o.verbose) console.log(epochLine(epoch, o.epochs, logs, (now() - started) / 1000, seen));
     await callHook(callbacks, 'onEpochEnd', epoch, logs);
     // After the callbacks, so that keys they add (learningRate) are recorded, as Keras' History.
     history.epoch.push(epoch);
@@ -128,6 +150,10 @@ export async function runEpochs(model: Sequential, o: LoopOptions, source: Batch
 }
 
 const now = () => performance.now();
+
+function isPromise<T>(v: T | Promise<T>): v is Promise<T> {
+  return typeof (v as { then?: unknown }).then === 'function';
+}
 
 /** Let timers, I/O and abort signals run; a macrotask, not a microtask. */
 function yieldToEventLoop(): Promise<number> {

@@ -29,23 +29,34 @@ function checkSampleWeight(w: unknown, rows: number, what: string): Float32Array
   const out = new Float32Array(rows);
   for (let i = 0; i < rows; i++) {
     const v = w[i];
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new ValueError(`${what}[${i}] must be a finite number >= 0, got ${describe(v)}`);
-    out[i] = v;
+    out[i] = weight(v, `${what}[${i}]`);
   }
   return out;
 }
 
-/** A map from class id to weight. */
+/** A loss weight: a number >= 0 that stays finite in float32. */
+function weight(v: unknown, what: string): number {
+  if (typeof v !== 'number' || !(v >= 0) || !Number.isFinite(Math.fround(v))) {
+    const beyond = typeof v === 'number' && v >= 0 && Number.isFinite(v) ? ", within float32's range (3.4e38)" : '';
+    throw new ValueError(`${what} must be a finite number >= 0${beyond}, got ${describe(v)}`);
+  }
+  return v;
+}
+
+/**
+ * A map from class id to weight: an object or array keyed by the ids' decimal spelling ("0", "12";
+ * not "", " 1 ", "0x1", "1e0", which Number() would take), or a Map with integer keys.
+ */
 export function checkClassWeight(cw: unknown): Map<number, number> {
   if (cw === null || typeof cw !== 'object' || ArrayBuffer.isView(cw)) {
-    throw new ValueError(`classWeight must map class ids to weights, e.g. { 0: 1, 1: 5 } or [1, 5], got ${describe(cw)}`);
+    throw new ValueError(`classWeight must map class ids to weights, e.g. { 0: 1, 1: 5 }, [1, 5] or a Map, got ${describe(cw)}`);
   }
+  const entries: [unknown, unknown][] = cw instanceof Map ? [...cw.entries()] : Object.entries(cw);
   const map = new Map<number, number>();
-  for (const [key, v] of Object.entries(cw)) {
-    const id = Number(key);
-    if (!Number.isSafeInteger(id) || id < 0) throw new ValueError(`classWeight key ${JSON.stringify(key)} is not a class id (an integer >= 0)`);
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new ValueError(`classWeight[${key}] must be a finite number >= 0, got ${describe(v)}`);
-    map.set(id, v);
+  for (const [key, v] of entries) {
+    const id = typeof key === 'number' ? key : typeof key === 'string' && /^(0|[1-9][0-9]*)$/.test(key) ? Number(key) : NaN;
+    if (!Number.isSafeInteger(id) || id < 0) throw new ValueError(`classWeight key ${describe(key)} is not a class id (an integer >= 0)`);
+    map.set(id, weight(v, `classWeight[${id}]`));
   }
   return map;
 }

@@ -1,39 +1,28 @@
-// The sequential model: a stack of layers over one engine. It owns its wasm regions, laid out as
-// in llm.c: params (trainable weights, then non-trainable ones such as moving statistics) | grads
-// (the trainable layout) | optimizer state (same) | activation slots for a batch capacity (input,
-// targets, sample weights, the layers' slots, GEMM packing and metric scratch), planned in
-// memory.ts. Training logic lives in fit.ts / loop.ts / step.ts / batches.ts; this file is the
-// lifecycle and the small public calls.
-import type { Callbacks, Logs } from '../callbacks/base.js';
+// The sequential model as users meet it: a stack of layers with Keras' calls (build, compile, fit,
+// evaluate, predict, the *OnBatch calls, weights, summary, save, dispose). It is a facade: the
+// working state — wasm regions, slots, generator, compile settings — is the model core (core.ts),
+// which every other part of the library takes; this file checks arguments and the lifecycle
+// (disposed, one fit at a time) and forwards.
 import { describe, positiveInt } from '../check.js';
-import { type Engine, getEngine } from '../engine/engine.js';
-import { Rng, checkSeed, randomSeed } from '../engine/rng.js';
+import type { Engine } from '../engine/engine.js';
 import { ShapeError, StateError, ValueError } from '../errors.js';
-import { type ModelFileOptions, modelToBytes } from '../io/model-file.js';
-import { type SaveResult, saveModel } from '../io/storage.js';
-import { type Layer, type Pass, type Weight } from '../layers/layer.js';
+import type { Callbacks, Logs } from '../hooks.js';
+import { type Layer, type Weight } from '../layers/layer.js';
 import { isLayer } from '../layers/index.js';
-import { type Loss, type LossSpec, isCategorical, resolveLoss } from '../losses.js';
-import { type BatchView, type Metric, type MetricSpec, resolveMetric } from '../metrics.js';
-import { type Optimizer, type OptimizerName, resolveOptimizer } from '../optimizers.js';
+import { sizeOf } from '../layers/shape.js';
 import { type Batches, type BatchOptions, type FitDatasetOptions, fitBatches, predictOnBatch, testOnBatch, trainOnBatch } from './batches.js';
-import { type EvaluateOptions, type FitOptions, evaluateData, fitLoop, hostTargets, overflowError, predictData } from './fit.js';
-import { type InputData, type TargetData, ownColumns, toHostX } from './inputs.js';
-import type { History } from './loop.js';
-import { rowWeights } from './sample-weights.js';
-import { allocOptimizerState, bindWeights, claimSlots, releaseOptimizerState, releaseSlots, shapeLayers } from './memory.js';
 import { checkMemory } from './budget.js';
+import { type CompileOptions, compileCore } from './compile.js';
+import { type Compiled, type LossMode, ModelCore } from './core.js';
+import { type EvaluateOptions, type FitOptions, evaluateArrays, finiteLoss, fitLoop, predictData } from './fit.js';
+import { type ModelFileOptions, type SaveResult, modelWriters } from './files.js';
+import { type InputData, type TargetData, toHostX } from './inputs.js';
+import { checkCallOptions } from './options.js';
+import type { History } from './loop.js';
 import { summaryText } from './summary.js';
 import type { Tensor2D } from './tensor.js';
 
-export interface CompileOptions {
-  /** An optimizer object (adam({ learningRate })) or a name: 'sgd', 'adam', 'adamw', 'adamax', 'nadam', 'rmsprop', 'adagrad'. */
-  optimizer: Optimizer | OptimizerName;
-  /** A loss name ('sparseCategoricalCrossentropy', 'mse', ...) or a losses.* object. */
-  loss: LossSpec;
-  /** Metric names (e.g. ['accuracy', 'auc']) or options ({ name: 'topKCategoricalAccuracy', k: 3 }). */
-  metrics?: MetricSpec[];
-}
+export type { CompileOptions, Compiled, LossMode };
 
 export interface SequentialOptions {
   /** Model name shown by summary(). */
@@ -42,69 +31,58 @@ export interface SequentialOptions {
   engine?: Engine;
 }
 
-/** How the loss meets the output layer. */
-export type LossMode = 'softmaxCe' | 'sigmoidBce' | 'plain';
-
-export interface Compiled {
-  loss: Loss;
-  optimizer: Optimizer;
-  metrics: Metric[];
-  /** The metrics as given (saved in model files). */
-  metricNames: string[];
-  /** Where each metric's accumulators start, and how many there are in all. */
-  metricOffsets: number[];
-  metricSize: number;
-  mode: LossMode;
-}
-
 export class Sequential {
-  readonly layers: Layer[] = [];
-  name: string;
-  /** Set to true (e.g. from a callback) to end fit after the current batch. */
-  stopTraining = false;
-
-  /** @internal */ compiled?: Compiled;
-  private ownEngine?: Engine;
-  /** @internal All weights: trainable (paramCount of them) then non-trainable (to weightCount). */ params = 0;
-  /** @internal Gradients of the trainable weights. */ grads = 0;
-  /** @internal Trainable weights: what the optimizer updates. */ paramCount = 0;
-  /** @internal Trainable plus non-trainable weights. */ weightCount = 0;
-  /** @internal [gradPtr, count] per trainable weight tensor (clipNorm clips each). */ gradTensors: number[] = [];
-  /** @internal */ optState: number[] = [];
-  /** @internal Copy of the weights before the current step (restored if the step overflows). */ backup = 0;
-  /** @internal */ capacity = 0;
-  /** @internal */ input = 0;
-  /** @internal */ target = 0;
-  /** @internal f32 per row. */ sampleWeights = 0;
-  /** @internal */ pack = 0;
-  /** @internal f64 scratch of the metric kernels. */ metricScratch = 0;
-  /** @internal Output of the last forward pass. */ out = 0;
-  /** @internal The last batch's loss sum (a typed array, so that no number is boxed per step). */ lossSum = new Float64Array(1);
-  /** @internal */ rng?: Rng;
-  /** @internal Reused by every pass, so a step allocates nothing. */ pass: Pass;
-  /** @internal */ view: BatchView;
-  /** Epochs completed by fit over the model's life (drives the shuffle stream). */
-  epochsTrained = 0;
-  private disposed = false;
+  /** @internal The working state every part of the library takes (see core.ts). */
+  readonly core: ModelCore;
   /** A fit / fitDataset is running: it owns the slots and the optimizer state until it settles. */
   private fitting = false;
 
   constructor(layers: Layer[] = [], options: SequentialOptions = {}) {
     if (!Array.isArray(layers)) throw new ValueError(`sequential() takes an array of layers, got ${describe(layers)}`);
-    this.name = options.name ?? 'sequential';
-    this.ownEngine = options.engine;
-    this.pass = { engine: undefined as unknown as Engine, rows: 0, pack: 0, training: false, seed: 0n, step: 0 };
-    this.view = { engine: undefined as unknown as Engine, out: 0, target: 0, labels: false, rows: 0, cols: 0, scratch: 0 };
+    checkCallOptions(options, 'sequential');
+    this.core = new ModelCore(options.name ?? 'sequential', options.engine);
+    this.core.facade = this;
     for (const layer of layers) this.add(layer);
+  }
+
+  get layers(): Layer[] {
+    return this.core.layers;
+  }
+
+  /** Model name shown by summary(). */
+  get name(): string {
+    return this.core.name;
+  }
+
+  set name(name: string) {
+    this.core.name = name;
+  }
+
+  /** Set to true (e.g. from a callback) to end fit after the current batch. */
+  get stopTraining(): boolean {
+    return this.core.stopTraining;
+  }
+
+  set stopTraining(stop: boolean) {
+    this.core.stopTraining = stop;
+  }
+
+  /** Epochs completed by fit over the model's life (drives the shuffle stream). */
+  get epochsTrained(): number {
+    return this.core.epochsTrained;
+  }
+
+  set epochsTrained(epochs: number) {
+    this.core.epochsTrained = epochs;
   }
 
   /** Append a layer (before the model has weights). */
   add(layer: Layer): void {
-    this.assertUsable();
+    this.core.assertUsable();
     if (!isLayer(layer)) {
       throw new ValueError(`sequential layers must be made by dense(...), dropout(...), batchNormalization(...), layerNormalization(...) or activation(...), got ${describe(layer)}`);
     }
-    if (this.params) throw new StateError('cannot add layers to a model that already has weights; build a new model');
+    if (this.core.built) throw new StateError('cannot add layers to a model that already has weights; build a new model');
     if (this.layers.includes(layer)) throw new ValueError(`layer ${layer.name || layer.type} is already in this model`);
     if (layer.owner && layer.owner !== this) {
       throw new ValueError(`layer ${layer.name || layer.type} already belongs to another model; create a new layer (weights can be copied with getWeights / setWeights)`);
@@ -113,95 +91,40 @@ export class Sequential {
     this.layers.push(layer);
   }
 
-  /** @internal The engine, created on first need. */
+  /** The engine this model runs on (`engine.info()`: build, threads, memory); created on first need. */
   get engine(): Engine {
-    return (this.ownEngine ??= getEngine());
+    return this.core.engine;
   }
 
   get built(): boolean {
-    return this.params !== 0;
+    return this.core.built;
   }
 
-  /** Input width, if known. */
+  /** Values per input sample (the product of the input shape; the row width of a rank-2 model), if known. */
   get inputDim(): number {
-    return this.layers[0]?.inputDim || this.layers[0]?.inputShape?.[0] || 0;
+    return this.core.inputSize;
   }
 
-  /** Output width (0 while unknown: no dense layer and no input width). */
+  /** Values per output sample (0 while unknown: no dense layer and no input shape). */
   get outputUnits(): number {
-    return this.layers.reduce((w, l) => l.outputDim(w), this.inputDim);
+    return this.core.outputSize;
   }
 
   /**
-   * Create the weights: for `inputShape` (default: the first layer's), initialised from `seed`
-   * (default: random). fit/predict call this on first use.
+   * Create the weights: for `inputShape` (the shape of one sample, default: the first layer's),
+   * initialised from `seed` (default: random). fit/predict call this on first use.
    */
   build(options: { inputShape?: number[]; seed?: number } = {}): void {
-    this.assertUsable();
-    if (this.params) throw new StateError('model is already built');
-    if (this.layers.length === 0) throw new StateError('model has no layers: add dense(...) layers first');
-    const shape = options.inputShape ?? this.layers[0].inputShape;
-    if (!shape) {
-      throw new StateError('the model does not know its input width: give the first layer inputShape (e.g. dense({ units, inputShape: [784] })) or pass data to fit/predict');
-    }
-    if (!Array.isArray(shape) || shape.length !== 1) throw new ShapeError(`inputShape must be [features], got ${JSON.stringify(shape)}`);
-    const first = this.layers[0].inputShape?.[0];
-    const width = positiveInt(shape[0], 'inputShape[0]');
-    if (first !== undefined && first !== width) throw new ShapeError(`input has ${width} features but the first layer's inputShape is [${first}]`);
-    const seed = checkSeed(options.seed) ?? randomSeed();
-    shapeLayers(this, width);
-    bindWeights(this);
-    this.rng = new Rng(seed);
-    for (const layer of this.layers) layer.initParams(this.engine, this.rng);
+    this.core.assertUsable();
+    checkCallOptions(options, 'build');
+    this.core.build(options.inputShape, options.seed);
   }
 
   /** Choose optimizer, loss and metrics. Compiling again keeps the weights and resets the optimizer. */
   compile(options: CompileOptions): void {
-    this.assertUsable();
+    this.core.assertUsable();
     if (this.fitting) throw new StateError('cannot compile while fit is running on this model');
-    if (options === null || typeof options !== 'object') throw new ValueError('compile() takes { optimizer, loss, metrics }');
-    if (this.layers.length === 0) throw new StateError('model has no layers: add dense(...) layers before compile');
-    if (options.metrics !== undefined && !Array.isArray(options.metrics)) throw new ValueError(`compile metrics must be an array of names, got ${describe(options.metrics)}`);
-    const loss = resolveLoss(options.loss);
-    const optimizer = resolveOptimizer(options.optimizer ?? 'rmsprop');
-    const units = this.outputUnits;
-    const metricNames = (options.metrics ?? []) as string[];
-    const metrics = metricNames.map((m) => resolveMetric(m, loss, units));
-    const metricOffsets: number[] = [];
-    let metricSize = 0;
-    for (const m of metrics) {
-      metricOffsets.push(metricSize);
-      metricSize += m.size;
-    }
-    if (loss.kind === 'bce' && units < 1 && this.inputDim) throw new ShapeError('binaryCrossentropy needs at least one output unit');
-    const last = this.layers[this.layers.length - 1].activation?.name;
-    const mode: LossMode =
-      !loss.fromLogits && isCategorical(loss) && last === 'softmax' ? 'softmaxCe'
-      : !loss.fromLogits && loss.kind === 'bce' && last === 'sigmoid' ? 'sigmoidBce'
-      : 'plain';
-    releaseOptimizerState(this);
-    releaseSlots(this); // the metric scratch depends on the metrics
-    this.compiled = { loss, optimizer, metrics, metricNames, metricOffsets, metricSize, mode };
-  }
-
-  /** @internal Make sure weights exist, inferring the input width from data if needed. */
-  ensureBuilt(x: unknown, seed?: number): void {
-    if (this.params) return;
-    const cols = this.layers[0]?.inputShape?.[0] ?? ownColumns(x);
-    this.build({ inputShape: cols === undefined ? undefined : [cols], seed });
-  }
-
-  /** @internal Slots for up to `rows` rows per batch; grows (never shrinks) the capacity. */
-  ensureCapacity(rows: number): void {
-    if (rows > this.capacity) claimSlots(this, rows);
-  }
-
-  /** @internal Optimizer state (and the weights' backup), allocated on the first training step. */
-  ensureOptimizerState(): void {
-    const opt = this.compiled!.optimizer;
-    if (this.backup && this.optState.length === opt.slots) return;
-    releaseOptimizerState(this);
-    allocOptimizerState(this);
+    compileCore(this.core, options);
   }
 
   /**
@@ -212,7 +135,7 @@ export class Sequential {
   async fit(batches: Batches, options?: FitDatasetOptions): Promise<History>;
   async fit(x: InputData | Batches, y?: TargetData | FitDatasetOptions, options: FitOptions = {}): Promise<History> {
     this.assertCompiled('fit');
-    return this.whileFitting(() => (isBatches(x) ? fitBatches(this, x, (y ?? {}) as FitDatasetOptions) : fitLoop(this, x as InputData, y as TargetData, options)));
+    return this.whileFitting(() => (isBatches(x) ? fitBatches(this.core, x, (y ?? {}) as FitDatasetOptions) : fitLoop(this.core, x as InputData, y as TargetData, options)));
   }
 
   /**
@@ -221,7 +144,7 @@ export class Sequential {
    */
   async fitDataset(batches: Batches, options: FitDatasetOptions = {}): Promise<History> {
     this.assertCompiled('fitDataset');
-    return this.whileFitting(() => fitBatches(this, batches, options));
+    return this.whileFitting(() => fitBatches(this.core, batches, options));
   }
 
   /**
@@ -235,61 +158,52 @@ export class Sequential {
       return await run();
     } finally {
       this.fitting = false;
-      if (this.disposed) this.free();
+      if (this.core.disposed) this.core.free();
     }
   }
 
   /** Loss and metrics on x / y, e.g. `{ loss: 0.31, accuracy: 0.89 }`. */
   evaluate(x: InputData, y: TargetData, options: EvaluateOptions = {}): Logs {
     this.assertCompiled('evaluate');
-    checkOptions(options, 'evaluate');
-    const batchSize = positiveInt(options.batchSize ?? 256, 'batchSize');
-    checkMemory(this, 'evaluate', [x], { batchSize, training: false, wholeData: true });
-    this.ensureBuilt(x);
-    const hx = toHostX(x, this.inputDim);
-    const hy = hostTargets(this, y, hx.rows);
-    const w = rowWeights(hy, options.sampleWeight, options.classWeight);
-    return finiteLoss(evaluateData(this, hx, hy, batchSize, w), 'evaluate');
+    checkCallOptions(options, 'evaluate');
+    return evaluateArrays(this.core, x, y, options);
   }
 
   /** Outputs for any number of rows: a (rows, units) Tensor2D. */
   predict(x: InputData, options: { batchSize?: number } = {}): Tensor2D {
-    this.assertUsable();
-    if (this.layers.length === 0) throw new StateError('model has no layers: add dense(...) layers first');
-    checkOptions(options, 'predict');
+    this.assertHasLayers();
+    checkCallOptions(options, 'predict');
     const batchSize = positiveInt(options.batchSize ?? 256, 'batchSize');
-    checkMemory(this, 'predict', [x], { batchSize, training: false, wholeData: true });
-    this.ensureBuilt(x);
-    const hx = toHostX(x, this.inputDim);
-    return predictData(this, hx, batchSize);
+    checkMemory(this.core, 'predict', [x], { batchSize, training: false, wholeData: true });
+    this.core.ensureBuilt(x);
+    return predictData(this.core, toHostX(x, this.core.inputShape!), batchSize);
   }
 
   /** One gradient step on exactly this batch; returns its `{ loss, <metric>... }` (Keras train_on_batch). */
   trainOnBatch(x: InputData, y: TargetData, options: BatchOptions = {}): Logs {
     this.assertCompiled('trainOnBatch');
-    checkOptions(options, 'trainOnBatch');
-    checkMemory(this, 'trainOnBatch', [x], { batchSize: Infinity, training: true, wholeData: false });
-    return trainOnBatch(this, x, y, options);
+    checkCallOptions(options, 'trainOnBatch');
+    checkMemory(this.core, 'trainOnBatch', [x], { batchSize: Infinity, training: true, wholeData: false });
+    return trainOnBatch(this.core, x, y, options);
   }
 
   /** Loss and metrics of this one batch, without training (Keras test_on_batch). */
   testOnBatch(x: InputData, y: TargetData, options: BatchOptions = {}): Logs {
     this.assertCompiled('testOnBatch');
-    checkOptions(options, 'testOnBatch');
-    return finiteLoss(testOnBatch(this, x, y, options), 'testOnBatch');
+    checkCallOptions(options, 'testOnBatch');
+    return finiteLoss(testOnBatch(this.core, x, y, options), 'testOnBatch');
   }
 
   /** Outputs for this batch in one forward pass (Keras predict_on_batch). */
   predictOnBatch(x: InputData): Tensor2D {
-    this.assertUsable();
-    if (this.layers.length === 0) throw new StateError('model has no layers: add dense(...) layers first');
-    return predictOnBatch(this, x);
+    this.assertHasLayers();
+    return predictOnBatch(this.core, x);
   }
 
   /** Every weight tensor, layer by layer in Keras order (kernel, bias; gamma, beta, moving_mean, moving_variance), as copies. */
   getWeights(): Weight[] {
     this.assertBuilt();
-    return this.layers.flatMap((l) => l.getWeights(this.engine));
+    return this.layers.flatMap((l) => l.getWeights(this.core.engine));
   }
 
   /** Replace every weight; takes what getWeights returns (or plain Float32Arrays in that order). */
@@ -301,37 +215,39 @@ export class Sequential {
     }
     let i = 0;
     const checked = this.layers.map((l) => l.checkWeights(weights.slice(i, (i += l.weightShapes().length))));
-    this.layers.forEach((l, j) => l.writeWeights(this.engine, checked[j]));
+    this.layers.forEach((l, j) => l.writeWeights(this.core.engine, checked[j]));
   }
 
   /** Printable table of layers, output shapes and parameter counts; printed unless print is false. */
   summary(options: { print?: boolean; formula?: boolean } = {}): string {
-    this.assertUsable();
-    const text = summaryText(this, options.formula ?? false);
+    this.core.assertUsable();
+    checkCallOptions(options, 'summary');
+    const text = summaryText(this.core, options.formula ?? false);
     if (options.print ?? true) console.log(text);
     return text;
   }
 
-  /** Total number of weights, trainable and not (needs a known input width). */
+  /** Total number of weights, trainable and not (needs a known input shape). */
   countParams(): number {
-    let width = this.inputDim;
-    if (!width) throw new StateError('the model does not know its input width yet: give the first layer inputShape');
+    let shape = this.core.inputShape;
+    if (!shape || !sizeOf(shape)) throw new StateError('the model does not know its input width yet: give the first layer inputShape');
     let total = 0;
     for (const l of this.layers) {
-      const c = l.paramCountFor(width);
+      const c = l.paramCountFor(shape);
       total += c.trainable + c.nonTrainable;
-      width = l.outputDim(width);
+      shape = l.computeOutputShape(shape);
     }
     return total;
   }
 
   /**
-   * The model as one file's bytes (safetensors container; see the README's file format section).
+   * The model as one file's bytes (safetensors container; see docs/files.md, The model file).
    * `{ includeOptimizer: true }` makes a checkpoint that fit resumes from bit for bit.
    */
   toBytes(options: ModelFileOptions = {}): Uint8Array {
     this.assertBuilt();
-    return modelToBytes(this, options);
+    checkCallOptions(options, 'toBytes');
+    return modelWriters().toBytes(this, options);
   }
 
   /**
@@ -341,7 +257,8 @@ export class Sequential {
    */
   async save(target: string, options: ModelFileOptions = {}): Promise<SaveResult> {
     this.assertBuilt();
-    return saveModel(this, target, options);
+    checkCallOptions(options, 'save');
+    return modelWriters().save(this, target, options);
   }
 
   /**
@@ -349,47 +266,27 @@ export class Sequential {
    * callback or a timer), training stops after the current batch and the memory is freed then.
    */
   dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
+    if (this.core.disposed) return;
+    this.core.disposed = true;
     for (const layer of this.layers) layer.owner = undefined;
-    if (this.fitting) this.stopTraining = true;
-    else this.free();
-  }
-
-  private free(): void {
-    if (this.ownEngine) {
-      releaseSlots(this);
-      releaseOptimizerState(this);
-      this.engine.release(this.params);
-      this.engine.release(this.grads);
-    }
-    this.params = this.grads = 0;
-  }
-
-  /** @internal */
-  assertUsable(): void {
-    if (this.disposed) throw new StateError('this model has been disposed; create or load a new one');
+    if (this.fitting) this.core.stopTraining = true;
+    else this.core.free();
   }
 
   private assertBuilt(): void {
-    this.assertUsable();
-    if (!this.params) this.build();
+    this.core.assertUsable();
+    if (!this.core.built) this.build();
+  }
+
+  private assertHasLayers(): void {
+    this.core.assertUsable();
+    if (this.layers.length === 0) throw new StateError('model has no layers: add dense(...) layers first');
   }
 
   private assertCompiled(what: string): void {
-    this.assertUsable();
-    if (!this.compiled) throw new StateError(`call compile({ optimizer, loss }) before ${what}`);
+    this.core.assertUsable();
+    if (!this.core.compiled) throw new StateError(`call compile({ optimizer, loss }) before ${what}`);
   }
-}
-
-function checkOptions(o: unknown, call: string): void {
-  if (o === null || typeof o !== 'object') throw new ValueError(`${call} options must be an object, got ${describe(o)}`);
-}
-
-/** Evaluation logs, unless the loss overflowed (NaN or Infinity is never returned silently). */
-function finiteLoss(logs: Logs, call: string): Logs {
-  if (!Number.isFinite(logs.loss)) throw overflowError(call, `the loss is ${logs.loss}`);
-  return logs;
 }
 
 /** A stream of batches rather than x / y arrays (arrays and typed arrays are data, not streams). */

@@ -2,10 +2,10 @@
 // → backward → regularisation → check → clip, decay, update (the optimizer) → check → metrics.
 // A fixed handful of kernel calls per layer; JS reads back only scalars and allocates nothing.
 import { NumericError } from '../errors.js';
-import type { Sequential } from './sequential.js';
+import type { ModelCore } from './core.js';
 
 /** Layers' forward pass over `rows` rows of the input slot; returns where the output is. */
-export function forward(model: Sequential, rows: number, training: boolean, fused: boolean): number {
+export function forward(model: ModelCore, rows: number, training: boolean, fused: boolean): number {
   const p = model.pass;
   p.rows = rows;
   p.training = training;
@@ -27,7 +27,7 @@ export function forward(model: Sequential, rows: number, training: boolean, fuse
  * fused with the output activation, else as ∂L/∂output. The output pointer (probabilities for a
  * fused loss) is left in model.out.
  */
-export function forwardLoss(model: Sequential, rows: number, labels: boolean, weighted: boolean, training: boolean, withGrad: boolean): void {
+export function forwardLoss(model: ModelCore, rows: number, labels: boolean, weighted: boolean, training: boolean, withGrad: boolean): void {
   // The sum goes into a typed array rather than out as a return value (a double returned across
   // calls is boxed: a heap allocation per step), and every kernel is called by its own name (a
   // known target lets V8 inline the call and pass `scale` unboxed).
@@ -38,9 +38,9 @@ export function forwardLoss(model: Sequential, rows: number, labels: boolean, we
   const y = forward(model, rows, training, fused);
   const last = model.layers[model.layers.length - 1];
   const g = withGrad ? last.g : 0;
-  const n = last.units;
+  const n = last.outputSize;
   const scale = 1 / rows;
-  const t = model.target;
+  const t = loss.labelSmoothing > 0 && !labels ? smoothTargets(model, rows * n, loss.kind === 'bce' ? 2 : n) : model.target;
   const w = weighted ? model.sampleWeights : 0;
   model.out = fused ? last.y : y;
   const z = last.logits;
@@ -54,8 +54,21 @@ export function forwardLoss(model: Sequential, rows: number, labels: boolean, we
   else out[0] = labels ? k.sparse_cce(g, y, t, rows, n, scale, w) : k.cce(g, y, t, rows, n, scale, w);
 }
 
+/**
+ * Keras' label smoothing, t' = t·(1 − s) + s/classes in float32 (binary: classes = 2), written to the pack scratch (free
+ * between the forward pass and the backward pass); the target slot keeps t for the metrics.
+ */
+function smoothTargets(model: ModelCore, count: number, classes: number): number {
+  const f32 = model.engine.f32;
+  const s = model.compiled!.loss.labelSmoothing;
+  const keep = Math.fround(1 - s), add = Math.fround(s / classes);
+  const from = model.target >>> 2, to = model.pack >>> 2;
+  for (let i = 0; i < count; i++) f32[to + i] = Math.fround(f32[from + i] * keep) + add;
+  return model.pack;
+}
+
 /** Σ of the layers' regularisation penalties; with `withGrad` their gradients are added. */
-export function regularization(model: Sequential, withGrad: boolean): number {
+export function regularization(model: ModelCore, withGrad: boolean): number {
   let penalty = 0;
   for (const layer of model.layers) penalty += layer.regularize(model.engine, withGrad);
   return penalty;
@@ -69,7 +82,7 @@ export function regularization(model: Sequential, withGrad: boolean): number {
  * caller because this function is optimised early: double arithmetic in not-yet-optimised code
  * (the loop around it) boxes every intermediate number.
  */
-export function trainStep(model: Sequential, rows: number, labels: boolean, weighted: boolean, acc: Float64Array, sums: Float64Array, epoch: number, batch: number): void {
+export function trainStep(model: ModelCore, rows: number, labels: boolean, weighted: boolean, acc: Float64Array, sums: Float64Array, epoch: number, batch: number): void {
   const e = model.engine;
   const c = model.compiled!;
   const n = model.paramCount;
@@ -107,12 +120,12 @@ export function trainStep(model: Sequential, rows: number, labels: boolean, weig
 }
 
 /** Back to the weights saved before the step. */
-function restore(model: Sequential): void {
+function restore(model: ModelCore): void {
   model.engine.u8.copyWithin(model.params, model.backup, model.backup + model.weightCount * 4);
 }
 
 /** epoch < 0: a batch given to trainOnBatch. */
-function numericError(model: Sequential, what: string, epoch: number, batch: number): NumericError {
+function numericError(model: ModelCore, what: string, epoch: number, batch: number): NumericError {
   const opt = model.compiled!.optimizer;
   const where = epoch < 0 ? 'trainOnBatch' : `epoch ${epoch}, batch ${batch}`;
   return new NumericError(
@@ -122,7 +135,7 @@ function numericError(model: Sequential, what: string, epoch: number, batch: num
 }
 
 /** Adds the batch (outputs in model.out) into the metrics' accumulators. */
-export function updateMetrics(model: Sequential, rows: number, labels: boolean, acc: Float64Array): void {
+export function updateMetrics(model: ModelCore, rows: number, labels: boolean, acc: Float64Array): void {
   const { metrics, metricOffsets } = model.compiled!;
   if (metrics.length === 0) return;
   const v = model.view;
@@ -130,13 +143,13 @@ export function updateMetrics(model: Sequential, rows: number, labels: boolean, 
   v.target = model.target;
   v.labels = labels;
   v.rows = rows;
-  v.cols = model.layers[model.layers.length - 1].units;
+  v.cols = model.layers[model.layers.length - 1].outputSize;
   v.scratch = model.metricScratch;
   for (let i = 0; i < metrics.length; i++) metrics[i].update(v, acc, metricOffsets[i]);
 }
 
 /** Metric values from the accumulators, into logs (prefix 'val' for validation). */
-export function metricLogs(model: Sequential, acc: Float64Array, logs: Record<string, number>, prefix = ''): void {
+export function metricLogs(model: ModelCore, acc: Float64Array, logs: Record<string, number>, prefix = ''): void {
   const { metrics, metricOffsets } = model.compiled!;
   metrics.forEach((m, i) => (logs[prefix ? prefix + m.name[0].toUpperCase() + m.name.slice(1) : m.name] = m.result(acc, metricOffsets[i])));
 }

@@ -1,11 +1,12 @@
 // summary(): layers, output shapes and parameter counts, in the spirit of Keras' table.
-import type { Sequential } from './sequential.js';
+import { batchShapeText, sizeOf } from '../layers/shape.js';
+import type { ModelCore } from './core.js';
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 
-export function summaryText(model: Sequential, formula: boolean): string {
+export function summaryText(model: ModelCore, formula: boolean): string {
   const rows: string[][] = [['Layer (type)', 'Output shape', 'Param #', 'Activation', ...(formula ? ['Count'] : [])]];
-  let inputs = model.inputDim;
+  let inputs = model.inputShape ?? [0];
   let trainable = 0;
   let fixed = 0;
   const counters = new Map<string, number>();
@@ -14,14 +15,14 @@ export function summaryText(model: Sequential, formula: boolean): string {
     const c = counters.get(layer.baseName) ?? 0;
     counters.set(layer.baseName, c + 1);
     const name = layer.name || (c === 0 ? layer.baseName : `${layer.baseName}_${c}`);
-    const known = inputs > 0;
+    const known = sizeOf(inputs) > 0;
     const count = known ? layer.paramCountFor(inputs) : { trainable: NaN, nonTrainable: NaN };
     trainable += count.trainable;
     fixed += count.nonTrainable;
-    const out = layer.outputDim(inputs);
+    const out = layer.computeOutputShape(inputs);
     rows.push([
       `${name} (${layer.type})`,
-      `[null, ${out || '?'}]`,
+      batchShapeText(out),
       known ? fmt(count.trainable + count.nonTrainable) : '? (unbuilt)',
       layer.activation?.name ?? '',
       ...(formula ? [known ? layer.formula(inputs) : '?'] : []),

@@ -3,19 +3,18 @@
 // file, the training state and the data (copied, or transferred on request); it sends progress
 // events, and at the end the trained weights and state by transfer, which are written back into
 // the model. Same seed ⇒ the same weights as model.fit on the calling thread.
-import { describe, finiteNumber, positiveInt } from '../check.js';
+import { checkObject, describe, finiteNumber, positiveInt } from '../check.js';
 import { checkSeed } from '../engine/rng.js';
-import { currentModule, runtimeName, workerScriptUrl } from '../entries/runtime.js';
+import { currentModule, runtimeName, workerScriptUrl } from '../engine/runtime.js';
 import * as errors from '../errors.js';
 import type { Weight } from '../layers/dense.js';
-import { isCategorical } from '../losses.js';
-import type { History } from '../model/fit.js';
-import { type HostX, type HostY, type InputData, type TargetData, toHostX, toHostY } from '../model/inputs.js';
+import { type History, hostTargets } from '../model/fit.js';
+import { FIT_KEYS } from '../model/options.js';
+import { type HostX, type HostY, type InputData, type TargetData, toHostX } from '../model/inputs.js';
 import { Sequential } from '../model/sequential.js';
 import type { Matrix } from '../types.js';
 import { type Port, spawn } from './port.js';
-import type { FromWorker, PortableFitOptions, ToWorker, WorkerFitEvent } from './protocol.js';
-import { applyState, captureState, stateBuffers } from './state.js';
+import { type FromWorker, type PortableFitOptions, type ToWorker, type WorkerFitEvent, stateBuffers } from './protocol.js';
 
 export interface WorkerFitOptions extends PortableFitOptions {
   /** Validation data [x, y], copied to the worker; takes precedence over validationSplit. */
@@ -79,10 +78,14 @@ const training = new WeakSet<Sequential>();
  */
 export function fitInWorker(model: Sequential, x: InputData, y: TargetData, options: WorkerFitOptions = {}): WorkerFit {
   if (!(model instanceof Sequential)) throw new errors.ValueError(`fitInWorker takes a model made by sequential(), got ${describe(model)}`);
-  model.assertUsable();
-  if (!model.compiled) throw new errors.StateError('call compile({ optimizer, loss }) before fitInWorker');
+  const core = model.core;
+  core.assertUsable();
+  if (!core.compiled) throw new errors.StateError('call compile({ optimizer, loss }) before fitInWorker');
   if (training.has(model)) throw new errors.StateError('this model is already training in a worker; await its result first');
   if (options === null || typeof options !== 'object') throw new errors.ValueError(`fitInWorker options must be an object, got ${describe(options)}`);
+  // The fit options that cross to the worker, and the worker's own (callbacks, signal, verbose cannot cross).
+  const portable = FIT_KEYS.filter((k) => k !== 'callbacks' && k !== 'verbose' && k !== 'signal');
+  checkObject(options, 'fitInWorker options', [...portable, 'onProgress', 'progressInterval', 'signal', 'transfer', 'worker', 'threads']);
   const { onProgress, progressInterval = 100, signal, transfer = false, worker, validationData, threads = 1, ...fitOptions } = options;
   if (onProgress !== undefined && typeof onProgress !== 'function') throw new errors.ValueError(`onProgress must be a function, got ${describe(onProgress)}`);
   finiteNumber(progressInterval, 'progressInterval', 0);
@@ -92,19 +95,18 @@ export function fitInWorker(model: Sequential, x: InputData, y: TargetData, opti
 
   // The data is checked here, as fit would, so mistakes throw at the call; the worker gets it in
   // checked form (one typed array each).
-  model.ensureBuilt(x, checkSeed(fitOptions.seed));
-  const categorical = isCategorical(model.compiled.loss);
+  core.ensureBuilt(x, checkSeed(fitOptions.seed));
   const transfers: ArrayBuffer[] = [];
-  const hx = toHostX(x, model.inputDim);
-  const hy = toHostY(y, hx.rows, model.outputUnits, categorical, true);
+  const hx = toHostX(x, core.inputShape!);
+  const hy = hostTargets(core, y, hx.rows);
   let val: [InputData, TargetData] | undefined;
   if (validationData !== undefined) {
     if (!Array.isArray(validationData) || validationData.length !== 2) throw new errors.ValueError('validationData must be [x, y]');
-    const vx = toHostX(validationData[0], model.inputDim, 'validationData x');
-    const vy = toHostY(validationData[1], vx.rows, model.outputUnits, categorical, true, 'validationData y');
+    const vx = toHostX(validationData[0], core.inputShape!, 'validationData x');
+    const vy = hostTargets(core, validationData[1], vx.rows, 'validationData y');
     val = [portableX(vx, transfer, transfers), portableY(vy, transfer, transfers)];
   }
-  const state = captureState(model);
+  const state = core.saveTrainingState();
   const start: ToWorker = {
     type: 'start',
     wasm: currentModule(),
@@ -168,7 +170,7 @@ function startJob(
     } else if (m.type === 'done') {
       try {
         model.setWeights(m.weights);
-        applyState(model, m.state);
+        model.core.restoreTrainingState(m.state);
       } catch (error) {
         fail(error);
         return;

@@ -5,12 +5,13 @@
 import { getEngine, setEngineSource } from '../engine/engine.js';
 import '../engine/threads/enable.js'; // fitInWorker's `threads` option
 import { modelFromBytes } from '../io/model-file.js';
-import type { History, Logs } from '../model/fit.js';
+import type { Logs } from '../hooks.js';
+import { splitRows } from '../model/fit.js';
+import type { History } from '../model/loop.js';
 import type { Sequential } from '../model/sequential.js';
 import type { Matrix } from '../types.js';
 import { parentPort } from './port.js';
-import type { FromWorker, ToWorker, WorkerFitEvent } from './protocol.js';
-import { applyState, captureState, stateBuffers } from './state.js';
+import { type FromWorker, type ToWorker, type WorkerFitEvent, stateBuffers } from './protocol.js';
 
 const port = await parentPort<ToWorker, FromWorker>();
 const control = { paused: false, stop: false, wake: undefined as (() => void) | undefined };
@@ -33,11 +34,11 @@ async function run(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   // This thread may block, unlike a page's main thread: kernel threads can help here.
   const engine = m.threads > 1 ? await getEngine().setThreads(m.threads) : getEngine().info();
   const model = modelFromBytes(m.model);
-  applyState(model, m.state);
+  model.core.restoreTrainingState(m.state);
   const o = m.options;
   const rows = (m.x as Matrix).shape[0]; // fitInWorker always sends a checked { data, shape }
   // fit's defaults: batchSize 32, epochs 1; validationSplit takes the tail unless validationData.
-  const samplesPerEpoch = m.validationData ? rows : rows - Math.floor(rows * (o.validationSplit ?? 0));
+  const samplesPerEpoch = m.validationData ? rows : splitRows(rows, o.validationSplit ?? 0)[0];
   const batchesPerEpoch = Math.ceil(samplesPerEpoch / (o.batchSize ?? 32));
   let epoch = 0;
   let epochStart = 0;
@@ -84,7 +85,7 @@ async function run(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
 
 function finish(model: Sequential, history: History): void {
   const weights = model.getWeights();
-  const state = captureState(model);
+  const state = model.core.saveTrainingState();
   const buffers = [...weights.map((w) => w.data.buffer as ArrayBuffer), ...stateBuffers(state)];
   port.post({ type: 'done', history, weights, state }, buffers);
 }

@@ -1,9 +1,11 @@
 // Messages between fitInWorker (calling thread) and build/fit-worker.js, and the progress events
 // users receive. Everything here survives structured cloning; big arrays travel as transfers.
 import type { Weight } from '../layers/dense.js';
-import type { FitOptions, History, Logs } from '../model/fit.js';
+import type { Logs } from '../hooks.js';
+import type { History } from '../model/loop.js';
+import type { FitOptions } from '../model/options.js';
 import type { InputData, TargetData } from '../model/inputs.js';
-import type { TrainingState } from './state.js';
+import type { TrainingState } from '../model/core.js';
 
 /** The fit options that can cross to a worker (callbacks and signals cannot; see WorkerFitOptions). */
 export type PortableFitOptions = Omit<FitOptions, 'callbacks' | 'signal' | 'verbose' | 'validationData'>;
@@ -12,7 +14,7 @@ export type PortableFitOptions = Omit<FitOptions, 'callbacks' | 'signal' | 'verb
 export type WorkerFitEvent =
   | {
       type: 'trainBegin';
-      /** Epochs this call will run. */
+      /** fit's epochs: the index the run stops before (with initialEpoch, epochs initialEpoch .. epochs − 1 run, as Keras). */
       epochs: number;
       /** Gradient steps per epoch. */
       batchesPerEpoch: number;
@@ -74,3 +76,8 @@ export type FromWorker =
   | { type: 'event'; event: WorkerFitEvent }
   | { type: 'done'; history: History; weights: Weight[]; state: TrainingState }
   | { type: 'error'; name: string; message: string; stack?: string };
+
+/** The ArrayBuffers to transfer (not copy) with a training state. */
+export function stateBuffers(s: TrainingState): ArrayBuffer[] {
+  return s.slots.map((a) => a.buffer as ArrayBuffer);
+}

@@ -136,7 +136,8 @@ describe('hostile model files', async () => {
     expectFileError(withConfig((c) => (c.layers[0].activation = 'mish')), /layer "dense" \(dense\): unknown activation "mish"/);
     expectFileError(withConfig((c) => (c.layers[0].units = -4)), /layer "dense" \(dense\): .*units must be a positive integer/);
     expectFileError(withConfig((c) => (c.layers = [])), /at least one layer/);
-    expectFileError(withConfig((c) => (c.inputShape = [2, 3])), /inputShape must be \[features\]/);
+    expectFileError(withConfig((c) => (c.inputShape = [2, 3])), /input has shape \[2,3\] per sample but the first layer's inputShape is \[3\]/);
+    expectFileError(withConfig((c) => (c.inputShape = [3, 0])), /inputShape must be one sample's shape/);
     expectFileError(withConfig((c) => (c.compile.optimizer = { name: 'lion', config: {} })), /invalid optimizer: unknown optimizer "lion"/);
     expectFileError(withConfig((c) => (c.compile.optimizer.config = { learningRate: -1 })), /invalid optimizer: .*learningRate/);
     expectFileError(withConfig((c) => (c.compile.loss.kind = 'hinge')), /unknown loss kind "hinge"/);

@@ -1,6 +1,6 @@
 // ONNX export, run by ONNX Runtime (onnxruntime-node, CPU): every activation predicts what
 // dendrite predicts (max abs diff <= 1e-5) at several batch sizes through one session (the batch
-// dimension is symbolic), and the file's structure is what the README documents.
+// dimension is symbolic), and the file's structure is what docs/files.md documents.
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { activation, batchNormalization, dense, dropout, layerNormalization, sequential, toOnnx, ValueError, type Sequential } from '../../src/index.js';

@@ -1,7 +1,7 @@
-// The way out to PyTorch: saved files read by an independent safetensors parser, and the README's
-// recipe (stack nn.Linear with the transposed (in, units) kernels and the mapped activations) run
-// in plain JavaScript (f64) against predict() for every activation. When python3 has torch and
-// safetensors, the README's Python snippet itself runs on a saved file.
+// The way out to PyTorch: saved files read by an independent safetensors parser, and the recipe in
+// docs/files.md (stack nn.Linear with the transposed (in, units) kernels and the mapped
+// activations) run in plain JavaScript (f64) against predict() for every activation. When python3 has torch and
+// safetensors, that page's Python snippet itself runs on a saved file.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { activation, batchNormalization, dense, dropout, layerNormalization, sequential, type Sequential } from '../../src/index.js';
 import { parseSafetensors } from '../helpers/safetensors.js';
 
-/** PyTorch's modules, as the README's ACTIVATIONS table maps dendrite names to them (f64). */
+/** PyTorch's modules, as the ACTIVATIONS table of docs/files.md maps dendrite names to them (f64). */
 const torchActivations: Record<string, (alpha: number | undefined) => (row: number[]) => number[]> = {
   linear: () => (r) => r,
   relu: () => (r) => r.map((v) => Math.max(v, 0)),
@@ -24,7 +24,7 @@ const torchActivations: Record<string, (alpha: number | undefined) => (row: numb
     return e.map((v) => v / s);
   },
   selu: () => (r) => r.map((v) => 1.0507009873554805 * (v > 0 ? v : 1.6732632423543772 * Math.expm1(v))),
-  leakyRelu: (a = 0.3) => (r) => r.map((v) => (v > 0 ? v : a * v)),
+  leakyRelu: (a = 0.2) => (r) => r.map((v) => (v > 0 ? v : a * v)),
   elu: (a = 1) => (r) => r.map((v) => (v > 0 ? v : a * Math.expm1(v))),
   gelu: () => (r) => r.map((v) => 0.5 * v * (1 + erf(v / Math.SQRT2))),
   swish: () => (r) => r.map((v) => v / (1 + Math.exp(-v))),
@@ -49,7 +49,7 @@ function erf(x: number): number {
   return Math.sign(x) * (1 - Math.exp(-t * t) / Math.sqrt(Math.PI) / (t + f));
 }
 
-/** The README's load_dendrite, in JavaScript: parse the file independently, stack the modules in eval mode. */
+/** load_dendrite of docs/files.md, in JavaScript: parse the file independently, stack the modules in eval mode. */
 function torchRecipe(bytes: Uint8Array, transpose = true): (row: number[]) => number[] {
   const file = parseSafetensors(bytes);
   const config = JSON.parse(file.metadata.config);
@@ -107,7 +107,7 @@ function makeModel(activation: unknown): Sequential {
   return m;
 }
 
-describe('the README PyTorch recipe, in JavaScript', () => {
+describe('the PyTorch recipe of docs/files.md, in JavaScript', () => {
   it.each(activations)('%s: same outputs as predict (<= 1e-5)', (_, activation) => {
     const m = makeModel(activation);
     const forward = torchRecipe(m.toBytes());
@@ -154,13 +154,26 @@ describe('the README PyTorch recipe, in JavaScript', () => {
 
 // ---- the snippet itself, when python3 has torch and safetensors (DENDRITE_PYTHON to choose) ------
 
+/** The Python block of docs/files.md that defines load_dendrite. */
+function recipeBlock(): string {
+  const page = readFileSync(new URL('../../docs/files.md', import.meta.url), 'utf8');
+  const block = [...page.matchAll(/```python\n([\s\S]*?)```/g)].map((b) => b[1]).find((b) => b.includes('def load_dendrite'));
+  if (block === undefined) throw new Error('docs/files.md has no Python block defining load_dendrite');
+  return block;
+}
+
+it('docs/files.md shows the recipe the tests run: load_dendrite, then a use of it', () => {
+  const block = recipeBlock();
+  expect(block).toContain('model = load_dendrite(');
+  for (const name of Object.keys(torchActivations)) expect(block, name).toContain(`"${name}"`);
+});
+
 const python = process.env.DENDRITE_PYTHON ?? 'python3';
 const hasTorch = spawnSync(python, ['-c', 'import torch, safetensors'], { stdio: 'ignore' }).status === 0;
 
-describe.skipIf(!hasTorch)('the README Python snippet with torch + safetensors', () => {
+describe.skipIf(!hasTorch)('the Python snippet of docs/files.md with torch + safetensors', () => {
   it('loads a dendrite file into torch.nn.Sequential and predicts the same', async () => {
-    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-    const block = [...readme.matchAll(/```python\n([\s\S]*?)```/g)].map((b) => b[1]).find((b) => b.includes('def load_dendrite'))!;
+    const block = recipeBlock();
     const definitions = block.slice(0, block.indexOf('model = load_dendrite'));
     const dir = await mkdtemp(join(tmpdir(), 'dendrite-torch-'));
     try {

@@ -143,8 +143,8 @@ describe('dendrite → TF.js', () => {
       const back = await loadTfjs(join(dir, 'model.json'));
       expect(back.getWeights().map((w) => [w.name, Array.from(w.data)])).toEqual(m.getWeights().map((w) => [w.name, Array.from(w.data)]));
       expect(back.layers.map((l) => l.getConfig())).toEqual(m.layers.map((l) => l.getConfig()));
-      expect(back.compiled!.optimizer.getConfig()).toEqual(m.compiled!.optimizer.getConfig());
-      expect(back.compiled!.loss.kind).toBe('bce');
+      expect(back.core.compiled!.optimizer.getConfig()).toEqual(m.core.compiled!.optimizer.getConfig());
+      expect(back.core.compiled!.loss.kind).toBe('bce');
       // The same files over http: weights are fetched beside model.json.
       const server: Server = createServer(async (req, res) => {
         const file = req.url === '/m/model.json' ? paths.modelJson : req.url === '/m/weights.bin' ? paths.weights : undefined;
@@ -195,7 +195,7 @@ describe('TF.js → dendrite', () => {
     const theirs = (trained.predict(tf.tensor2d(x, [20, 6])) as tf.Tensor).dataSync();
     const diff = maxAbsDiff(m.predict({ data: x, shape: [20, 6] }).data, theirs);
     expect(diff).toBeLessThanOrEqual(1e-5);
-    expect(m.compiled).toBeUndefined(); // TF.js saves no trainingConfig unless includeOptimizer
+    expect(m.core.compiled).toBeUndefined(); // TF.js saves no trainingConfig unless includeOptimizer
     m.dispose();
   });
 
@@ -228,9 +228,9 @@ describe('TF.js → dendrite', () => {
     await trained.save(tf.io.withSaveHandler(async (a) => ((artifacts = a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })), { includeOptimizer: true });
     expect(artifacts!.weightSpecs!.some((s) => s.group === 'optimizer')).toBe(true);
     const m = fromTfjs(artifacts);
-    expect(m.compiled!.optimizer.getConfig()).toMatchObject({ name: 'adam', config: { learningRate: 0.02 } });
-    expect(m.compiled!.loss.kind).toBe('scce');
-    expect(m.compiled!.metricNames).toEqual(['accuracy']);
+    expect(m.core.compiled!.optimizer.getConfig()).toMatchObject({ name: 'adam', config: { learningRate: 0.02 } });
+    expect(m.core.compiled!.loss.kind).toBe('scce');
+    expect(m.core.compiled!.metricNames).toEqual(['accuracy']);
     const x = inputs(5, 6, 2);
     expect(maxAbsDiff(m.predict({ data: x, shape: [5, 6] }).data, (trained.predict(tf.tensor2d(x, [5, 6])) as tf.Tensor).dataSync())).toBeLessThanOrEqual(1e-5);
     m.dispose();

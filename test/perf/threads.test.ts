@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
-import { relaxedSimdAvailable } from '../../src/entries/builds.js';
+import { relaxedSimdAvailable } from '../../src/engine/builds.js';
 import { adam, dense, getEngine, init, sequential, sgd } from '../../src/index.js';
 import { randomArray } from '../helpers/wasm.js';
 

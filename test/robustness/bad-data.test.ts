@@ -21,6 +21,7 @@ import {
   sequential,
 } from '../../src/index.js';
 import { runCli } from '../helpers/cli.js';
+import { thrownBy } from '../helpers/thrown.js';
 
 type ErrorClass = new (...a: never[]) => DendriteError;
 /** [entry point, input kind, description, call, error class, words the message must contain] */
@@ -169,12 +170,7 @@ const cases: Case[] = [
 describe.each([...new Set(cases.map((c) => c[0]))])('%s', (entry) => {
   const rows = cases.filter((c) => c[0] === entry).map(([, kind, what, call, type, words]) => ({ name: `${kind}: ${what}`, call, type, words }));
   it.each(rows)('$name', async ({ call, type, words }) => {
-    let thrown: unknown;
-    try {
-      await call();
-    } catch (e) {
-      thrown = e;
-    }
+    const thrown = await thrownBy(call);
     expect(thrown, 'expected an error').toBeInstanceOf(type);
     expect((thrown as Error).name).toBe(type.name);
     expect((thrown as Error).message).toMatch(words);

@@ -97,7 +97,7 @@ describe('aborting fit', () => {
     const before = m.getWeights().map((w) => w.data);
     const error = await expectAbort(m.fit(x, labels, { ...options, signal: AbortSignal.abort() }));
     expect(error.message).toMatch(/before (it started|the first batch)/);
-    expect(m.compiled!.optimizer.iterations).toBe(0);
+    expect(m.core.compiled!.optimizer.iterations).toBe(0);
     m.getWeights().forEach((w, i) => expect(Buffer.from(w.data.buffer).equals(Buffer.from(before[i].buffer))).toBe(true));
     m.dispose();
   });

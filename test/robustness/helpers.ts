@@ -2,7 +2,7 @@
 // (weights, optimizer state and step count), and a "twin" run that stops via stopTraining right
 // after a given batch — the reference for "the weights after the last good / completed batch".
 import { expect } from 'vitest';
-import type { Callbacks } from '../../src/callbacks/base.js';
+import type { Callbacks } from '../../src/hooks.js';
 import { type Engine, type FitOptions, type Optimizer, type Sequential, dense, sequential } from '../../src/index.js';
 
 /** A seeded generator, uniform in [-1, 1). */
@@ -44,8 +44,8 @@ export interface TrainingState {
 export function trainingState(m: Sequential): TrainingState {
   return {
     weights: m.getWeights().map((w) => w.data),
-    optimizer: m.optState.map((p) => m.engine.readF32(p, m.paramCount)),
-    iterations: m.compiled!.optimizer.iterations,
+    optimizer: m.core.optState.map((p) => m.core.engine.readF32(p, m.core.paramCount)),
+    iterations: m.core.compiled!.optimizer.iterations,
   };
 }
 

@@ -94,7 +94,7 @@ describe.each(scenarios)('NaN or Infinity in $name', ({ make, y, what, lr }) => 
     expectSameBits(state.weights, twin.weights, 'weights');
     // A loss or gradient failure is caught before the optimizer runs. An overflow in the update is
     // caught after it, when the optimizer has already taken in the (finite) gradient: the weights
-    // are restored, its moments are not (README, Guarantees).
+    // are restored, its moments are not (docs/guarantees.md).
     if (/weight became/.test(error.message)) expect(state.iterations).toBe(twin.iterations + 1);
     else expectSameState(state, twin, 'training state');
   });

@@ -99,7 +99,7 @@ describe.skipIf(!chromiumAvailable())('Chromium', () => {
     expect(r.xor[1]).toBeGreaterThan(0.9);
     expect(r.worker.accuracy).toBeGreaterThan(0.95);
     expect(r.identical).toBe(true);
-    // threadedBuildHook (src/entries/builds.ts): isolated, init() loads a threads build (shared
+    // threadedBuildHook (src/engine/builds.ts): isolated, init() loads a threads build (shared
     // memory); the page's main thread may not block, so its engine stays single-threaded and says why.
     expect(r.engine.sharedMemory).toBe(true);
     expect(r.engine.threads).toBe(1);

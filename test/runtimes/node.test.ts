@@ -223,8 +223,9 @@ describe('fitInWorker (worker_threads)', () => {
     await expect(fitInWorker(mlp(), nan, y).result).rejects.toThrow(/non-finite value at row 3, column 1/);
     const missing = await fitInWorker(mlp(), x, y, { worker: new URL('file:///nonexistent/fit-worker.js') }).result.catch((e) => e);
     expect(missing).toBeInstanceOf(Error);
-    // An option that cannot cross to a thread rejects instead of hanging.
-    const uncloneable = await fitInWorker(mlp(), x, y, { epochs: 1, notAnOption: () => 1 } as never).result.catch((e) => e);
+    // An unknown option is refused at the call; a value that cannot cross to a thread rejects instead of hanging.
+    expect(() => fitInWorker(mlp(), x, y, { epochs: 1, notAnOption: () => 1 } as never)).toThrow(d.ValueError);
+    const uncloneable = await fitInWorker(mlp(), x, y, { epochs: 1, shuffle: (() => true) as never }).result.catch((e) => e);
     expect(uncloneable.name).toBe('DataCloneError');
   });
 

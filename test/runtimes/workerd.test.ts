@@ -11,7 +11,7 @@ const modelPath = join(root, 'examples', 'edge', 'model.dnd');
 describe('workerd', () => {
   let server: Awaited<ReturnType<typeof startWorkerd>>;
   beforeAll(async () => {
-    // The README's steps: train and save in Node, then serve the config.
+    // The steps in docs/runtimes.md: train and save in Node, then serve the config.
     expectOk(await run(process.execPath, ['examples/edge/train.mjs', modelPath], { timeoutMs: 60_000 }));
     server = await startWorkerd(join(root, 'examples', 'edge', 'config.capnp'));
   });

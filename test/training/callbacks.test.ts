@@ -33,7 +33,7 @@ function fakeModel(lr = 1) {
   const model = {
     stopTraining: false,
     restored: undefined as number | undefined,
-    compiled: { optimizer: opt, metrics: [{ name: 'accuracy', direction: 'max' }] },
+    core: { compiled: { optimizer: opt, metrics: [{ name: 'accuracy', direction: 'max' }] } },
     getWeights: () => [{ name: 'w', shape: [1], data: new Float32Array([epoch]) }],
     setWeights: (w: { data: Float32Array }[]) => void (model.restored = w[0].data[0]),
     at: (e: number) => void (epoch = e),
@@ -122,7 +122,7 @@ describe('reduceLROnPlateau', () => {
     for (const [e, v] of [1, 1, 1, 1, 1].entries()) {
       const logs: Logs = { valLoss: v };
       cb.onEpochEnd(e, logs);
-      lrs.push(model.compiled.optimizer.learningRate);
+      lrs.push(model.core.compiled.optimizer.learningRate);
       expect(logs.learningRate).toBeDefined();
     }
     expect(lrs).toEqual([1, 0.5, 0.25, 0.2, 0.2]);
@@ -135,7 +135,7 @@ describe('reduceLROnPlateau', () => {
     cb.setModel(model as unknown as Sequential);
     cb.onTrainBegin();
     for (const [e, v] of [1, 1, 0.5, 0.6, 0.7].entries()) cb.onEpochEnd(e, { loss: v });
-    expect(model.compiled.optimizer.learningRate).toBeCloseTo(0.1, 12);
+    expect(model.core.compiled.optimizer.learningRate).toBeCloseTo(0.1, 12);
   });
 });
 

@@ -65,7 +65,7 @@ describe('training-mode gradients match finite differences', () => {
     a.build({ seed: 8 });
     b.build({ seed: 8 });
     for (const m of [a, b]) m.compile({ optimizer: sgd({ learningRate: 0.5 }), loss: 'sparseCategoricalCrossentropy' });
-    expect(a.compiled!.mode).toBe('softmaxCe');
+    expect(a.core.compiled!.mode).toBe('softmaxCe');
     const la = a.trainOnBatch(x6, classes6).loss;
     const lb = b.trainOnBatch(x6, classes6).loss;
     expect(la).toBe(lb);
@@ -75,7 +75,7 @@ describe('training-mode gradients match finite differences', () => {
     // Sigmoid + binary cross-entropy likewise.
     const c = sequential([dense({ units: 1, inputShape: [3] }), activation({ activation: 'sigmoid' })]);
     c.compile({ optimizer: 'sgd', loss: 'binaryCrossentropy' });
-    expect(c.compiled!.mode).toBe('sigmoidBce');
+    expect(c.core.compiled!.mode).toBe('sigmoidBce');
     c.build({ seed: 1 });
     checkTrainingGradients(c, x6, [0, 1, 1, 0, 1, 0], losses.binaryCrossentropy());
   });
@@ -117,7 +117,7 @@ describe('batch normalization: training vs inference', () => {
     const names = m.getWeights().map((w) => w.name);
     expect(names).toEqual(['dense/kernel', 'dense/bias', 'batch_normalization/gamma', 'batch_normalization/beta',
       'batch_normalization/moving_mean', 'batch_normalization/moving_variance', 'dense_1/kernel', 'dense_1/bias']);
-    expect(m.paramCount).toBe(4 * 4 + 2 * 4 + 5);
+    expect(m.core.paramCount).toBe(4 * 4 + 2 * 4 + 5);
     expect(m.countParams()).toBe(4 * 4 + 4 * 4 + 5);
     expect(m.summary({ print: false })).toContain('Non-trainable params: 8');
     // Replay: the moving statistics after one more step follow the momentum rule from the
@@ -147,7 +147,7 @@ describe('dropout', () => {
     expect(Array.from(m.predict(x).data)).toEqual(x[0]);
     // The training output is in the last layer's y after a step.
     m.trainOnBatch(x, [x[0].map(() => 0)]);
-    const out = m.engine.readF32(m.layers[0].y, 200);
+    const out = m.core.engine.readF32(m.layers[0].y, 200);
     const kept = Array.from(out).filter((v) => v !== 0);
     expect(Math.abs(kept.length / 200 - 0.7)).toBeLessThan(0.1);
     out.forEach((v, i) => expect(v === 0 || Math.abs(v - x[0][i] / 0.7) < 1e-3 * x[0][i]).toBe(true));

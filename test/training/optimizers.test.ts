@@ -201,7 +201,7 @@ describe('learning-rate schedules', () => {
     const opt = nadam({ learningRate: cosineDecay({ initialLearningRate: 0.01, decaySteps: 100, warmupTarget: 0.1, warmupSteps: 10 }), clipNorm: 2, weightDecay: 0.01 });
     m.compile({ optimizer: opt, loss: 'mse' });
     const loaded = modelFromBytes(m.toBytes());
-    expect(loaded.compiled!.optimizer.getConfig()).toEqual(opt.getConfig());
-    expect(loaded.compiled!.optimizer.learningRate).toBe(opt.learningRate);
+    expect(loaded.core.compiled!.optimizer.getConfig()).toEqual(opt.getConfig());
+    expect(loaded.core.compiled!.optimizer.learningRate).toBe(opt.learningRate);
   });
 });

@@ -1,5 +1,5 @@
 // Makes worker threads available to engines (a side-effect import). The entries whose runtimes can
-// run them import it: Node and Deno (engine/node.ts), browsers (entries/browser.ts) and the training
+// run them import it: Node and Deno (entries/node.ts), browsers (entries/browser.ts) and the training
 // worker (worker/fit-worker.ts). The edge and inline entries leave it out, so their bundles carry no
 // thread code: edge workers have no workers, and the inline entry embeds the build without shared
 // memory.

@@ -1,17 +1,15 @@
-// The README's "Training controls" examples run as written: the section's ts blocks, in order,
-// as one script (the first block's data is shared; every other block gets its own scope), with
-// `from 'dendrite'` pointed at the sources.
+// The examples of docs/training.md run as written: the page's ts blocks, in order, as one script
+// (the first block's data is shared; every other block gets its own scope), with `from 'dendrite'`
+// pointed at the sources.
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { expect, it, vi } from 'vitest';
 
-it('the Training controls examples run and print what they say', async () => {
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-  const start = readme.indexOf('\n## Training controls');
-  const section = readme.slice(start, readme.indexOf('\n## ', start + 5));
-  const blocks = [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
-  expect(blocks.length).toBeGreaterThanOrEqual(8);
+it('the examples of docs/training.md run and print what they say', async () => {
+  const page = readFileSync(new URL('../../docs/training.md', import.meta.url), 'utf8');
+  const blocks = [...page.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
+  expect(blocks.length).toBeGreaterThanOrEqual(9);
   const names = new Set<string>();
   const bodies = blocks.map((b) =>
     b.replace(/^import \{([^}]*)\} from 'dendrite';\n/gm, (_, list: string) => {
@@ -27,7 +25,7 @@ it('the Training controls examples run and print what they say', async () => {
     ...bodies.slice(1).map((b) => `{\n${b}\n}`),
     '}',
   ].join('\n');
-  const dir = mkdtempSync(join(process.cwd(), 'test/training/.readme-'));
+  const dir = mkdtempSync(join(process.cwd(), 'test/training/.docs-'));
   const log = vi.spyOn(console, 'log').mockImplementation(() => {});
   const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
   try {

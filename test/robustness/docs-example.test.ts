@@ -1,17 +1,15 @@
-// The README's "Guarantees" example runs as written (with `from 'dendrite'` pointed at the
+// The example of docs/guarantees.md runs as written (with `from 'dendrite'` pointed at the
 // sources) and prints what its comments say.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { expect, it, vi } from 'vitest';
 
-it('the Guarantees example runs and prints what it says', async () => {
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-  const start = readme.indexOf('\n## Guarantees');
-  const section = readme.slice(start, readme.indexOf('\n## ', start + 5));
-  const code = /```js\n([\s\S]*?)```/.exec(section)![1];
+it('the example of docs/guarantees.md runs and prints what it says', async () => {
+  const page = readFileSync(new URL('../../docs/guarantees.md', import.meta.url), 'utf8');
+  const code = /```js\n([\s\S]*?)```/.exec(page)![1];
   const src = pathToFileURL(join(process.cwd(), 'src/index.ts')).href;
-  const dir = mkdtempSync(join(process.cwd(), 'test/robustness/.readme-'));
+  const dir = mkdtempSync(join(process.cwd(), 'test/robustness/.docs-'));
   const log = vi.spyOn(console, 'log').mockImplementation(() => {});
   try {
     const file = join(dir, 'example.ts');

@@ -1,11 +1,11 @@
-// Node and Deno: the wasm file sits beside the bundle (build/dendrite.wasm next to build/index.js)
-// or, when running from source, in ../../build/. It is read and compiled synchronously on first
+// Node and Deno hooks (index.ts imports them): the wasm file sits beside the bundle
+// (build/dendrite.wasm next to build/index.js) or, when running from source, in ../../build/. It is read and compiled synchronously on first
 // use, so no `await init()` is needed here; `init({ wasm })` can still point elsewhere.
 import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { registerRuntime } from '../entries/runtime.js';
-import './threads/enable.js'; // worker threads for the kernels (init({ threads }))
+import { registerRuntime } from '../engine/runtime.js';
+import '../engine/threads/enable.js'; // worker threads for the kernels (init({ threads }))
 
 
 function besideModule(rel: string): URL | undefined {

@@ -1,10 +1,10 @@
 // What differs between runtimes, in one place: where the wasm comes from and where the training
-// worker script lives. Each entry (index.ts for Node/Deno, entries/browser.ts, edge.ts, inline.ts)
+// worker script lives. Each entry (entries/node.ts for Node/Deno, entries/browser.ts, edge.ts, inline.ts)
 // registers its hooks once, then re-exports the public API; everything else is the same core.
 // The compiled WebAssembly.Module is kept so that training workers get the very same module by
 // postMessage instead of loading the file again.
-import { describe } from '../check.js';
-import { type EngineInfo, getEngine, setDefaultEngineOptions, setEngineSource } from '../engine/engine.js';
+import { checkObject, describe } from '../check.js';
+import { type EngineInfo, getEngine, setDefaultEngineOptions, setEngineSource } from './engine.js';
 import { StateError, ValueError } from '../errors.js';
 import { buildFeatures, wasmFileFor } from './builds.js';
 
@@ -105,6 +105,7 @@ export function workerScriptUrl(): URL | undefined {
  */
 export async function init(options: InitOptions = {}): Promise<EngineInfo> {
   if (options === null || typeof options !== 'object') throw new ValueError(`init() takes { wasm?, threads?, deterministic? }, got ${describe(options)}`);
+  checkObject(options, 'init()', ['wasm', 'threads', 'deterministic']);
   const { wasm, threads } = options;
   if (threads !== undefined && (typeof threads !== 'number' || !Number.isSafeInteger(threads) || threads < 1)) {
     throw new ValueError(`init({ threads }) takes a positive integer, got ${describe(threads)}`);
