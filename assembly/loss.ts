@@ -139,6 +139,8 @@ export function bce_logits(grad: usize, z: usize, target: usize, m: i32, n: i32,
 // Keras: q = p / Σ_k p_k, c = clip(q, EPS, 1 − EPS), loss = −Σ_j t_j·log c_j. Gradient through both:
 // with g_j = ∂loss/∂q_j = −t_j/q_j where q_j is inside the clip range (else 0),
 // ∂loss/∂p_k = (g_k − Σ_j g_j·q_j)/S = (g_k + Σ_{j inside} t_j)/S,  S = Σ_k p_k.
+// A row of zeros (S = 0, e.g. a relu output layer gone dead) has no q; Keras and TF.js return NaN.
+// Here every q counts as clipped: the loss is the clip's bound −Σ t·log EPS, the gradient 0.
 
 /** CCE on probabilities (rows normalised to sum 1, clipped, −Σ t·log p); grad through the normalisation and clip. */
 export function cce(grad: usize, pred: usize, target: usize, m: i32, n: i32, scale: f32, weights: usize): f64 {
@@ -148,7 +150,7 @@ export function cce(grad: usize, pred: usize, target: usize, m: i32, n: i32, sca
     const off = <usize>r * rowBytes, w = rowWeight(weights, r);
     let sum: f64 = 0;
     for (let j: usize = 0; j < rowBytes; j += 4) sum += at(pred, off + j);
-    const inv = 1.0 / sum;
+    const inv = sum != 0 ? 1.0 / sum : 0.0; // an all-zero row: every q clipped, zero gradient (Keras: NaN)
     let s: f64 = 0, tIn: f64 = 0; // loss, Σ t_j over unclipped j
     for (let j: usize = 0; j < rowBytes; j += 4) {
       const q = at(pred, off + j) * inv, t = at(target, off + j);
@@ -177,7 +179,7 @@ export function sparse_cce(grad: usize, pred: usize, labels: usize, m: i32, n: i
     const lab = <usize>load<i32>(labels + (<usize>r << 2)) << 2;
     let sum: f64 = 0;
     for (let j: usize = 0; j < rowBytes; j += 4) sum += at(pred, off + j);
-    const inv = 1.0 / sum;
+    const inv = sum != 0 ? 1.0 / sum : 0.0; // an all-zero row: every q clipped, zero gradient (Keras: NaN)
     const q = at(pred, off + lab) * inv;
     const inside = q >= EPS && q <= 1.0 - EPS;
     total -= w * Math.log(min(max(q, EPS), 1.0 - EPS));

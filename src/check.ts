@@ -23,6 +23,13 @@ export function oneOf<T extends string>(value: unknown, valid: readonly T[], wha
   return value as T;
 }
 
+/** A file path the file system can take: a non-empty string with no NUL character (every OS refuses one). */
+export function pathString(value: unknown, what: string): string {
+  if (typeof value !== 'string' || value === '') throw new ValueError(`${what} must be a non-empty string, got ${describe(value)}`);
+  if (value.includes('\0')) throw new ValueError(`${what} ${JSON.stringify(value)} has a NUL character, which no file system accepts`);
+  return value;
+}
+
 export function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (Array.isArray(value)) return `an array of length ${value.length}`;

@@ -5,6 +5,7 @@
 import type { Engine } from './engine/engine.js';
 import { checkObject, suggestion } from './check.js';
 import { ValueError } from './errors.js';
+import { describe } from './check.js';
 import type { Loss } from './losses.js';
 import { snakeToCamel } from './losses.js';
 
@@ -259,17 +260,27 @@ export function resolveMetric(spec: unknown, loss: Loss, units: number): Metric 
   }
 }
 
+/** The largest `numClasses` of `confusionMatrix`: its n × n result is plain JS arrays (4096² ≈ 134 MB). */
+export const CONFUSION_MAX_CLASSES = 4096;
+
 /**
  * A confusion matrix (rows: true class, columns: predicted class), as tf.math.confusion_matrix.
  * `predictions` are class ids or rows of scores (rows × numClasses, argmax taken); `labels` class ids.
+ * `numClasses` (an integer in [1, 4096]) defaults to the scores' width, else the largest id + 1.
  */
 export function confusionMatrix(labels: ArrayLike<number>, predictions: ArrayLike<number> | { data: ArrayLike<number>; shape: [number, number] }, numClasses?: number): number[][] {
-  const scores = typeof predictions === 'object' && 'shape' in predictions ? predictions : undefined;
+  const max = CONFUSION_MAX_CLASSES;
+  if (!isIdList(labels)) throw new ValueError(`confusionMatrix: labels must be an array of class ids, got ${describe(labels)}`);
+  if (numClasses !== undefined && !(typeof numClasses === 'number' && Number.isInteger(numClasses) && numClasses >= 1 && numClasses <= max)) {
+    throw new ValueError(`confusionMatrix: numClasses must be an integer in [1, ${max}], got ${describe(numClasses)}`);
+  }
+  const scores = typeof predictions === 'object' && predictions !== null && 'shape' in predictions ? predictions : undefined;
   const m = labels.length;
   let pred: ArrayLike<number>;
   if (scores) {
     const [rows, cols] = scores.shape;
     if (rows !== m) throw new ValueError(`confusionMatrix: ${m} labels but predictions have ${rows} rows`);
+    if (numClasses === undefined && cols > max) throw new ValueError(`confusionMatrix: predictions have ${cols} columns, more than ${max} classes`);
     const ids = new Int32Array(rows);
     for (let r = 0; r < rows; r++) {
       let best = 0;
@@ -279,17 +290,26 @@ export function confusionMatrix(labels: ArrayLike<number>, predictions: ArrayLik
     pred = ids;
     numClasses ??= cols;
   } else {
-    pred = predictions as ArrayLike<number>;
+    if (!isIdList(predictions)) throw new ValueError(`confusionMatrix: predictions must be class ids or a matrix of scores, got ${describe(predictions)}`);
+    pred = predictions;
     if (pred.length !== m) throw new ValueError(`confusionMatrix: ${m} labels but ${pred.length} predictions`);
   }
+  // Ids are checked before any allocation: an id of 1e9 or 1.5 must not size the matrix.
+  const limit = numClasses ?? max;
+  const idError = (what: string, i: number, v: unknown) =>
+    new ValueError(`confusionMatrix: ${what} ${i} is ${describe(v)}, expected an integer in [0, ${limit - 1}]${numClasses === undefined ? ` (at most ${max} classes)` : ''}`);
   let n = numClasses ?? 0;
-  if (numClasses === undefined) for (let i = 0; i < m; i++) n = Math.max(n, labels[i] + 1, pred[i] + 1);
-  const out = Array.from({ length: n }, () => new Array<number>(n).fill(0));
   for (let i = 0; i < m; i++) {
     const [t, p] = [labels[i], pred[i]];
-    if (!Number.isInteger(t) || t < 0 || t >= n) throw new ValueError(`confusionMatrix: label ${i} is ${t}, expected an integer in [0, ${n - 1}]`);
-    if (!Number.isInteger(p) || p < 0 || p >= n) throw new ValueError(`confusionMatrix: prediction ${i} is ${p}, expected an integer in [0, ${n - 1}]`);
-    out[t][p]++;
+    if (typeof t !== 'number' || !Number.isInteger(t) || t < 0 || t >= limit) throw idError('label', i, t);
+    if (typeof p !== 'number' || !Number.isInteger(p) || p < 0 || p >= limit) throw idError('prediction', i, p);
+    if (numClasses === undefined) n = Math.max(n, t + 1, p + 1);
   }
+  const out = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+  for (let i = 0; i < m; i++) out[labels[i]][pred[i]]++;
   return out;
+}
+
+function isIdList(v: unknown): v is ArrayLike<number> {
+  return Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView));
 }

@@ -219,7 +219,9 @@ export function nadam({ beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7, ...base }: A
     update(en, p, g, s, n, t, f) {
       if (product[1] !== t - 1) {
         product[0] = 1;
-        for (let i = 1; i < t; i++) product[0] *= mu(i);
+        // Below 2^-60 the product no longer changes 1 − product·μ or 1 − product (the only ways it
+        // is used), so the loop can stop there with bit-identical updates: a checkpoint may say 2^31 steps.
+        for (let i = 1; i < t && product[0] >= 2 ** -60; i++) product[0] *= mu(i);
       }
       product[0] *= mu(t);
       product[1] = t;

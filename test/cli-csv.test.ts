@@ -100,6 +100,28 @@ describe('readCsv', () => {
     expect(err('a,y\n1,2\n2,x\n', { labelType: 'number' })).toBe('f.csv: line 3: label "x" is not a number');
     expect(() => readCsv('a,b\n', { delimiter: '"' })).toThrow(ValueError);
   });
+
+  it('refuses a header that names a column twice (which column would "f1" mean?)', () => {
+    expect(() => readCsv('f1,f1,label\n1,2,0\n3,4,1\n', { name: 'f.csv' })).toThrow(
+      new DataError('f.csv: the header names column "f1" twice (columns 1 and 2); each column needs its own name'),
+    );
+    expect(() => readCsv('a, b ,b,label\n1,2,3,0\n', { name: 'f.csv' })).toThrow(/column "b" twice \(columns 2 and 3\)/);
+    // Without a header the generated names are distinct: no error.
+    expect(readCsv('1,1,0\n3,4,1\n').features).toEqual(['column 1', 'column 2']);
+  });
+
+  it('reads decimal numerals only: 0x1F, 0b11, 0o7 are refused, not read as 31, 3, 7', () => {
+    for (const cell of ['0x1F', '0b11', '0o7', '-0X10']) {
+      expect(() => readCsv(`a,b,label\n1,2,0\n1,${cell},1\n`, { name: 'f.csv' })).toThrow(
+        new DataError(`f.csv: line 3: column "b" is ${cell}, not a decimal number (hexadecimal, binary and octal numerals are not read)`),
+      );
+    }
+    const d = readCsv('a,b,label\n+1.5,-.25,0\n1e3,2.,1\n007,1E-2,1\n');
+    expect(rows(d.x)).toEqual([[1.5, -0.25], [1000, 2], [7, Math.fround(0.01)]]);
+    expect(() => readCsv('a,label\n1_000,0\n2,1\n')).toThrow(/"1_000", not a number/);
+    // A hexadecimal-looking label is a class name, never the number 31.
+    expect(readCsv('a,label\n1,0x1F\n2,zz\n').classes).toEqual(['0x1F', 'zz']);
+  });
 });
 
 describe('normalisation', () => {

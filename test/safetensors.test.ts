@@ -7,9 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ModelFileError, ValueError } from '../src/errors.js';
-import { readFileBytes, writeFileAtomic } from '../src/io/atomic-write.js';
+import { writeFileAtomic } from '../src/io/atomic-write.js';
+import { readFileBytes } from '../src/io/file-read.js';
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from '../src/io/safetensors.js';
 import { parseSafetensors } from './helpers/safetensors.js';
+import { mulberry32 } from './helpers/fuzz.js';
 
 // ---- helpers ----------------------------------------------------------------------------------
 
@@ -47,16 +49,6 @@ function expectFileError(bytes: Uint8Array, message: RegExp, options?: { maxHead
 }
 
 const entry = (shape: unknown, offsets: unknown, dtype: unknown = 'F32') => ({ dtype, shape, data_offsets: offsets });
-
-/** Seeded generator (mulberry32), so a failing fuzz case can be replayed. */
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), seed | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const special = f32(0, -0, 1, -1, Infinity, -Infinity, 1e-45, -1e-45, 1.1754942e-38, 1.17549435e-38, 3.4028235e38, 0.1);
 const sample: NamedTensor[] = [
@@ -454,11 +446,12 @@ describe('writeFileAtomic / readFileBytes', () => {
     expect(await readdir(d)).toEqual(['model.safetensors']);
   });
 
-  it('fails cleanly when the directory is missing', async () => {
-    await expect(writeFileAtomic(join(dir, 'missing', 'model.safetensors'), new Uint8Array(4))).rejects.toMatchObject({ code: 'ENOENT' });
+  it('refuses a missing directory by name (saves never create folders)', async () => {
+    await expect(writeFileAtomic(join(dir, 'missing', 'model.safetensors'), new Uint8Array(4))).rejects.toThrow(ValueError);
+    await expect(writeFileAtomic(join(dir, 'missing', 'model.safetensors'), new Uint8Array(4))).rejects.toThrow(/the folder ".*missing" does not exist/);
   });
 
-  it('keeps the old target and removes the temp file when the rename fails', async () => {
+  it('never replaces a directory, and leaves nothing behind', async () => {
     const d = await fresh('rename-fails');
     const target = join(d, 'model.safetensors');
     await mkdir(target); // a non-empty directory can't be renamed over

@@ -1,8 +1,9 @@
-// Deno from the `deno` npm package (node_modules/.bin/deno), quiet and offline.
-import { join } from 'node:path';
-import { root, run } from './process.mjs';
+// Deno from .runtime-tools (see tools.mjs): the real binary, quiet and offline.
+import { run } from './process.mjs';
+import { toolBinary, toolsDir } from './tools.mjs';
 
-export const denoBin = join(root, 'node_modules', '.bin', 'deno');
+/** The deno binary, or a path under .runtime-tools that does not exist when it is not installed. */
+export const denoBin = toolBinary('deno') ?? `${toolsDir}/node_modules/.bin/deno (not installed: npm test installs it)`;
 
 /** `deno <args>` from the repository root; resolves { code, stdout, stderr }. */
 export function runDeno(args, options = {}) {

@@ -1,9 +1,11 @@
-// workerd from its npm package: serve a config on a free loopback port until stopped.
+// workerd from .runtime-tools (see tools.mjs): serve a config on a free loopback port until
+// stopped. The real binary is spawned, not the npm wrapper: a SIGTERM to the wrapper would leave
+// the binary running.
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { freePort, root } from './process.mjs';
+import { toolBinary, toolsDir } from './tools.mjs';
 
-export const workerdBin = join(root, 'node_modules', '.bin', 'workerd');
+export const workerdBin = toolBinary('workerd') ?? `${toolsDir}/node_modules/.bin/workerd (not installed: npm test installs it)`;
 
 /**
  * Start `workerd serve <config>` with its socket `socket` moved to 127.0.0.1:<free port>. Resolves

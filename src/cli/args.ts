@@ -66,3 +66,16 @@ export function exclusive(flags: Flags, ...names: string[]): void {
   const given = names.filter((n) => flags[n] !== undefined);
   if (given.length > 1) throw new UsageError(`--${given[0]} and --${given[1]} cannot be used together`);
 }
+
+/**
+ * A numeric flag outside its range is a usage error, like a malformed one: `--epochs -1`,
+ * `--batch-size 0`, `--validation-split 1` stop before any data is read. `max` may be open.
+ */
+export function inRange(flags: Flags, name: string, min: number, max = Infinity, openMax = false): void {
+  const v = flags[name];
+  if (v === undefined) return;
+  if (typeof v !== 'number' || v < min || (openMax ? v >= max : v > max)) {
+    const range = max === Infinity ? `at least ${min}` : `in [${min}, ${max}${openMax ? ')' : ']'}`;
+    throw new UsageError(`--${name} must be ${range}, got ${v}`);
+  }
+}

@@ -2,12 +2,13 @@
 // weights, in a folder) and ONNX (.onnx), with whatever readers and writers src/io provides. A
 // CSV model's normalisation is folded into its first layer for the foreign formats, since they
 // have no place for it: the exported model then takes raw feature values, like `dendrite predict`.
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import * as lib from './lib.js';
 import { type Sequential, ValueError } from './lib.js';
 import { type FlagSpec, UsageError, choice, parseArgs } from './args.js';
 import { type CliMeta, loadModelFile, saveModelFile } from './model-file.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
 import { output } from './output.js';
 
 type Format = 'dnd' | 'tfjs' | 'onnx';
@@ -40,7 +41,7 @@ function formats(): { read: Partial<Record<Format, Reader>>; write: Partial<Reco
   const saveOnnx = fn('saveOnnx');
   const toOnnx = fn('toOnnx');
   if (saveOnnx) write.onnx = async (m, p) => (await saveOnnx(m, p), p);
-  else if (toOnnx) write.onnx = async (m, p) => (await writeFile(p, toOnnx(m) as Uint8Array), p);
+  else if (toOnnx) write.onnx = async (m, p) => (await writeFileAtomic(p, toOnnx(m) as Uint8Array), p);
   return { read, write };
 }
 

@@ -4,10 +4,14 @@
 // __metadata__ under one extra key, which loadModel ignores, so the file stays a plain dendrite
 // model for the library and for Python's safetensors; `predict` and `evaluate` read the key back
 // and prepare new rows exactly as the training rows were.
-import { readFileBytes, writeFileAtomic } from '../io/atomic-write.js';
+import { open, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { checkSaveTarget, writeFileAtomic } from '../io/atomic-write.js';
+import { readModelFile } from '../io/file-read.js';
+import { checkDepth } from '../io/config-schema.js';
 import { decodeSafetensors, encodeSafetensors } from '../io/safetensors.js';
 import type { Normalization } from '../data/csv.js';
-import { ModelFileError, type Sequential, loadModel } from './lib.js';
+import { ModelFileError, type Sequential, ValueError, loadModel } from './lib.js';
 
 export const CLI_KEY = 'dendrite.cli';
 
@@ -50,8 +54,21 @@ export async function saveModelFile(model: Sequential, path: string, meta: CliMe
   return bytes.length;
 }
 
+/**
+ * Check before a long run that `path` can take the model: what a save checks (a regular file or
+ * nothing at the path, an existing folder), and that a file can be created there (not /proc).
+ */
+export async function checkOutPath(path: string): Promise<void> {
+  await checkSaveTarget(path);
+  const probe = join(dirname(path), `.${basename(path)}.${process.pid}-probe`);
+  await open(probe, 'wx').then((h) => h.close(), (e: Error) => {
+    throw new ValueError(`cannot save to ${JSON.stringify(path)}: no file can be created in ${JSON.stringify(dirname(path))} (${e.message})`);
+  });
+  await rm(probe, { force: true });
+}
+
 export async function loadModelFile(path: string): Promise<LoadedModel> {
-  const bytes = await readFileBytes(path);
+  const bytes = await readModelFile(path);
   const model = await loadModel(bytes);
   const { metadata } = decodeSafetensors(bytes);
   return { model, meta: readMeta(metadata[CLI_KEY], path), checkpoint: metadata.checkpoint !== undefined };
@@ -62,8 +79,10 @@ function readMeta(text: string | undefined, path: string): CliMeta {
   try {
     const meta = JSON.parse(text) as CliMeta;
     if (meta === null || typeof meta !== 'object' || Array.isArray(meta)) throw new Error('not an object');
+    checkDepth(meta, `${path}: the CLI record ("${CLI_KEY}")`);
     return meta;
   } catch (e) {
+    if (e instanceof ModelFileError) throw e;
     throw new ModelFileError(`${path}: the CLI record in the metadata ("${CLI_KEY}") is not valid JSON (${(e as Error).message})`);
   }
 }

@@ -55,6 +55,7 @@ export async function trainSpec(flags: Flags, classes: number | undefined): Prom
     model === 'cnn' ? cnnLayers(outputLayer(loss, classes))
     : flags.layers !== undefined ? parseLayers(flags.layers as string)
     : file.layers ?? parseLayers(`256:relu,128:relu,${outputLayer(loss, classes)}`);
+  checkOutputLayer(layers, loss, classes, flags.layers !== undefined ? '--layers' : `the layers of ${flags.config}`);
   const metrics = flags.metrics !== undefined ? (flags.metrics as string).split(',').map((m) => m.trim()).filter(Boolean) : file.metrics ?? defaultMetrics(loss);
   return {
     layers,
@@ -110,6 +111,29 @@ function outputLayer(loss: string, classes: number | undefined): string {
   if (loss === 'binaryCrossentropy') return '1:sigmoid';
   if (classes === undefined) throw new UsageError('cannot tell how many classes there are: give --layers with the output layer');
   return `${classes}:softmax`;
+}
+
+/**
+ * Class output must be one probability per class (softmax over `classes` units), binary output one
+ * probability (1 sigmoid unit): otherwise predict would print "probabilities" of 1.16 or 1e30 and
+ * accuracy would compare ids the model cannot produce.
+ */
+function checkOutputLayer(layers: LayerSpec[], loss: string, classes: number | undefined, where: string): void {
+  const kind = loss === 'binaryCrossentropy' ? 'binary' : /^(sparseC|c)ategoricalCrossentropy$/.test(loss) ? 'classes' : undefined;
+  if (!kind) return;
+  const dense = layers.map((l) => (l.type ?? 'dense') === 'dense');
+  const i = dense.lastIndexOf(true);
+  if (i < 0) return; // no dense layer: the builder reports it
+  // A separate activation layer after the last dense one decides the output.
+  const after = layers.slice(i + 1).reverse().find((l) => l.type === 'activation');
+  const units = layers[i].units;
+  const activation = String(after?.activation ?? layers[i].activation ?? 'linear');
+  const [want, wantUnits] = kind === 'binary' ? ['sigmoid', 1] : ['softmax', classes];
+  const end = wantUnits === undefined ? `N:${want}` : `${wantUnits}:${want}`;
+  const what = kind === 'binary' ? `one probability (loss ${loss})` : `a probability per class (loss ${loss}${classes === undefined ? '' : `, ${classes} classes in the data`})`;
+  if ((wantUnits !== undefined && units !== wantUnits) || activation !== want) {
+    throw new UsageError(`${where} ends with ${units} units and activation ${activation}, but the output must be ${what}: ${wantUnits ?? 'one unit per class'} units with activation ${want} (e.g. end with ${end})`);
+  }
 }
 
 function defaultMetrics(loss: string): string[] {

@@ -2,7 +2,8 @@
 // probability per row (or the output values of a regression model), as CSV or JSON.
 import { writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { type FlagSpec, UsageError, choice, parseArgs } from './args.js';
+import { type FlagSpec, UsageError, choice, inRange, parseArgs } from './args.js';
+import { rangeWarning } from './input-range.js';
 import { dataFlags, loadRows } from './data.js';
 import { loadModelFile } from './model-file.js';
 import { output } from './output.js';
@@ -33,6 +34,7 @@ export async function predict(argv: string[]): Promise<number> {
   if (flags.help) return void console.log(PREDICT_USAGE), 0;
   if (positional.length !== 1) throw new UsageError('predict needs one model file: dendrite predict MODEL.dnd --csv rows.csv');
   for (const f of ['dataset', 'labels']) if (flags[f] !== undefined) throw new UsageError(`--${f} is not used by predict (rows come from --csv, --images or --json)`);
+  inRange(flags, 'batch-size', 1);
   const outPath = flags.out as string | undefined;
   const byExt = outPath && extname(outPath).toLowerCase() === '.json' ? 'json' : 'csv';
   const format = choice(flags, 'format', ['csv', 'json'] as const, byExt);
@@ -40,6 +42,8 @@ export async function predict(argv: string[]): Promise<number> {
 
   const { model, meta } = await loadModelFile(positional[0]);
   const data = await loadRows(flags, meta, model.inputDim);
+  const warning = rangeWarning(data.x, meta);
+  if (warning) log.warn(warning);
   const result = model.predict(data.x, { batchSize: (flags['batch-size'] as number | undefined) ?? 256 });
   const task = taskOf(model);
   const rows = result.rows;

@@ -4,9 +4,9 @@
 import { basename, extname } from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { AbortError, DataError, type History, type Optimizer, type Sequential, ValueError, lossNames, optimizerNames, resolveOptimizerForCli, sequential, splitRows } from './lib.js';
-import { type FlagSpec, type Flags, UsageError, choice, parseArgs } from './args.js';
+import { type FlagSpec, type Flags, UsageError, choice, inRange, parseArgs } from './args.js';
 import { DATA_HELP, type Dataset, dataFlags, loadTraining, sourceOf } from './data.js';
-import { type CliMeta, loadModelFile, saveModelFile } from './model-file.js';
+import { type CliMeta, checkOutPath, loadModelFile, saveModelFile } from './model-file.js';
 import { type TrainSpec, makeLayer, trainSpec } from './model-spec.js';
 import { type ProgressStyle, autoStyle, progress } from './progress.js';
 import { historySvg } from './svg.js';
@@ -71,9 +71,17 @@ export async function train(argv: string[]): Promise<number> {
   const { flags, positional } = parseArgs(argv, trainFlags);
   if (flags.help) return void console.log(TRAIN_USAGE), 0;
   if (positional.length) throw new UsageError(`train takes no positional arguments, got "${positional[0]}"`);
+  for (const f of ['epochs', 'batch-size', 'threads']) inRange(flags, f, 1);
+  inRange(flags, 'seed', 0, Number.MAX_SAFE_INTEGER);
+  inRange(flags, 'validation-split', 0, 1, true);
+  inRange(flags, 'lr', 0);
   const out = output(flags);
   const style: ProgressStyle = out.json ? 'json' : out.quiet ? 'none' : choice(flags, 'progress', ['auto', 'bar', 'line'] as const, 'auto') === 'auto' ? autoStyle(process.stdout, process.env) : (flags.progress as ProgressStyle);
   await threadsNote(flags, out);
+  const outPath = flags.out === undefined ? defaultOut(flags) : (flags.out as string);
+  // Before training, not after: a model trained for an hour must not be lost to an unwritable path.
+  if (outPath) await checkOutPath(outPath);
+
 
   const resumed = flags.resume === undefined ? undefined : await loadModelFile(flags.resume as string);
   if (resumed) for (const f of ['model', 'layers', 'config', 'optimizer', 'lr', 'lr-schedule', 'loss', 'metrics', 'normalize']) {
@@ -103,7 +111,6 @@ export async function train(argv: string[]): Promise<number> {
   const { signal, release } = stopOnCtrlC(out);
   const bar = progress(style, { epochs: o.epochs, trainRows: rows - valRows, batchSize: o.batchSize });
   const record: CliMeta = { ...meta, training: o, history: resumed?.meta.history };
-  const outPath = flags.out === undefined ? defaultOut(flags) : (flags.out as string);
   let history: History | undefined;
   try {
     history = await model.fit(data.x, data.y!, {

@@ -88,7 +88,7 @@ export function readCsv(source: string | Uint8Array, options: CsvOptions = {}): 
   let second = records.next();
   const width = first.value.fields.length;
   const hasHeader = options.header === undefined || options.header === 'auto' ? looksLikeHeader(first.value.fields, second.done ? undefined : second.value.fields) : options.header;
-  const names = hasHeader ? first.value.fields.map((f) => f.trim()) : first.value.fields.map((_, i) => `column ${i + 1}`);
+  const names = columnNames(first.value.fields, hasHeader, name);
   const labelIndex = resolveLabel(options.labelColumn, names, hasHeader, name);
   const featureIdx = resolveFeatures(options.features, names, labelIndex, hasHeader, name);
 
@@ -108,7 +108,7 @@ export function readCsv(source: string | Uint8Array, options: CsvOptions = {}): 
       const raw = fields[featureIdx[j]];
       const v = toNumber(raw);
       if (v === undefined) {
-        const what = raw.trim() === '' ? 'is empty' : `is ${JSON.stringify(raw)}, not a number`;
+        const what = raw.trim() === '' ? 'is empty' : NON_DECIMAL.test(raw.trim()) ? `is ${raw.trim()}, not a decimal number (hexadecimal, binary and octal numerals are not read)` : `is ${JSON.stringify(raw)}, not a number`;
         throw new DataError(`${name}: line ${line}: column "${names[featureIdx[j]]}" ${what}`);
       }
       if (Math.abs(v) > F32_MAX) throw new DataError(`${name}: line ${line}: column "${names[featureIdx[j]]}" is ${raw.trim()}, ${BEYOND_F32}`);
@@ -147,7 +147,20 @@ export function readCsvHeader(source: string | Uint8Array, options: Pick<CsvOpti
   const second = records.next();
   const h = options.header;
   const header = h === undefined || h === 'auto' ? looksLikeHeader(first.value.fields, second.done ? undefined : second.value.fields) : h;
-  return { columns: header ? first.value.fields.map((f) => f.trim()) : first.value.fields.map((_, i) => `column ${i + 1}`), header };
+  return { columns: columnNames(first.value.fields, header, options.name ?? 'CSV'), header };
+}
+
+/** The header's names (each once: a repeated name would make "column f1" mean two columns), or `column 1`... */
+function columnNames(fields: string[], hasHeader: boolean, name: string): string[] {
+  if (!hasHeader) return fields.map((_, i) => `column ${i + 1}`);
+  const names = fields.map((f) => f.trim());
+  const seen = new Map<string, number>();
+  names.forEach((n, i) => {
+    const before = seen.get(n);
+    if (before !== undefined) throw new DataError(`${name}: the header names column ${JSON.stringify(n)} twice (columns ${before + 1} and ${i + 1}); each column needs its own name`);
+    seen.set(n, i);
+  });
+  return names;
 }
 
 /** Statistics of each column of `x` for `method` (see Normalization). */
@@ -258,10 +271,15 @@ function* parseRecords(text: string, delimiter: string, name: string): Generator
 const F32_MAX = 3.4028234663852886e38;
 const BEYOND_F32 = "beyond float32's range (±3.4e38); scale the column down";
 
-/** A finite number, or undefined (empty, text, NaN, Infinity). */
+/** A decimal numeral as CSV files write them: sign, digits, point, exponent. */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+/** What JavaScript's Number() would also read: 0x1F, 0b11, 0o7 (a spreadsheet means text by them). */
+const NON_DECIMAL = /^[+-]?0[xXbBoO][0-9a-fA-F]+$/;
+
+/** A finite decimal number, or undefined (empty, text, NaN, Infinity, 0x1F and other non-decimal numerals). */
 function toNumber(raw: string): number | undefined {
   const t = raw.trim();
-  if (t === '') return undefined;
+  if (!DECIMAL.test(t)) return undefined;
   const v = Number(t);
   return Number.isFinite(v) ? v : undefined;
 }

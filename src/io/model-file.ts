@@ -15,7 +15,7 @@ import { checkObject, describe } from '../check.js';
 import type { Engine } from '../engine/engine.js';
 import { DendriteError, MemoryLimitError, ModelFileError, StateError } from '../errors.js';
 import { fileActivation } from '../layers/activations.js';
-import { layerFromConfig } from '../layers/index.js';
+import { layerFromConfig, layerTypes } from '../layers/index.js';
 import type { Layer, LayerConfig } from '../layers/layer.js';
 import { type LossKind, resolveLoss } from '../losses.js';
 import { lossFitsOutput } from '../model/compile.js';
@@ -23,7 +23,8 @@ import type { TrainingState } from '../model/core.js';
 import type { ModelFileOptions } from '../model/files.js';
 import { Sequential } from '../model/sequential.js';
 import { type Optimizer, resolveOptimizer } from '../optimizers.js';
-import { decodeSafetensors, encodeSafetensors, type NamedTensor } from './safetensors.js';
+import { checkCheckpointKeys, checkDepth, checkLayerConfig, checkModelKeys, checkStateTensors, MAX_LAYERS } from './config-schema.js';
+import { describe as shown, decodeSafetensors, encodeSafetensors, type NamedTensor } from './safetensors.js';
 
 export const FORMAT = 'dendrite';
 export const FORMAT_VERSION = 1;
@@ -73,7 +74,6 @@ export interface LoadedTensor {
 }
 
 const OPTIMIZER_PREFIX = 'optimizer/';
-const U64_MAX = (1n << 64n) - 1n;
 
 /** Serialise a model (built on demand): config, weights, compile settings, and optionally the training state. */
 export function modelToBytes(model: Sequential, options: ModelFileOptions = {}): Uint8Array {
@@ -167,6 +167,7 @@ export function assembleModel(
     throw fileError(e, 'model config is invalid');
   }
   const weightCount = expected.length;
+  checkModelFits(model, config.inputShape.reduce((a, d) => a * d, 1), expected);
   // The optimizer's state covers the trainable weights (non-trainable ones, like moving
   // statistics, sit after them in the parameter region and are never updated by it).
   const paramCount = expected.reduce((n, { shape, trainable }) => n + (trainable ? shape.reduce((a, d) => a * d, 1) : 0), 0);
@@ -189,6 +190,8 @@ export function assembleModel(
       throw new ModelFileError(`tensor "${key}" has shape [${t.shape}] but the config needs [${shape}]`);
     }
   }
+  const trainable = expected.slice(0, weightCount).filter((e) => e.trainable).map((e) => e.key);
+  checkStateTensors(config.layers, trainable, checkpoint && config.compile?.optimizer.name, config.compile?.optimizer.config, (key) => tensors.get(key)?.data);
   const used = new Set(expected.map((e) => e.key));
   const extra = [...tensors.keys()].filter((k) => !used.has(k));
   if (extra.length) {
@@ -211,6 +214,26 @@ export function assembleModel(
     throw fileError(e, 'model file is inconsistent');
   }
   return model;
+}
+
+/**
+ * Every size the config implies, against the engine's memory before anything is allocated: the
+ * weights, their gradients and one row through every layer (what predict on one row needs). A tiny
+ * file can describe layers gigabytes wide; refused here, it never reaches build or an exporter.
+ */
+function checkModelFits(model: Sequential, width: number, weights: { shape: number[]; trainable: boolean }[]): void {
+  let floats = 0;
+  for (const { shape, trainable } of weights) floats += shape.reduce((a, d) => a * d, 1) * (trainable ? 2 : 1);
+  let perRow = width + 1 + model.layers[model.layers.length - 1].outputSize; // input, sample weight, target
+  for (const l of model.layers) perRow += l.floatsPerRow();
+  const bytes = (floats + perRow) * 4;
+  try {
+    model.core.engine.checkFits(bytes, 'the model in this file');
+  } catch (e) {
+    // More than any engine holds is the file's fault; more than this engine has left is not.
+    if (!(e instanceof MemoryLimitError) || bytes <= 2 ** 32) throw e;
+    throw new ModelFileError(`model config describes a model that cannot fit in memory: ${floats} floats of weights and gradients, ${perRow} per row of activations`);
+  }
 }
 
 /** The optimizer's state vectors and step, the epoch count and the generator: what fit resumes from. */
@@ -237,48 +260,43 @@ function layerFromSaved(config: SavedLayer): Layer {
   }
 }
 
-/** @internal Check the structure of a config (from our file or built from a TF.js file). */
+/**
+ * @internal Check a config (from our file or built from a TF.js file) against the schema in
+ * config-schema.ts: depth first, then keys, types and ranges of the model, every layer and the
+ * compile settings.
+ */
 export function checkConfig(c: unknown): ModelConfig {
-  if (!isObject(c)) throw new ModelFileError(`model config must be a JSON object, got ${describe(c)}`);
+  checkDepth(c, 'model config');
+  if (!isObject(c)) throw new ModelFileError(`model config must be a JSON object, got ${shown(c)}`);
   if (!Array.isArray(c.layers) || c.layers.length === 0) throw new ModelFileError('model config must list at least one layer');
+  if (c.layers.length > MAX_LAYERS) throw new ModelFileError(`model config lists ${c.layers.length} layers; a model file may have at most ${MAX_LAYERS}`);
   const shape = c.inputShape;
   // At most 8 dimensions and 2^31 values per sample: more can never fit in a wasm32 memory.
   if (!Array.isArray(shape) || shape.length === 0 || shape.length > 8 || !shape.every((d) => Number.isSafeInteger(d) && d >= 1) || shape.reduce((a, d) => a * d, 1) > 2 ** 31) {
-    throw new ModelFileError(`model config inputShape must be one sample's shape ([features], or e.g. [28, 28, 1]), got ${short(shape)}`);
+    throw new ModelFileError(`model config inputShape must be one sample's shape ([features], or e.g. [28, 28, 1]), got ${shown(shape)}`);
   }
+  checkModelKeys(c, 'model config');
   const names = new Set<string>();
   for (const [i, l] of c.layers.entries()) {
-    if (!isObject(l)) throw new ModelFileError(`layer ${i} of the model config must be an object, got ${describe(l)}`);
+    if (!isObject(l)) throw new ModelFileError(`layer ${i} of the model config must be an object, got ${shown(l)}`);
     if (typeof l.type !== 'string') throw new ModelFileError(`layer ${i} has no type`);
     if (typeof l.name !== 'string' || l.name === '') throw new ModelFileError(`layer ${i} has no name`);
-    if (names.has(l.name)) throw new ModelFileError(`two layers are named ${short(l.name)}`);
+    if (names.has(l.name)) throw new ModelFileError(`two layers are named ${shown(l.name)}`);
     names.add(l.name);
+    const where = `layer ${shown(l.name)} (${shown(l.type).slice(1, -1)})`;
+    if (!layerTypes.includes(l.type)) throw new ModelFileError(`${where}: unsupported layer type ${shown(l.type)}; this version supports: ${layerTypes.join(', ')}`);
+    checkLayerConfig(l, where);
   }
-  if (c.compile !== undefined) checkCompile(c.compile);
-  return { ...c, name: typeof c.name === 'string' ? c.name : 'sequential' } as unknown as ModelConfig;
-}
-
-function checkCompile(c: unknown): void {
-  const bad = (what: string, v: unknown) => new ModelFileError(`model config compile.${what} is invalid: ${short(v)}`);
-  if (!isObject(c)) throw bad('', c);
-  const { optimizer, loss, metrics } = c;
-  if (!isObject(optimizer) || typeof optimizer.name !== 'string') throw bad('optimizer', optimizer);
-  if (optimizer.config !== undefined && !isObject(optimizer.config)) throw bad('optimizer.config', optimizer.config);
-  if (!isObject(loss) || typeof loss.kind !== 'string' || typeof loss.fromLogits !== 'boolean') throw bad('loss', loss);
-  if (typeof loss.delta !== 'number' || !(loss.delta > 0) || !Number.isFinite(loss.delta)) throw bad('loss.delta', loss.delta);
-  if (!Array.isArray(metrics) || !metrics.every((m) => typeof m === 'string' || isObject(m))) throw bad('metrics', metrics);
+  const loss = (c.compile as ModelConfig['compile'])?.loss;
+  if (loss && resolveLoss({ kind: loss.kind } as never).name !== loss.name) {
+    throw new ModelFileError(`model config compile.loss names ${shown(loss.name)} but its kind "${loss.kind}" is ${resolveLoss({ kind: loss.kind } as never).name}`);
+  }
+  return { ...c, name: c.name ?? 'sequential' } as unknown as ModelConfig;
 }
 
 function checkCheckpoint(c: unknown): CheckpointState {
-  const bad = (what: string, v: unknown) => new ModelFileError(`checkpoint ${what} must be ${what === 'seed' || what === 'counter' ? 'a decimal string of a 64-bit unsigned integer' : 'a non-negative integer'}, got ${short(v)}`);
-  if (!isObject(c)) throw new ModelFileError(`checkpoint metadata must be a JSON object, got ${describe(c)}`);
-  for (const key of ['iterations', 'epochsTrained'] as const) {
-    if (!Number.isSafeInteger(c[key]) || (c[key] as number) < 0) throw bad(key, c[key]);
-  }
-  for (const key of ['seed', 'counter'] as const) {
-    const v = c[key];
-    if (typeof v !== 'string' || !/^[0-9]{1,20}$/.test(v) || BigInt(v) > U64_MAX) throw bad(key, v);
-  }
+  checkDepth(c, 'checkpoint');
+  checkCheckpointKeys(c, 'checkpoint');
   return c as unknown as CheckpointState;
 }
 
@@ -302,10 +320,4 @@ function fileError(e: unknown, context: string): unknown {
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** A value from the file, shortened for a message. */
-function short(v: unknown): string {
-  const s = JSON.stringify(v) ?? String(v);
-  return s.length > 80 ? `${s.slice(0, 80)}…` : s;
 }

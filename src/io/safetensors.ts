@@ -109,7 +109,8 @@ export function encodeSafetensors(
   return out;
 }
 
-interface Entry {
+/** @internal A tensor's place in the data section. */
+export interface Entry {
   name: string;
   shape: number[];
   begin: number;
@@ -123,15 +124,30 @@ interface Entry {
  */
 export function decodeSafetensors(bytes: Uint8Array, options: DecodeOptions = {}): DecodedSafetensors {
   if (!(bytes instanceof Uint8Array)) throw new ValueError(`expected a Uint8Array, got ${describe(bytes)}`);
-  const maxHeaderBytes = options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
+  const low = headerLength(bytes, bytes.length - 8, options.maxHeaderBytes);
+  const dataStart = 8 + low;
+  const { metadata, entries } = checkHeader(parseHeader(bytes.subarray(8, dataStart)), bytes.length - dataStart);
+  const tensors = new Map<string, DecodedTensor>();
+  for (const { name, shape, begin, end } of entries) {
+    const data = new Float32Array((end - begin) / F32_BYTES); // a copy: the file can be dropped
+    new Uint8Array(data.buffer).set(bytes.subarray(dataStart + begin, dataStart + end));
+    tensors.set(name, { dtype: 'F32', shape, data });
+  }
+  return { metadata, tensors };
+}
+
+/**
+ * @internal The header length in a file's first 8 bytes, checked against the `available` bytes
+ * after them and the header limit (default 16 MiB). Lets a file reader stop after 8 bytes.
+ */
+export function headerLength(first: Uint8Array, available: number, maxHeaderBytes = DEFAULT_MAX_HEADER_BYTES): number {
   if (!Number.isSafeInteger(maxHeaderBytes) || maxHeaderBytes < 0) {
     throw new ValueError(`maxHeaderBytes must be a non-negative integer, got ${describe(maxHeaderBytes)}`);
   }
-  if (bytes.length < 8) {
-    throw new ModelFileError(`file is ${bytes.length} bytes, too short for the 8-byte header length`);
+  if (first.length < 8) {
+    throw new ModelFileError(`file is ${first.length} bytes, too short for the 8-byte header length`);
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const available = bytes.length - 8;
+  const view = new DataView(first.buffer, first.byteOffset, 8);
   const low = view.getUint32(0, true);
   const high = view.getUint32(4, true);
   if (high !== 0 || low > Math.min(available, maxHeaderBytes)) {
@@ -143,28 +159,27 @@ export function decodeSafetensors(bytes: Uint8Array, options: DecodeOptions = {}
     );
   }
   if (low === 0) throw new ModelFileError('header length is 0; expected a JSON object');
-  const header = parseHeader(bytes.subarray(8, 8 + low));
-  const dataStart = 8 + low;
-  const dataLength = bytes.length - dataStart;
+  return low;
+}
 
+/**
+ * @internal Metadata and tensor entries of a parsed header, checked against a data section of
+ * `dataLength` bytes; `undefined` (a stream of unknown length) takes the length the entries describe.
+ */
+export function checkHeader(header: Record<string, unknown>, dataLength?: number): { metadata: Record<string, string>; entries: Entry[]; dataLength: number } {
   let metadata: Record<string, string> = {};
   const entries: Entry[] = [];
   for (const [name, value] of Object.entries(header)) {
     if (name === METADATA_KEY) metadata = readMetadata(value);
-    else entries.push(readEntry(name, value, dataLength));
+    else entries.push(readEntry(name, value, dataLength ?? Number.MAX_SAFE_INTEGER));
   }
-  checkTiling(entries, dataLength);
-
-  const tensors = new Map<string, DecodedTensor>();
-  for (const { name, shape, begin, end } of entries) {
-    const data = new Float32Array((end - begin) / F32_BYTES); // a copy: the file can be dropped
-    new Uint8Array(data.buffer).set(bytes.subarray(dataStart + begin, dataStart + end));
-    tensors.set(name, { dtype: 'F32', shape, data });
-  }
-  return { metadata, tensors };
+  const length = dataLength ?? entries.reduce((n, e) => Math.max(n, e.end), 0);
+  checkTiling(entries, length);
+  return { metadata, entries, dataLength: length };
 }
 
-function parseHeader(raw: Uint8Array): Record<string, unknown> {
+/** @internal The header's JSON object (UTF-8 and JSON checked). */
+export function parseHeader(raw: Uint8Array): Record<string, unknown> {
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(raw);
@@ -263,8 +278,8 @@ function quote(s: string): string {
   return JSON.stringify(s.length > 64 ? `${s.slice(0, 64)}…` : s);
 }
 
-/** A short description of a value for a message; shallow, since the file may nest arbitrarily. */
-function describe(v: unknown, depth = 0): string {
+/** @internal A short description of a value from a file for a message; shallow, since the file may nest arbitrarily. */
+export function describe(v: unknown, depth = 0): string {
   if (typeof v === 'string') return quote(v);
   if (typeof v === 'function') return 'a function';
   if (Array.isArray(v)) {

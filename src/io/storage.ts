@@ -7,11 +7,12 @@
 //   'https://…', 'http://…'                 fetch (load only)
 //   a File / Blob, a Uint8Array / ArrayBuffer  file-input loading, edge KV, object stores (load only;
 //                                           save with model.toBytes())
-import { describe } from '../check.js';
+import { describe, pathString } from '../check.js';
 import { ModelFileError, ValueError } from '../errors.js';
 import { type SaveResult, registerModelWriters } from '../model/files.js';
 import type { Sequential } from '../model/sequential.js';
-import { readFileBytes, writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from './atomic-write.js';
+import { readFileBytes, readModelFile } from './file-read.js';
 import { modelFromBytes, modelToBytes, type ModelFileOptions, type ModelLoadOptions } from './model-file.js';
 import { type ByteStore, downloadBytes, indexedDbStore, localStorageStore } from './stores.js';
 
@@ -57,9 +58,9 @@ export async function saveModel(model: Sequential, target: SaveTarget, options: 
     throw new ValueError(`unknown storage scheme "${scheme}://" in ${JSON.stringify(target)}; expected ${SAVE_SCHEMES}`);
   }
   const name = url ? storeName(url[2], target) : '';
+  const path = scheme === undefined ? pathString(target, 'save path') : scheme === 'file' ? await filePath(target) : '';
   const bytes = modelToBytes(model, options);
-  if (scheme === undefined) await writeFileAtomic(target, bytes);
-  else if (scheme === 'file') await writeFileAtomic(await filePath(target), bytes);
+  if (path) await writeFileAtomic(path, bytes);
   else if (scheme === 'downloads') downloadBytes(bytes, /\.[a-z0-9]+$/i.test(name) ? name : `${name}.dnd`);
   else await stores[scheme as 'indexeddb' | 'localstorage']().write(name, bytes);
   return { target, bytes: bytes.length };
@@ -74,19 +75,19 @@ registerModelWriters({
 
 /** Load a model (see the scheme list at the top of this file). */
 export async function loadModel(source: LoadSource, options: LoadOptions = {}): Promise<Sequential> {
-  return modelFromBytes(await readSource(source), options);
+  return modelFromBytes(await readSource(source, readModelFile), options);
 }
 
 /** @internal The bytes behind any load source (also used by the TF.js loader for model.json). */
-export async function readSource(source: LoadSource): Promise<Uint8Array> {
+export async function readSource(source: LoadSource, readFile: (path: string) => Promise<Uint8Array> = readFileBytes): Promise<Uint8Array> {
   if (source instanceof Uint8Array) return source;
   if (source instanceof ArrayBuffer) return new Uint8Array(source);
   if (typeof Blob !== 'undefined' && source instanceof Blob) return new Uint8Array(await source.arrayBuffer());
   if (typeof source !== 'string' || source === '') throw new ValueError(`load needs ${LOAD_SCHEMES}; got ${describe(source)}`);
   const url = SCHEME.exec(source);
-  if (!url) return readFileBytes(source);
+  if (!url) return readFile(pathString(source, 'load path'));
   const scheme = url[1].toLowerCase();
-  if (scheme === 'file') return readFileBytes(await filePath(source));
+  if (scheme === 'file') return readFile(await filePath(source));
   if (scheme === 'http' || scheme === 'https') return fetchBytes(source);
   if (!isStoreScheme(scheme)) {
     const hint = scheme === 'downloads' ? ' (downloads:// only saves; load the downloaded file from a file input)' : '';
@@ -125,8 +126,9 @@ function storeName(name: string, url: string): string {
 async function filePath(url: string): Promise<string> {
   const { fileURLToPath } = await import('node:url');
   try {
-    return fileURLToPath(url);
+    return pathString(fileURLToPath(url), `the path of ${JSON.stringify(url)}`);
   } catch (e) {
+    if (e instanceof ValueError) throw e;
     throw new ValueError(`${JSON.stringify(url)} is not a valid file:// URL: ${(e as Error).message}`);
   }
 }

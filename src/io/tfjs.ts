@@ -4,10 +4,11 @@
 // one to one. Import trusts nothing: the manifest's dtypes, shapes and byte counts are checked
 // against the weight data before any tensor is made, and the resulting config and tensors then go
 // through the same checks as a native file (model-file.ts assembleModel).
-import { checkObject, describe } from '../check.js';
+import { checkObject, describe, pathString } from '../check.js';
 import { ModelFileError, ValueError } from '../errors.js';
-import type { Sequential } from '../model/sequential.js';
-import { readFileBytes, writeFileAtomic } from './atomic-write.js';
+import { Sequential } from '../model/sequential.js';
+import { writeFileAtomic } from './atomic-write.js';
+import { readFileBytes } from './file-read.js';
 import { type LoadedTensor, type ModelConfig, type ModelLoadOptions, type SavedLayer, assembleModel, checkConfig, modelConfig } from './model-file.js';
 import { concat } from './protobuf.js';
 import { readSource } from './storage.js';
@@ -58,6 +59,7 @@ export type TfjsWeights = Uint8Array | ArrayBuffer | Record<string, Uint8Array |
 
 /** The model as a TF.js LayersModel: model.json and its weights, loadable with tf.loadLayersModel. */
 export function toTfjs(model: Sequential, options: ToTfjsOptions = {}): TfjsArtifacts {
+  if (!(model instanceof Sequential)) throw new ValueError(`toTfjs takes a model, got ${describe(model)}`);
   checkObject(options, 'toTfjs options', ['weightsPath']);
   const weightsPath = options.weightsPath ?? 'weights.bin';
   if (typeof weightsPath !== 'string' || !isPlainFileName(weightsPath)) {
@@ -129,6 +131,7 @@ function tfjsWeightName(config: ModelConfig, name: string): string {
 /** Write model.json and its weights file into `dir` (Node, Deno), each atomically; weights first. */
 export async function saveTfjs(model: Sequential, dir: string, options: ToTfjsOptions = {}): Promise<{ modelJson: string; weights: string }> {
   if (typeof dir !== 'string' || dir === '') throw new ValueError(`saveTfjs needs a directory, got ${describe(dir)}`);
+  pathString(dir, 'saveTfjs directory');
   const { modelJson, weightData } = toTfjs(model, options);
   const { join } = await import('node:path');
   const paths = { modelJson: join(dir, 'model.json'), weights: join(dir, modelJson.weightsManifest[0].paths[0]) };

@@ -33,6 +33,9 @@ const table: Record<ActivationName, { kernel: string; alpha: number }> = {
   softmax: { kernel: 'softmax', alpha: 0 },
 };
 
+/** Largest alpha (leakyRelu's slope, elu's scale): beyond it one activation overflows float32 on ordinary inputs. */
+export const MAX_ALPHA = 1e6;
+
 /** Every accepted activation name. */
 export const activationNames = Object.keys(table) as ActivationName[];
 
@@ -46,7 +49,7 @@ export function resolveActivation(spec: ActivationSpec | undefined | null): Acti
   if (typeof spec === 'object' && spec !== null) checkObject(spec, `activation ${name}`, ['name', 'alpha']);
   if (typeof spec === 'object' && spec !== null && spec.alpha !== undefined) {
     if (name !== 'leakyRelu' && name !== 'elu') throw new ValueError(`activation ${name} takes no alpha (only leakyRelu and elu do)`);
-    alpha = float32Number(spec.alpha, `${name} alpha`, 0);
+    alpha = float32Number(spec.alpha, `${name} alpha`, 0, MAX_ALPHA);
   }
   return { name: name as ActivationName, kernel: entry.kernel, alpha };
 }

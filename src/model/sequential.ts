@@ -83,7 +83,8 @@ export class Sequential {
       throw new ValueError(`sequential layers must be made by dense(...), dropout(...), batchNormalization(...), layerNormalization(...) or activation(...), got ${describe(layer)}`);
     }
     if (this.core.built) throw new StateError('cannot add layers to a model that already has weights; build a new model');
-    if (this.layers.includes(layer)) throw new ValueError(`layer ${layer.name || layer.type} is already in this model`);
+    // The owner mark, not layers.includes: a search per add made building n layers O(n²).
+    if (layer.owner === this) throw new ValueError(`layer ${layer.name || layer.type} is already in this model`);
     if (layer.owner && layer.owner !== this) {
       throw new ValueError(`layer ${layer.name || layer.type} already belongs to another model; create a new layer (weights can be copied with getWeights / setWeights)`);
     }

@@ -1,4 +1,7 @@
 // What predict returns: a (rows, cols) matrix of f32 values with a few conveniences.
+import { describe } from '../check.js';
+import { ValueError } from '../errors.js';
+
 export class Tensor2D {
   constructor(
     readonly data: Float32Array,
@@ -13,8 +16,11 @@ export class Tensor2D {
     return this.shape[1];
   }
 
-  /** Row r as a copy. */
+  /** Row r (an integer in [0, rows)) as a copy. */
   row(r: number): Float32Array {
+    if (typeof r !== 'number' || !Number.isInteger(r) || r < 0 || r >= this.rows) {
+      throw new ValueError(`row index must be an integer in [0, ${this.rows - 1}], got ${describe(r)}`);
+    }
     return this.data.slice(r * this.cols, (r + 1) * this.cols);
   }
 

@@ -188,11 +188,11 @@ describe('what a checkpoint holds', () => {
     expectError(rebuild((_, m) => delete m.checkpoint), /does not use \(optimizer state without checkpoint metadata\)/);
     const state = JSON.parse(parsed.metadata.checkpoint);
     const withState = (patch: object) => rebuild((_, m) => (m.checkpoint = JSON.stringify({ ...state, ...patch })));
-    expectError(withState({ iterations: -1 }), /checkpoint iterations must be a non-negative integer, got -1/);
-    expectError(withState({ epochsTrained: 1.5 }), /checkpoint epochsTrained must be a non-negative integer/);
-    expectError(withState({ seed: 2 }), /checkpoint seed must be a decimal string/);
-    expectError(withState({ counter: '18446744073709551616' }), /checkpoint counter must be a decimal string of a 64-bit/);
-    expectError(rebuild((_, m) => (m.checkpoint = '[1]')), /checkpoint metadata must be a JSON object/);
+    expectError(withState({ iterations: -1 }), /checkpoint\.iterations must be an integer in \[0, 2147483648\], got -1/);
+    expectError(withState({ epochsTrained: 1.5 }), /checkpoint\.epochsTrained must be an integer in \[0, /);
+    expectError(withState({ seed: 2 }), /checkpoint\.seed must be a decimal string/);
+    expectError(withState({ counter: '18446744073709551616' }), /checkpoint\.counter must be a decimal string of a 64-bit/);
+    expectError(rebuild((_, m) => (m.checkpoint = '[1]')), /checkpoint must be an object, got \[1\]/);
     expectError(rebuild((_, m) => (m.checkpoint = '{')), /checkpoint in the metadata is not valid JSON/);
     const config = JSON.parse(parsed.metadata.config);
     delete config.compile;

@@ -290,6 +290,17 @@ describe('clipping and subgradients', () => {
     expect(Array.from(s.grad!)).toEqual([0, 0, 0, 0]);
   });
 
+  it('cce and sparse_cce on a row of zeros (a dead relu output): the clip bound and no gradient, where Keras gives NaN', () => {
+    const cce = LOSSES.find((l) => l.name === 'cce')!, sparse = LOSSES.find((l) => l.name === 'sparse_cce')!;
+    const x = new Float32Array(4), t = new Float32Array([0, 1, 0, 0]);
+    const a = call(cce, { x, t, m: 1, n: 4 });
+    closeTo(a.value, -Math.log(1e-7), 1e-12, 'zero-row cce');
+    expect(Array.from(a.grad!)).toEqual([0, 0, 0, 0]);
+    const b = call(sparse, { x, t: new Int32Array([1]), m: 1, n: 4 });
+    closeTo(b.value, -Math.log(1e-7), 1e-12, 'zero-row sparse cce');
+    expect(Array.from(b.grad!)).toEqual([0, 0, 0, 0]);
+  });
+
   it('sparse_cce equals cce with one-hot targets', () => {
     const cce = LOSSES.find((l) => l.name === 'cce')!, sparse = LOSSES.find((l) => l.name === 'sparse_cce')!;
     const m = 17, n = 9, x = positive(m, n, 4), lab = targets(sparse, m, n, 4) as Int32Array;

@@ -154,3 +154,21 @@ describe('confusionMatrix', () => {
     expect(() => confusionMatrix([0, 5], [0, 1], 3)).toThrow(/label 1 is 5, expected an integer in \[0, 2\]/);
   });
 });
+
+describe('dense metrics beside a categorical loss', () => {
+  it('mse / binaryAccuracy with categoricalCrossentropy see the one-hot targets (as Keras), not class ids', async () => {
+    const x = [[0.5, -1], [1, 0], [-1, 1], [0, 0.3]];
+    const y = [[1, 0, 0], [0, 1, 0], [0, 0, 1], [0, 1, 0]];
+    const m = sequential([dense({ units: 3, activation: 'softmax', inputShape: [2] })]);
+    m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy', metrics: ['mse', 'binaryAccuracy', 'accuracy'] });
+    m.build({ seed: 3 });
+    const p = m.predict(x).data;
+    const mse = Array.from(p).reduce((s, v, i) => s + (v - y[Math.floor(i / 3)][i % 3]) ** 2, 0) / p.length;
+    const logs = m.evaluate(x, y);
+    expect(logs.mse).toBeCloseTo(mse, 6);
+    expect(Number.isFinite(m.trainOnBatch(x, y).loss)).toBe(true);
+    const history = await m.fit(x, y, { epochs: 1, batchSize: 2, seed: 1 });
+    expect(history.history.mse).toHaveLength(1);
+    m.dispose();
+  });
+});

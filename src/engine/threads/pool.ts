@@ -265,7 +265,9 @@ export class ThreadPool {
 
 /** Start one worker and resolve when it reports ready. */
 async function spawn(script: URL, start: WorkerStart, handles: WorkerHandle[]): Promise<void> {
-  if (typeof Worker === 'function') {
+  // Deno takes node:worker_threads too, whose unref() lets a program exit while its kernel
+  // threads sleep; a Web Worker would keep Deno's event loop alive for ever.
+  if (typeof Worker === 'function' && !('Deno' in globalThis)) {
     const w = new Worker(script, { type: 'module' });
     handles.push(w);
     await new Promise<void>((resolve, reject) => {

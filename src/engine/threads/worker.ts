@@ -2,7 +2,8 @@
 // sent the engine's compiled module and shared memory once, instantiates the module on that same
 // memory, then never returns to its event loop: it spins on the job board (layout.ts),
 // claims chunks of each job and runs them, and sleeps in Atomics.wait only after spinning for a
-// while without work. Web Workers (browsers, Deno) and Node's worker_threads.
+// while without work. Web Workers in browsers; worker_threads in Node and Deno (unref'd there, so
+// they never keep a program alive).
 import {
   F_RESULTS, FN_EXIT, I_CALLER_WAITING, I_CHUNKS, I_CLAIM, I_FINISHED, I_FN, I_STATUS, MAX_ARGS, runChunk, sleepingIndex, type WorkerStart,
 } from './layout.js';
