@@ -112,7 +112,38 @@ const layerKeys: Record<string, [Keys, Keys?]> = {
   batchNormalization: [{ ...norm, momentum: fraction, movingMeanInitializer: initializer, movingVarianceInitializer: initializer }],
   layerNormalization: [norm],
   activation: [{ activation }],
+  ...spatialLayerKeys(),
 };
+
+/** The convolution, pooling and reshaping layers (issue 15), as their getConfig writes them. */
+function spatialLayerKeys(): Record<string, [Keys, Keys?]> {
+  const pair = (v: unknown, at: string) => (Array.isArray(v) && v.length === 2) ? arrayOf(count, 2)(v, at) : fail(at, 'a pair of positive integers', v);
+  const padding = oneOf(['valid', 'same']);
+  const kernel: Keys = { activation, useBias: bool, biasInitializer: initializer };
+  const window2d: Keys = { kernelSize: pair, strides: pair, dilationRate: pair, padding };
+  const pool2d: [Keys] = [{ poolSize: pair, strides: pair, padding }];
+  const pool1d: [Keys] = [{ poolSize: count, strides: count, padding }];
+  const dimension = (v: unknown, at: string) => (v === -1 ? undefined : count(v, at));
+  return {
+    conv2d: [{ ...kernel, ...window2d, filters: count, kernelInitializer: initializer }, { kernelRegularizer: regularizer, biasRegularizer: regularizer }],
+    conv1d: [{ ...kernel, filters: count, kernelSize: count, strides: count, dilationRate: count, padding, kernelInitializer: initializer }, { kernelRegularizer: regularizer, biasRegularizer: regularizer }],
+    depthwiseConv2d: [{ ...kernel, ...window2d, depthMultiplier: count, depthwiseInitializer: initializer }, { depthwiseRegularizer: regularizer, biasRegularizer: regularizer }],
+    separableConv2d: [
+      { ...kernel, ...window2d, filters: count, depthMultiplier: count, depthwiseInitializer: initializer, pointwiseInitializer: initializer },
+      { depthwiseRegularizer: regularizer, pointwiseRegularizer: regularizer, biasRegularizer: regularizer },
+    ],
+    maxPooling2d: pool2d,
+    averagePooling2d: pool2d,
+    maxPooling1d: pool1d,
+    averagePooling1d: pool1d,
+    globalAveragePooling2d: [{}],
+    globalMaxPooling2d: [{}],
+    globalAveragePooling1d: [{}],
+    globalMaxPooling1d: [{}],
+    flatten: [{}],
+    reshape: [{ targetShape: arrayOf(dimension, 8) }],
+  };
+}
 
 /** Check one layer's config, of a type the caller has checked; `at` names it (`layer "dense_1" (dense)`). */
 export function checkLayerConfig(layer: Record<string, unknown>, at: string): void {
@@ -216,7 +247,11 @@ export function checkStateTensors(
   // √(float32 max): a bigger weight's square (second moments, penalties, norms) overflows.
   for (const key of trainable) inRange(key, (v) => Math.abs(v) <= MAX_WEIGHT, 'a trainable weight within ±2^64');
   for (const l of layers) {
-    if (l.type === 'dense') for (const w of ['kernel', 'bias']) checkPenalty(l, w, tensor(`${l.name}/${w}`));
+    if (l.type === 'dense' || l.type === 'conv2d' || l.type === 'conv1d') for (const w of ['kernel', 'bias']) checkPenalty(l, w, tensor(`${l.name}/${w}`));
+    if (l.type === 'depthwiseConv2d' || l.type === 'separableConv2d') {
+      for (const w of ['depthwise', 'pointwise']) checkPenalty(l, w, tensor(`${l.name}/${w}_kernel`));
+      checkPenalty(l, 'bias', tensor(`${l.name}/bias`));
+    }
     if (l.type === 'batchNormalization') inRange(`${l.name}/moving_variance`, (v) => v >= 0, 'a variance ≥ 0');
   }
   if (optimizerName === undefined) return;

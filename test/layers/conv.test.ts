@@ -8,6 +8,7 @@ import {
   globalAveragePooling1d, globalAveragePooling2d, globalMaxPooling1d, globalMaxPooling2d, l2, maxPooling1d, maxPooling2d, modelFromBytes, reshape,
   sequential, sgd,
 } from '../../src/index.js';
+import { checkLayerConfig } from '../../src/io/config-schema.js';
 import { checkTrainingGradients, copyToTfjs, expectNear, rows, tf, tfjsWeights, tfl, tfReady } from '../training/helpers.js';
 
 beforeAll(tfReady);
@@ -194,6 +195,18 @@ describe('errors', () => {
     expect(() => conv2d({ filters: 2, kernelSize: 3, padding: 'full' as never })).toThrow(/valid, same/);
     expect(() => conv2d({ filters: 2, kernelSize: 3, strides: 2, dilationRate: 2 })).toThrow(/strides > 1 together with dilationRate > 1/);
     expect(() => reshape({ targetShape: [-1, -1] })).toThrow(/at most one -1/);
+  });
+
+  it('the model-file schema takes the config of every spatial layer and refuses a misspelt or ill-typed key', () => {
+    const layers = [conv2d({ filters: 2, kernelSize: 3, kernelRegularizer: l2(0.1) }), conv1d({ filters: 2, kernelSize: 3 }), depthwiseConv2d({ kernelSize: 2, depthMultiplier: 2 }),
+      separableConv2d({ filters: 2, kernelSize: 2 }), maxPooling2d(), averagePooling1d(), globalMaxPooling1d(), flatten(), reshape({ targetShape: [-1, 4] })];
+    for (const l of layers) {
+      l.name = l.baseName; // a model names its layers
+      expect(() => checkLayerConfig(l.getConfig() as never, l.baseName)).not.toThrow();
+    }
+    expect(() => checkLayerConfig({ ...conv2d({ filters: 2, kernelSize: 3, name: 'c' }).getConfig(), filtres: 3 } as never, 'c')).toThrow(/unknown key "filtres" \(did you mean "filters"\?\)/);
+    expect(() => checkLayerConfig({ ...maxPooling2d({ name: 'p' }).getConfig(), padding: 'full' } as never, 'p')).toThrow(/padding must be one of valid, same/);
+    expect(() => checkLayerConfig({ ...conv2d({ filters: 2, kernelSize: 3, name: 'c' }).getConfig(), kernelSize: [3, 3, 3] } as never, 'c')).toThrow(/kernelSize must be a pair/);
   });
 
   it('shape mismatches name the layer, what it expects and what it got', () => {
