@@ -53,6 +53,10 @@ export class Conv2D extends KernelLayer {
   /** Geometry at the built shape and its descriptor in wasm memory (claimed with the slots). */
   geometry?: Geometry;
   private desc = 0;
+  private planned?: ConvPass;
+  /** Kernel and bias floats at the built shape (regularize runs every step: no arrays there). */
+  private kernelCount = 0;
+  private biasCount = 0;
 
   /** `keys`: the options the caller takes (subclasses that map their own options pass null: they checked them). */
   constructor(options: Conv2DOptions, what = 'conv2d', settings?: ConvSettings, keys: readonly string[] | null = CONV_KEYS) {
@@ -89,6 +93,8 @@ export class Conv2D extends KernelLayer {
   override build(inputShape: number[]): void {
     super.build(inputShape);
     this.geometry = this.geometryFor(inputShape);
+    this.kernelCount = this.kernelShape(inputShape).reduce((a, b) => a * b, 1);
+    this.biasCount = this.biasSize(inputShape);
   }
 
   /** Input channels for an input shape (the last axis). */
@@ -120,6 +126,7 @@ export class Conv2D extends KernelLayer {
   override claimSlots(engine: Engine, rows: number): void {
     super.claimSlots(engine, rows);
     this.desc = allocDesc(engine, this.geometry!, this.name);
+    this.planned = convPass(this.geometry!, this.desc, Infinity);
   }
 
   override releaseSlots(engine: Engine): void {
@@ -150,9 +157,9 @@ export class Conv2D extends KernelLayer {
     return unknown(inputShape) ? 0 : this.packBytes(engine, rows, this.geometryFor(inputShape));
   }
 
-  /** The kernels' pass: tiles fixed by the geometry alone (not the batch), so results never depend on the capacity. */
+  /** The kernels' pass (made with the slots, so a step allocates nothing): tiles fixed by the geometry alone, not the batch, so results never depend on the capacity. */
   protected kernelPass(): ConvPass {
-    return convPass(this.geometry!, this.desc, Infinity);
+    return this.planned!;
   }
 
   forward(p: Pass, x: number, logitsOnly: boolean): number {
@@ -176,7 +183,7 @@ export class Conv2D extends KernelLayer {
   }
 
   override regularize(engine: Engine, withGrad: boolean): number {
-    return this.penalty(engine, withGrad, this.kernelShape(this.inShape).reduce((a, b) => a * b, 1), this.biasSize(this.inShape));
+    return this.penalty(engine, withGrad, this.kernelCount, this.biasCount);
   }
 
   /** The options every convolution saves (conv1d saves its integers, conv2d its pairs). */

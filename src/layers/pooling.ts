@@ -44,6 +44,8 @@ export abstract class Pooling extends Layer {
   /** Argmax of each output (max pooling), i32 (rows, outputSize). */
   idx = 0;
   private desc = 0;
+  /** The kernels' pass, made with the slots (a step allocates nothing). */
+  private kernelPass?: ConvPass;
 
   /** Geometry for a per-sample input shape. */
   abstract geometryFor(inputShape: readonly number[]): Geometry;
@@ -69,6 +71,7 @@ export abstract class Pooling extends Layer {
     super.claimSlots(engine, rows);
     if (this.kind === 'max') this.idx = engine.allocFloats(rows * this.outputSize, `${this.name} argmax`);
     this.desc = allocDesc(engine, this.geometry!, this.name);
+    this.kernelPass = convPass(this.geometry!, this.desc, 1);
   }
 
   override releaseSlots(engine: Engine): void {
@@ -78,18 +81,15 @@ export abstract class Pooling extends Layer {
     super.releaseSlots(engine);
   }
 
-  private pass(): ConvPass {
-    return convPass(this.geometry!, this.desc, 1);
-  }
 
   forward(p: Pass, x: number): number {
     this.x = x;
-    poolForward(p.engine, this.pass(), this.kind, this.y, this.idx, x, p.rows);
+    poolForward(p.engine, this.kernelPass!, this.kind, this.y, this.idx, x, p.rows);
     return this.y;
   }
 
   backward(p: Pass, dx: number): void {
-    if (dx) poolBackward(p.engine, this.pass(), this.kind, dx, this.g, this.idx, p.rows);
+    if (dx) poolBackward(p.engine, this.kernelPass!, this.kind, dx, this.g, this.idx, p.rows);
   }
 }
 

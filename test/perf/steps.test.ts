@@ -81,8 +81,8 @@ describe('JS allocation while training', () => {
   // step size, a performance.now() time) into a 16-byte HeapNumber when it crosses a call it does not
   // inline. A per-step object, array, closure or string (48+ bytes each, and rarely alone) would
   // push the median past the bound; the child names the top allocation sites.
-  it.each([1, 2])('creates no objects per step once training runs, only a few boxed numbers (%i threads)', (threads) => {
-    const out = execFileSync(process.execPath, [child, String(threads)], { encoding: 'utf8' });
+  it.each([[1, 'mlp'], [2, 'mlp'], [1, 'cnn'], [2, 'cnn']])('creates no objects per step once training runs, only a few boxed numbers (%i threads, %s)', (threads, model) => {
+    const out = execFileSync(process.execPath, [child, String(threads), model], { encoding: 'utf8' });
     const { bytesPerStep, top } = JSON.parse(out.trim().split('\n').pop()!) as { bytesPerStep: number[]; top: string[] };
     const sorted = [...bytesPerStep].sort((a, b) => a - b);
     const median = (sorted[1] + sorted[2]) / 2;
