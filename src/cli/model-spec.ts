@@ -62,7 +62,7 @@ export async function trainSpec(flags: Flags, classes: number | undefined): Prom
     optimizer: optimizer((flags.optimizer as string | undefined) ?? file.optimizer ?? 'adam', lr),
     loss,
     metrics,
-    epochs: (flags.epochs as number | undefined) ?? file.epochs ?? 10,
+    epochs: (flags.epochs as number | undefined) ?? file.epochs ?? (model === 'cnn' ? 15 : 10),
     batchSize: (flags['batch-size'] as number | undefined) ?? file.batchSize ?? 128,
     validationSplit: (flags['validation-split'] as number | undefined) ?? file.validationSplit ?? 0.1,
     seed: (flags.seed as number | undefined) ?? file.seed ?? 42,

@@ -41,7 +41,7 @@ model:
   --resume FILE           continue from a checkpoint (a model saved by train, or after Ctrl-C)
 
 training:
-  --epochs N              passes over the training data, in total when resuming (default 10)
+  --epochs N              passes over the training data, in total when resuming (default 10; 15 with --model cnn)
   --batch-size N          rows per step (default 128)
   --validation-split F    fraction held out for validation, from the end (default 0.1)
   --seed N                seed for weights and shuffling (default 42)
