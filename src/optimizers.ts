@@ -64,8 +64,7 @@ const flag = (v: unknown, what: string) => {
 };
 
 function makeOptimizer(name: string, o: BaseOptimizerOptions, defaultLr: number, rule: Rule): Optimizer {
-  if (o === null || typeof o !== 'object') throw new ValueError(`${name}() takes an options object`);
-  checkObject(o, `${name}()`, [...BASE_KEYS, ...Object.keys(rule.config)]);
+  checkObject(o, `${name}()`, [...BASE_KEYS, ...Object.keys(rule.config)], false);
   const clipNorm = o.clipNorm === undefined ? undefined : positive(o.clipNorm, `${name} clipNorm`);
   const clipValue = o.clipValue === undefined ? undefined : positive(o.clipValue, `${name} clipValue`);
   const globalClipNorm = o.globalClipNorm === undefined ? undefined : positive(o.globalClipNorm, `${name} globalClipNorm`);

@@ -104,8 +104,7 @@ export function workerScriptUrl(): URL | undefined {
  * Resolves with `engine.info()`.
  */
 export async function init(options: InitOptions = {}): Promise<EngineInfo> {
-  if (options === null || typeof options !== 'object') throw new ValueError(`init() takes { wasm?, threads?, deterministic? }, got ${describe(options)}`);
-  checkObject(options, 'init()', ['wasm', 'threads', 'deterministic']);
+  checkObject(options, 'init()', ['wasm', 'threads', 'deterministic'], false);
   const { wasm, threads } = options;
   if (threads !== undefined && (typeof threads !== 'number' || !Number.isSafeInteger(threads) || threads < 1)) {
     throw new ValueError(`init({ threads }) takes a positive integer, got ${describe(threads)}`);

@@ -82,10 +82,9 @@ export function fitInWorker(model: Sequential, x: InputData, y: TargetData, opti
   core.assertUsable();
   if (!core.compiled) throw new errors.StateError('call compile({ optimizer, loss }) before fitInWorker');
   if (training.has(model)) throw new errors.StateError('this model is already training in a worker; await its result first');
-  if (options === null || typeof options !== 'object') throw new errors.ValueError(`fitInWorker options must be an object, got ${describe(options)}`);
   // The fit options that cross to the worker, and the worker's own (callbacks, signal, verbose cannot cross).
   const portable = FIT_KEYS.filter((k) => k !== 'callbacks' && k !== 'verbose' && k !== 'signal');
-  checkObject(options, 'fitInWorker options', [...portable, 'onProgress', 'progressInterval', 'signal', 'transfer', 'worker', 'threads']);
+  checkObject(options, 'fitInWorker options', [...portable, 'onProgress', 'progressInterval', 'signal', 'transfer', 'worker', 'threads'], false);
   const { onProgress, progressInterval = 100, signal, transfer = false, worker, validationData, threads = 1, ...fitOptions } = options;
   if (onProgress !== undefined && typeof onProgress !== 'function') throw new errors.ValueError(`onProgress must be a function, got ${describe(onProgress)}`);
   finiteNumber(progressInterval, 'progressInterval', 0);
