@@ -12,10 +12,9 @@ import { readFileBytes } from './file-read.js';
 import { type LoadedTensor, type ModelConfig, type ModelLoadOptions, type SavedLayer, assembleModel, checkConfig, modelConfig } from './model-file.js';
 import { concat } from './protobuf.js';
 import { readSource } from './storage.js';
-import {
-  type TfjsLayer, activationLayerFromTfjs, activationToTfjs, layerMappings, trainingConfigFromTfjs,
-  trainingConfigToTfjs,
-} from './tfjs-layers.js';
+import { layerMappings, trainingConfigFromTfjs, trainingConfigToTfjs } from './tfjs-layers.js';
+import { checkAxes, topology } from './tfjs-topology.js';
+import { type TfjsLayer, activationToTfjs } from './tfjs-values.js';
 
 const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, float16: 2, uint8: 1, bool: 1 };
 
@@ -65,15 +64,15 @@ export function toTfjs(model: Sequential, options: ToTfjsOptions = {}): TfjsArti
   if (typeof weightsPath !== 'string' || !isPlainFileName(weightsPath)) {
     throw new ValueError(`weightsPath must be a plain file name such as "weights.bin", got ${describe(weightsPath)}`);
   }
-  const weights = model.getWeights(); // builds an unbuilt model, so the config below knows its widths
+  const weights = model.getWeights(); // builds an unbuilt model, so the config below knows its shapes
   const config = modelConfig(model);
   const taken = new Set(config.layers.map((l) => l.name));
   const layers: TfjsLayer[] = [];
   for (const l of config.layers) {
     const mapping = layerMappings.find((m) => m.type === l.type);
     if (!mapping) throw new ValueError(`layer "${l.name}" (${l.type}) has no TF.js equivalent; TF.js export supports: ${layerMappings.map((m) => m.type).join(', ')}`);
-    let tf: TfjsLayer = { class_name: mapping.classNames[0], config: { name: l.name, ...mapping.toTfjs(l) } };
-    if (layers.length === 0) tf.config.batch_input_shape = [null, config.inputShape[0]];
+    let tf: TfjsLayer = { class_name: mapping.classNames[0], config: { name: l.name, ...mapping.toTfjs(l), trainable: true } };
+    if (layers.length === 0) tf.config.batch_input_shape = [null, ...config.inputShape];
     if (l.type === 'activation') {
       // TF.js' Activation layer takes the activation strings; leakyRelu is a LeakyReLU layer instead.
       const { activation, layer } = activationOut(l);
@@ -94,10 +93,11 @@ export function toTfjs(model: Sequential, options: ToTfjsOptions = {}): TfjsArti
       }
     }
   }
-  const specs: TfjsWeightSpec[] = weights.map((w) => ({ name: tfjsWeightName(config, w.name), shape: w.shape, dtype: 'float32' }));
-  const weightData = new Uint8Array(weights.reduce((n, w) => n + w.data.byteLength, 0));
+  const ordered = tfjsWeightOrder(model, weights);
+  const specs: TfjsWeightSpec[] = ordered.map((w) => ({ name: tfjsWeightName(config, w.name), shape: w.shape, dtype: 'float32' }));
+  const weightData = new Uint8Array(ordered.reduce((n, w) => n + w.data.byteLength, 0));
   let at = 0;
-  for (const w of weights) {
+  for (const w of ordered) {
     weightData.set(new Uint8Array(w.data.buffer, w.data.byteOffset, w.data.byteLength), at);
     at += w.data.byteLength;
   }
@@ -119,6 +119,12 @@ function activationOut(l: SavedLayer): ReturnType<typeof activationToTfjs> {
   } catch (e) {
     throw new ValueError(`layer "${l.name}": ${(e as Error).message}`);
   }
+}
+
+/** The order TF.js saves weights in: every trainable weight in layer order, then the rest (moving statistics). */
+function tfjsWeightOrder<W extends { name: string }>(model: Sequential, weights: W[]): W[] {
+  const trainable = new Set(model.layers.flatMap((l) => l.weightShapes().filter((w) => w.trainable !== false).map((w) => `${l.name}/${w.name}`)));
+  return [...weights.filter((w) => trainable.has(w.name)), ...weights.filter((w) => !trainable.has(w.name))];
 }
 
 function tfjsWeightName(config: ModelConfig, name: string): string {
@@ -155,13 +161,15 @@ export function fromTfjs(modelJson: unknown, weights?: TfjsWeights, options: Mod
   if (json.format !== undefined && json.format !== 'layers-model') {
     throw new ModelFileError(`model.json has format ${JSON.stringify(json.format)}; dendrite reads TF.js LayersModels ("layers-model"), not graph models`);
   }
-  const { config, fuse } = topology(json.modelTopology);
+  const { config, fuse, axes } = topology(json.modelTopology);
   const specs = weightSpecs(json);
   const data = weightBytes(json, weights);
   const tensors = decodeWeights(specs, data, fuse);
   const compile = trainingConfigFromTfjs(json.trainingConfig);
   if (compile) config.compile = compile;
-  return assembleModel(checkConfig(config), tensors, undefined, options);
+  const checked = checkConfig(config);
+  checkAxes(checked, axes);
+  return assembleModel(checked, tensors, undefined, options);
 }
 
 /**
@@ -187,69 +195,6 @@ export async function loadTfjs(source: string | Blob[], options: ModelLoadOption
     weights[p] = remote ? await readSource(new URL(p, source).href) : await readFileBytes(await sibling(source, p));
   }
   return fromTfjs(json, weights, options);
-}
-
-/** The layer list as dendrite configs, fusing activation-only layers into the Dense before them. */
-function topology(t: unknown): { config: ModelConfig; fuse: Map<string, string> } {
-  if (!isObject(t)) throw new ModelFileError(`model.json has no modelTopology object (got ${describe(t)})`);
-  const top = isObject(t.model_config) ? t.model_config : t; // Keras-converted files nest it
-  if (top.class_name !== 'Sequential') {
-    throw new ModelFileError(`model.json holds a ${JSON.stringify(top.class_name)} model; dendrite imports Sequential models`);
-  }
-  const cfg = top.config;
-  const list = Array.isArray(cfg) ? cfg : isObject(cfg) ? cfg.layers : undefined;
-  if (!Array.isArray(list)) throw new ModelFileError('model.json topology has no layer list');
-  const layers: SavedLayer[] = [];
-  const fuse = new Map<string, string>(); // fused activation layer name -> dense it joined (for messages)
-  let inputShape: unknown;
-  for (const [i, entry] of list.entries()) {
-    if (!isObject(entry) || typeof entry.class_name !== 'string' || !isObject(entry.config)) {
-      throw new ModelFileError(`layer ${i} of model.json must be { class_name, config }, got ${describe(entry)}`);
-    }
-    const layer = entry as unknown as TfjsLayer;
-    const c = layer.config;
-    const name = typeof c.name === 'string' && c.name !== '' ? c.name : `layer_${i}`;
-    const where = `layer "${name}" (${layer.class_name})`;
-    inputShape ??= c.batch_input_shape ?? c.batchInputShape ?? c.batch_shape ?? (c.input_shape ? [null, ...(c.input_shape as unknown[])] : undefined);
-    if (c.dtype !== undefined && c.dtype !== 'float32' && !(isObject(c.dtype) && isObject(c.dtype.config) && c.dtype.config.name === 'float32')) {
-      throw new ModelFileError(`${where} has dtype ${JSON.stringify(c.dtype)}; dendrite computes in float32`);
-    }
-    if (layer.class_name === 'InputLayer') continue;
-    let activation: ReturnType<typeof activationLayerFromTfjs>;
-    try {
-      activation = activationLayerFromTfjs(layer);
-    } catch (e) {
-      throw new ModelFileError(`${where}: ${(e as Error).message}`);
-    }
-    if (activation !== undefined) {
-      // An activation-only layer: fused into a linear Dense right before it (how dendrite's
-      // exporter writes leakyRelu), else a dendrite activation layer.
-      const prev = layers[layers.length - 1];
-      if (layer.class_name !== 'Activation' && prev?.type === 'dense' && prev.activation === 'linear') {
-        prev.activation = activation;
-        fuse.set(name, prev.name);
-      } else {
-        layers.push({ type: 'activation', name, activation });
-      }
-      continue;
-    }
-    const mapping = layerMappings.find((m) => m.classNames.includes(layer.class_name));
-    if (!mapping) {
-      const known = [...layerMappings.flatMap((m) => m.classNames), 'InputLayer', 'LeakyReLU', 'ELU', 'ReLU', 'Softmax'];
-      throw new ModelFileError(`${where} is not supported; dendrite imports: ${known.join(', ')}`);
-    }
-    try {
-      layers.push({ type: mapping.type, name, ...mapping.fromTfjs(c) });
-    } catch (e) {
-      throw new ModelFileError(`${where}: ${(e as Error).message}`);
-    }
-  }
-  if (!Array.isArray(inputShape) || inputShape.length !== 2 || !Number.isSafeInteger(inputShape[1]) || (inputShape[1] as number) < 1) {
-    throw new ModelFileError(`model.json must give the first layer a batch input shape [null, features]; got ${JSON.stringify(inputShape) ?? 'none'}`);
-  }
-  const name = isObject(cfg) && typeof cfg.name === 'string' ? cfg.name : 'sequential';
-  if (layers.length) layers[0].inputShape = [inputShape[1]];
-  return { config: { name, inputShape: [inputShape[1] as number], layers }, fuse };
 }
 
 /** Weight specs from weightsManifest (model.json) or weightSpecs (ModelArtifacts), minus optimizer state. */

@@ -1,0 +1,130 @@
+// The layer list of an imported TF.js / Keras Sequential model as dendrite layer configs. Every
+// layer config is read with snake_case keys and checked against its mapping before it is used:
+// an option dendrite lacks (channels_first, causal padding, a constraint) is refused naming the
+// layer and the option, never dropped. Activation-only layers are fused into a linear kernel layer
+// right before them (how dendrite's exporter writes leakyRelu) or become activation layers. Axes
+// (normalisation, softmax) are checked against the rank of the layer's input once shapes are known.
+import { ModelFileError } from '../errors.js';
+import { layerFromConfig } from '../layers/index.js';
+import type { LayerConfig } from '../layers/layer.js';
+import { MAX_LAYERS, checkDepth } from './config-schema.js';
+import type { ModelConfig, SavedLayer } from './model-file.js';
+import { describe as shown } from './safetensors.js';
+import { layerMappings } from './tfjs-layers.js';
+import { activationLayerClasses, activationLayerFromTfjs, axisOf, checkOptions, snakeKeys } from './tfjs-values.js';
+
+/** An axis that must be the last of the input of a layer: the output of `after` (-1: the model's input). */
+interface AxisCheck {
+  after: number;
+  axis: number;
+  where: string;
+}
+
+/** dendrite layer types an activation-only layer fuses into (when their activation is linear). */
+const FUSES_INTO = ['dense', 'conv1d', 'conv2d', 'depthwiseConv2d', 'separableConv2d'];
+
+/** Most dimensions of one sample (as a native file allows). */
+const MAX_RANK = 8;
+
+/** The layer list as dendrite configs; `fuse` maps each fused activation layer to the layer it joined. */
+export function topology(t: unknown): { config: ModelConfig; fuse: Map<string, string>; axes: AxisCheck[] } {
+  if (!isObject(t)) throw new ModelFileError(`model.json has no modelTopology object (got ${shown(t)})`);
+  checkDepth(t, 'model.json modelTopology', 24); // Keras nests initializer configs a few levels deeper than our files
+  const top = isObject(t.model_config) ? t.model_config : t; // Keras-converted files nest it
+  if (top.class_name !== 'Sequential') {
+    throw new ModelFileError(`model.json holds a ${shown(top.class_name)} model; dendrite imports Sequential models`);
+  }
+  const cfg = top.config;
+  const list = Array.isArray(cfg) ? cfg : isObject(cfg) ? cfg.layers : undefined;
+  if (!Array.isArray(list)) throw new ModelFileError('model.json topology has no layer list');
+  if (list.length > MAX_LAYERS) throw new ModelFileError(`model.json lists ${list.length} layers; dendrite reads at most ${MAX_LAYERS}`);
+  const layers: SavedLayer[] = [];
+  const fuse = new Map<string, string>();
+  const axes: AxisCheck[] = [];
+  let inputShape: unknown;
+  for (const [i, entry] of list.entries()) {
+    if (!isObject(entry) || typeof entry.class_name !== 'string' || !isObject(entry.config)) {
+      throw new ModelFileError(`layer ${i} of model.json must be { class_name, config }, got ${shown(entry)}`);
+    }
+    const cls = entry.class_name;
+    const c = snakeKeys(entry.config);
+    const name = typeof c.name === 'string' && c.name !== '' ? c.name : `layer_${i}`;
+    const where = `layer ${shown(name)} (${shown(cls).slice(1, -1)})`;
+    if (i === 0) inputShape = c.batch_input_shape ?? c.batch_shape ?? (Array.isArray(c.input_shape) ? [null, ...c.input_shape] : undefined);
+    if (c.dtype !== undefined && c.dtype !== 'float32' && !(isObject(c.dtype) && isObject(c.dtype.config) && c.dtype.config.name === 'float32')) {
+      throw new ModelFileError(`${where} has dtype ${shown(c.dtype)}; dendrite computes in float32`);
+    }
+    try {
+      if (cls === 'InputLayer') {
+        if (i > 0) throw new Error('an InputLayer can only come first in a Sequential model');
+        checkOptions(c, { keys: [], fixed: { sparse: [false], ragged: [false] } });
+        continue;
+      }
+      const activation = activationLayerFromTfjs(cls, c);
+      if (activation !== undefined) {
+        // Fused into a linear kernel layer right before it, else a dendrite activation layer.
+        const prev = layers[layers.length - 1];
+        const fused = cls !== 'Activation' && FUSES_INTO.includes(prev?.type) && prev.activation === 'linear';
+        if (cls === 'Softmax') axes.push({ after: layers.length - (fused ? 1 : 0) - 1, axis: axisOf(c.axis, 'Softmax'), where });
+        if (fused) {
+          prev.activation = activation;
+          fuse.set(name, prev.name);
+        } else {
+          layers.push({ type: 'activation', name, activation });
+        }
+        continue;
+      }
+      const mapping = layerMappings.find((m) => m.classNames.includes(cls));
+      if (!mapping) {
+        const known = [...layerMappings.flatMap((m) => m.classNames), 'InputLayer', ...activationLayerClasses];
+        throw new ModelFileError(`${where} is not supported; dendrite imports: ${[...new Set(known)].join(', ')}`);
+      }
+      checkOptions(c, mapping);
+      if (mapping.lastAxis) axes.push({ after: layers.length - 1, axis: axisOf(c.axis, cls), where });
+      layers.push({ type: mapping.type, name, ...mapping.fromTfjs(c) });
+    } catch (e) {
+      if (e instanceof ModelFileError) throw e;
+      throw new ModelFileError(`${where}: ${(e as Error).message}`);
+    }
+  }
+  const shape = sampleShape(inputShape);
+  const name = isObject(cfg) && typeof cfg.name === 'string' ? cfg.name : 'sequential';
+  if (layers.length) layers[0].inputShape = shape;
+  return { config: { name, inputShape: shape, layers }, fuse, axes };
+}
+
+/** One sample's shape from a batch input shape [null, ...dims]. */
+function sampleShape(batchShape: unknown): number[] {
+  const ok = Array.isArray(batchShape) && batchShape.length >= 2 && batchShape.length <= MAX_RANK + 1 &&
+    batchShape.slice(1).every((d) => Number.isSafeInteger(d) && (d as number) >= 1);
+  if (!ok) {
+    throw new ModelFileError(`model.json must give the first layer (or an InputLayer) a batch input shape [null, ...dimensions] of 1 to ${MAX_RANK} positive dimensions, as [null, 784] or [null, 28, 28, 1]; got ${shown(batchShape)}`);
+  }
+  return (batchShape as number[]).slice(1);
+}
+
+/**
+ * A positive axis (Keras writes e.g. 3 for channels of [n, h, w, c]) must be the last axis of the
+ * layer's input: its rank counting the batch, minus one. Shapes come from dendrite's own layers
+ * built from the checked config (no wasm memory is touched).
+ */
+export function checkAxes(config: ModelConfig, axes: readonly AxisCheck[]): void {
+  if (!axes.some((a) => a.axis !== -1)) return;
+  const ranks = [config.inputShape.length];
+  let shape = config.inputShape;
+  try {
+    for (const l of config.layers) ranks.push((shape = layerFromConfig(l as unknown as LayerConfig).computeOutputShape(shape)).length);
+  } catch {
+    return; // a config whose shapes do not chain: assembleModel names the layer
+  }
+  for (const { after, axis, where } of axes) {
+    const rank = ranks[after + 1];
+    if (axis !== -1 && axis !== rank) {
+      throw new ModelFileError(`${where}: axis ${axis} is not the last axis of its input (rank ${rank + 1} with the batch); dendrite supports only the last axis (features or channels)`);
+    }
+  }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
