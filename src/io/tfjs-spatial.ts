@@ -3,6 +3,7 @@
 // the same weight layouts — kernel (kh, kw, in, out), depthwise_kernel (kh, kw, in, multiplier),
 // pointwise_kernel (1, 1, in·multiplier, filters), bias — and names, so weights map one to one.
 // TF.js writes window options as lists ([3, 3]; [3] for 1-D); Keras may write integers: both read.
+import { ValueError } from '../errors.js';
 import type { LayerMapping } from './tfjs-layers.js';
 import { CHANNELS_LAST, initializerFromTfjs, initializerToTfjs, kernelFromTfjs, kernelToTfjs, regularizerFromTfjs, regularizerToTfjs } from './tfjs-values.js';
 import type { SavedLayer } from './model-file.js';
@@ -23,6 +24,10 @@ const FORMAT = { data_format: CHANNELS_LAST };
 // Keras 3 writes groups (grouped convolution) on every convolution; 1 is the ordinary one.
 const CONV_FIXED = { ...FORMAT, padding: PADDING, groups: [1] };
 const CONV_KEYS = ['activation', 'use_bias', 'bias_initializer', 'bias_regularizer', 'kernel_size', 'strides', 'dilation_rate'];
+
+// Measured: TF.js 4.22's DepthwiseConv2D ignores dilation_rate (its output is the undilated
+// convolution's) while Keras dilates, so a file with it has no single meaning.
+const DEPTHWISE_DILATION = 'TF.js 4.22 ignores dilation_rate in DepthwiseConv2D (it computes the undilated convolution) while Keras applies it, so dendrite neither reads nor writes a dilated one';
 
 /** The window options every 2-D convolution has. */
 function window2dFromTfjs(c: Record<string, unknown>): Record<string, unknown> {
@@ -88,8 +93,15 @@ export const spatialMappings: LayerMapping[] = [
     classNames: ['DepthwiseConv2D'],
     keys: [...CONV_KEYS, 'depth_multiplier', 'depthwise_initializer', 'depthwise_regularizer'],
     fixed: CONV_FIXED,
-    toTfjs: (c) => ({ ...window2dToTfjs(c), depth_multiplier: c.depthMultiplier, ...kernelToTfjs(c, 'depthwise') }),
-    fromTfjs: (c) => ({ ...window2dFromTfjs(c), depthMultiplier: c.depth_multiplier ?? 1, ...kernelFromTfjs(c, 'depthwise') }),
+    toTfjs: (c) => {
+      if ((c.dilationRate as number[]).some((d) => d !== 1)) throw new ValueError(`layer "${c.name}" (depthwiseConv2d): ${DEPTHWISE_DILATION}`);
+      return { ...window2dToTfjs(c), depth_multiplier: c.depthMultiplier, ...kernelToTfjs(c, 'depthwise') };
+    },
+    fromTfjs: (c) => {
+      const d = pairOf(c.dilation_rate ?? 1);
+      if (!Array.isArray(d) || d.some((v) => v !== 1)) throw new Error(`option dilation_rate ${shown(c.dilation_rate)} is not supported: ${DEPTHWISE_DILATION}`);
+      return { ...window2dFromTfjs(c), depthMultiplier: c.depth_multiplier ?? 1, ...kernelFromTfjs(c, 'depthwise') };
+    },
   },
   {
     type: 'separableConv2d',
@@ -101,7 +113,8 @@ export const spatialMappings: LayerMapping[] = [
       pointwise_initializer: initializerToTfjs(c.pointwiseInitializer), pointwise_regularizer: regularizerToTfjs(c.pointwiseRegularizer), pointwise_constraint: null,
     }),
     fromTfjs: (c) => ({
-      filters: c.filters, ...window2dFromTfjs(c), depthMultiplier: c.depth_multiplier ?? 1, ...kernelFromTfjs(c, 'depthwise'),
+      // TF.js 4.22 leaves depth_multiplier out of the SeparableConv2D it saves: the importer then reads it from the weights.
+      filters: c.filters, ...window2dFromTfjs(c), depthMultiplier: c.depth_multiplier, ...kernelFromTfjs(c, 'depthwise'),
       pointwiseInitializer: initializerFromTfjs(c.pointwise_initializer, 'glorotUniform'), pointwiseRegularizer: regularizerFromTfjs(c.pointwise_regularizer),
     }),
   },
@@ -128,7 +141,7 @@ export const spatialMappings: LayerMapping[] = [
     toTfjs: (c) => ({ target_shape: c.targetShape }),
     fromTfjs: (c) => {
       if (!Array.isArray(c.target_shape)) throw new Error(`target_shape must be a list of dimensions, got ${shown(c.target_shape)}`);
-      return { targetShape: c.target_shape };
+      return { targetShape: c.target_shape.map((d) => d ?? -1) }; // TF.js writes the inferred dimension (-1) as null
     },
   },
 ];

@@ -104,7 +104,7 @@ export function snakeKeys(c: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(c)) {
     const snake = k.replace(/[A-Z]/g, (ch) => `_${ch.toLowerCase()}`);
-    if (snake === k || !Object.hasOwn(c, snake)) out[snake] = v;
+    if (snake === k || c[snake] === undefined) out[snake] = v;
   }
   return out;
 }

@@ -165,6 +165,7 @@ export function fromTfjs(modelJson: unknown, weights?: TfjsWeights, options: Mod
   const specs = weightSpecs(json);
   const data = weightBytes(json, weights);
   const tensors = decodeWeights(specs, data, fuse);
+  inferDepthMultipliers(config, tensors);
   const compile = trainingConfigFromTfjs(json.trainingConfig);
   if (compile) config.compile = compile;
   const checked = checkConfig(config);
@@ -195,6 +196,18 @@ export async function loadTfjs(source: string | Blob[], options: ModelLoadOption
     weights[p] = remote ? await readSource(new URL(p, source).href) : await readFileBytes(await sibling(source, p));
   }
   return fromTfjs(json, weights, options);
+}
+
+/**
+ * TF.js 4.22 saves SeparableConv2D without its depth_multiplier: the depthwise kernel's last
+ * dimension (kh, kw, in, multiplier) says it (1 without one, for the shape check to name).
+ */
+function inferDepthMultipliers(config: ModelConfig, tensors: ReadonlyMap<string, LoadedTensor>): void {
+  for (const l of config.layers) {
+    if (l.type !== 'separableConv2d' || l.depthMultiplier !== undefined) continue;
+    const shape = tensors.get(`${l.name}/depthwise_kernel`)?.shape;
+    l.depthMultiplier = shape?.length === 4 && shape[3] >= 1 ? shape[3] : 1;
+  }
 }
 
 /** Weight specs from weightsManifest (model.json) or weightSpecs (ModelArtifacts), minus optimizer state. */
