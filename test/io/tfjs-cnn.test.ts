@@ -4,7 +4,7 @@
 // dendrite CNNs export, TF.js predicts the same, saves the same weight list, and trains them one
 // step to the weights dendrite's own step gives; what dendrite cannot represent is a
 // ModelFileError naming the layer and the option.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -161,6 +161,22 @@ describe('TF.js → dendrite', () => {
       await rm(dir, { recursive: true, force: true });
       t.dispose();
     }
+  });
+
+  it('the committed fixture (test/fixtures/tfjs-cnn, made by TF.js) loads and predicts the outputs TF.js recorded', async () => {
+    const fixture = join(import.meta.dirname, '..', 'fixtures', 'tfjs-cnn');
+    const expected = JSON.parse(await readFile(join(fixture, 'expected.json'), 'utf8')) as { shape: number[]; pixels: number[]; outputs: number[][] };
+    const m = await loadTfjs(join(fixture, 'model.json'));
+    expect(m.countParams()).toBe(14_410);
+    const got = m.predict({ data: Uint8Array.from(expected.pixels), shape: expected.shape, scale: 1 / 255 }).data;
+    expect(maxAbsDiff(got, expected.outputs.flat())).toBeLessThanOrEqual(1e-5);
+    // And TF.js today still reads the files to the recorded outputs.
+    const json = JSON.parse(await readFile(join(fixture, 'model.json'), 'utf8')) as TfjsModelJson;
+    const t = await tfl.loadLayersModel(handler(json, new Uint8Array(await readFile(join(fixture, 'weights.bin')))));
+    const x = Float32Array.from(expected.pixels, (p) => p / 255);
+    expect(maxAbsDiff(tfjsPredict(t, x, expected.shape), expected.outputs.flat())).toBeLessThanOrEqual(1e-6);
+    m.dispose();
+    t.dispose();
   });
 
   it.each(tfjsCases)('%s', async (_, shape, layers, types) => {
