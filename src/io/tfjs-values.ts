@@ -117,12 +117,13 @@ export function checkOptions(c: Record<string, unknown>, rules: OptionRules): vo
   const fixed = rules.fixed ?? {};
   for (const [key, value] of Object.entries(c)) {
     if (value === null || value === undefined || COMMON_KEYS.includes(key) || rules.keys.includes(key)) continue;
+    const name = shown(key).slice(1, -1); // a key from the file: escaped and cut short
     if (Object.hasOwn(fixed, key)) {
       if (fixed[key].includes(value)) continue;
-      throw new Error(`option ${key} ${shown(value)} is not supported (dendrite supports ${fixed[key].map((v) => JSON.stringify(v)).join(' or ')})`);
+      throw new Error(`option ${name} ${shown(value)} is not supported (dendrite supports ${fixed[key].map((v) => JSON.stringify(v)).join(' or ')})`);
     }
     const read = [...rules.keys, ...Object.keys(fixed)];
-    throw new Error(`option ${key} (${shown(value)}) is not supported; dendrite reads ${read.length ? read.join(', ') : 'no options'} of this layer`);
+    throw new Error(`option ${name} (${shown(value)}) is not supported; dendrite reads ${read.length ? read.join(', ') : 'no options'} of this layer`);
   }
 }
 

@@ -1,9 +1,11 @@
 // TF.js LayersModel import and export: model.json (Keras-style topology, weightsManifest) plus the
 // weights as raw little-endian float32 — what tf.loadLayersModel reads and model.save writes.
-// Kernels are (in, units) on both sides and weights are named "<layer>/<weight>", so weights map
-// one to one. Import trusts nothing: the manifest's dtypes, shapes and byte counts are checked
-// against the weight data before any tensor is made, and the resulting config and tensors then go
-// through the same checks as a native file (model-file.ts assembleModel).
+// Both sides are channels last with Keras' weight layouts ((in, units), (kh, kw, in, out), ...) and
+// names ("<layer>/<weight>"), so weights map one to one; export writes them in TF.js' save order.
+// Import trusts nothing: the topology is read layer by layer (tfjs-topology.ts), the manifest's
+// dtypes, shapes and byte counts are checked against the weight data before any tensor is made,
+// and the resulting config and tensors then go through the same checks as a native file
+// (model-file.ts assembleModel).
 import { checkObject, describe, pathString } from '../check.js';
 import { ModelFileError, ValueError } from '../errors.js';
 import { Sequential } from '../model/sequential.js';
