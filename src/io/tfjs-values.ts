@@ -1,7 +1,6 @@
-// How TF.js / Keras spell the values inside a layer config (activations, initializers, regularizers)
-// and the checks every imported layer config goes through: keys read in snake_case (camelCase too),
-// options dendrite lacks refused by name, axes resolved against the input's rank.
-
+// How TF.js / Keras spell the values inside a layer config (activations, initializers, regularizers,
+// the kernel layers' shared options) and the checks every imported layer config goes through: keys
+// read in snake_case (camelCase too), options dendrite lacks refused by name, axes read.
 import type { SavedLayer } from './model-file.js';
 import { describe as shown } from './safetensors.js';
 
