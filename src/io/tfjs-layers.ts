@@ -7,7 +7,10 @@
 // and fused back on import.
 import type { ModelConfig, SavedLayer } from './model-file.js';
 import { spatialMappings } from './tfjs-spatial.js';
-import { type OptionRules, activationFromTfjs, initializerFromTfjs, initializerToTfjs, kernelFromTfjs, kernelToTfjs } from './tfjs-values.js';
+import { describe as shown } from './safetensors.js';
+import {
+  type InputCheck, type OptionRules, activationFromTfjs, initializerFromTfjs, initializerToTfjs, kernelFromTfjs, kernelToTfjs, lastAxis,
+} from './tfjs-values.js';
 
 /** One layer type known to both sides. */
 export interface LayerMapping extends OptionRules {
@@ -21,8 +24,11 @@ export interface LayerMapping extends OptionRules {
   fromTfjs(c: Record<string, unknown>): Record<string, unknown>;
   /** Weight names, dendrite → TF.js, where they differ. */
   weightNames?: Record<string, string>;
-  /** The config's `axis` must be the last axis of the layer's input (checked against its rank on import). */
-  lastAxis?: boolean;
+  /**
+   * What the config asks of the layer's input shape (one sample's), checked once the imported
+   * model's shapes are known: returns the problem, or undefined. Errors thrown name the option.
+   */
+  inputCheck?(c: Record<string, unknown>): InputCheck | undefined;
 }
 
 const NORM_KEYS = ['axis', 'epsilon', 'center', 'scale', 'beta_initializer', 'gamma_initializer'];
@@ -44,9 +50,15 @@ export const layerMappings: LayerMapping[] = [
   {
     type: 'dropout',
     classNames: ['Dropout'],
-    keys: ['rate', 'seed'],
-    toTfjs: (c) => ({ rate: c.rate, noise_shape: null, seed: null }),
-    fromTfjs: (c) => ({ rate: c.rate }),
+    keys: ['rate', 'seed', 'noise_shape'],
+    toTfjs: (c) => ({ rate: c.rate, noise_shape: null, seed: c.seed ?? null }),
+    // A noise_shape of ones but the batch and channels is spatial dropout (how TF.js, which has no
+    // SpatialDropout2D, writes dendrite's); its channel count is checked against the input.
+    fromTfjs: (c) => ({ ...(c.noise_shape == null ? {} : { type: spatialDropoutType(c.noise_shape) }), rate: c.rate, ...(c.seed == null ? {} : { seed: c.seed }) }),
+    inputCheck: (c) => (c.noise_shape == null ? undefined : (shape) => {
+      const channels = (c.noise_shape as unknown[]).at(-1);
+      return channels === null || channels === shape.at(-1) ? undefined : `noise_shape ${shown(c.noise_shape)} does not match the input's ${shape.at(-1)} channels`;
+    }),
   },
   {
     type: 'batchNormalization',
@@ -54,7 +66,7 @@ export const layerMappings: LayerMapping[] = [
     // Keras 2 writes renorm settings and `fused` (an implementation choice) even when renorm is off.
     keys: [...NORM_KEYS, 'momentum', 'moving_mean_initializer', 'moving_variance_initializer', 'renorm_momentum', 'fused'],
     fixed: { renorm: [false], synchronized: [false] },
-    lastAxis: true,
+    inputCheck: (c) => lastAxis(c.axis, 'BatchNormalization'),
     toTfjs: (c) => ({
       axis: -1,
       momentum: c.momentum,
@@ -82,7 +94,7 @@ export const layerMappings: LayerMapping[] = [
     classNames: ['LayerNormalization'],
     keys: NORM_KEYS,
     fixed: { rms_scaling: [false] },
-    lastAxis: true,
+    inputCheck: (c) => lastAxis(c.axis, 'LayerNormalization'),
     toTfjs: (c) => ({
       axis: -1,
       epsilon: c.epsilon,
@@ -104,6 +116,14 @@ export const layerMappings: LayerMapping[] = [
   },
   ...spatialMappings,
 ];
+
+/** The dendrite type of a Dropout's noise_shape: [null, 1, c] or [null, 1, 1, c] (c may be null). */
+function spatialDropoutType(noise: unknown): string {
+  const ok = Array.isArray(noise) && (noise.length === 3 || noise.length === 4) && noise[0] === null &&
+    noise.slice(1, -1).every((d) => d === 1) && (noise.at(-1) === null || (Number.isSafeInteger(noise.at(-1)) && (noise.at(-1) as number) >= 1));
+  if (!ok) throw new Error(`option noise_shape ${shown(noise)} is not supported (dendrite reads [null, 1, channels] and [null, 1, 1, channels]: spatial dropout)`);
+  return noise.length === 3 ? 'spatialDropout1d' : 'spatialDropout2d';
+}
 
 /** What batch and layer normalisation share (the axis is checked by the importer: lastAxis). */
 function normFromTfjs(c: Record<string, unknown>): Record<string, unknown> {

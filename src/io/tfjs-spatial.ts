@@ -19,6 +19,13 @@ function singleOf(v: unknown): unknown {
   return Array.isArray(v) && v.length === 1 ? v[0] : v;
 }
 
+/** Keras' ZeroPadding2D padding (n, [rows, cols] or [[top, bottom], [left, right]]) as dendrite writes it: the last. */
+function padding2dOf(v: unknown): unknown {
+  if (typeof v === 'number') return [[v, v], [v, v]];
+  if (Array.isArray(v) && v.length === 2 && v.every((d) => typeof d === 'number')) return [[v[0], v[0]], [v[1], v[1]]];
+  return v;
+}
+
 const PADDING = ['valid', 'same'];
 const FORMAT = { data_format: CHANNELS_LAST };
 // Keras 3 writes groups (grouped convolution) on every convolution; 1 is the ordinary one.
@@ -133,6 +140,48 @@ export const spatialMappings: LayerMapping[] = [
     fixed: FORMAT, // channels_first would flatten in another order
     toTfjs: () => ({}),
     fromTfjs: () => ({}),
+  },
+  {
+    type: 'zeroPadding2d',
+    classNames: ['ZeroPadding2D'],
+    keys: ['padding'],
+    fixed: FORMAT,
+    toTfjs: (c) => ({ padding: c.padding, data_format: 'channels_last' }),
+    fromTfjs: (c) => ({ padding: padding2dOf(c.padding ?? 1) }),
+  },
+  {
+    type: 'zeroPadding1d',
+    classNames: ['ZeroPadding1D'], // Keras'; TF.js 4.22 has none
+    keys: ['padding'],
+    toTfjs: (c) => {
+      throw new ValueError(`layer "${c.name}" (zeroPadding1d) has no TF.js equivalent: TF.js 4.22 has no ZeroPadding1D layer (Keras has)`);
+    },
+    fromTfjs: (c) => ({ padding: typeof c.padding === 'number' ? [c.padding, c.padding] : (c.padding ?? [1, 1]) }),
+  },
+  {
+    type: 'upSampling2d',
+    classNames: ['UpSampling2D'],
+    keys: ['size'],
+    fixed: { ...FORMAT, interpolation: ['nearest'] }, // bilinear is refused here
+    toTfjs: (c) => ({ size: c.size, data_format: 'channels_last', interpolation: 'nearest' }),
+    fromTfjs: (c) => ({ size: pairOf(c.size ?? 2), interpolation: 'nearest' }),
+  },
+  {
+    type: 'spatialDropout1d',
+    classNames: ['SpatialDropout1D'],
+    keys: ['rate', 'seed'],
+    toTfjs: (c) => ({ rate: c.rate, noise_shape: null, seed: c.seed ?? null }),
+    fromTfjs: (c) => ({ rate: c.rate, ...(c.seed == null ? {} : { seed: c.seed }) }),
+  },
+  {
+    type: 'spatialDropout2d',
+    // TF.js 4.22 has no SpatialDropout2D: a Dropout whose noise shape is [batch, 1, 1, channels]
+    // is the same layer (the mask is drawn per sample and channel), and reads back as this type.
+    classNames: ['Dropout', 'SpatialDropout2D'],
+    keys: ['rate', 'seed'],
+    fixed: FORMAT,
+    toTfjs: (c) => ({ rate: c.rate, noise_shape: [null, 1, 1, null], seed: c.seed ?? null }),
+    fromTfjs: (c) => ({ rate: c.rate, ...(c.seed == null ? {} : { seed: c.seed }) }),
   },
   {
     type: 'reshape',

@@ -2,8 +2,8 @@
 // layer config is read with snake_case keys and checked against its mapping before it is used:
 // an option dendrite lacks (channels_first, causal padding, a constraint) is refused naming the
 // layer and the option, never dropped. Activation-only layers are fused into a linear kernel layer
-// right before them (how dendrite's exporter writes leakyRelu) or become activation layers. Axes
-// (normalisation, softmax) are checked against the rank of the layer's input once shapes are known.
+// right before them (how dendrite's exporter writes leakyRelu) or become activation layers. What a
+// config asks of its input (normalisation and softmax axes) is checked once shapes are known.
 import { ModelFileError } from '../errors.js';
 import { layerFromConfig } from '../layers/index.js';
 import type { LayerConfig } from '../layers/layer.js';
@@ -11,12 +11,12 @@ import { MAX_LAYERS, checkDepth } from './config-schema.js';
 import type { ModelConfig, SavedLayer } from './model-file.js';
 import { describe as shown } from './safetensors.js';
 import { layerMappings } from './tfjs-layers.js';
-import { activationLayerClasses, activationLayerFromTfjs, axisOf, checkOptions, snakeKeys } from './tfjs-values.js';
+import { type InputCheck, activationLayerClasses, activationLayerFromTfjs, checkOptions, lastAxis, snakeKeys } from './tfjs-values.js';
 
-/** An axis that must be the last of the input of a layer: the output of `after` (-1: the model's input). */
-interface AxisCheck {
+/** A check of the input of a layer: the output of layer `after` (-1: the model's input). */
+interface ShapeCheck {
   after: number;
-  axis: number;
+  check: InputCheck;
   where: string;
 }
 
@@ -27,7 +27,7 @@ const FUSES_INTO = ['dense', 'conv1d', 'conv2d', 'depthwiseConv2d', 'separableCo
 const MAX_RANK = 8;
 
 /** The layer list as dendrite configs; `fuse` maps each fused activation layer to the layer it joined. */
-export function topology(t: unknown): { config: ModelConfig; fuse: Map<string, string>; axes: AxisCheck[] } {
+export function topology(t: unknown): { config: ModelConfig; fuse: Map<string, string>; checks: ShapeCheck[] } {
   if (!isObject(t)) throw new ModelFileError(`model.json has no modelTopology object (got ${shown(t)})`);
   checkDepth(t, 'model.json modelTopology', 24); // Keras nests initializer configs a few levels deeper than our files
   const top = isObject(t.model_config) ? t.model_config : t; // Keras-converted files nest it
@@ -40,7 +40,7 @@ export function topology(t: unknown): { config: ModelConfig; fuse: Map<string, s
   if (list.length > MAX_LAYERS) throw new ModelFileError(`model.json lists ${list.length} layers; dendrite reads at most ${MAX_LAYERS}`);
   const layers: SavedLayer[] = [];
   const fuse = new Map<string, string>();
-  const axes: AxisCheck[] = [];
+  const checks: ShapeCheck[] = [];
   let inputShape: unknown;
   for (const [i, entry] of list.entries()) {
     if (!isObject(entry) || typeof entry.class_name !== 'string' || !isObject(entry.config)) {
@@ -65,7 +65,7 @@ export function topology(t: unknown): { config: ModelConfig; fuse: Map<string, s
         // Fused into a linear kernel layer right before it, else a dendrite activation layer.
         const prev = layers[layers.length - 1];
         const fused = cls !== 'Activation' && FUSES_INTO.includes(prev?.type) && prev.activation === 'linear';
-        if (cls === 'Softmax') axes.push({ after: layers.length - (fused ? 1 : 0) - 1, axis: axisOf(c.axis, 'Softmax'), where });
+        if (cls === 'Softmax') checks.push({ after: layers.length - 1, check: lastAxis(c.axis, 'Softmax'), where });
         if (fused) {
           prev.activation = activation;
           fuse.set(name, prev.name);
@@ -80,7 +80,8 @@ export function topology(t: unknown): { config: ModelConfig; fuse: Map<string, s
         throw new ModelFileError(`${where} is not supported; dendrite imports: ${[...new Set(known)].join(', ')}`);
       }
       checkOptions(c, mapping);
-      if (mapping.lastAxis) axes.push({ after: layers.length - 1, axis: axisOf(c.axis, cls), where });
+      const check = mapping.inputCheck?.(c);
+      if (check) checks.push({ after: layers.length - 1, check, where });
       layers.push({ type: mapping.type, name, ...mapping.fromTfjs(c) });
     } catch (e) {
       if (e instanceof ModelFileError) throw e;
@@ -90,7 +91,7 @@ export function topology(t: unknown): { config: ModelConfig; fuse: Map<string, s
   const shape = sampleShape(inputShape);
   const name = isObject(cfg) && typeof cfg.name === 'string' ? cfg.name : 'sequential';
   if (layers.length) layers[0].inputShape = shape;
-  return { config: { name, inputShape: shape, layers }, fuse, axes };
+  return { config: { name, inputShape: shape, layers }, fuse, checks };
 }
 
 /** One sample's shape from a batch input shape [null, ...dims]. */
@@ -104,24 +105,21 @@ function sampleShape(batchShape: unknown): number[] {
 }
 
 /**
- * A positive axis (Keras writes e.g. 3 for channels of [n, h, w, c]) must be the last axis of the
- * layer's input: its rank counting the batch, minus one. Shapes come from dendrite's own layers
- * built from the checked config (no wasm memory is touched).
+ * What the configs ask of their inputs' shapes (normalisation and softmax axes, spatial dropout's
+ * channels), once they are known: shapes come from dendrite's own layers built from the checked
+ * config (no wasm memory is touched).
  */
-export function checkAxes(config: ModelConfig, axes: readonly AxisCheck[]): void {
-  if (!axes.some((a) => a.axis !== -1)) return;
-  const ranks = [config.inputShape.length];
-  let shape = config.inputShape;
+export function checkShapes(config: ModelConfig, checks: readonly ShapeCheck[]): void {
+  if (checks.length === 0) return;
+  const shapes = [config.inputShape];
   try {
-    for (const l of config.layers) ranks.push((shape = layerFromConfig(l as unknown as LayerConfig).computeOutputShape(shape)).length);
+    for (const l of config.layers) shapes.push(layerFromConfig(l as unknown as LayerConfig).computeOutputShape(shapes[shapes.length - 1]));
   } catch {
     return; // a config whose shapes do not chain: assembleModel names the layer
   }
-  for (const { after, axis, where } of axes) {
-    const rank = ranks[after + 1];
-    if (axis !== -1 && axis !== rank) {
-      throw new ModelFileError(`${where}: axis ${axis} is not the last axis of its input (rank ${rank + 1} with the batch); dendrite supports only the last axis (features or channels)`);
-    }
+  for (const { after, check, where } of checks) {
+    const problem = check(shapes[after + 1]);
+    if (problem) throw new ModelFileError(`${where}: ${problem}`);
   }
 }
 

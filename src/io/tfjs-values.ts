@@ -129,16 +129,20 @@ export function checkOptions(c: Record<string, unknown>, rules: OptionRules): vo
 /** The channels-last layout: the only one dendrite computes in. */
 export const CHANNELS_LAST = ['channels_last', 'channelsLast'] as const;
 
+/** A condition on one sample's input shape: returns what is wrong, or undefined. */
+export type InputCheck = (shape: readonly number[]) => string | undefined;
+
 /**
- * The axis a normalisation or softmax works over: -1, or a positive index that the caller checks
- * is the last axis of its input (a one-element list, as Keras writes it, is read too).
+ * The axis a normalisation or softmax works over must be the last of its input: -1, or its
+ * positive index as Keras writes it once built (3 for [n, h, w, c]); a one-element list is read too.
  */
-export function axisOf(axis: unknown, what: string): number {
+export function lastAxis(axis: unknown, what: string): InputCheck {
   const a = Array.isArray(axis) && axis.length === 1 ? axis[0] : (axis ?? -1);
   if (a !== -1 && !(Number.isSafeInteger(a) && (a as number) >= 1)) {
     throw new Error(`${what} over axis ${shown(axis)} is not supported (only the last axis, the features or channels: -1)`);
   }
-  return a as number;
+  return (shape) => (a === -1 || a === shape.length ? undefined
+    : `axis ${a} is not the last axis of its input (rank ${shape.length + 1} with the batch); dendrite supports only the last axis (features or channels)`);
 }
 
 // ---- initializers -------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import { type LoadedTensor, type ModelConfig, type ModelLoadOptions, type SavedL
 import { concat } from './protobuf.js';
 import { readSource } from './storage.js';
 import { layerMappings, trainingConfigFromTfjs, trainingConfigToTfjs } from './tfjs-layers.js';
-import { checkAxes, topology } from './tfjs-topology.js';
+import { checkShapes, topology } from './tfjs-topology.js';
 import { type TfjsLayer, activationToTfjs } from './tfjs-values.js';
 
 const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, float16: 2, uint8: 1, bool: 1 };
@@ -163,7 +163,7 @@ export function fromTfjs(modelJson: unknown, weights?: TfjsWeights, options: Mod
   if (json.format !== undefined && json.format !== 'layers-model') {
     throw new ModelFileError(`model.json has format ${JSON.stringify(json.format)}; dendrite reads TF.js LayersModels ("layers-model"), not graph models`);
   }
-  const { config, fuse, axes } = topology(json.modelTopology);
+  const { config, fuse, checks } = topology(json.modelTopology);
   const specs = weightSpecs(json);
   const data = weightBytes(json, weights);
   const tensors = decodeWeights(specs, data, fuse);
@@ -171,7 +171,7 @@ export function fromTfjs(modelJson: unknown, weights?: TfjsWeights, options: Mod
   const compile = trainingConfigFromTfjs(json.trainingConfig);
   if (compile) config.compile = compile;
   const checked = checkConfig(config);
-  checkAxes(checked, axes);
+  checkShapes(checked, checks);
   return assembleModel(checked, tensors, undefined, options);
 }
 
