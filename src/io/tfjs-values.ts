@@ -199,10 +199,10 @@ export function regularizerToTfjs(r: unknown): TfjsLayer | null {
 export function regularizerFromTfjs(r: unknown): { name: string; l1: number; l2: number } | undefined {
   if (r == null) return undefined;
   const { class_name: cls, config = {} } = r as { class_name?: unknown; config?: { l1?: unknown; l2?: unknown } };
-  if (cls !== 'L1L2' && cls !== 'L1' && cls !== 'L2') throw new Error(`regularizer ${JSON.stringify(cls)} is not supported (supported: L1L2, L1, L2)`);
+  if (cls !== 'L1L2' && cls !== 'L1' && cls !== 'L2') throw new Error(`regularizer ${shown(cls)} is not supported (supported: L1L2, L1, L2)`);
   const l1 = cls === 'L2' ? 0 : (config.l1 ?? 0.01);
   const l2 = cls === 'L1' ? 0 : (config.l2 ?? 0.01);
-  if (typeof l1 !== 'number' || typeof l2 !== 'number') throw new Error(`regularizer ${cls} needs numbers l1, l2, got ${JSON.stringify(config)}`);
+  if (typeof l1 !== 'number' || typeof l2 !== 'number') throw new Error(`regularizer ${cls} needs numbers l1, l2, got ${shown(config.l1)}, ${shown(config.l2)}`);
   return { name: l2 === 0 ? 'l1' : l1 === 0 ? 'l2' : 'l1l2', l1, l2 };
 }
 

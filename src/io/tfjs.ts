@@ -13,6 +13,7 @@ import { writeFileAtomic } from './atomic-write.js';
 import { readFileBytes } from './file-read.js';
 import { type LoadedTensor, type ModelConfig, type ModelLoadOptions, type SavedLayer, assembleModel, checkConfig, modelConfig } from './model-file.js';
 import { concat } from './protobuf.js';
+import { describe as shown } from './safetensors.js';
 import { readSource } from './storage.js';
 import { layerMappings, trainingConfigFromTfjs, trainingConfigToTfjs } from './tfjs-layers.js';
 import { checkShapes, topology } from './tfjs-topology.js';
@@ -161,7 +162,7 @@ export function fromTfjs(modelJson: unknown, weights?: TfjsWeights, options: Mod
   const json = typeof modelJson === 'string' ? parseJson(modelJson) : modelJson;
   if (!isObject(json)) throw new ModelFileError(`model.json must be a JSON object, got ${describe(json)}`);
   if (json.format !== undefined && json.format !== 'layers-model') {
-    throw new ModelFileError(`model.json has format ${JSON.stringify(json.format)}; dendrite reads TF.js LayersModels ("layers-model"), not graph models`);
+    throw new ModelFileError(`model.json has format ${shown(json.format)}; dendrite reads TF.js LayersModels ("layers-model"), not graph models`);
   }
   const { config, fuse, checks } = topology(json.modelTopology);
   const specs = weightSpecs(json);
@@ -194,7 +195,7 @@ export async function loadTfjs(source: string | Blob[], options: ModelLoadOption
   const weights: Record<string, Uint8Array> = {};
   const remote = /^https?:\/\//i.test(source);
   for (const p of paths) {
-    if (!isPlainFileName(p)) throw new ModelFileError(`weights path ${JSON.stringify(p)} in model.json must be a file name beside it (no directories, URLs or "..")`);
+    if (!isPlainFileName(p)) throw new ModelFileError(`weights path ${shown(p)} in model.json must be a file name beside it (no directories, URLs or "..")`);
     weights[p] = remote ? await readSource(new URL(p, source).href) : await readFileBytes(await sibling(source, p));
   }
   return fromTfjs(json, weights, options);
@@ -219,11 +220,11 @@ function weightSpecs(json: Record<string, unknown>): TfjsWeightSpec[] {
   for (const [i, s] of (raw as unknown[]).entries()) {
     if (!isObject(s) || typeof s.name !== 'string' || !Array.isArray(s.shape)) throw new ModelFileError(`weight ${i} of the manifest must be { name, shape, dtype }, got ${describe(s)}`);
     const where = `weight "${s.name.slice(0, 64)}"`;
-    if (!s.shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) throw new ModelFileError(`${where} has shape ${JSON.stringify(s.shape).slice(0, 80)}; expected non-negative integers`);
-    if (s.quantization != null) throw new ModelFileError(`${where} is quantized (${JSON.stringify(s.quantization).slice(0, 80)}); dendrite reads float32 weights only`);
+    if (!s.shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) throw new ModelFileError(`${where} has shape ${shown(s.shape)}; expected non-negative integers`);
+    if (s.quantization != null) throw new ModelFileError(`${where} is quantized (${shown(s.quantization)}); dendrite reads float32 weights only`);
     // Optimizer state (TF.js' includeOptimizer) is skipped, but its bytes still sit in the data.
     const optimizerState = s.group === 'optimizer' && typeof s.dtype === 'string' && Object.hasOwn(DTYPE_BYTES, s.dtype);
-    if (s.dtype !== 'float32' && !optimizerState) throw new ModelFileError(`${where} has dtype ${JSON.stringify(s.dtype)}; dendrite reads float32 weights only`);
+    if (s.dtype !== 'float32' && !optimizerState) throw new ModelFileError(`${where} has dtype ${shown(s.dtype)}; dendrite reads float32 weights only`);
     specs.push(s as unknown as TfjsWeightSpec);
   }
   return specs;
@@ -254,7 +255,7 @@ function weightBytes(json: Record<string, unknown>, weights: TfjsWeights | undef
     const part = Object.hasOwn(w, p) ? (w as Record<string, unknown>)[p] : undefined;
     if (part instanceof Uint8Array) return part;
     if (part instanceof ArrayBuffer) return new Uint8Array(part);
-    throw new ModelFileError(`weights file ${JSON.stringify(p)} named in model.json was not given`);
+    throw new ModelFileError(`weights file ${shown(p)} named in model.json was not given`);
   });
   return concat(parts);
 }

@@ -1,0 +1,136 @@
+// Structural fuzz of TF.js model.json files, as test/io/fuzz-structure.test.ts does for native
+// files: seeded mutations of valid CNN model.json files (dendrite's exports and the TF.js-made
+// fixture) — misspelt, deleted and added keys, values of another type, values nested 5,000 deep,
+// huge sizes, other valid names (layer classes, paddings, data formats, activations) — against the
+// promise that a file that loads is a model that predicts finite values and takes a finite training
+// step, and that anything else is a ModelFileError, never another exception. Counts are printed.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  ModelFileError, averagePooling1d, batchNormalization, conv1d, conv2d, dense, depthwiseConv2d, dropout, flatten, fromTfjs, globalAveragePooling2d,
+  maxPooling2d, reshape, separableConv2d, sequential, sgd, toTfjs, type Sequential,
+} from '../../src/index.js';
+import { mulberry32, slots } from '../helpers/fuzz.js';
+import { modelWorks } from '../helpers/model-works.js';
+
+/** Valid model.json texts with their weights: dendrite CNN exports and the TF.js fixture. */
+function sources(): { json: string; bin: Uint8Array }[] {
+  const builds: (() => Sequential)[] = [
+    () => sequential([
+      conv2d({ filters: 3, kernelSize: 3, activation: 'relu', inputShape: [7, 7, 2] }), batchNormalization(), maxPooling2d({ poolSize: 2 }),
+      flatten(), dropout({ rate: 0.2 }), dense({ units: 3, activation: 'softmax' }),
+    ]),
+    () => sequential([
+      depthwiseConv2d({ kernelSize: 2, depthMultiplier: 2, padding: 'same', inputShape: [6, 6, 2] }),
+      separableConv2d({ filters: 3, kernelSize: 2, strides: 2, activation: { name: 'leakyRelu', alpha: 0.1 } }), globalAveragePooling2d(), dense({ units: 2, activation: 'softmax' }),
+    ]),
+    () => sequential([
+      reshape({ targetShape: [8, 2], inputShape: [16] }), conv1d({ filters: 3, kernelSize: 3, padding: 'same', activation: 'tanh' }),
+      averagePooling1d({ poolSize: 2 }), flatten(), dense({ units: 3, activation: 'softmax' }),
+    ]),
+  ];
+  const out = builds.map((make) => {
+    const m = make();
+    m.build({ seed: 3 });
+    m.compile({ optimizer: sgd({ learningRate: 0.01 }), loss: 'sparseCategoricalCrossentropy' });
+    const { modelJson, weightData } = toTfjs(m);
+    m.dispose();
+    return { json: JSON.stringify(modelJson), bin: weightData };
+  });
+  const fixture = join(import.meta.dirname, '..', 'fixtures', 'tfjs-cnn');
+  out.push({ json: readFileSync(join(fixture, 'model.json'), 'utf8'), bin: new Uint8Array(readFileSync(join(fixture, 'weights.bin'))) });
+  return out;
+}
+
+describe('structural fuzz of TF.js model.json', () => {
+  const files = sources();
+  const labels = [0, 1, 2, 1];
+  const rows = (m: Sequential) => labels.map((_, i) => Array.from({ length: m.inputDim }, (_, j) => Math.sin(1 + i * 7 + j)));
+
+  it('every original file loads, predicts and trains', () => {
+    for (const f of files) {
+      const m = fromTfjs(f.json, f.bin);
+      expect(modelWorks(m, rows(m), labels)).toBeUndefined();
+      m.dispose();
+    }
+  });
+
+  it('3,000 seeded structural mutations: each loads a working model or is a ModelFileError', { timeout: 120_000 }, () => {
+    const random = mulberry32(29);
+    const int = (n: number) => Math.floor(random() * n);
+    const pick = <T>(a: readonly T[]): T => a[int(a.length)];
+    // Deep values are spliced into the JSON text: a marker string stands in the tree for them.
+    let deepText: string[] = [];
+    const deep = (n: number, leaf: unknown, asArray: boolean) => {
+      const [open, close] = asArray ? ['[', ']'] : ['{"a":', '}'];
+      deepText.push(open.repeat(n) + (JSON.stringify(leaf) ?? 'null') + close.repeat(n));
+      return `@@deep${deepText.length - 1}@@`;
+    };
+    const splice = (json: string) => json.replace(/"@@deep(\d+)@@"/g, (_, i: string) => deepText[Number(i)]);
+    const values = [0, -1, 1, 2, 0.5, 1e-45, 3.4e38, 1e39, 2 ** 31, 2 ** 53, null, true, false, '', [], {}, [3], [2, 2], [null, 1, 1, 3], [[1, 1], [1, 1]], '1'];
+    const validNames = ['Conv2D', 'Conv1D', 'DepthwiseConv2D', 'SeparableConv2D', 'MaxPooling2D', 'AveragePooling1D', 'GlobalMaxPooling2D', 'Flatten', 'Reshape',
+      'Dense', 'Dropout', 'BatchNormalization', 'ReLU', 'LeakyReLU', 'Softmax', 'InputLayer', 'ZeroPadding2D', 'UpSampling2D', 'SpatialDropout1D',
+      'same', 'valid', 'causal', 'channels_last', 'channels_first', 'relu', 'linear', 'softmax', 'tanh', 'float32', 'int32', 'VarianceScaling', 'L1L2', 'optimizer'];
+    const typo = (k: string) => {
+      const i = int(k.length + 1);
+      switch (int(4)) {
+        case 0: return k.slice(0, i) + String.fromCharCode(97 + int(26)) + k.slice(i + 1);
+        case 1: return k.slice(0, i) + k.slice(i + 1);
+        case 2: return k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()); // camelCase: read as the same key
+        default: return `${k}_`;
+      }
+    };
+    const mutate = (tree: any): string => {
+      const [obj, key] = pick(slots(tree).filter(([o]) => o !== tree));
+      const old = obj[key];
+      switch (int(9)) {
+        case 0: if (!Array.isArray(obj)) { obj[typo(String(key))] = old; delete obj[key]; return 'renamed key'; } break;
+        case 1: if (!Array.isArray(obj)) { delete obj[key]; return 'deleted key'; } obj.splice(key as number, 1); return 'deleted entry';
+        case 2: if (!Array.isArray(obj)) { obj[pick(['extra', 'axis', 'groups', 'data_format', 'noise_shape', 'kernel_constraint', 'dilation_rate', typo(String(key))])] = pick(values); return 'added key'; } break;
+        case 3: obj[key] = structuredClone(pick(values)); return 'changed type';
+        case 4: obj[key] = deep(pick([20, 5000]), old, random() < 0.5); return 'nested';
+        case 5: if (typeof old === 'number') { obj[key] = pick([0, 2 ** 20, 2 ** 31, 2 ** 53, old * 1000, -old, old + 1]); return 'size'; } break;
+        case 6: if (typeof old === 'string') { obj[key] = pick(validNames); return 'other valid name'; } break;
+        case 7: if (Array.isArray(obj) && obj.length > 1) { obj.push(structuredClone(obj[0])); return 'duplicated entry'; } break;
+        default: if (typeof old === 'boolean') { obj[key] = !old; return 'flipped flag'; }
+      }
+      obj[key] = structuredClone(pick(values));
+      return 'changed type';
+    };
+
+    const counts = { loaded: 0, refused: 0, other: 0, tooBigToRun: 0 };
+    const failures: string[] = [];
+    const trials = 3_000;
+    for (let trial = 0; trial < trials; trial++) {
+      const source = pick(files);
+      const tree: any = JSON.parse(source.json);
+      const how = Array.from({ length: 1 + int(2) }, () => mutate(tree)).join(', ');
+      const text = splice(JSON.stringify(tree));
+      deepText = [];
+      let m: Sequential | undefined;
+      try {
+        m = fromTfjs(text, source.bin);
+      } catch (e) {
+        if (e instanceof ModelFileError) counts.refused++;
+        else {
+          counts.other++;
+          failures.push(`trial ${trial} (${how}): load threw ${(e as Error).name}: ${(e as Error).message.slice(0, 200)}`);
+        }
+        continue;
+      }
+      counts.loaded++;
+      if (m.inputDim > 100_000) counts.tooBigToRun++; // a mutated input shape: loading it was the point
+      else {
+        const problem = modelWorks(m, rows(m), labels);
+        if (problem) failures.push(`trial ${trial} (${how}): ${problem.slice(0, 300)}`);
+      }
+      m.dispose();
+    }
+    console.log(`TF.js structural fuzz: ${trials} mutations, ${counts.loaded} loaded (${counts.tooBigToRun} not run: input too big), ${counts.refused} refused, ${counts.other} other; ` +
+      `${failures.length} failures`);
+    expect(failures.slice(0, 10)).toEqual([]);
+    expect(counts.other).toBe(0);
+    expect(counts.loaded).toBeGreaterThan(300);
+  });
+});
