@@ -13,6 +13,7 @@ import {
   depthwiseConv2d, flatten, fromTfjs, globalAveragePooling1d, globalAveragePooling2d, globalMaxPooling1d, globalMaxPooling2d, l2, loadTfjs,
   maxPooling1d, maxPooling2d, reshape, separableConv2d, sequential, sgd, toTfjs, type TfjsModelJson,
 } from '../../src/index.js';
+import { maxAbsDiff, tfjsFiles, tfjsHandler } from '../helpers/tfjs-files.js';
 import { expectNear, tf, tfReady, tfl } from '../training/helpers.js';
 
 const T = tfl.layers;
@@ -31,43 +32,17 @@ function values(n: number, seed: number, lo = -1, hi = 1): Float32Array {
  */
 function randomize(t: tfl.LayersModel, seed: number): void {
   t.setWeights(t.weights.map((w, i) => {
-    const n = w.shape.reduce((a, d) => a * d, 1);
-    const fanIn = w.shape.length > 1 ? n / w.shape[w.shape.length - 1] : 0;
+    const shape = w.shape as number[];
+    const n = shape.reduce((a, d) => a * d, 1);
+    const fanIn = shape.length > 1 ? n / shape[shape.length - 1] : 0;
     const v = w.name.includes('moving_variance') ? values(n, seed + i, 0.5, 1.5)
       : fanIn ? values(n, seed + i, -Math.sqrt(3 / fanIn), Math.sqrt(3 / fanIn)) : values(n, seed + i, -0.5, 0.5);
-    return tf.tensor(v, w.shape);
+    return tf.tensor(v, shape);
   }));
-}
-
-/** What TF.js' model.save hands an IO handler, as the two files: model.json and weights.bin. */
-async function saved(t: tfl.LayersModel): Promise<{ json: TfjsModelJson; bin: Uint8Array }> {
-  let a: tf.io.ModelArtifacts | undefined;
-  await t.save(tf.io.withSaveHandler(async (artifacts) => ((a = artifacts), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })));
-  const json = { modelTopology: a!.modelTopology, format: a!.format, generatedBy: a!.generatedBy, weightsManifest: [{ paths: ['weights.bin'], weights: a!.weightSpecs }] };
-  return { json: json as unknown as TfjsModelJson, bin: new Uint8Array(a!.weightData as ArrayBuffer) };
-}
-
-/** model.json + weights as tf.loadLayersModel reads them. */
-function handler(json: TfjsModelJson, bin: Uint8Array): tf.io.IOHandler {
-  return {
-    load: async () => ({
-      modelTopology: json.modelTopology as never,
-      weightSpecs: json.weightsManifest.flatMap((g) => g.weights) as tf.io.WeightsManifestEntry[],
-      weightData: bin.slice().buffer,
-      trainingConfig: json.trainingConfig as never,
-    }),
-  };
 }
 
 function tfjsPredict(t: tfl.LayersModel, x: Float32Array, shape: number[]): Float32Array {
   return tf.tidy(() => (t.predict(tf.tensor(x, shape)) as tf.Tensor).dataSync() as Float32Array);
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
 }
 
 /** The MNIST tutorial's CNN (tfjs-examples/mnist, the TF.js "Handwritten digit recognition with CNNs" tutorial). */
@@ -146,7 +121,7 @@ describe('TF.js → dendrite', () => {
   it('the MNIST tutorial CNN, saved as model.json + weights.bin, loads and predicts the same', async () => {
     const t = tutorialCnn();
     randomize(t, 3);
-    const { json, bin } = await saved(t);
+    const { json, bin } = await tfjsFiles(t);
     const dir = await mkdtemp(join(tmpdir(), 'dendrite-tfjs-cnn-'));
     try {
       await writeFile(join(dir, 'model.json'), JSON.stringify(json));
@@ -172,7 +147,7 @@ describe('TF.js → dendrite', () => {
     expect(maxAbsDiff(got, expected.outputs.flat())).toBeLessThanOrEqual(1e-5);
     // And TF.js today still reads the files to the recorded outputs.
     const json = JSON.parse(await readFile(join(fixture, 'model.json'), 'utf8')) as TfjsModelJson;
-    const t = await tfl.loadLayersModel(handler(json, new Uint8Array(await readFile(join(fixture, 'weights.bin')))));
+    const t = await tfl.loadLayersModel(tfjsHandler(json, new Uint8Array(await readFile(join(fixture, 'weights.bin')))));
     const x = Float32Array.from(expected.pixels, (p) => p / 255);
     expect(maxAbsDiff(tfjsPredict(t, x, expected.shape), expected.outputs.flat())).toBeLessThanOrEqual(1e-6);
     m.dispose();
@@ -182,7 +157,7 @@ describe('TF.js → dendrite', () => {
   it.each(tfjsCases)('%s', async (_, shape, layers, types) => {
     const t = tfl.sequential({ layers: layers() });
     randomize(t, 11);
-    const { json, bin } = await saved(t);
+    const { json, bin } = await tfjsFiles(t);
     const m = fromTfjs(json, bin);
     expect(m.layers.map((l) => l.getConfig().type)).toEqual(types);
     const n = 7;
@@ -194,7 +169,7 @@ describe('TF.js → dendrite', () => {
 
   it('separate activation layers keep their alpha; inline ones map to the layer\'s activation', async () => {
     const t = tfl.sequential({ layers: [T.conv2d({ filters: 2, kernelSize: 2, inputShape: [4, 4, 1] }), T.leakyReLU(), T.maxPooling2d({}), T.leakyReLU({ alpha: 0.05 }), T.conv2d({ filters: 1, kernelSize: 1, activation: 'softplus' })] });
-    const { json, bin } = await saved(t);
+    const { json, bin } = await tfjsFiles(t);
     const m = fromTfjs(json, bin);
     expect(m.layers.map((l) => l.getConfig().activation)).toEqual([{ name: 'leakyRelu', alpha: 0.3 }, undefined, { name: 'leakyRelu', alpha: 0.05 }, 'softplus']);
     m.dispose();
@@ -236,13 +211,13 @@ describe('dendrite → TF.js', () => {
     const m = sequential(layers());
     m.build({ seed: 4 });
     const { modelJson, weightData } = toTfjs(m);
-    const t = await tfl.loadLayersModel(handler(modelJson, weightData));
+    const t = await tfl.loadLayersModel(tfjsHandler(modelJson, weightData));
     const n = 6;
     const x = values(n * shape.reduce((a, d) => a * d, 1), 9, -2, 2);
     const ours = m.predict({ data: x, shape: [n, ...shape] }).data;
     expect(maxAbsDiff(ours, tfjsPredict(t, x, [n, ...shape]))).toBeLessThanOrEqual(1e-5);
     // TF.js writes the same weights, in the same order (trainable first, then moving statistics), when it saves the model.
-    const theirs = await saved(t);
+    const theirs = await tfjsFiles(t);
     expect(modelJson.weightsManifest[0].weights).toEqual(theirs.json.weightsManifest[0].weights.map(({ name, shape: s, dtype }) => ({ name, shape: s, dtype })));
     expect(Array.from(weightData)).toEqual(Array.from(theirs.bin));
     const back = fromTfjs(modelJson, weightData);
@@ -262,7 +237,7 @@ describe('dendrite → TF.js', () => {
     m.build({ seed: 7 });
     m.compile({ optimizer: sgd({ learningRate: 0.1 }), loss: 'sparseCategoricalCrossentropy' });
     const { modelJson, weightData } = toTfjs(m);
-    const t = await tfl.loadLayersModel(handler(modelJson, weightData)); // compiled from trainingConfig: SGD 0.1, sparse CE
+    const t = await tfl.loadLayersModel(tfjsHandler(modelJson, weightData)); // compiled from trainingConfig: SGD 0.1, sparse CE
     expect(t.optimizer.getClassName()).toBe('SGD');
     const n = 6;
     const x = values(n * 128, 2, -1, 1);
@@ -270,7 +245,7 @@ describe('dendrite → TF.js', () => {
     const ours = m.trainOnBatch({ data: x, shape: [n, 8, 8, 2] }, y);
     const loss = (await t.trainOnBatch(tf.tensor(x, [n, 8, 8, 2]), tf.tensor(y, [n, 1]))) as number;
     expect(ours.loss).toBeCloseTo(loss, 5);
-    const after = await saved(t); // the trained weights, in TF.js' order, compared as a dendrite import
+    const after = await tfjsFiles(t); // the trained weights, in TF.js' order, compared as a dendrite import
     const trained = fromTfjs(after.json, after.bin);
     const want = new Map(trained.getWeights().map((w) => [w.name, w.data]));
     let changed = 0;
@@ -342,7 +317,7 @@ describe('what dendrite cannot import is a ModelFileError naming the layer and t
     refused([input, conv(), { class_name: 'BatchNormalization', config: { name: 'bn', axis: 1 } }], /^layer "bn" \(BatchNormalization\): axis 1 is not the last axis of its input \(rank 4 with the batch\)/);
     refused([input, conv(), { class_name: 'BatchNormalization', config: { name: 'bn', axis: [1, 2] } }], /^layer "bn" \(BatchNormalization\): BatchNormalization over axis \[1, 2\] is not supported/);
     const t = tfl.sequential({ layers: [T.conv2d({ filters: 2, kernelSize: 1, inputShape: [3, 3, 1] }), T.softmax()] });
-    const { json, bin } = await saved(t);
+    const { json, bin } = await tfjsFiles(t);
     expect(() => fromTfjs(json, bin)).toThrow(/\(Softmax\): axis 1 is not the last axis of its input \(rank 4 with the batch\)/);
     t.dispose();
     // Keras writes the channel axis as a positive index once built: 3 for [n, h, w, c] is the last.

@@ -11,6 +11,7 @@ import {
   batchNormalization, conv2d, dense, depthwiseConv2d, flatten, loadModel, maxPooling2d, saveModel, separableConv2d, sequential, type TfjsModelJson,
 } from '../../src/index.js';
 import { runCli } from '../helpers/cli.js';
+import { maxAbsDiff, tfjsHandler } from '../helpers/tfjs-files.js';
 import { tf, tfReady, tfl } from '../training/helpers.js';
 
 let dir: string;
@@ -29,13 +30,6 @@ function values(n: number, seed: number, lo: number, hi: number): Float32Array {
   return Float32Array.from({ length: n }, () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * (hi - lo) + lo);
 }
 
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
-
 describe('dendrite convert, CNNs', () => {
   it('native → TF.js: TF.js predicts the same; TF.js → native comes back bit for bit', async () => {
     const m = sequential([
@@ -50,7 +44,7 @@ describe('dendrite convert, CNNs', () => {
     expect(out.out).toContain('(native → TF.js)');
     const json = JSON.parse(await readFile(join(dir, 'cnn-tfjs', 'model.json'), 'utf8')) as TfjsModelJson;
     const bin = new Uint8Array(await readFile(join(dir, 'cnn-tfjs', 'weights.bin')));
-    const t = await tfl.loadLayersModel({ load: async () => ({ modelTopology: json.modelTopology as never, weightSpecs: json.weightsManifest[0].weights as never, weightData: bin.slice().buffer }) });
+    const t = await tfl.loadLayersModel(tfjsHandler(json, bin));
     const x = values(5 * 200, 3, -2, 2);
     const ours = m.predict({ data: x, shape: [5, 10, 10, 2] }).data;
     expect(maxAbsDiff(ours, tf.tidy(() => (t.predict(tf.tensor(x, [5, 10, 10, 2])) as tf.Tensor).dataSync()))).toBeLessThanOrEqual(1e-5);

@@ -11,7 +11,7 @@ import {
   ModelFileError, averagePooling1d, batchNormalization, conv1d, conv2d, dense, depthwiseConv2d, dropout, flatten, fromTfjs, globalAveragePooling2d,
   maxPooling2d, reshape, separableConv2d, sequential, sgd, toTfjs, type Sequential,
 } from '../../src/index.js';
-import { mulberry32, slots } from '../helpers/fuzz.js';
+import { mulberry32, structuralMutator } from '../helpers/fuzz.js';
 import { modelWorks } from '../helpers/model-works.js';
 
 /** Valid model.json texts with their weights: dendrite CNN exports and the TF.js fixture. */
@@ -60,44 +60,13 @@ describe('structural fuzz of TF.js model.json', () => {
     const random = mulberry32(29);
     const int = (n: number) => Math.floor(random() * n);
     const pick = <T>(a: readonly T[]): T => a[int(a.length)];
-    // Deep values are spliced into the JSON text: a marker string stands in the tree for them.
-    let deepText: string[] = [];
-    const deep = (n: number, leaf: unknown, asArray: boolean) => {
-      const [open, close] = asArray ? ['[', ']'] : ['{"a":', '}'];
-      deepText.push(open.repeat(n) + (JSON.stringify(leaf) ?? 'null') + close.repeat(n));
-      return `@@deep${deepText.length - 1}@@`;
-    };
-    const splice = (json: string) => json.replace(/"@@deep(\d+)@@"/g, (_, i: string) => deepText[Number(i)]);
     const values = [0, -1, 1, 2, 0.5, 1e-45, 3.4e38, 1e39, 2 ** 31, 2 ** 53, null, true, false, '', [], {}, [3], [2, 2], [null, 1, 1, 3], [[1, 1], [1, 1]], '1'];
     const validNames = ['Conv2D', 'Conv1D', 'DepthwiseConv2D', 'SeparableConv2D', 'MaxPooling2D', 'AveragePooling1D', 'GlobalMaxPooling2D', 'Flatten', 'Reshape',
       'Dense', 'Dropout', 'BatchNormalization', 'ReLU', 'LeakyReLU', 'Softmax', 'InputLayer', 'ZeroPadding2D', 'UpSampling2D', 'SpatialDropout1D',
       'same', 'valid', 'causal', 'channels_last', 'channels_first', 'relu', 'linear', 'softmax', 'tanh', 'float32', 'int32', 'VarianceScaling', 'L1L2', 'optimizer'];
-    const typo = (k: string) => {
-      const i = int(k.length + 1);
-      switch (int(4)) {
-        case 0: return k.slice(0, i) + String.fromCharCode(97 + int(26)) + k.slice(i + 1);
-        case 1: return k.slice(0, i) + k.slice(i + 1);
-        case 2: return k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()); // camelCase: read as the same key
-        default: return `${k}_`;
-      }
-    };
-    const mutate = (tree: any): string => {
-      const [obj, key] = pick(slots(tree).filter(([o]) => o !== tree));
-      const old = obj[key];
-      switch (int(9)) {
-        case 0: if (!Array.isArray(obj)) { obj[typo(String(key))] = old; delete obj[key]; return 'renamed key'; } break;
-        case 1: if (!Array.isArray(obj)) { delete obj[key]; return 'deleted key'; } obj.splice(key as number, 1); return 'deleted entry';
-        case 2: if (!Array.isArray(obj)) { obj[pick(['extra', 'axis', 'groups', 'data_format', 'noise_shape', 'kernel_constraint', 'dilation_rate', typo(String(key))])] = pick(values); return 'added key'; } break;
-        case 3: obj[key] = structuredClone(pick(values)); return 'changed type';
-        case 4: obj[key] = deep(pick([20, 5000]), old, random() < 0.5); return 'nested';
-        case 5: if (typeof old === 'number') { obj[key] = pick([0, 2 ** 20, 2 ** 31, 2 ** 53, old * 1000, -old, old + 1]); return 'size'; } break;
-        case 6: if (typeof old === 'string') { obj[key] = pick(validNames); return 'other valid name'; } break;
-        case 7: if (Array.isArray(obj) && obj.length > 1) { obj.push(structuredClone(obj[0])); return 'duplicated entry'; } break;
-        default: if (typeof old === 'boolean') { obj[key] = !old; return 'flipped flag'; }
-      }
-      obj[key] = structuredClone(pick(values));
-      return 'changed type';
-    };
+    const addedKeys = ['extra', 'axis', 'groups', 'data_format', 'noise_shape', 'kernel_constraint', 'dilation_rate'];
+    // camelCase is read as the same key: a renamed key that still loads
+    const { mutate, text: toText } = structuralMutator(random, { values, validNames, addedKeys, recase: (k) => k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()) });
 
     const counts = { loaded: 0, refused: 0, other: 0, tooBigToRun: 0 };
     const failures: string[] = [];
@@ -106,8 +75,7 @@ describe('structural fuzz of TF.js model.json', () => {
       const source = pick(files);
       const tree: any = JSON.parse(source.json);
       const how = Array.from({ length: 1 + int(2) }, () => mutate(tree)).join(', ');
-      const text = splice(JSON.stringify(tree));
-      deepText = [];
+      const text = toText(tree);
       let m: Sequential | undefined;
       try {
         m = fromTfjs(text, source.bin);

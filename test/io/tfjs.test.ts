@@ -10,9 +10,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { maxAbsDiff, tfjsFiles, tfjsHandler } from '../helpers/tfjs-files.js';
 import {
   activation, adam, batchNormalization, dense, dropout, fromTfjs, layerNormalization, loadTfjs, ModelFileError, rmsprop, saveTfjs,
-  l2, sequential, sgd, toTfjs, type TfjsModelJson,
+  l2, sequential, sgd, toTfjs,
 } from '../../src/index.js';
 
 beforeAll(async () => {
@@ -23,37 +24,6 @@ beforeAll(async () => {
 function inputs(rows: number, cols: number, seed = 1): Float32Array {
   let s = seed;
   return Float32Array.from({ length: rows * cols }, () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 4 - 2);
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
-
-/** model.json + weights as TF.js' loadLayersModel sees them after reading the two files. */
-function tfjsHandler(modelJson: TfjsModelJson, weightData: Uint8Array): tf.io.IOHandler {
-  return {
-    load: async () => ({
-      modelTopology: modelJson.modelTopology as never,
-      weightSpecs: modelJson.weightsManifest.flatMap((g) => g.weights) as tf.io.WeightsManifestEntry[],
-      weightData: weightData.slice().buffer,
-      trainingConfig: modelJson.trainingConfig as never,
-    }),
-  };
-}
-
-/** A TF.js model's artifacts turned into the two files: model.json and weights.bin. */
-async function tfjsFiles(model: tfl.LayersModel, includeOptimizer = false): Promise<{ json: TfjsModelJson; bin: Uint8Array }> {
-  let saved: tf.io.ModelArtifacts | undefined;
-  await model.save(tf.io.withSaveHandler(async (a) => {
-    saved = a;
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-  }), { includeOptimizer });
-  const { modelTopology, weightSpecs, weightData, trainingConfig, format, generatedBy } = saved!;
-  const json = { modelTopology, format, generatedBy, weightsManifest: [{ paths: ['weights.bin'], weights: weightSpecs }], trainingConfig } as unknown as TfjsModelJson;
-  return { json, bin: new Uint8Array(weightData as ArrayBuffer) };
 }
 
 const activations = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax', 'elu', 'selu', 'softplus', 'gelu', 'swish', 'silu',
