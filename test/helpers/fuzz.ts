@@ -96,3 +96,20 @@ export function structuralMutator(random: () => number, pools: MutationPools): {
   };
   return { mutate, text };
 }
+
+/**
+ * The model `load` makes, or undefined after counting how it failed: a ModelFileError as refused,
+ * anything else as other, with a failure line naming `label`.
+ */
+export function loadOrCount<M>(load: () => M, refusal: new (...a: never[]) => Error, counts: { refused: number; other: number }, failures: string[], label: string): M | undefined {
+  try {
+    return load();
+  } catch (e) {
+    if (e instanceof refusal) counts.refused++;
+    else {
+      counts.other++;
+      failures.push(`${label}: load threw ${(e as Error).name}: ${(e as Error).message.slice(0, 200)}`);
+    }
+    return undefined;
+  }
+}

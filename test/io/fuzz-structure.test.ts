@@ -9,7 +9,7 @@ import {
   activation, adagrad, adam, adamax, adamw, batchNormalization, dense, dropout, layerNormalization, ModelFileError, modelFromBytes, nadam,
   regularizers, rmsprop, schedules, sequential, sgd, type Sequential,
 } from '../../src/index.js';
-import { mulberry32, reframe, split, structuralMutator } from '../helpers/fuzz.js';
+import { loadOrCount, mulberry32, reframe, split, structuralMutator } from '../helpers/fuzz.js';
 import { modelWorks } from '../helpers/model-works.js';
 
 const x = [[0.5, -1, 2], [1, 0, -0.5], [-1, 1, 0], [0, 0.3, 0.9]];
@@ -77,17 +77,8 @@ describe('structural fuzz of model files', async () => {
       const how = Array.from({ length: 1 + int(2) }, () => mutate(tree)).join(', ');
       meta.config = text(tree.config);
       if (tree.checkpoint !== undefined) meta.checkpoint = text(tree.checkpoint);
-      let m: Sequential | undefined;
-      try {
-        m = modelFromBytes(reframe(header, data));
-      } catch (e) {
-        if (e instanceof ModelFileError) counts.refused++;
-        else {
-          counts.other++;
-          failures.push(`trial ${trial} (${how}): load threw ${(e as Error).name}: ${(e as Error).message.slice(0, 200)}`);
-        }
-        continue;
-      }
+      const m = loadOrCount(() => modelFromBytes(reframe(header, data)), ModelFileError, counts, failures, `trial ${trial} (${how})`);
+      if (!m) continue;
       counts.loaded++;
       const problem = modelWorks(m, x, labels);
       if (problem) failures.push(`trial ${trial} (${how}): ${problem.slice(0, 300)}${process.env.FUZZ_DEBUG ? `\n${meta.config}\n${meta.checkpoint}` : ""}`);

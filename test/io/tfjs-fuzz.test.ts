@@ -11,7 +11,7 @@ import {
   ModelFileError, averagePooling1d, batchNormalization, conv1d, conv2d, dense, depthwiseConv2d, dropout, flatten, fromTfjs, globalAveragePooling2d,
   maxPooling2d, reshape, separableConv2d, sequential, sgd, toTfjs, type Sequential,
 } from '../../src/index.js';
-import { mulberry32, structuralMutator } from '../helpers/fuzz.js';
+import { loadOrCount, mulberry32, structuralMutator } from '../helpers/fuzz.js';
 import { modelWorks } from '../helpers/model-works.js';
 
 /** Valid model.json texts with their weights: dendrite CNN exports and the TF.js fixture. */
@@ -76,17 +76,8 @@ describe('structural fuzz of TF.js model.json', () => {
       const tree: any = JSON.parse(source.json);
       const how = Array.from({ length: 1 + int(2) }, () => mutate(tree)).join(', ');
       const text = toText(tree);
-      let m: Sequential | undefined;
-      try {
-        m = fromTfjs(text, source.bin);
-      } catch (e) {
-        if (e instanceof ModelFileError) counts.refused++;
-        else {
-          counts.other++;
-          failures.push(`trial ${trial} (${how}): load threw ${(e as Error).name}: ${(e as Error).message.slice(0, 200)}`);
-        }
-        continue;
-      }
+      const m = loadOrCount(() => fromTfjs(text, source.bin), ModelFileError, counts, failures, `trial ${trial} (${how})`);
+      if (!m) continue;
       counts.loaded++;
       if (m.inputDim > 100_000) counts.tooBigToRun++; // a mutated input shape: loading it was the point
       else {
