@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  type Layer, ModelFileError, ValueError, activation, averagePooling1d, averagePooling2d, batchNormalization, conv1d, conv2d, dense,
+  type Layer, ModelFileError, ValueError, activation, adam, averagePooling1d, averagePooling2d, batchNormalization, conv1d, conv2d, dense,
   depthwiseConv2d, flatten, fromTfjs, globalAveragePooling1d, globalAveragePooling2d, globalMaxPooling1d, globalMaxPooling2d, l2, loadTfjs,
   maxPooling1d, maxPooling2d, reshape, separableConv2d, sequential, sgd, toTfjs, type TfjsModelJson,
 } from '../../src/index.js';
@@ -228,23 +228,29 @@ describe('dendrite → TF.js', () => {
     t.dispose();
   });
 
-  it('TF.js keeps training an exported CNN: one SGD step from the same weights matches dendrite\'s', async () => {
+  // TF.js adds ε to √v̂ where Keras 3 (and dendrite) add it to √v: a tiny ε makes both steps lr·m̂/√v̂.
+  const optimizers = [
+    ['SGD', 'SGD', () => sgd({ learningRate: 0.1 })],
+    ['SGD with momentum', 'Momentum', () => sgd({ learningRate: 0.05, momentum: 0.9 })],
+    ['Adam', 'Adam', () => adam({ learningRate: 0.01, epsilon: 1e-12 })],
+  ] as const;
+  it.each(optimizers)('TF.js keeps training an exported CNN: two %s steps (compiled from its trainingConfig) give dendrite\'s weights', async (_, className, optimizer) => {
     const m = sequential([
       conv2d({ filters: 4, kernelSize: 3, activation: 'relu', inputShape: [8, 8, 2] }), batchNormalization({ momentum: 0.8 }),
       maxPooling2d({ poolSize: 2 }), separableConv2d({ filters: 3, kernelSize: 2, padding: 'same', activation: 'tanh' }),
       depthwiseConv2d({ kernelSize: 2 }), flatten(), dense({ units: 3, activation: 'softmax' }),
     ]);
     m.build({ seed: 7 });
-    m.compile({ optimizer: sgd({ learningRate: 0.1 }), loss: 'sparseCategoricalCrossentropy' });
+    m.compile({ optimizer: optimizer(), loss: 'sparseCategoricalCrossentropy' });
     const { modelJson, weightData } = toTfjs(m);
-    const t = await tfl.loadLayersModel(tfjsHandler(modelJson, weightData)); // compiled from trainingConfig: SGD 0.1, sparse CE
-    expect(t.optimizer.getClassName()).toBe('SGD');
+    const t = await tfl.loadLayersModel(tfjsHandler(modelJson, weightData));
+    expect(t.optimizer.getClassName()).toBe(className);
     const n = 6;
     const x = values(n * 128, 2, -1, 1);
     const y = Float32Array.from([0, 1, 2, 2, 1, 0]);
-    const ours = m.trainOnBatch({ data: x, shape: [n, 8, 8, 2] }, y);
-    const loss = (await t.trainOnBatch(tf.tensor(x, [n, 8, 8, 2]), tf.tensor(y, [n, 1]))) as number;
-    expect(ours.loss).toBeCloseTo(loss, 5);
+    const ours = [0, 1].map(() => m.trainOnBatch({ data: x, shape: [n, 8, 8, 2] }, y).loss);
+    const history = await t.fit(tf.tensor(x, [n, 8, 8, 2]), tf.tensor(y, [n, 1]), { epochs: 2, batchSize: n, shuffle: false, verbose: 0 });
+    ours.forEach((loss, i) => expect(loss).toBeCloseTo(history.history.loss[i] as number, 5));
     const after = await tfjsFiles(t); // the trained weights, in TF.js' order, compared as a dendrite import
     const trained = fromTfjs(after.json, after.bin);
     const want = new Map(trained.getWeights().map((w) => [w.name, w.data]));
@@ -253,7 +259,7 @@ describe('dendrite → TF.js', () => {
       expectNear(w.data, want.get(w.name)!, 1e-6, 1e-4, w.name);
       changed += Number(maxAbsDiff(w.data, toTfjsWeight(modelJson, weightData, w.name)) > 0);
     }
-    expect(changed).toBe(m.getWeights().length); // the step moved every weight, moving statistics included
+    expect(changed).toBe(m.getWeights().length); // the steps moved every weight, moving statistics included
     m.dispose();
     trained.dispose();
     t.dispose();
