@@ -115,6 +115,10 @@ const tfjsCases: [string, number[], () => tfl.layers.Layer[], string[]][] = [
     T.globalMaxPooling1d({}),
     T.dense({ units: 2 }),
   ], ['reshape', 'conv2d', 'reshape', 'globalMaxPooling1d', 'dense']],
+  ['dense over the channels of images, softmax in it', [5, 4, 2], () => [
+    T.conv2d({ filters: 3, kernelSize: 2, inputShape: [5, 4, 2] }), T.dense({ units: 4, activation: 'softmax' }),
+    T.flatten(), T.dense({ units: 2 }),
+  ], ['conv2d', 'dense', 'flatten', 'dense']],
 ];
 
 describe('TF.js → dendrite', () => {
