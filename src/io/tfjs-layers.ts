@@ -5,31 +5,14 @@
 // any other non-null key (tfjs-values.ts checkOptions). Activations that TF.js has only as layers
 // (LeakyReLU, ELU from Keras, with its alpha) are written as a linear layer followed by that layer,
 // and fused back on import.
-import type { ModelConfig, SavedLayer } from './model-file.js';
+import type { ModelConfig } from './model-file.js';
 import { spatialMappings } from './tfjs-spatial.js';
 import { describe as shown } from './safetensors.js';
 import {
-  type InputCheck, type OptionRules, activationFromTfjs, initializerFromTfjs, initializerToTfjs, kernelFromTfjs, kernelToTfjs, lastAxis,
+  type LayerMapping, activationFromTfjs, initializerFromTfjs, initializerToTfjs, kernelFromTfjs, kernelToTfjs, lastAxis,
 } from './tfjs-values.js';
 
-/** One layer type known to both sides. */
-export interface LayerMapping extends OptionRules {
-  /** dendrite's `type` in the layer config. */
-  type: string;
-  /** TF.js / Keras class names read as this type; the first is written. */
-  classNames: string[];
-  /** dendrite config → TF.js config (without name, batch_input_shape, trainable and activation layers). */
-  toTfjs(c: SavedLayer): Record<string, unknown>;
-  /** TF.js config (snake_case keys) → dendrite options (without type and name); throws an Error naming what is unsupported. */
-  fromTfjs(c: Record<string, unknown>): Record<string, unknown>;
-  /** Weight names, dendrite → TF.js, where they differ. */
-  weightNames?: Record<string, string>;
-  /**
-   * What the config asks of the layer's input shape (one sample's), checked once the imported
-   * model's shapes are known: returns the problem, or undefined. Errors thrown name the option.
-   */
-  inputCheck?(c: Record<string, unknown>): InputCheck | undefined;
-}
+export type { LayerMapping };
 
 const NORM_KEYS = ['axis', 'epsilon', 'center', 'scale', 'beta_initializer', 'gamma_initializer'];
 

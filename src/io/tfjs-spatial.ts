@@ -4,8 +4,7 @@
 // pointwise_kernel (1, 1, in·multiplier, filters), bias — and names, so weights map one to one.
 // TF.js writes window options as lists ([3, 3]; [3] for 1-D); Keras may write integers: both read.
 import { ValueError } from '../errors.js';
-import type { LayerMapping } from './tfjs-layers.js';
-import { CHANNELS_LAST, initializerFromTfjs, initializerToTfjs, kernelFromTfjs, kernelToTfjs, regularizerFromTfjs, regularizerToTfjs } from './tfjs-values.js';
+import { CHANNELS_LAST, type LayerMapping, initializerFromTfjs, initializerToTfjs, kernelFromTfjs, kernelToTfjs, regularizerFromTfjs, regularizerToTfjs } from './tfjs-values.js';
 import type { SavedLayer } from './model-file.js';
 import { describe as shown } from './safetensors.js';
 

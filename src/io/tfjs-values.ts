@@ -129,6 +129,25 @@ export function checkOptions(c: Record<string, unknown>, rules: OptionRules): vo
 /** The channels-last layout: the only one dendrite computes in. */
 export const CHANNELS_LAST = ['channels_last', 'channelsLast'] as const;
 
+/** One layer type known to both sides. */
+export interface LayerMapping extends OptionRules {
+  /** dendrite's `type` in the layer config. */
+  type: string;
+  /** TF.js / Keras class names read as this type; the first is written. */
+  classNames: string[];
+  /** dendrite config → TF.js config (without name, batch_input_shape, trainable and activation layers). */
+  toTfjs(c: SavedLayer): Record<string, unknown>;
+  /** TF.js config (snake_case keys) → dendrite options (without type and name); throws an Error naming what is unsupported. */
+  fromTfjs(c: Record<string, unknown>): Record<string, unknown>;
+  /** Weight names, dendrite → TF.js, where they differ. */
+  weightNames?: Record<string, string>;
+  /**
+   * What the config asks of the layer's input shape (one sample's), checked once the imported
+   * model's shapes are known: returns the problem, or undefined. Errors thrown name the option.
+   */
+  inputCheck?(c: Record<string, unknown>): InputCheck | undefined;
+}
+
 /** A condition on one sample's input shape: returns what is wrong, or undefined. */
 export type InputCheck = (shape: readonly number[]) => string | undefined;
 
