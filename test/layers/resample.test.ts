@@ -69,7 +69,7 @@ describe('padding, upsampling and dropout layers against TF.js Layers', () => {
 
 describe('one training step against TF.js', () => {
   // TF.js 4.22's cpu ResizeNearestNeighborGrad misplaces the gradient of every image after the first
-  // (measured: batch 2, [3, 2, 2] upsampled by 2, image 1's dx is shifted), so the upsampling step is
+  // (measured: batch 2, [3, 2, 2] upsampled by 2; its dy row offset uses the image's batch stride), so the upsampling step is
   // compared on a batch of 1; upsampling's batched backward is checked against finite differences below.
   const steps = [
     ['zeroPadding2d [[1, 2], [0, 1]]', 6, () => zeroPadding2d({ padding: [[1, 2], [0, 1]] }), () => T.zeroPadding2d({ padding: [[1, 2], [0, 1]] })],
