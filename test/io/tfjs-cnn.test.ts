@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Layer, ModelFileError, ValueError, activation, adam, averagePooling1d, averagePooling2d, batchNormalization, conv1d, conv2d, dense,
   depthwiseConv2d, flatten, fromTfjs, globalAveragePooling1d, globalAveragePooling2d, globalMaxPooling1d, globalMaxPooling2d, l2, loadTfjs,
-  maxPooling1d, maxPooling2d, reshape, separableConv2d, sequential, sgd, toTfjs, type TfjsModelJson,
+  maxPooling1d, maxPooling2d, reshape, separableConv2d, sequential, sgd, spatialDropout1d, spatialDropout2d, toTfjs, type TfjsModelJson,
+  dropout, upSampling2d, zeroPadding1d, zeroPadding2d,
 } from '../../src/index.js';
 import { maxAbsDiff, tfjsFiles, tfjsHandler } from '../helpers/tfjs-files.js';
 import { expectNear, tf, tfReady, tfl } from '../training/helpers.js';
@@ -115,6 +116,11 @@ const tfjsCases: [string, number[], () => tfl.layers.Layer[], string[]][] = [
     T.globalMaxPooling1d({}),
     T.dense({ units: 2 }),
   ], ['reshape', 'conv2d', 'reshape', 'globalMaxPooling1d', 'dense']],
+  ['zero padding, upsampling, spatial dropout (SpatialDropout1D, and Dropout with noise_shape [null, 1, 1, c]), dropout seeds', [5, 4, 2], () => [
+    T.zeroPadding2d({ padding: [[1, 2], [0, 1]], inputShape: [5, 4, 2] }), T.conv2d({ filters: 3, kernelSize: 2, activation: 'relu' }),
+    T.dropout({ rate: 0.3, noiseShape: [null, 1, 1, 3], seed: 5 }), T.upSampling2d({ size: [2, 1] }), T.zeroPadding2d({}),
+    T.reshape({ targetShape: [-1, 3] }), T.spatialDropout1d({ rate: 0.2 }), T.dropout({ rate: 0.1, noiseShape: [null, 1, null] }), T.globalMaxPooling1d({}),
+  ], ['zeroPadding2d', 'conv2d', 'spatialDropout2d', 'upSampling2d', 'zeroPadding2d', 'reshape', 'spatialDropout1d', 'spatialDropout1d', 'globalMaxPooling1d']],
   ['dense over the channels of images, softmax in it', [5, 4, 2], () => [
     T.conv2d({ filters: 3, kernelSize: 2, inputShape: [5, 4, 2] }), T.dense({ units: 4, activation: 'softmax' }),
     T.flatten(), T.dense({ units: 2 }),
@@ -202,6 +208,11 @@ const dendriteCases: [string, number[], () => Layer[]][] = [
     depthwiseConv2d({ kernelSize: 2, strides: 2, useBias: false }),
     globalAveragePooling2d(), dense({ units: 2 }),
   ]],
+  ['zero padding, upsampling, spatial dropout (2-D written as a Dropout with a noise shape), dropout seeds', [6, 5, 2], () => [
+    zeroPadding2d({ padding: [[1, 0], [2, 1]], inputShape: [6, 5, 2] }), conv2d({ filters: 3, kernelSize: 3, activation: 'relu' }),
+    spatialDropout2d({ rate: 0.25, seed: 3 }), upSampling2d({ size: [1, 2] }), dropout({ rate: 0.1, seed: 9 }),
+    reshape({ targetShape: [-1, 3] }), spatialDropout1d({ rate: 0.2 }), globalAveragePooling1d(),
+  ]],
   ['1-D layers and reshape', [20], () => [
     reshape({ targetShape: [10, 2], inputShape: [20] }),
     conv1d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'gelu' }), maxPooling1d({ poolSize: 2 }),
@@ -269,6 +280,12 @@ describe('dendrite → TF.js', () => {
     t.dispose();
   });
 
+  it('zeroPadding1d is not exported: TF.js 4.22 has no ZeroPadding1D', () => {
+    const m = sequential([zeroPadding1d({ padding: 1, inputShape: [5, 2], name: 'pad' })]);
+    expect(() => toTfjs(m)).toThrow(/layer "pad" \(zeroPadding1d\) has no TF.js equivalent: TF.js 4.22 has no ZeroPadding1D layer/);
+    m.dispose();
+  });
+
   it('a dilated depthwise convolution is not exported: TF.js 4.22 would compute it undilated', () => {
     const m = sequential([depthwiseConv2d({ kernelSize: 2, dilationRate: 2, inputShape: [6, 6, 1], name: 'dw' })]);
     expect(() => toTfjs(m)).toThrow(ValueError);
@@ -321,6 +338,35 @@ describe('what dendrite cannot import is a ModelFileError naming the layer and t
     refused([{ ...input, config: { ...input.config, sparse: true } }, conv()], /^layer "in" \(InputLayer\): option sparse true is not supported/);
     refused([conv({ batch_input_shape: [null, 8, 8, 2] }), input], /^layer "in" \(InputLayer\): an InputLayer can only come first/);
     refused([input, { class_name: 'UnknownPooling', config: { name: 'u' } }], /^layer "u" \(UnknownPooling\) is not supported; dendrite imports: Dense, .*Conv2D.*Flatten.*Reshape/);
+  });
+
+  it('upsampling other than nearest, dropout noise shapes other than spatial ones', () => {
+    refused([input, { class_name: 'UpSampling2D', config: { name: 'up', size: [2, 2], interpolation: 'bilinear' } }], /^layer "up" \(UpSampling2D\): option interpolation "bilinear" is not supported \(dendrite supports "nearest"\)/);
+    refused([input, { class_name: 'Dropout', config: { name: 'd', rate: 0.5, noise_shape: [null, 2, 1, 2] } }], /^layer "d" \(Dropout\): option noise_shape \[null, 2, 1, 2\] is not supported \(dendrite reads \[null, 1, channels\] and \[null, 1, 1, channels\]: spatial dropout\)/);
+    refused([input, { class_name: 'Dropout', config: { name: 'd', rate: 0.5, noise_shape: [null, 1, 1, 4] } }], /^layer "d" \(Dropout\): noise_shape \[null, 1, 1, 4\] does not match the input's 2 channels/);
+  });
+
+  it('Keras-only classes import: ZeroPadding1D, SpatialDropout2D, integer window options', () => {
+    const keras = model([
+      { class_name: 'InputLayer', config: { batch_shape: [null, 6, 3], name: 'in', dtype: { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' } } } },
+      { class_name: 'ZeroPadding1D', config: { name: 'pad', padding: [1, 2] } },
+      { class_name: 'Reshape', config: { name: 'r', target_shape: [3, 3, 3] } },
+      { class_name: 'SpatialDropout2D', config: { name: 'sd', rate: 0.5, seed: 7, data_format: 'channels_last' } },
+      { class_name: 'MaxPooling2D', config: { name: 'p', pool_size: 2, strides: null, padding: 'valid', data_format: 'channels_last' } },
+      { class_name: 'ZeroPadding2D', config: { name: 'z', padding: 1, data_format: 'channels_last' } },
+    ]);
+    const m = fromTfjs(keras, new Uint8Array(0));
+    expect(m.layers.map((l) => l.getConfig())).toMatchObject([
+      { type: 'zeroPadding1d', padding: [1, 2] }, { type: 'reshape' }, { type: 'spatialDropout2d', rate: 0.5, seed: 7 },
+      { type: 'maxPooling2d', poolSize: [2, 2], strides: [2, 2] }, { type: 'zeroPadding2d', padding: [[1, 1], [1, 1]] },
+    ]);
+    const x = values(18, 1);
+    const y = m.predict({ data: x, shape: [1, 6, 3] }).data; // [1, 2] padding then a 2×2 max pool of [3, 3, 3] rows, padded by 1
+    const padded = [0, 0, 0, ...x, 0, 0, 0, 0, 0, 0]; // [9, 3] = [3, 3, 3]
+    const at = (r: number, c: number, ch: number) => padded[(r * 3 + c) * 3 + ch];
+    expect(Array.from(y.slice(3 * 4, 3 * 5))).toEqual([0, 1, 2].map((ch) => Math.fround(Math.max(at(0, 0, ch), at(0, 1, ch), at(1, 0, ch), at(1, 1, ch)))));
+    expect(y.length).toBe(3 * 3 * 3);
+    m.dispose();
   });
 
   it('normalisation and softmax over an axis other than the last (TF.js\' Softmax layer defaults to axis 1)', async () => {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   ModelFileError, averagePooling1d, batchNormalization, conv1d, conv2d, dense, depthwiseConv2d, dropout, flatten, fromTfjs, globalAveragePooling2d,
-  maxPooling2d, reshape, separableConv2d, sequential, sgd, toTfjs, type Sequential,
+  maxPooling2d, reshape, separableConv2d, sequential, sgd, spatialDropout2d, toTfjs, type Sequential, upSampling2d, zeroPadding2d,
 } from '../../src/index.js';
 import { loadOrCount, mulberry32, structuralMutator } from '../helpers/fuzz.js';
 import { modelWorks } from '../helpers/model-works.js';
@@ -18,7 +18,8 @@ import { modelWorks } from '../helpers/model-works.js';
 function sources(): { json: string; bin: Uint8Array }[] {
   const builds: (() => Sequential)[] = [
     () => sequential([
-      conv2d({ filters: 3, kernelSize: 3, activation: 'relu', inputShape: [7, 7, 2] }), batchNormalization(), maxPooling2d({ poolSize: 2 }),
+      zeroPadding2d({ padding: 1, inputShape: [5, 5, 2] }), conv2d({ filters: 3, kernelSize: 3, activation: 'relu' }), batchNormalization(),
+      spatialDropout2d({ rate: 0.1 }), upSampling2d({ size: 2 }), maxPooling2d({ poolSize: 2 }),
       flatten(), dropout({ rate: 0.2 }), dense({ units: 3, activation: 'softmax' }),
     ]),
     () => sequential([
