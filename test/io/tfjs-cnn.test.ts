@@ -280,6 +280,19 @@ describe('dendrite → TF.js', () => {
     t.dispose();
   });
 
+  it('spatialDropout2d goes out as a Dropout that TF.js trains as spatial dropout: one mask value per sample and channel', async () => {
+    const m = sequential([spatialDropout2d({ rate: 0.5, inputShape: [3, 3, 8] })]);
+    const { modelJson, weightData } = toTfjs(m);
+    expect(modelJson.modelTopology.config.layers[0]).toMatchObject({ class_name: 'Dropout', config: { noise_shape: [null, 1, 1, null] } });
+    const t = await tfl.loadLayersModel(tfjsHandler(modelJson, weightData));
+    const y = tf.tidy(() => (t.layers[0].apply(tf.ones([4, 3, 3, 8]), { training: true }) as tf.Tensor).arraySync()) as number[][][][];
+    const masks = y.map((sample) => sample.flat().map((c) => c.join(',')));
+    for (const positions of masks) expect(new Set(positions).size).toBe(1); // every position of a sample: the same channel mask
+    expect(new Set(y.flat(3)).size).toBe(2); // 0 and 1 / (1 − rate): some channels dropped, some kept
+    m.dispose();
+    t.dispose();
+  });
+
   it('zeroPadding1d is not exported: TF.js 4.22 has no ZeroPadding1D', () => {
     const m = sequential([zeroPadding1d({ padding: 1, inputShape: [5, 2], name: 'pad' })]);
     expect(() => toTfjs(m)).toThrow(/layer "pad" \(zeroPadding1d\) has no TF.js equivalent: TF.js 4.22 has no ZeroPadding1D layer/);
