@@ -82,7 +82,8 @@ export function topology(t: unknown): { config: ModelConfig; fuse: Map<string, s
       checkOptions(c, mapping);
       const check = mapping.inputCheck?.(c);
       if (check) checks.push({ after: layers.length - 1, check, where });
-      layers.push({ type: mapping.type, name, ...mapping.fromTfjs(c) });
+      // A frozen layer stays frozen (Keras `trainable`); true is the default and is not written.
+      layers.push({ type: mapping.type, name, ...mapping.fromTfjs(c), ...(c.trainable === false ? { trainable: false } : {}) });
     } catch (e) {
       if (e instanceof ModelFileError) throw e;
       throw new ModelFileError(`${where}: ${(e as Error).message}`);

@@ -74,7 +74,7 @@ export function toTfjs(model: Sequential, options: ToTfjsOptions = {}): TfjsArti
   for (const l of config.layers) {
     const mapping = layerMappings.find((m) => m.type === l.type);
     if (!mapping) throw new ValueError(`layer "${l.name}" (${l.type}) has no TF.js equivalent; TF.js export supports: ${layerMappings.map((m) => m.type).join(', ')}`);
-    let tf: TfjsLayer = { class_name: mapping.classNames[0], config: { name: l.name, ...mapping.toTfjs(l), trainable: true } };
+    let tf: TfjsLayer = { class_name: mapping.classNames[0], config: { name: l.name, ...mapping.toTfjs(l), trainable: l.trainable !== false } };
     if (layers.length === 0) tf.config.batch_input_shape = [null, ...config.inputShape];
     if (l.type === 'activation') {
       // TF.js' Activation layer takes the activation strings; leakyRelu is a LeakyReLU layer instead.
@@ -92,7 +92,7 @@ export function toTfjs(model: Sequential, options: ToTfjsOptions = {}): TfjsArti
         let name = `${l.name}_activation`;
         for (let i = 1; taken.has(name); i++) name = `${l.name}_activation_${i}`;
         taken.add(name);
-        layers.push({ class_name: layer.class_name, config: { ...layer.config, name, trainable: true } });
+        layers.push({ class_name: layer.class_name, config: { ...layer.config, name, trainable: l.trainable !== false } });
       }
     }
   }
@@ -124,9 +124,14 @@ function activationOut(l: SavedLayer): ReturnType<typeof activationToTfjs> {
   }
 }
 
-/** The order TF.js saves weights in: every trainable weight in layer order, then the rest (moving statistics). */
+/**
+ * The order TF.js saves weights in: every trainable weight in layer order, then the rest (moving
+ * statistics, and the weights of frozen layers: `trainable` false on the layer or the model).
+ */
 function tfjsWeightOrder<W extends { name: string }>(model: Sequential, weights: W[]): W[] {
-  const trainable = new Set(model.layers.flatMap((l) => l.weightShapes().filter((w) => w.trainable !== false).map((w) => `${l.name}/${w.name}`)));
+  const frozen = (o: object) => (o as { trainable?: boolean }).trainable === false;
+  const training = frozen(model) ? [] : model.layers.filter((l) => !frozen(l));
+  const trainable = new Set(training.flatMap((l) => l.weightShapes().filter((w) => w.trainable !== false).map((w) => `${l.name}/${w.name}`)));
   return [...weights.filter((w) => trainable.has(w.name)), ...weights.filter((w) => !trainable.has(w.name))];
 }
 

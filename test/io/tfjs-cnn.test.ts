@@ -280,6 +280,29 @@ describe('dendrite → TF.js', () => {
     t.dispose();
   });
 
+  // Freezing (layer.trainable, Keras semantics) is another branch's work: this runs once it is merged.
+  const canFreeze = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Object.getPrototypeOf(dense({ units: 1 }))), 'trainable') !== undefined;
+  it.runIf(canFreeze)('frozen layers go out with trainable false and their weights after the trainable ones (as TF.js saves), and come back frozen', async () => {
+    const m = sequential([
+      conv2d({ filters: 3, kernelSize: 2, activation: 'relu', inputShape: [5, 5, 1] }), batchNormalization(), flatten(), dense({ units: 2, activation: 'softmax' }),
+    ]);
+    m.build({ seed: 2 });
+    (m.layers[0] as unknown as { trainable: boolean }).trainable = false;
+    const { modelJson, weightData } = toTfjs(m);
+    expect(modelJson.modelTopology.config.layers.map((l) => l.config.trainable)).toEqual([false, true, true, true]);
+    const t = await tfl.loadLayersModel(tfjsHandler(modelJson, weightData));
+    expect(t.layers[0].trainable).toBe(false);
+    const theirs = await tfjsFiles(t);
+    expect(modelJson.weightsManifest[0].weights.map((w) => w.name)).toEqual(theirs.json.weightsManifest[0].weights.map((w) => w.name));
+    expect(modelJson.weightsManifest[0].weights.map((w) => w.name).slice(-2)).toEqual(['conv2d/kernel', 'conv2d/bias'].map((n) => n.replace('conv2d', m.layers[0].name)));
+    const back = fromTfjs(theirs.json, theirs.bin);
+    expect(back.layers.map((l) => (l as unknown as { trainable: boolean }).trainable)).toEqual([false, true, true, true]);
+    expect(back.layers.map((l) => l.getConfig())).toEqual(m.layers.map((l) => l.getConfig()));
+    m.dispose();
+    back.dispose();
+    t.dispose();
+  });
+
   it('spatialDropout2d goes out as a Dropout that TF.js trains as spatial dropout: one mask value per sample and channel', async () => {
     const m = sequential([spatialDropout2d({ rate: 0.5, inputShape: [3, 3, 8] })]);
     const { modelJson, weightData } = toTfjs(m);
