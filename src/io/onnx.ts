@@ -73,6 +73,9 @@ const layerOps: Record<string, LayerOps> = {
   ...spatialOps,
 };
 
+/** @internal Saved layer types the export writes (a test checks that every layer type is among them). */
+export const onnxLayerTypes = Object.keys(layerOps);
+
 /** The model as an ONNX file (ModelProto bytes): opset 17, dynamic batch, same predictions as predict(). */
 export function toOnnx(model: Sequential, options: ToOnnxOptions = {}): Uint8Array {
   if (!(model instanceof Sequential)) throw new ValueError(`toOnnx takes a model, got ${describe(model)}`);
@@ -97,7 +100,11 @@ export function toOnnx(model: Sequential, options: ToOnnxOptions = {}): Uint8Arr
       const t = weight(name);
       return g.initializer(t.name, t.shape, t.data);
     };
-    x = layerOps[l.type]({ g, l, layer: model.layers[i] as LayerContext['layer'], w, weight, x });
+    try {
+      x = layerOps[l.type]({ g, l, layer: model.layers[i] as LayerContext['layer'], w, weight, x });
+    } catch (e) {
+      throw e instanceof ValueError ? new ValueError(`layer "${l.name}" (${l.type}): ${e.message}`) : e;
+    }
   });
   g.finish(g.channelsLast(x), outputName);
 
