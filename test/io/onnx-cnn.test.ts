@@ -3,14 +3,18 @@
 // padding) predicts what dendrite predicts, at batch 1, 7 and 64 through one session, on the
 // model's own NHWC input. Tolerance: |onnx − dendrite| ≤ 1e-5 · max(1, |dendrite|) per element.
 // Average pooling with 'same' is also checked against a plain reference (padding not counted).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import {
   activation, averagePooling1d, averagePooling2d, batchNormalization, conv1d, conv2d, dense, depthwiseConv2d, dropout, flatten, globalAveragePooling1d,
-  globalAveragePooling2d, globalMaxPooling1d, globalMaxPooling2d, type Layer, layerNormalization, layerTypes, maxPooling1d, maxPooling2d, reshape,
+  globalAveragePooling2d, globalMaxPooling1d, globalMaxPooling2d, type Layer, layerNormalization, layerTypes, maxPooling1d, maxPooling2d, modelToBytes, reshape,
   separableConv2d, sequential, type Sequential, toOnnx, ValueError,
 } from '../../src/index.js';
 import { onnxLayerTypes } from '../../src/io/onnx.js';
+import { runCli } from '../helpers/cli.js';
 import { opsOf } from './onnx-fields.js';
 
 /** Uniform values in [lo, hi) from a small LCG (no Math.random: failures reproduce). */
@@ -42,9 +46,9 @@ function worst(want: ArrayLike<number>, got: ArrayLike<number>): { err: number; 
   return { err, at };
 }
 
-/** Export m, run it at batch 1, 7 and 64 in one session, compare with predict; returns the worst error. */
-async function agree(m: Sequential, inputShape: number[]): Promise<number> {
-  const session = await ort.InferenceSession.create(toOnnx(m));
+/** Run the ONNX file (bytes or a path) at batch 1, 7 and 64 in one session, compare with m.predict; returns the worst error. */
+async function agree(m: Sequential, inputShape: number[], file: Uint8Array | string = toOnnx(m)): Promise<number> {
+  const session = typeof file === 'string' ? await ort.InferenceSession.create(file) : await ort.InferenceSession.create(file);
   const outShape = m.layers[m.layers.length - 1].outShape;
   let max = 0;
   try {
@@ -170,5 +174,26 @@ describe('ONNX Runtime runs exported CNNs and predicts what dendrite predicts', 
     expect(() => toOnnx(m)).toThrow(ValueError);
     expect(() => toOnnx(m)).toThrow(/layer "odd" \(mystery\) has no ONNX export/);
     m.dispose();
+  });
+});
+
+describe('dendrite convert model.dnd model.onnx (the built CLI)', () => {
+  it('writes a CNN that ONNX Runtime runs to what predict returns', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dendrite-onnx-cnn-'));
+    try {
+      const m = sequential([
+        conv2d({ filters: 6, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [12, 11, 2] }), batchNormalization(), maxPooling2d({ poolSize: 3, strides: 2, padding: 'same' }),
+        separableConv2d({ filters: 8, kernelSize: 3, depthMultiplier: 2, activation: 'relu' }), averagePooling2d(), flatten(), dropout({ rate: 0.2 }), dense({ units: 5, activation: 'softmax' }),
+      ]);
+      m.build({ seed: 3 });
+      randomize(m, 2);
+      writeFileSync(join(dir, 'cnn.dnd'), modelToBytes(m));
+      const r = runCli(dir, ['convert', 'cnn.dnd', 'cnn.onnx']);
+      expect(r.code, r.err).toBe(0);
+      await agree(m, [12, 11, 2], join(dir, 'cnn.onnx'));
+      m.dispose();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
