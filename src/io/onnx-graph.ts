@@ -55,10 +55,6 @@ export class Graph {
     return { ...like, name: this.node(op, inputs, stem, attrs) };
   }
 
-  has(name: string): boolean {
-    return this.named.has(name);
-  }
-
   /** A float32 initializer (once per name: the first data given wins). */
   initializer(name: string, dims: readonly number[], data: Float32Array): string {
     if (!this.named.has(name)) this.tensor(name, dims, FLOAT, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
