@@ -29,6 +29,8 @@ interface Node {
   inputs: string[];
   output: string;
   attrs: Record<string, AttrValue>;
+  /** Optional outputs after the first (MaxPool's Indices). */
+  more?: string[];
 }
 
 /** The graph under construction: nodes, initializers, fresh value names. */
@@ -38,16 +40,35 @@ export class Graph {
   private readonly named = new Set<string>();
   private count = 0;
   private constants = new Map<number, string>();
+  /** Values that are the output of a zero Pad, or a Transpose of one (see zeroPadded). */
+  private padded = new Set<string>();
 
   fresh(stem: string): string {
     return `${stem}_${this.count++}`;
   }
 
-  /** One node; returns the name of its output (a fresh one from `stem`). */
-  node(op: string, inputs: string[], stem: string, attrs: Record<string, AttrValue> = {}): string {
+  /** One node; returns the name of its output (a fresh one from `stem`); `more` names optional further outputs. */
+  node(op: string, inputs: string[], stem: string, attrs: Record<string, AttrValue> = {}, more?: string[]): string {
     const output = this.fresh(stem);
-    this.nodes.push({ op, inputs, output, attrs });
+    this.nodes.push({ op, inputs, output, attrs, more });
     return output;
+  }
+
+  /** Record that `x` is zero-padded (the output of a Pad with zeros). */
+  markPadded(x: Value): Value {
+    this.padded.add(x.name);
+    return x;
+  }
+
+  /**
+   * True when `x` is a zero Pad's output, directly or through a Transpose. ONNX Runtime's PadFusion
+   * (level-1 graph optimisation) folds such a Pad into a following MaxPool's pads, which MaxPool
+   * treats as −∞, not 0: a window of negative values then returns its maximum instead of the
+   * padding's 0. A MaxPool with its optional Indices output is left alone, so io/onnx-spatial.ts
+   * gives one to a MaxPool that reads a padded value (the graph is correct ONNX either way).
+   */
+  zeroPadded(x: Value): boolean {
+    return this.padded.has(x.name);
   }
 
   /** A node whose output keeps the rank and layout of `like`. */
@@ -91,14 +112,18 @@ export class Graph {
   channelsFirst(x: Value): Value {
     if (x.channelsFirst || x.rank <= 2) return x;
     const perm = [0, x.rank - 1, ...Array.from({ length: x.rank - 2 }, (_, i) => i + 1)];
-    return { name: this.node('Transpose', [x.name], 'to_nchw', { perm }), rank: x.rank, channelsFirst: true };
+    return this.transposed(x, { name: this.node('Transpose', [x.name], 'to_nchw', { perm }), rank: x.rank, channelsFirst: true });
   }
 
   /** `x` channels last, Keras' layout (a Transpose when it is channels first). */
   channelsLast(x: Value): Value {
     if (!x.channelsFirst) return x;
     const perm = [0, ...Array.from({ length: x.rank - 2 }, (_, i) => i + 2), 1];
-    return { name: this.node('Transpose', [x.name], 'to_nhwc', { perm }), rank: x.rank, channelsFirst: false };
+    return this.transposed(x, { name: this.node('Transpose', [x.name], 'to_nhwc', { perm }), rank: x.rank, channelsFirst: false });
+  }
+
+  private transposed(x: Value, y: Value): Value {
+    return this.zeroPadded(x) ? this.markPadded(y) : y;
   }
 
   /** Make `x` (channels last) the graph's output `name`: rename the node that makes it, or add an Identity. */
@@ -124,7 +149,9 @@ export class Graph {
 function encodeNode(n: Node, index: number): Message {
   const m = new Message();
   for (const i of n.inputs) m.string(1, i);
-  m.string(2, n.output).string(3, `${n.op}_${index}`).string(4, n.op);
+  m.string(2, n.output);
+  for (const o of n.more ?? []) m.string(2, o);
+  m.string(3, `${n.op}_${index}`).string(4, n.op);
   for (const [name, v] of Object.entries(n.attrs)) {
     const a = new Message().string(1, name);
     if (typeof v === 'number') a.varint(3, v).varint(20, ATTR.int);

@@ -71,7 +71,8 @@ function pooling(kind: 'max' | 'avg'): LayerOps {
     const x = c.g.channelsFirst(c.x);
     const attrs = windowAttrs(c.layer.geometry!, x.rank - 2, false);
     if (kind === 'avg') attrs.count_include_pad = 0;
-    return c.g.op(kind === 'max' ? 'MaxPool' : 'AveragePool', [x.name], x, `${c.l.name}_pool`, attrs);
+    const indices = kind === 'max' && c.g.zeroPadded(x) ? [c.g.fresh(`${c.l.name}_unused_indices`)] : undefined; // see Graph.zeroPadded
+    return { ...x, name: c.g.node(kind === 'max' ? 'MaxPool' : 'AveragePool', [x.name], `${c.l.name}_pool`, attrs, indices) };
   };
 }
 
@@ -106,7 +107,7 @@ const zeroPadding: LayerOps = (c) => {
     begin[axis] = b;
     end[axis] = a;
   });
-  return c.g.op('Pad', [x.name, c.g.int64s(`${c.l.name}_pads`, [...begin, ...end])], x, `${c.l.name}_out`, { mode: 'constant' });
+  return c.g.markPadded(c.g.op('Pad', [x.name, c.g.int64s(`${c.l.name}_pads`, [...begin, ...end])], x, `${c.l.name}_out`, { mode: 'constant' }));
 };
 
 /** UpSampling2D (nearest): Resize by integer scales; asymmetric + floor reads input pixel ⌊i / s⌋, as Keras repeats it. */
