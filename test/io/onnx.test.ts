@@ -96,6 +96,7 @@ describe('ONNX Runtime runs the export and predicts the same', () => {
   it('rejects bad options with ValueError', () => {
     const m = sequential([dense({ units: 2, inputShape: [3] })]);
     expect(() => toOnnx(m, { inputName: '' })).toThrow(ValueError);
+    expect(() => toOnnx(m, { inputName: 'x', outputName: 'x' })).toThrow(/must differ/);
     expect(() => toOnnx({} as Sequential)).toThrow(ValueError);
     m.dispose();
   });
