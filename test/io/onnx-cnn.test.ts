@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import {
   activation, averagePooling1d, averagePooling2d, batchNormalization, conv1d, conv2d, dense, depthwiseConv2d, dropout, flatten, globalAveragePooling1d,
   globalAveragePooling2d, globalMaxPooling1d, globalMaxPooling2d, type Layer, layerNormalization, layerTypes, maxPooling1d, maxPooling2d, modelToBytes, reshape,
-  separableConv2d, sequential, type Sequential, toOnnx, ValueError,
+  separableConv2d, sequential, type Sequential, spatialDropout1d, spatialDropout2d, toOnnx, upSampling2d, ValueError, zeroPadding1d, zeroPadding2d,
 } from '../../src/index.js';
 import { onnxLayerTypes } from '../../src/io/onnx.js';
 import { runCli } from '../helpers/cli.js';
@@ -111,6 +111,13 @@ const cases: Case[] = [
     layerNormalization(), dense({ units: 3, activation: 'softmax' }),
   ]],
   ['dense on [steps, c] (MatMul), softmax on the last axis', [5, 3], () => [dense({ units: 4, activation: 'softmax' }), conv1d({ filters: 2, kernelSize: 2 })]],
+  ['zeroPadding2d on the input (channels last) and after a conv (channels first)', [5, 4, 2], () => [
+    zeroPadding2d({ padding: [[1, 2], [0, 3]] }), conv2d({ filters: 3, kernelSize: 3 }), zeroPadding2d(), maxPooling2d({ poolSize: 3, strides: 2 }), zeroPadding2d({ padding: [2, 1] }),
+  ]],
+  ['zeroPadding1d [2, 1] then conv1d, spatialDropout1d', [6, 3], () => [zeroPadding1d({ padding: [2, 1] }), spatialDropout1d({ rate: 0.3 }), conv1d({ filters: 2, kernelSize: 3 }), zeroPadding1d()]],
+  ['upSampling2d [2, 3] on the input, size 2 after a conv, spatialDropout2d', [3, 4, 2], () => [
+    upSampling2d({ size: [2, 3] }), conv2d({ filters: 3, kernelSize: 3, padding: 'same' }), spatialDropout2d({ rate: 0.5 }), upSampling2d(), flatten(),
+  ]],
 ];
 
 describe('ONNX Runtime runs exported CNNs and predicts what dendrite predicts', () => {
@@ -160,6 +167,44 @@ describe('ONNX Runtime runs exported CNNs and predicts what dendrite predicts', 
     expect(worst(want, got).err).toBeLessThanOrEqual(1e-6);
     expect(worst(want, m.predict({ data: x, shape: [1, h, w, c] }).data).err).toBeLessThanOrEqual(1e-6);
     m.dispose();
+  });
+
+  it('upSampling2d repeats each pixel as Keras (nearest: output i reads input ⌊i / size⌋), in ONNX as in dendrite', async () => {
+    const [h, w, c, sh, sw] = [3, 5, 2, 3, 2];
+    const m = sequential([upSampling2d({ size: [sh, sw], inputShape: [h, w, c] })]);
+    m.build();
+    const x = uniform(h * w * c, 6);
+    const want = new Float32Array(h * sh * w * sw * c);
+    for (let i = 0; i < h * sh; i++) for (let j = 0; j < w * sw; j++) for (let k = 0; k < c; k++) {
+      want[(i * w * sw + j) * c + k] = x[(Math.floor(i / sh) * w + Math.floor(j / sw)) * c + k];
+    }
+    const session = await ort.InferenceSession.create(toOnnx(m));
+    const got = (await session.run({ input: new ort.Tensor('float32', x, [1, h, w, c]) })).output.data as Float32Array;
+    await session.release();
+    expect(Array.from(got)).toEqual(Array.from(want));
+    expect(Array.from(m.predict({ data: x, shape: [1, h, w, c] }).data)).toEqual(Array.from(want));
+    m.dispose();
+  });
+
+  it('zero padding before pooling is made of values: the max over negative inputs and padding is 0 (ONNX Runtime\'s PadFusion must not fire)', async () => {
+    const models: [number[], () => Layer[]][] = [
+      [[5, 6, 2], () => [zeroPadding2d(), maxPooling2d({ poolSize: 3, strides: 2 })]], // padded channels last, then Transpose, MaxPool
+      [[5, 6, 2], () => [conv2d({ filters: 2, kernelSize: 1, kernelInitializer: 'ones' }), zeroPadding2d({ padding: [[1, 2], [2, 1]] }), dropout({ rate: 0.1 }), maxPooling2d({ poolSize: 3, padding: 'same' })]],
+      [[5, 6, 2], () => [conv2d({ filters: 2, kernelSize: 1, kernelInitializer: 'ones' }), zeroPadding2d(), averagePooling2d({ poolSize: 3, strides: 2 })]],
+      [[7, 2], () => [zeroPadding1d({ padding: [2, 1] }), maxPooling1d({ poolSize: 3, strides: 2 })]],
+    ];
+    for (const [shape, layers] of models) {
+      const m = sequential(layers());
+      m.build({ inputShape: shape, seed: 1 });
+      const x = uniform(size(shape), 2, -2, -1); // every value negative
+      const want = m.predict({ data: x, shape: [1, ...shape] }).data;
+      if (m.layers.at(-1)!.type.startsWith('Max')) expect(Math.max(...want), 'dendrite: the padding takes part').toBe(0);
+      const session = await ort.InferenceSession.create(toOnnx(m));
+      const got = (await session.run({ input: new ort.Tensor('float32', x, [1, ...shape]) })).output.data as Float32Array;
+      await session.release();
+      expect(worst(want, got).err).toBeLessThanOrEqual(1e-6);
+      m.dispose();
+    }
   });
 
   it('every layer type dendrite has is exportable', () => {
