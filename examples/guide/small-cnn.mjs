@@ -3,7 +3,7 @@
 // and after training (written to outDir, default docs/guide/img/).
 // Run: node examples/guide/small-cnn.mjs [outDir]   (page: docs/guide/10-convolutions.md)
 // Needs the dataset: apt-get install dataset-fashion-mnist (or see docs/library.md, Data).
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { adam, conv2d, datasets, dense, flatten, maxPooling2d, sequential } from 'dendrite';
@@ -51,5 +51,6 @@ console.log(`final test accuracy: cnn ${results.cnn.valAccuracy[2].toFixed(4)}, 
 
 const after = cnn.getWeights()[0];
 const svg = filterGrid([{ label: 'as initialised (seed 42)', kernel: before }, { label: 'after 3 epochs on 10,000 images', kernel: after }], 10);
+mkdirSync(outDir, { recursive: true });
 writeFileSync(join(outDir, 'cnn-filters.svg'), svg);
 console.log(`\nwrote ${relative('.', join(outDir, 'cnn-filters.svg'))}`);
