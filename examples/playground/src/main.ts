@@ -65,6 +65,13 @@ input('layers').addEventListener('input', () => {
   $<HTMLSelectElement>('preset').value = presetOf(input('layers').value);
   previewModel();
 });
+input('layers').addEventListener('keydown', (e) => {
+  // A textarea (long CNN lists wrap), but Enter trains as in the other fields: items are comma-separated.
+  if (e.key === 'Enter') {
+    e.preventDefault();
+    $<HTMLFormElement>('controls').requestSubmit();
+  }
+});
 $<HTMLSelectElement>('preset').addEventListener('change', () => {
   const preset = PRESETS[$<HTMLSelectElement>('preset').value as keyof typeof PRESETS];
   if (!preset) return;
