@@ -1,6 +1,6 @@
 // The model core: the working state under the Sequential facade, and the one owner of the model's
 // wasm memory. Its plan, llm.c style (the functions at the end of this file): params (trainable
-// weights, then non-trainable ones such as moving statistics) | grads (the trainable layout) |
+// weights, then non-trainable ones: moving statistics and frozen layers' weights) | grads (the trainable layout) |
 // optimizer state (same) | the weights' backup | activation slots for a batch capacity (input,
 // targets, sample weights, the layers' slots, GEMM packing and metric scratch); plus the
 // generator, the compile settings and the training counters. Everything that steps, saves,
@@ -47,8 +47,25 @@ export interface TrainingState {
   slots: Float32Array[];
 }
 
+/** Where one weight tensor lives in the params region (in floats), and whether it is in the trainable range. */
+interface Place {
+  at: number;
+  size: number;
+  trainable: boolean;
+}
+
 export class ModelCore {
   readonly layers: Layer[] = [];
+  /** Keras `model.trainable`: false keeps every layer's weights out of training, whatever the layers' own flags. */
+  trainable = true;
+  /** Per layer: whether its weights sit in the trainable range of the current plan (the regions follow it). */
+  planned: boolean[] = [];
+  /** Per layer: whether it has weights an optimizer could train (kernel, bias, gamma, ...; not moving statistics). */
+  learnable: boolean[] = [];
+  /** Per weight tensor in layer order: its place in the current plan. */
+  places: Place[] = [];
+  /** The first layer with weights in training (layers.length when none): backward stops there. */
+  firstTrainable = 0;
   /** What callbacks get from setModel: the facade users hold. */
   facade: object = this;
   compiled?: Compiled;
@@ -166,10 +183,37 @@ export class ModelCore {
 
   /** Optimizer state (and the weights' backup), allocated on the first training step. */
   ensureOptimizerState(): void {
+    this.syncTrainable();
     const opt = this.compiled!.optimizer;
     if (this.backup && this.optState.length === opt.slots) return;
     releaseOptimizerState(this);
     allocOptimizerState(this);
+  }
+
+  /** A layer's trainable and non-trainable weights at an input shape, the model's flag included (summary, budget). */
+  paramCounts(layer: Layer, inputShape: number[]): { trainable: number; nonTrainable: number } {
+    const c = layer.paramCountFor(inputShape);
+    return this.trainable ? c : { trainable: 0, nonTrainable: c.trainable + c.nonTrainable };
+  }
+
+  /** Whether `layer`'s weights take part in training now: its own flag and the model's (Keras). */
+  trains(layer: Layer): boolean {
+    return this.trainable && layer.trainable;
+  }
+
+  /**
+   * Lay the regions out again if the trainable set changed since they were planned (a `trainable`
+   * was set): called before every step, it allocates nothing unless something changed.
+   */
+  syncTrainable(): void {
+    if (!this.params) return;
+    const layers = this.layers;
+    for (let i = 0; i < layers.length; i++) {
+      if (this.planned[i] !== (this.learnable[i] && this.trains(layers[i]))) {
+        replanWeights(this);
+        return;
+      }
+    }
   }
 
   /** Whether the optimizer's state has been allocated for the compiled optimizer (else it is still its initial value). */
@@ -179,6 +223,7 @@ export class ModelCore {
 
   /** A copy of the training state (state vectors only once training has allocated them). */
   saveTrainingState(): TrainingState {
+    this.syncTrainable();
     const e = this.engine;
     return {
       epochsTrained: this.epochsTrained,
@@ -189,8 +234,13 @@ export class ModelCore {
     };
   }
 
-  /** Put a saved training state into this built, compiled core (same layers); slots are checked by the caller. */
+  /** Put a saved training state into this built, compiled core (same layers, same trainable set); values are checked by the caller. */
   restoreTrainingState(s: TrainingState): void {
+    this.syncTrainable();
+    const bad = s.slots.find((slot) => slot.length !== this.paramCount);
+    if (bad) {
+      throw new StateError(`the saved optimizer state covers ${bad.length} trainable weights but the model now trains ${this.paramCount}: set the layers' trainable flags as they were when the state was saved`);
+    }
     this.epochsTrained = s.epochsTrained;
     const rng = new Rng(s.seed);
     rng.counter = s.counter;
@@ -246,42 +296,105 @@ export function shapeLayers(model: ModelCore, shape: number[]): void {
   if (dropouts > MAX_DROPOUT_LAYERS) throw new ValueError(`a model can have at most ${MAX_DROPOUT_LAYERS} dropout layers, got ${dropouts}`);
 }
 
+/**
+ * The places of every weight tensor for the current trainable set: trainable ones first, in layer
+ * order (the optimizer, the gradient checks and clipping each run once over that range), then the
+ * rest. Records the plan in the core (planned, learnable, firstTrainable) and returns the places.
+ */
+function planWeights(model: ModelCore): { places: Place[]; trainable: number; total: number } {
+  const specs = model.layers.map((l) => l.weightShapes());
+  const trains = model.layers.map((l, i) => model.trains(l) && specs[i].some((s) => s.trainable));
+  let trainable = 0;
+  let total = 0;
+  specs.forEach((layerSpecs, i) => {
+    for (const s of layerSpecs) {
+      total += sizeOf(s.shape);
+      if (s.trainable && trains[i]) trainable += sizeOf(s.shape);
+    }
+  });
+  let t = 0;
+  let f = trainable;
+  const places: Place[] = [];
+  specs.forEach((layerSpecs, i) => {
+    for (const s of layerSpecs) {
+      const size = sizeOf(s.shape);
+      const inRange = s.trainable && trains[i];
+      places.push({ at: inRange ? t : f, size, trainable: inRange });
+      if (inRange) t += size;
+      else f += size;
+    }
+  });
+  model.learnable = specs.map((layerSpecs) => layerSpecs.some((s) => s.trainable));
+  model.planned = trains;
+  model.firstTrainable = trains.indexOf(true) < 0 ? trains.length : trains.indexOf(true);
+  return { places, trainable, total };
+}
+
+/** Point every layer at its weights (and their gradients: 0 for the non-trainable ones) in the current regions. */
+function bindLayers(model: ModelCore): void {
+  let j = 0;
+  model.gradTensors = [];
+  for (const layer of model.layers) {
+    const w: number[] = [];
+    const g: number[] = [];
+    for (let n = layer.weightShapes().length; n > 0; n--, j++) {
+      const { at, size, trainable } = model.places[j];
+      w.push(model.params + at * 4);
+      g.push(trainable ? model.grads + at * 4 : 0);
+      if (trainable) model.gradTensors.push(model.grads + at * 4, size);
+    }
+    layer.bind(w, g);
+  }
+}
+
 /** Lay out params (trainable, then the rest) and grads, and point every layer at its weights. */
 export function bindWeights(model: ModelCore): void {
   const e = model.engine;
-  const specs = model.layers.map((l) => l.weightShapes());
-  let trainable = 0;
-  let fixed = 0;
-  for (const s of specs.flat()) {
-    if (s.trainable) trainable += sizeOf(s.shape);
-    else fixed += sizeOf(s.shape);
-  }
-  e.checkFits((2 * trainable + fixed) * 4, `the weights of ${trainable + fixed} parameters`);
+  const { places, trainable, total } = planWeights(model);
+  e.checkFits((trainable + total) * 4, `the weights of ${total} parameters`);
   model.paramCount = trainable;
-  model.weightCount = trainable + fixed;
-  model.params = e.allocFloats(model.weightCount, 'weights');
+  model.weightCount = total;
+  model.places = places;
+  model.params = e.allocFloats(total, 'weights');
   model.grads = e.allocFloats(trainable, 'gradients');
-  let t = 0;
-  let f = trainable;
-  model.gradTensors = [];
-  model.layers.forEach((layer, i) => {
-    const w: number[] = [];
-    const g: number[] = [];
-    for (const s of specs[i]) {
-      const n = sizeOf(s.shape);
-      if (s.trainable) {
-        w.push(model.params + t * 4);
-        g.push(model.grads + t * 4);
-        model.gradTensors.push(model.grads + t * 4, n);
-        t += n;
-      } else {
-        w.push(model.params + f * 4);
-        g.push(0);
-        f += n;
-      }
-    }
-    layer.bind(w, g);
+  bindLayers(model);
+}
+
+/**
+ * The trainable set changed: move every weight to its place in the new plan, size the gradients
+ * for it, and carry the optimizer's state over for the weights that stay trainable (new ones start
+ * from the optimizer's initial values, frozen ones' state is dropped; docs/keras-conformance.md).
+ * Everything is checked to fit before the first allocation, so a refusal leaves the model as it was.
+ */
+function replanWeights(model: ModelCore): void {
+  const e = model.engine;
+  const old = { places: model.places, params: model.params, grads: model.grads, state: model.optState, planned: model.planned, learnable: model.learnable, first: model.firstTrainable };
+  const { places, trainable, total } = planWeights(model);
+  const slots = old.state.length;
+  try {
+    e.checkFits((total + trainable * (1 + slots)) * 4, `the weights of ${total} parameters, laid out again for a new trainable set`);
+  } catch (error) {
+    Object.assign(model, { planned: old.planned, learnable: old.learnable, firstTrainable: old.first });
+    throw error;
+  }
+  const opt = model.compiled?.optimizer;
+  const params = e.allocFloats(total, 'weights');
+  const grads = e.allocFloats(trainable, 'gradients');
+  const state = old.state.map((_, s) => {
+    const ptr = e.allocFloats(trainable, 'optimizer state');
+    e.f32.fill(opt?.initialState[s] ?? 0, ptr >>> 2, (ptr >>> 2) + trainable);
+    return ptr;
   });
+  const u8 = e.u8;
+  places.forEach((to, j) => {
+    const from = old.places[j];
+    u8.copyWithin(params + to.at * 4, old.params + from.at * 4, old.params + (from.at + to.size) * 4);
+    if (!to.trainable || !from.trainable) return;
+    state.forEach((ptr, s) => u8.copyWithin(ptr + to.at * 4, old.state[s] + from.at * 4, old.state[s] + (from.at + to.size) * 4));
+  });
+  for (const p of [old.params, old.grads, ...old.state]) e.release(p);
+  Object.assign(model, { params, grads, optState: state, places, paramCount: trainable, weightCount: total });
+  bindLayers(model);
 }
 
 /** (Re)claim every activation slot for `rows` rows per batch. */
