@@ -1,6 +1,6 @@
 // The model core: the working state under the Sequential facade, and the one owner of the model's
-// wasm memory. Its plan, llm.c style (the functions at the end of this file): params (trainable
-// weights, then non-trainable ones: moving statistics and frozen layers' weights) | grads (the trainable layout) |
+// wasm memory. Its plan, llm.c style (weight-plan.ts and the functions at the end of this file): params
+// (trainable weights, then non-trainable ones: moving statistics, frozen layers' weights) | grads (the trainable layout) |
 // optimizer state (same) | the weights' backup | activation slots for a batch capacity (input,
 // targets, sample weights, the layers' slots, GEMM packing and metric scratch); plus the
 // generator, the compile settings and the training counters. Everything that steps, saves,
@@ -16,6 +16,7 @@ import type { BatchView, Metric } from '../metrics.js';
 import type { Optimizer } from '../optimizers.js';
 import { Dropout, MAX_DROPOUT_LAYERS } from '../layers/dropout.js';
 import { ownShape } from './inputs.js';
+import { type Place, bindWeights, replanWeights } from './weight-plan.js';
 
 /** How the loss meets the output layer. */
 export type LossMode = 'softmaxCe' | 'sigmoidBce' | 'plain';
@@ -45,13 +46,6 @@ export interface TrainingState {
   iterations: number;
   /** The optimizer's state vectors (moments, accumulators), each as long as the trainable weights; empty before the first step. */
   slots: Float32Array[];
-}
-
-/** Where one weight tensor lives in the params region (in floats), and whether it is in the trainable range. */
-interface Place {
-  at: number;
-  size: number;
-  trainable: boolean;
 }
 
 export class ModelCore {
@@ -267,10 +261,8 @@ export class ModelCore {
   }
 }
 
-// The memory plan. Weights are one region with the trainable ones first, so the optimizer, the
-// gradient checks and clipping each run once over one contiguous range; then the non-trainable
-// ones such as batch-norm moving statistics. Layers get pointers into these regions; nothing here
-// runs per batch.
+// The memory plan of the activation slots and the optimizer state (the weights' own plan is in
+// weight-plan.ts). Layers get pointers into these regions; nothing here runs per batch.
 
 /** Assign input shapes, unique names (dense, dense_1, dropout, ...) and dropout streams. */
 export function shapeLayers(model: ModelCore, shape: number[]): void {
@@ -294,107 +286,6 @@ export function shapeLayers(model: ModelCore, shape: number[]): void {
     shape = layer.outShape;
   }
   if (dropouts > MAX_DROPOUT_LAYERS) throw new ValueError(`a model can have at most ${MAX_DROPOUT_LAYERS} dropout layers, got ${dropouts}`);
-}
-
-/**
- * The places of every weight tensor for the current trainable set: trainable ones first, in layer
- * order (the optimizer, the gradient checks and clipping each run once over that range), then the
- * rest. Records the plan in the core (planned, learnable, firstTrainable) and returns the places.
- */
-function planWeights(model: ModelCore): { places: Place[]; trainable: number; total: number } {
-  const specs = model.layers.map((l) => l.weightShapes());
-  const trains = model.layers.map((l, i) => model.trains(l) && specs[i].some((s) => s.trainable));
-  let trainable = 0;
-  let total = 0;
-  specs.forEach((layerSpecs, i) => {
-    for (const s of layerSpecs) {
-      total += sizeOf(s.shape);
-      if (s.trainable && trains[i]) trainable += sizeOf(s.shape);
-    }
-  });
-  let t = 0;
-  let f = trainable;
-  const places: Place[] = [];
-  specs.forEach((layerSpecs, i) => {
-    for (const s of layerSpecs) {
-      const size = sizeOf(s.shape);
-      const inRange = s.trainable && trains[i];
-      places.push({ at: inRange ? t : f, size, trainable: inRange });
-      if (inRange) t += size;
-      else f += size;
-    }
-  });
-  model.learnable = specs.map((layerSpecs) => layerSpecs.some((s) => s.trainable));
-  model.planned = trains;
-  model.firstTrainable = trains.indexOf(true) < 0 ? trains.length : trains.indexOf(true);
-  return { places, trainable, total };
-}
-
-/** Point every layer at its weights (and their gradients: 0 for the non-trainable ones) in the current regions. */
-function bindLayers(model: ModelCore): void {
-  let j = 0;
-  model.gradTensors = [];
-  for (const layer of model.layers) {
-    const w: number[] = [];
-    const g: number[] = [];
-    for (let n = layer.weightShapes().length; n > 0; n--, j++) {
-      const { at, size, trainable } = model.places[j];
-      w.push(model.params + at * 4);
-      g.push(trainable ? model.grads + at * 4 : 0);
-      if (trainable) model.gradTensors.push(model.grads + at * 4, size);
-    }
-    layer.bind(w, g);
-  }
-}
-
-/** Lay out params (trainable, then the rest) and grads, and point every layer at its weights. */
-export function bindWeights(model: ModelCore): void {
-  const e = model.engine;
-  const { places, trainable, total } = planWeights(model);
-  e.checkFits((trainable + total) * 4, `the weights of ${total} parameters`);
-  model.paramCount = trainable;
-  model.weightCount = total;
-  model.places = places;
-  model.params = e.allocFloats(total, 'weights');
-  model.grads = e.allocFloats(trainable, 'gradients');
-  bindLayers(model);
-}
-
-/**
- * The trainable set changed: move every weight to its place in the new plan, size the gradients
- * for it, and carry the optimizer's state over for the weights that stay trainable (new ones start
- * from the optimizer's initial values, frozen ones' state is dropped; docs/keras-conformance.md).
- * Everything is checked to fit before the first allocation, so a refusal leaves the model as it was.
- */
-function replanWeights(model: ModelCore): void {
-  const e = model.engine;
-  const old = { places: model.places, params: model.params, grads: model.grads, state: model.optState, planned: model.planned, learnable: model.learnable, first: model.firstTrainable };
-  const { places, trainable, total } = planWeights(model);
-  const slots = old.state.length;
-  try {
-    e.checkFits((total + trainable * (1 + slots)) * 4, `the weights of ${total} parameters, laid out again for a new trainable set`);
-  } catch (error) {
-    Object.assign(model, { planned: old.planned, learnable: old.learnable, firstTrainable: old.first });
-    throw error;
-  }
-  const opt = model.compiled?.optimizer;
-  const params = e.allocFloats(total, 'weights');
-  const grads = e.allocFloats(trainable, 'gradients');
-  const state = old.state.map((_, s) => {
-    const ptr = e.allocFloats(trainable, 'optimizer state');
-    e.f32.fill(opt?.initialState[s] ?? 0, ptr >>> 2, (ptr >>> 2) + trainable);
-    return ptr;
-  });
-  const u8 = e.u8;
-  places.forEach((to, j) => {
-    const from = old.places[j];
-    u8.copyWithin(params + to.at * 4, old.params + from.at * 4, old.params + (from.at + to.size) * 4);
-    if (!to.trainable || !from.trainable) return;
-    state.forEach((ptr, s) => u8.copyWithin(ptr + to.at * 4, old.state[s] + from.at * 4, old.state[s] + (from.at + to.size) * 4));
-  });
-  for (const p of [old.params, old.grads, ...old.state]) e.release(p);
-  Object.assign(model, { params, grads, optState: state, places, paramCount: trainable, weightCount: total });
-  bindLayers(model);
 }
 
 /** (Re)claim every activation slot for `rows` rows per batch. */
