@@ -3,12 +3,12 @@
 // trainable; a checkpoint of a partly frozen model resumes bit for bit; fitInWorker and 1 or 2
 // kernel threads train the same bits as fit.
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { root } from '../../scripts/runtimes/process.mjs';
 import type * as Dendrite from '../../src/api.js';
 import { Engine, ModelFileError, adam, batchNormalization, conv2d, dense, flatten, maxPooling2d, modelFromBytes, sequential, type Sequential } from '../../src/index.js';
 import { decodeSafetensors, encodeSafetensors } from '../../src/io/safetensors.js';
+import { threadEngines } from '../helpers/thread-engines.js';
 import { rows } from './helpers.js';
 
 const bits = (m: { getWeights(): { data: Float32Array }[] }) => m.getWeights().map((w) => Buffer.from(w.data.buffer, w.data.byteOffset, w.data.byteLength).toString('base64'));
@@ -105,19 +105,11 @@ describe('model files', () => {
 });
 
 describe('workers and threads', () => {
-  const wasm = (file: string) => new WebAssembly.Module(readFileSync(new URL(`../../build/${file}`, import.meta.url)));
-  let two: Engine;
-  beforeAll(async () => {
-    two = new Engine(wasm('dendrite-threads.wasm'), { adaptiveThreads: false });
-    await two.setThreads(2);
-  });
-  afterAll(async () => {
-    await two.setThreads(1);
-  });
+  const engines = threadEngines();
 
   it('1 and 2 kernel threads train bit-identical weights with a frozen base', async () => {
-    const one = cnn(new Engine(wasm('dendrite-threads.wasm'), { adaptiveThreads: false }));
-    const split = cnn(two);
+    const one = cnn(engines.one());
+    const split = cnn(engines.two());
     const frozen = bits(one).slice(0, 6);
     await one.fit(x, y, { epochs: 2, batchSize: 16, seed: 3 });
     await split.fit(x, y, { epochs: 2, batchSize: 16, seed: 3 });
