@@ -79,12 +79,12 @@ export function depthwiseForward(e: Engine, p: ConvPass, y: number, x: number, w
   e.rows('depthwise_forward', n * g.oh, 1, 2 * n * g.oh * g.ow * g.co * g.kh * g.kw * NS_PER_FLOP * 4, y, x, w, bias, p.desc, flags);
 }
 
-/** Depthwise gradients: dx (skipped when 0), dw (written, split over channels only), db when != 0. */
+/** Depthwise gradients: dx (skipped when 0), dw (written, split over channels only; skipped when 0: a frozen layer), db when != 0. */
 export function depthwiseBackward(e: Engine, p: ConvPass, dx: number, dw: number, db: number, x: number, dy: number, w: number, n: number): void {
   const { g, desc } = p;
   const work = 2 * n * g.oh * g.ow * g.co * g.kh * g.kw * NS_PER_FLOP * 4;
   if (dx) e.rows('depthwise_backward_input', n * g.h, 1, work, dx, dy, w, desc);
-  e.rows('depthwise_backward_filter', g.co, 4, work, dw, x, dy, desc, n);
+  if (dw) e.rows('depthwise_backward_filter', g.co, 4, work, dw, x, dy, desc, n);
   if (db) e.k.col_sum(db, dy, n * g.oh * g.ow, g.co, 0);
 }
 

@@ -30,7 +30,7 @@ export interface Conv2DOptions extends KernelLayerOptions {
 }
 
 export const CONV_KEYS = ['filters', 'kernelSize', 'strides', 'padding', 'dilationRate', 'activation', 'useBias', 'kernelInitializer',
-  'biasInitializer', 'kernelRegularizer', 'biasRegularizer', 'dataFormat', 'inputShape', 'name'] as const;
+  'biasInitializer', 'kernelRegularizer', 'biasRegularizer', 'dataFormat', 'inputShape', 'name', 'trainable'] as const;
 
 /** Options of a convolution after checking, in its own (2-D) terms. */
 export interface ConvSettings {
@@ -178,7 +178,8 @@ export class Conv2D extends KernelLayer {
       this.act.of(e.k).backward(this.g, this.g, this.z, this.y, p.rows * g.oh * g.ow, g.co, this.activation.alpha);
     }
     const pass = this.kernelPass();
-    conv2dBackwardFilter(e, pass, this.dKernel, this.useBias ? this.dBias : 0, this.x, this.g, p.rows, 0, col, pack);
+    // A frozen layer (no gradient pointers) only passes the input gradient on.
+    if (this.dKernel) conv2dBackwardFilter(e, pass, this.dKernel, this.useBias ? this.dBias : 0, this.x, this.g, p.rows, 0, col, pack);
     if (dx) conv2dBackwardInput(e, pass, dx, this.g, this.kernel, p.rows, col, pack);
   }
 
