@@ -147,7 +147,7 @@ export class ModelCore {
     this.assertUsable();
     if (this.params) throw new StateError('model is already built');
     if (this.layers.length === 0) throw new StateError('model has no layers: add dense(...) layers first');
-    const given = inputShape ?? inputShapeOf(this.layers);
+    const given = inputShape ?? this.inputShape;
     if (given === undefined) {
       throw new StateError('the model does not know its input width or shape: give the first layer inputShape (e.g. dense({ units, inputShape: [784] })) or pass data to fit/predict');
     }
@@ -208,6 +208,58 @@ export class ModelCore {
         return;
       }
     }
+  }
+
+  /**
+   * Keras `add` on a built model: the layer is built from the current output shape and the weights
+   * are laid out again with its own after the others' (which keep their values bit for bit), then
+   * initialised from the model's generator. The activation slots are claimed again on next use and
+   * the optimizer state goes (the caller drops the compile settings). A refusal (a shape the layer
+   * cannot take, a taken name, memory) leaves the model as it was.
+   */
+  appendLayer(layer: Layer): void {
+    const before = this.outputShape;
+    if (layer.inputShape && layer.inputShape.join() !== before.join()) {
+      throw new ShapeError(`layer ${layer.name || layer.type} declares inputShape [${layer.inputShape}] but the model outputs shape [${before}] per sample; leave inputShape out on a layer added to a built model`);
+    }
+    const name = layer.name;
+    releaseSlots(this);
+    this.layers.push(layer);
+    try {
+      shapeLayers(this, this.builtShape!);
+      replanWeights(this);
+    } catch (error) {
+      this.layers.pop();
+      layer.name = name;
+      throw error;
+    }
+    releaseOptimizerState(this);
+    layer.initParams(this.engine, (this.rng ??= new Rng(randomSeed())));
+  }
+
+  /**
+   * Keras `pop`: remove the last layer. On a built model the remaining weights are laid out again,
+   * bit for bit; popping the only layer frees them (the input shape is kept, as Keras keeps its
+   * InputLayer). The popped layer is unbound: its weights are not carried with it.
+   */
+  popLayer(): Layer {
+    releaseSlots(this);
+    const layer = this.layers.pop()!;
+    if (this.params && this.layers.length) {
+      try {
+        replanWeights(this);
+      } catch (error) {
+        this.layers.push(layer);
+        throw error;
+      }
+    } else if (this.params) {
+      this.engine.release(this.params);
+      this.engine.release(this.grads);
+      Object.assign(this, { params: 0, grads: 0, paramCount: 0, weightCount: 0, places: [], planned: [], learnable: [], gradTensors: [], firstTrainable: 0 });
+    }
+    releaseOptimizerState(this);
+    layer.bind([], []);
+    return layer;
   }
 
   /** Whether the optimizer's state has been allocated for the compiled optimizer (else it is still its initial value). */

@@ -36,6 +36,8 @@ export class Sequential {
   readonly core: ModelCore;
   /** A fit / fitDataset is running: it owns the slots and the optimizer state until it settles. */
   private fitting = false;
+  /** Layers were added or popped after compile: compile is needed again (the error says so). */
+  private recompile = false;
 
   constructor(layers: Layer[] = [], options: SequentialOptions = {}) {
     if (!Array.isArray(layers)) throw new ValueError(`sequential() takes an array of layers, got ${describe(layers)}`);
@@ -92,20 +94,50 @@ export class Sequential {
     this.core.epochsTrained = epochs;
   }
 
-  /** Append a layer (before the model has weights). */
+  /**
+   * Append a layer (Keras `model.add`). On a built model — a loaded one, say — the layer is built
+   * from the model's output shape and gets fresh weights from the model's generator; the other
+   * layers keep theirs bit for bit. A compiled model must be compiled again before it trains or
+   * evaluates (its output changed).
+   */
   add(layer: Layer): void {
     this.core.assertUsable();
+    this.assertNotFitting('add');
     if (!isLayer(layer)) {
-      throw new ValueError(`sequential layers must be made by dense(...), dropout(...), batchNormalization(...), layerNormalization(...) or activation(...), got ${describe(layer)}`);
+      throw new ValueError(`sequential layers must be made by dense(...), conv2d(...), dropout(...), batchNormalization(...) or another layer function, got ${describe(layer)}`);
     }
-    if (this.core.built) throw new StateError('cannot add layers to a model that already has weights; build a new model');
     // The owner mark, not layers.includes: a search per add made building n layers O(n²).
     if (layer.owner === this) throw new ValueError(`layer ${layer.name || layer.type} is already in this model`);
     if (layer.owner && layer.owner !== this) {
       throw new ValueError(`layer ${layer.name || layer.type} already belongs to another model; create a new layer (weights can be copied with getWeights / setWeights)`);
     }
+    if (this.core.built) this.core.appendLayer(layer);
+    else this.layers.push(layer);
     layer.owner = this;
-    this.layers.push(layer);
+    this.layersChanged();
+  }
+
+  /**
+   * Remove the last layer and return it (Keras `model.pop`), also from a built model: the other
+   * layers keep their weights bit for bit, and the returned layer has none (it can join another
+   * model, which builds it afresh). A compiled model must be compiled again. An empty model is a
+   * StateError.
+   */
+  pop(): Layer {
+    this.core.assertUsable();
+    this.assertNotFitting('pop');
+    if (this.layers.length === 0) throw new StateError(`pop: model ${this.name} has no layers`);
+    const layer = this.core.popLayer();
+    layer.owner = undefined;
+    this.layersChanged();
+    return layer;
+  }
+
+  /** The output changed: the loss's fusion with it and the metrics' widths are stale, so compile is needed again. */
+  private layersChanged(): void {
+    if (!this.core.compiled) return;
+    this.core.compiled = undefined;
+    this.recompile = true;
   }
 
   /** The engine this model runs on (`engine.info()`: build, threads, memory); created on first need. */
@@ -328,7 +360,13 @@ export class Sequential {
 
   private assertCompiled(what: string): void {
     this.core.assertUsable();
-    if (!this.core.compiled) throw new StateError(`call compile({ optimizer, loss }) before ${what}`);
+    if (this.core.compiled) return;
+    if (this.recompile) throw new StateError(`layers were added or popped since compile: call compile({ optimizer, loss }) again before ${what}`);
+    throw new StateError(`call compile({ optimizer, loss }) before ${what}`);
+  }
+
+  private assertNotFitting(what: string): void {
+    if (this.fitting) throw new StateError(`cannot ${what} layers while fit is running on this model; await it first`);
   }
 }
 

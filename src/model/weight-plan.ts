@@ -2,7 +2,8 @@
 // order (so the optimizer, the gradient checks and clipping each run once over one contiguous
 // range, which grads and the optimizer state share), then the rest — batch-norm moving statistics
 // and frozen layers' weights. Laid out at build, and again when the trainable set changes
-// (core.syncTrainable, before a step). Nothing here runs per batch.
+// (core.syncTrainable, before a step) or a built model gains or loses a layer (core.appendLayer,
+// core.popLayer). Nothing here runs per batch.
 import type { Engine } from '../engine/engine.js';
 import type { Layer } from '../layers/layer.js';
 import { sizeOf } from '../layers/shape.js';
@@ -97,7 +98,7 @@ export function bindWeights(model: Weights): void {
 }
 
 /**
- * The trainable set changed: move every weight to its place in the new plan, size the gradients
+ * The trainable set or the layers changed: move every weight to its place in the new plan, size the gradients
  * for it, and carry the optimizer's state over for the weights that stay trainable (new ones start
  * from the optimizer's initial values, frozen ones' state is dropped; docs/keras-conformance.md).
  * Everything is checked to fit before the first allocation, so a refusal leaves the model as it was.
@@ -123,7 +124,10 @@ export function replanWeights(model: Weights): void {
   });
   const u8 = e.u8;
   places.forEach((to, j) => {
+    // Tensors are matched by index: a layer popped from the end takes its tensors with it, and a
+    // layer appended (core.appendLayer) has none yet, so its initialiser fills them afterwards.
     const from = old.places[j];
+    if (!from) return;
     u8.copyWithin(params + to.at * 4, old.params + from.at * 4, old.params + (from.at + to.size) * 4);
     if (!to.trainable || !from.trainable) return;
     state.forEach((ptr, s) => u8.copyWithin(ptr + to.at * 4, old.state[s] + from.at * 4, old.state[s] + (from.at + to.size) * 4));
