@@ -14,6 +14,7 @@ import { checkShape, inputShapeOf, outputShapeOf, sizeOf } from '../layers/shape
 import type { Loss } from '../losses.js';
 import type { BatchView, Metric } from '../metrics.js';
 import type { Optimizer } from '../optimizers.js';
+import { Conv2D } from '../layers/conv2d.js';
 import { Dropout, MAX_DROPOUT_LAYERS } from '../layers/dropout.js';
 import { ownShape } from './inputs.js';
 
@@ -243,6 +244,10 @@ export function shapeLayers(model: ModelCore, shape: number[]): void {
     layer.build(shape);
     shape = layer.outShape;
   }
+  // Inference runs a convolution and the 2×2 max pooling after it as one pass (the same bits).
+  model.layers.forEach((layer, i) => {
+    if (layer instanceof Conv2D) layer.fusedNext = layer.poolsInto(model.layers[i + 1]);
+  });
   if (dropouts > MAX_DROPOUT_LAYERS) throw new ValueError(`a model can have at most ${MAX_DROPOUT_LAYERS} dropout layers, got ${dropouts}`);
 }
 
