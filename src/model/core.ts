@@ -48,6 +48,9 @@ export interface TrainingState {
   slots: Float32Array[];
 }
 
+/** What predict keeps of activations per forward pass: about a core's L2 cache. */
+const PREDICT_CACHE_BYTES = 1 << 20;
+
 export class ModelCore {
   readonly layers: Layer[] = [];
   /** What callbacks get from setModel: the facade users hold. */
@@ -158,6 +161,16 @@ export class ModelCore {
   ensureBuilt(x: unknown, seed?: number): void {
     if (this.params) return;
     this.build(this.inputShape ?? ownShape(x), seed);
+  }
+
+  /**
+   * Rows per forward pass of predict: as many as keep the layers' outputs within PREDICT_CACHE_BYTES
+   * (a CNN's batch of 256 would stream megabytes of activations through memory between layers),
+   * at least 16. Rows are computed alone, so any split gives the same bits.
+   */
+  get predictRows(): number {
+    const perRow = this.layers.reduce((s, l) => s + l.outputSize, 0) * 4;
+    return Math.max(16, Math.floor(PREDICT_CACHE_BYTES / Math.max(perRow, 1)));
   }
 
   /** Slots for up to `rows` rows per batch; grows (never shrinks) the capacity. */

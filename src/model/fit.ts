@@ -147,11 +147,11 @@ export function evaluateData(model: ModelCore, x: HostX, y: HostY, batchSize: nu
 }
 
 export function predictData(model: ModelCore, x: HostX, batchSize: number): Tensor2D {
-  model.ensureCapacity(Math.min(batchSize, x.rows));
+  const step = Math.min(batchSize, x.rows, model.predictRows);
+  model.ensureCapacity(step);
   const e = model.engine;
   const units = model.outputSize;
   const out = new Float32Array(x.rows * units);
-  const step = Math.min(batchSize, model.capacity);
   // One batch goes straight into the input slot; more are copied into wasm memory once, then gathered.
   const d = x.rows <= step ? undefined : upload(e, x, undefined);
   try {

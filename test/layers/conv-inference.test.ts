@@ -1,6 +1,7 @@
 // Inference runs a convolution and the 2×2 max pooling after it as one pass (Conv2D.forwardFused,
 // assembly/conv.ts conv_pool_forward): which pairs the model fuses, and that predict and evaluate
-// give the same bits as the two separate passes training uses, on 1 and 2 threads.
+// give the same bits as the two separate passes training uses, on 1 and 2 threads; predict's
+// passes of predictRows rows give the bits of one pass.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { Engine, conv2d, dense, fashionMnistCnn, flatten, maxPooling2d, sequential, type Sequential } from '../../src/index.js';
@@ -47,7 +48,7 @@ describe('convolution + max pooling in one inference pass', () => {
     other.dispose();
   });
 
-  it('predict and evaluate give the bits of the separate passes, at batch 1 and 300 (two batches)', () => {
+  it('predict and evaluate give the bits of the separate passes, at batch 1 and 300', () => {
     const m = fashionMnistCnn();
     m.build({ seed: 2 });
     for (const n of [1, 300]) {
@@ -62,6 +63,20 @@ describe('convolution + max pooling in one inference pass', () => {
     expect(m.evaluate(x, y)).toEqual(before);
     m.layers.forEach((l, i) => (l.fusedNext = saved[i]));
     m.dispose();
+  });
+
+  it('predict runs a CNN in passes of 16 rows (an MLP in one), with the bits of one pass over the batch', () => {
+    const m = fashionMnistCnn();
+    m.build({ seed: 5 });
+    expect(m.core.predictRows).toBe(16);
+    const x = images(40, 8);
+    const split = m.predict(x, { batchSize: 256 }).data, whole = m.predictOnBatch(x).data;
+    expect(Buffer.from(split.buffer).equals(Buffer.from(whole.buffer))).toBe(true);
+    const mlp = sequential([dense({ units: 256, activation: 'relu', inputShape: [784] }), dense({ units: 128, activation: 'relu' }), dense({ units: 10 })]);
+    mlp.build({ seed: 1 });
+    expect(mlp.core.predictRows).toBeGreaterThanOrEqual(256);
+    m.dispose();
+    mlp.dispose();
   });
 
   it('gives the same bits on 1 and 2 threads, and training after predict is unchanged', () => {
