@@ -166,6 +166,8 @@ export function conv_pool_forward(y: usize, x: usize, wp: usize, bias: usize, de
     let c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
     const k1 = min(K, k0 + KC);
     let b = bp + (<usize>k0 << 5);
+    // The two loops share their body: one loop over runs of any length, run = 1 included, took
+    // twice as long on the first layer (35 against 16.5 µs per image: a loop entry per tap).
     if (run > 1) {
       for (let k = k0; k < k1; ) {
         // A run of taps [k, e) contiguous in x from p.

@@ -2,12 +2,11 @@
 // assembly/conv.ts conv_pool_forward): which pairs the model fuses, and that predict and evaluate
 // give the same bits as the two separate passes training uses, on 1 and 2 threads; predict's
 // passes of predictRows rows give the bits of one pass.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
-import { Engine, conv2d, dense, fashionMnistCnn, flatten, maxPooling2d, sequential, type Sequential } from '../../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { conv2d, dense, fashionMnistCnn, flatten, maxPooling2d, sequential, type Sequential } from '../../src/index.js';
+import { useEngines } from '../kernels/spatial-ref.js';
 import { rows } from '../training/helpers.js';
 
-const wasm = (file: string) => new WebAssembly.Module(readFileSync(new URL(`../../build/${file}`, import.meta.url)));
 const images = (n: number, seed: number) => ({ data: Float32Array.from(rows(n, 784, seed).flat()), shape: [n, 784] });
 const labels = (n: number) => Int32Array.from({ length: n }, (_, i) => (i * 3) % 10);
 
@@ -22,15 +21,9 @@ function unfused(m: Sequential, x: ReturnType<typeof images>): Float32Array {
   }
 }
 
+const E = useEngines();
+
 describe('convolution + max pooling in one inference pass', () => {
-  let two: Engine;
-  beforeAll(async () => {
-    two = new Engine(wasm('dendrite-threads.wasm'), { adaptiveThreads: false });
-    await two.setThreads(2);
-  });
-  afterAll(async () => {
-    await two.setThreads(1);
-  });
 
   it('fuses both convolutions of the tutorial CNN with their pooling, and only pairs it can run exactly', () => {
     const m = fashionMnistCnn();
@@ -80,7 +73,7 @@ describe('convolution + max pooling in one inference pass', () => {
   });
 
   it('gives the same bits on 1 and 2 threads, and training after predict is unchanged', () => {
-    const one = fashionMnistCnn(), split = fashionMnistCnn({ engine: two }), plain = fashionMnistCnn();
+    const one = fashionMnistCnn(), split = fashionMnistCnn({ engine: E.two }), plain = fashionMnistCnn();
     for (const m of [one, split, plain]) m.build({ seed: 4 });
     const x = images(33, 5);
     expect(Buffer.from(split.predict(x).data.buffer).equals(Buffer.from(one.predict(x).data.buffer))).toBe(true);
