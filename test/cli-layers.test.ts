@@ -164,7 +164,7 @@ describe('--layers and --input-shape against the data', () => {
     expect(big.err).toMatch(/--layers entry 3 "conv:4:5" gets samples of shape \[2, 2, 4\]: conv2d: the input \[2, 2, 4\] is smaller than the window \[5, 5\]/);
     const noFlatten = train('--csv', 'six.csv', '--layers', 'conv:4:2,2:softmax');
     expect(noFlatten.code).toBe(2);
-    expect(noFlatten.err).toMatch(/the model's output per sample has shape \[5, 5, 2\].*put flatten \(or globalavgpool\) before the dense layers/);
+    expect(noFlatten.err).toMatch(/the last layer, --layers entry 2 "2:softmax", outputs samples of shape \[5, 5, 2\], but the loss compares one vector per sample: put flatten \(or globalavgpool\) before the dense layers/);
     const notSquare = train('--csv', 'six.csv', '--input-shape', '36', '--layers', 'conv:4:2,flatten,2:softmax');
     expect(notSquare.code).toBe(2);
     expect(notSquare.err).toMatch(/--layers entry 1 "conv:4:2" gets samples of shape \[36\]: conv2d/);

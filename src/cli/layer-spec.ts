@@ -152,7 +152,7 @@ export function buildLayers(specs: LayerSpec[], inputShape: number[], sources: s
     return layer;
   });
   if (shape.length !== 1) {
-    throw new Err(`the model's output per sample has shape [${shape.join(', ')}], but the loss compares one vector per sample: put flatten (or globalavgpool) before the dense layers`);
+    throw new Err(`the last layer, ${sources[sources.length - 1]}, outputs samples of shape [${shape.join(', ')}], but the loss compares one vector per sample: put flatten (or globalavgpool) before the dense layers`);
   }
   return layers;
 }
