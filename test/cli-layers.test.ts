@@ -158,6 +158,18 @@ describe('--layers and --input-shape against the data', () => {
     expect(img.out).toMatch(/conv2d \(Conv2D\)\s+\[null, 6, 3, 3\]/); // [8, 5, 1]
   });
 
+  it('a --config file takes spatial layers by builder name and "inputShape"', () => {
+    const layers = [{ type: 'conv2d', filters: 2, kernelSize: 2, activation: 'relu' }, { type: 'flatten' }, { units: 2, activation: 'softmax' }];
+    writeFileSync(join(dir, 'cnn.json'), JSON.stringify({ layers, inputShape: [3, 4, 3], epochs: 1 }));
+    const ok = train('--csv', 'six.csv', '--config', 'cnn.json');
+    expect(ok.code, ok.err).toBe(0);
+    expect(ok.out).toMatch(/conv2d \(Conv2D\)\s+\[null, 2, 3, 2\]\s+26/); // 2 × (2·2·3 + 1)
+    writeFileSync(join(dir, 'typo.json'), JSON.stringify({ layers: [{ ...layers[0], type: 'conv2' }, ...layers.slice(1)] }));
+    const typo = train('--csv', 'six.csv', '--config', 'typo.json');
+    expect(typo.code).toBe(1);
+    expect(typo.err).toMatch(/layer 1 of typo\.json: unknown layer type "conv2" \(did you mean "conv2d"\?\); this dendrite has: dense, conv2d, conv1d/);
+  });
+
   it('shape problems name the entry and the shape it gets', () => {
     const big = train('--csv', 'six.csv', '--layers', 'conv:4:2,maxpool:2,conv:4:5,flatten,2:softmax');
     expect(big.code).toBe(2);
