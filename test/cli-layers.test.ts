@@ -104,6 +104,9 @@ describe('bad --layers entries: usage errors before any data is read', () => {
     ['dropout:1.5', /entry 1 "dropout:1.5": dropout rate must be a number in \[0, 1\), got 1.5/],
     ['conv:8:3:=2', /"=2" has no option name before "="/],
     ['conv:8:3:strides=', /strides has no value/],
+    ['conv:8:3:constructor=1', /entry 1 "conv:8:3:constructor=1": conv2d\(\): unknown option "constructor"/],
+    ['conv:8:3:__proto__=1', /entry 1 "conv:8:3:__proto__=1": conv2d\(\): unknown option "__proto__"/],
+    ['conv:8:3:type=dense', /"type" is not an option: the entry's first word names the layer \(conv:FILTERS:KERNEL\[:ACT\]\)/],
     ['128:relu,,10:softmax', /entry 2 "": is empty; expected UNITS\[:ACTIVATION\] \(dense\) or one of/],
   ])('%s', (spec, pattern) => {
     const r = run('train', '--csv', 'nope.csv', '--layers', spec);

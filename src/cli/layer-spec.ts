@@ -88,7 +88,7 @@ function parseEntry(entry: string, where: string): LayerSpec {
     throw new UsageError(`${where}: unknown layer "${head}"${hint}; expected ${EXPECTED}`);
   }
   const values = dense ? [head, ...parts] : parts;
-  const options: LayerSpec = { type: k.type };
+  const options = new Map<string, unknown>(); // own keys only: "constructor=1" is an unknown option, not a clash
   let named = false;
   values.forEach((raw, j) => {
     const eq = raw.indexOf('=');
@@ -102,13 +102,14 @@ function parseEntry(entry: string, where: string): LayerSpec {
     const text = eq < 0 ? raw : raw.slice(eq + 1);
     if (key === '') throw new UsageError(`${where}: "${raw}" has no option name before "="`);
     if (text === '') throw new UsageError(`${where}: ${key} has no value`);
-    if (key in options) throw new UsageError(`${where}: ${key} is given twice`);
+    if (key === 'type') throw new UsageError(`${where}: "type" is not an option: the entry's first word names the layer (${k.form})`);
+    if (options.has(key)) throw new UsageError(`${where}: ${key} is given twice`);
     if (key === 'inputShape') throw new UsageError(`${where}: the input shape is given with --input-shape (e.g. --input-shape 28,28,1), not in --layers`);
-    options[key] = value(key, text, where);
+    options.set(key, value(key, text, where));
   });
-  const missing = k.args.slice(0, k.required).filter((a) => !(a in options));
+  const missing = k.args.slice(0, k.required).filter((a) => !options.has(a));
   if (missing.length) throw new UsageError(`${where}: ${name} needs ${missing.join(' and ')}: ${k.form}`);
-  return options;
+  return { type: k.type, ...Object.fromEntries(options) };
 }
 
 /** A value as the builder wants it: numbers, true/false, 3x3 pairs (shapes: 7x7x16), names. */
