@@ -49,8 +49,8 @@ export async function trainSpec(flags: Flags, classes: number | undefined): Prom
   const lr = (flags.lr as number | undefined) ?? file.learningRate;
   const loss = (flags.loss as string | undefined) ?? file.loss ?? 'sparseCategoricalCrossentropy';
   if (!lossNames.includes(loss as never)) throw new UsageError(`unknown loss "${loss}"; expected one of: ${lossNames.join(', ')}`);
+  checkModelFlags(flags);
   const model = flags.model ?? 'mlp';
-  if (model !== 'mlp' && model !== 'cnn') throw new UsageError(`--model must be mlp or cnn, got "${model}"`);
   if (model === 'cnn' && (flags.layers !== undefined || file.layers !== undefined)) throw new UsageError('--model cnn sets the layers: give it without --layers or "layers" in --config');
   const given = flags.layers !== undefined ? parseLayers(flags.layers as string) : undefined;
   const layers = model === 'cnn' ? cnnLayers(outputLayer(loss, classes)) : given?.layers ?? file.layers ?? parseLayers(`256:relu,128:relu,${outputLayer(loss, classes)}`).layers;
