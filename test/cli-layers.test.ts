@@ -65,6 +65,11 @@ describe('--layers syntax', () => {
       ['globalavgpool', [5, 5, 7], 'GlobalAveragePooling2D', [7]],
       ['globalmaxpool1d', [5, 7], 'GlobalMaxPooling1D', [7]],
       ['globalavgpool1d', [5, 7], 'GlobalAveragePooling1D', [7]],
+      ['zeropad:1x2', [4, 5, 3], 'ZeroPadding2D', [6, 9, 3]], // 4 + 2·1, 5 + 2·2
+      ['zeropad1d', [7, 3], 'ZeroPadding1D', [9, 3]],
+      ['upsample:2x3', [4, 5, 3], 'UpSampling2D', [8, 15, 3]],
+      ['spatialdropout:0.2', [4, 4, 3], 'SpatialDropout2D', [4, 4, 3]],
+      ['spatialdropout1d:0.2', [4, 3], 'SpatialDropout1D', [4, 3]],
       ['flatten', [4, 5, 6], 'Flatten', [120]],
       ['reshape:10x-1', [4, 5, 6], 'Reshape', [10, 12]],
       ['dropout:0.5', [6], 'Dropout', [6]],

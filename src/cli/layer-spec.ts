@@ -44,9 +44,14 @@ export const LAYER_KINDS: Record<string, Kind> = {
   globalavgpool: kind('globalAveragePooling2d', [], 0, 'globalavgpool', 'mean of each channel over the image'),
   globalmaxpool1d: kind('globalMaxPooling1d', [], 0, 'globalmaxpool1d', 'the same over the steps'),
   globalavgpool1d: kind('globalAveragePooling1d', [], 0, 'globalavgpool1d', 'the same over the steps'),
+  zeropad: kind('zeroPadding2d', ['padding'], 0, 'zeropad[:PAD]', 'zeros around the image (1 by default; 1x2)'),
+  zeropad1d: kind('zeroPadding1d', ['padding'], 0, 'zeropad1d[:PAD]', 'zeros before and after the steps'),
+  upsample: kind('upSampling2d', ['size'], 0, 'upsample[:SIZE]', 'repeat rows and columns (2 by default)'),
   flatten: kind('flatten', [], 0, 'flatten', 'one vector per sample'),
   reshape: kind('reshape', ['targetShape'], 1, 'reshape:SHAPE', 'e.g. reshape:7x7x16 (one size may be -1)'),
   dropout: kind('dropout', ['rate'], 1, 'dropout:RATE', 'e.g. dropout:0.25'),
+  spatialdropout: kind('spatialDropout2d', ['rate'], 1, 'spatialdropout:RATE', 'drop whole channels of an image'),
+  spatialdropout1d: kind('spatialDropout1d', ['rate'], 1, 'spatialdropout1d:RATE', 'drop whole channels of steps'),
   batchnorm: kind('batchNormalization', [], 0, 'batchnorm', 'batch normalisation (over the channels)'),
   layernorm: kind('layerNormalization', [], 0, 'layernorm', 'layer normalisation'),
   activation: kind('activation', ['activation'], 1, 'activation:ACT', 'an activation on its own'),
@@ -58,7 +63,8 @@ const ALIASES: Record<string, string> = {
   maxpooling2d: 'maxpool', averagepooling2d: 'avgpool', maxpooling1d: 'maxpool1d', averagepooling1d: 'avgpool1d',
   globalmaxpool2d: 'globalmaxpool', globalavgpool2d: 'globalavgpool', globalmaxpooling2d: 'globalmaxpool',
   globalaveragepooling2d: 'globalavgpool', globalmaxpooling1d: 'globalmaxpool1d', globalaveragepooling1d: 'globalavgpool1d',
-  batchnormalization: 'batchnorm', layernormalization: 'layernorm',
+  batchnormalization: 'batchnorm', layernormalization: 'layernorm', zeropadding2d: 'zeropad', zeropad2d: 'zeropad',
+  zeropadding1d: 'zeropad1d', upsampling2d: 'upsample', upsample2d: 'upsample', spatialdropout2d: 'spatialdropout',
 };
 
 /** What an entry is expected to look like, for messages. */

@@ -88,8 +88,9 @@ export function parseInputShape(text: string): number[] {
   return dims.map(Number);
 }
 
-const SPATIAL_2D = ['conv2d', 'separableConv2d', 'depthwiseConv2d', 'maxPooling2d', 'averagePooling2d', 'globalMaxPooling2d', 'globalAveragePooling2d'];
-const SPATIAL_1D = ['conv1d', 'maxPooling1d', 'averagePooling1d', 'globalMaxPooling1d', 'globalAveragePooling1d'];
+const SPATIAL_2D = ['conv2d', 'separableConv2d', 'depthwiseConv2d', 'maxPooling2d', 'averagePooling2d', 'globalMaxPooling2d', 'globalAveragePooling2d',
+  'zeroPadding2d', 'upSampling2d', 'spatialDropout2d'];
+const SPATIAL_1D = ['conv1d', 'maxPooling1d', 'averagePooling1d', 'globalMaxPooling1d', 'globalAveragePooling1d', 'zeroPadding1d', 'spatialDropout1d'];
 /** Layers that take samples of any shape: the next layer decides. */
 const ANY_SHAPE = ['dropout', 'batchNormalization', 'layerNormalization', 'activation'];
 
