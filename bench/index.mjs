@@ -98,12 +98,15 @@ const targets = [
   ['training, 2 threads ≥ 1.7x 1 thread', ratio(d2?.train.samplesPerSec, d1?.train.samplesPerSec), (v) => v >= 1.7],
   ['training, relaxed ≥ 1.15x baseline (1 thread)', ratio(r1?.train.samplesPerSec, d1?.train.samplesPerSec), (v) => v >= 1.15],
   ['GEMM 512³ nn, relaxed ≥ 1.15x baseline (1 thread)', ratio(r1?.gemm['512³ nn'], d1?.gemm['512³ nn']), (v) => v >= 1.15],
+  // Issue 15: the tutorial CNN's inference on one thread (per-round ratios, turn about; bench/cnn.mjs).
+  ['CNN batch-1 latency ≤ 0.5x tfjs-wasm (1 thread)', by('cnn')?.cnn.threads[1]?.infer.latencyRatio, (v) => v <= 0.5],
+  ['CNN batch-256 throughput ≥ 2x tfjs-wasm (1 thread)', by('cnn')?.cnn.threads[1]?.infer.throughputRatio, (v) => v >= 2],
 ];
 for (const section of [by('conv kernels'), by('cnn'), by('frozen base')].filter(Boolean)) {
   for (const l of section.table) say(l);
   say();
 }
-say('Targets (issue 3)');
+say('Targets (issues 3 and 15)');
 table(['target', 'measured', 'met'], targets.map(([name, v, ok]) => [name, x(v), v === undefined ? '-' : ok(v) ? 'yes' : 'NO']));
 for (const e of errors) say(`error: ${e}`);
 

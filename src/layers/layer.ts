@@ -8,7 +8,7 @@
 import { checkObject, describe } from '../check.js';
 import type { Engine } from '../engine/engine.js';
 import type { Rng } from '../engine/rng.js';
-import { ShapeError, ValueError } from '../errors.js';
+import { ShapeError, StateError, ValueError } from '../errors.js';
 import type { Activation } from './activations.js';
 import { checkShape, sizeOf } from './shape.js';
 
@@ -87,6 +87,11 @@ export abstract class Layer {
   /** @internal The model this layer's pointers belong to (a layer serves one model at a time). */
   owner?: object;
   private frozen = false;
+  /**
+   * Inference only, set by the model: the next layer when this layer's forwardFused computes both
+   * in one pass with the same bits (a convolution and the 2×2 max pooling after it).
+   */
+  fusedNext?: Layer;
   /** Input of the last forward pass (backward reads it). */
   protected x = 0;
   /** Byte pointers of each weight (weightShapes order) and of its gradient (0 when not trainable). */
@@ -212,6 +217,11 @@ export abstract class Layer {
    * the activation is left to the loss, which writes the probabilities into y.
    */
   abstract forward(p: Pass, x: number, logitsOnly: boolean): number;
+
+  /** Inference: this layer's and fusedNext's forward in one pass; returns where fusedNext's output is. */
+  forwardFused(_p: Pass, _x: number): number {
+    throw new StateError(`${this.name} (${this.type}) has no fused inference pass`);
+  }
 
   /**
    * From g = ∂L/∂output (or ∂L/∂logits when `gIsDz`, fused loss) write the weight gradients and,

@@ -14,6 +14,7 @@ import { checkShape, inputShapeOf, outputShapeOf, sizeOf } from '../layers/shape
 import type { Loss } from '../losses.js';
 import type { BatchView, Metric } from '../metrics.js';
 import type { Optimizer } from '../optimizers.js';
+import { Conv2D } from '../layers/conv2d.js';
 import { Dropout, MAX_DROPOUT_LAYERS } from '../layers/dropout.js';
 import { ownShape } from './inputs.js';
 import { type Place, bindWeights, replanWeights } from './weight-plan.js';
@@ -47,6 +48,9 @@ export interface TrainingState {
   /** The optimizer's state vectors (moments, accumulators), each as long as the trainable weights; empty before the first step. */
   slots: Float32Array[];
 }
+
+/** What predict keeps of activations per forward pass: about a core's L2 cache. */
+const PREDICT_CACHE_BYTES = 1 << 20;
 
 export class ModelCore {
   readonly layers: Layer[] = [];
@@ -168,6 +172,16 @@ export class ModelCore {
   ensureBuilt(x: unknown, seed?: number): void {
     if (this.params) return;
     this.build(this.inputShape ?? ownShape(x), seed);
+  }
+
+  /**
+   * Rows per forward pass of predict: as many as keep the layers' outputs within PREDICT_CACHE_BYTES
+   * (a CNN's batch of 256 would stream megabytes of activations through memory between layers),
+   * at least 16. Rows are computed alone, so any split gives the same bits.
+   */
+  get predictRows(): number {
+    const perRow = this.layers.reduce((s, l) => s + l.outputSize, 0) * 4;
+    return Math.max(16, Math.floor(PREDICT_CACHE_BYTES / Math.max(perRow, 1)));
   }
 
   /** Slots for up to `rows` rows per batch; grows (never shrinks) the capacity. */
@@ -337,6 +351,10 @@ export function shapeLayers(model: ModelCore, shape: number[]): void {
     layer.build(shape);
     shape = layer.outShape;
   }
+  // Inference runs a convolution and the 2×2 max pooling after it as one pass (the same bits).
+  model.layers.forEach((layer, i) => {
+    if (layer instanceof Conv2D) layer.fusedNext = layer.poolsInto(model.layers[i + 1]);
+  });
   if (dropouts > MAX_DROPOUT_LAYERS) throw new ValueError(`a model can have at most ${MAX_DROPOUT_LAYERS} dropout layers, got ${dropouts}`);
 }
 

@@ -16,7 +16,12 @@ export function forward(model: ModelCore, rows: number, training: boolean, fused
   const layers = model.layers;
   const last = layers.length - 1;
   let x = model.input;
-  for (let i = 0; i <= last; i++) x = layers[i].forward(p, x, fused && i === last);
+  for (let i = 0; i <= last; i++) {
+    const layer = layers[i];
+    // Inference: a layer and the next one in one pass where the layer knows how (fusedNext).
+    if (!training && layer.fusedNext) x = layer.forwardFused(p, x), i++;
+    else x = layer.forward(p, x, fused && i === last);
+  }
   return x;
 }
 
