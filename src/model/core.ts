@@ -259,11 +259,14 @@ export class ModelCore {
   popLayer(): Layer {
     releaseSlots(this);
     const layer = this.layers.pop()!;
+    // Shaped again for what depends on the next layer (a convolution fused with the pooling popped).
+    if (this.builtShape) shapeLayers(this, this.builtShape);
     if (this.params && this.layers.length) {
       try {
         replanWeights(this);
       } catch (error) {
         this.layers.push(layer);
+        shapeLayers(this, this.builtShape!);
         throw error;
       }
     } else if (this.params) {
