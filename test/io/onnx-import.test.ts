@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { toNhwc } from '../helpers/onnx-build.js';
 import { adam, fromOnnx, loadModel, loadOnnx, losses, modelFromBytes, type Sequential } from '../../src/index.js';
 
 const dir = new URL('../fixtures/onnx/', import.meta.url);
@@ -17,20 +18,10 @@ interface Fixture {
 }
 
 /** A fixture's input rows in dendrite's layout: NCHW images transposed to NHWC, then one row per sample. */
-export function fixture(name: string): { x: Float32Array; rows: number; cols: number; expected: number[] } {
+function fixture(name: string): { x: Float32Array; rows: number; cols: number; expected: number[] } {
   const f = JSON.parse(new TextDecoder().decode(file(`${name}.json`))) as Fixture;
   const s = f.input.shape;
-  let x = Float32Array.from(f.input.data);
-  if (s.length === 4) {
-    const [n, c, h, w] = s;
-    const nhwc = new Float32Array(x.length);
-    for (let i = 0; i < n; i++) {
-      for (let ch = 0; ch < c; ch++) {
-        for (let y = 0; y < h; y++) for (let z = 0; z < w; z++) nhwc[((i * h + y) * w + z) * c + ch] = x[((i * c + ch) * h + y) * w + z];
-      }
-    }
-    x = nhwc;
-  }
+  const x = s.length === 4 ? toNhwc(Float32Array.from(f.input.data), s) : Float32Array.from(f.input.data);
   return { x, rows: s[0], cols: x.length / s[0], expected: f.output.data };
 }
 
