@@ -179,9 +179,11 @@ export class Builder {
 
   /** A layer from its options (checked by its constructor: the saved config is complete, defaults filled in). */
   add(type: string, options: Record<string, unknown>, weights: Record<string, LoadedTensor> = {}): SavedLayer {
-    const k = this.counts.get(type) ?? 0;
-    this.counts.set(type, k + 1);
-    const layer = layerFromConfig({ type, name: k ? `${type}_${k}` : type, ...options } as LayerConfig).getConfig() as unknown as SavedLayer;
+    const made = layerFromConfig({ type, ...options } as LayerConfig);
+    const k = this.counts.get(made.baseName) ?? 0;
+    this.counts.set(made.baseName, k + 1);
+    made.name = k ? `${made.baseName}_${k}` : made.baseName; // Keras' names: conv2d, conv2d_1, ...
+    const layer = made.getConfig() as unknown as SavedLayer;
     this.layers.push(layer);
     for (const [w, t] of Object.entries(weights)) this.tensors.set(`${layer.name}/${w}`, t);
     return layer;

@@ -159,6 +159,7 @@ function tensor(t: Decoded, fallback: string): OnnxTensor {
   const out: OnnxTensor = { name, dims, dataType };
   const raw = t.rawData as Uint8Array | undefined;
   const have = (n: number, size: number) => {
+    if (!Number.isInteger(n)) throw new ModelFileError(`${where} has ${n * size} bytes of raw data, not a whole number of ${size}-byte values`);
     if (n !== count) throw new ModelFileError(`${where} has dims [${dims.join(', ')}] (${count} values) but holds ${n}${size ? ` (${n * size} bytes)` : ''}`);
   };
   if (dataType === DT_FLOAT) {
