@@ -26,12 +26,10 @@ const size = (shape: number[]) => shape.reduce((a, d) => a * d, 1);
 const flat = (v: Value, name: string, shape = v.shape): Value => ({ name, layout: 'flat', shape, nonNegative: v.nonNegative });
 
 /** An activation node: its dendrite spec, or how to make it from the node's attributes. */
-function activation(spec: string | ((a: Attrs, n: OnnxNode) => unknown), nonNegative = false, known: string[] = []): Converter {
-  return (c, n, v) => {
-    const a = c.attrs(n, known);
-    c.b.activation(typeof spec === 'function' ? spec(a, n) : spec);
-    return { ...v, name: n.outputs[0], nonNegative };
-  };
+function activation(c: Ctx, n: OnnxNode, v: Value, spec: string | ((a: Attrs, n: OnnxNode) => unknown), nonNegative = false, known: string[] = []): Value {
+  const a = c.attrs(n, known);
+  c.b.activation(typeof spec === 'function' ? spec(a, n) : spec);
+  return { ...v, name: n.outputs[0], nonNegative };
 }
 
 function need(v: Value, layouts: Value['layout'][], n: OnnxNode, what: string): void {
@@ -143,7 +141,7 @@ function outSize(n: OnnxNode, size: number, before: number, after: number, k: nu
 }
 
 /** Window, strides, dilations, pads and output size shared by Conv and the pools. */
-function window(c: Ctx, n: OnnxNode, a: Attrs, v: Value, kernel: number[]) {
+function windowOf(n: OnnxNode, a: Attrs, v: Value, kernel: number[]) {
   const hw = v.shape.slice(0, 2);
   const pair = (name: string, fallback: number[]) => {
     const p = a.ints(name, fallback)!;
@@ -171,7 +169,7 @@ const conv: Converter = (c, n, v) => {
   const depthwise = group !== 1 && group === channels && perGroup === 1 && filters % channels === 0;
   if (group !== 1 && !depthwise) throw refuse(n, `attribute group=${group} (a grouped convolution) is not supported: only 1, or the input channels (${channels}) for a depthwise convolution`);
   if (group === 1 && perGroup !== channels) throw refuse(n, `its weight has shape [${d}] but the input has ${channels} channels`);
-  const win = window(c, n, a, v, [kh, kw]);
+  const win = windowOf(n, a, v, [kh, kw]);
   if (win.strides.some((s) => s > 1) && win.dilations.some((x) => x > 1)) throw refuse(n, `attributes strides=[${win.strides}] with dilations=[${win.dilations}] are not supported together (nor in Keras)`);
   const bias = n.inputs[2] ? c.g.floats(n, 2, 'bias', `[${filters}]`, (x) => x.length === 1 && x[0] === filters) : undefined;
   if (win.zeros) zeroPadding(c, n, win.zeros, 'its');
@@ -198,38 +196,34 @@ const conv: Converter = (c, n, v) => {
   return { name: n.outputs[0], layout: 'nchw', shape: [...win.out, filters], nonNegative: false };
 };
 
-function pool(max: boolean): Converter {
-  return (c, n, v) => {
-    const a = c.attrs(n, ['auto_pad', 'ceil_mode', 'kernel_shape', 'pads', 'strides', ...(max ? ['dilations', 'storage_order'] : ['count_include_pad'])]);
-    need(v, ['nchw'], n, `${n.opType} takes an NCHW feature map`);
-    const k = a.ints('kernel_shape');
-    if (!k) throw refuse(n, 'attribute kernel_shape is missing');
-    const win = window(c, n, a, v, k);
-    if (win.dilations.some((x) => x > 1)) throw refuse(n, `attribute dilations=[${win.dilations}] is not supported for pooling`);
-    let padding = win.padding;
-    // ONNX max pooling pads with −∞ (as Keras' 'same'); average pooling leaves pads out of the
-    // count unless count_include_pad (Keras' 'same' leaves them out).
-    const countPads = !max && a.int('count_include_pad', 0) === 1;
-    if (win.zeros || (countPads && padding === 'same')) {
-      if (max && !(v.nonNegative && win.pads.every((p, i) => p < win.k[i % 2]))) {
-        throw refuse(n, `attribute pads=[${win.pads}] is neither 'valid' nor 'same' (Keras); max pooling over zero padding is only the same after a non-negative activation such as Relu`);
-      }
-      if (!max && !countPads) throw refuse(n, `attribute pads=[${win.pads}] is neither 'valid' nor 'same' (Keras) and count_include_pad=0 leaves the pads out of each average`);
-      zeroPadding(c, n, win.pads, 'attribute');
-      padding = 'valid';
+function pool(c: Ctx, n: OnnxNode, v: Value, max: boolean): Value {
+  const a = c.attrs(n, ['auto_pad', 'ceil_mode', 'kernel_shape', 'pads', 'strides', ...(max ? ['dilations', 'storage_order'] : ['count_include_pad'])]);
+  need(v, ['nchw'], n, `${n.opType} takes an NCHW feature map`);
+  const k = a.ints('kernel_shape');
+  if (!k) throw refuse(n, 'attribute kernel_shape is missing');
+  const win = windowOf(n, a, v, k);
+  if (win.dilations.some((x) => x > 1)) throw refuse(n, `attribute dilations=[${win.dilations}] is not supported for pooling`);
+  let padding = win.padding;
+  // ONNX max pooling pads with −∞ (as Keras' 'same'); average pooling leaves pads out of the
+  // count unless count_include_pad (Keras' 'same' leaves them out).
+  const countPads = !max && a.int('count_include_pad', 0) === 1;
+  if (win.zeros || (countPads && padding === 'same')) {
+    if (max && !(v.nonNegative && win.pads.every((p, i) => p < win.k[i % 2]))) {
+      throw refuse(n, `attribute pads=[${win.pads}] is neither 'valid' nor 'same' (Keras); max pooling over zero padding is only the same after a non-negative activation such as Relu`);
     }
-    c.b.add(max ? 'maxPooling2d' : 'averagePooling2d', { poolSize: win.k, strides: win.strides, padding });
-    return { ...v, name: n.outputs[0], shape: [...win.out, v.shape[2]] };
-  };
+    if (!max && !countPads) throw refuse(n, `attribute pads=[${win.pads}] is neither 'valid' nor 'same' (Keras) and count_include_pad=0 leaves the pads out of each average`);
+    zeroPadding(c, n, win.pads, 'attribute');
+    padding = 'valid';
+  }
+  c.b.add(max ? 'maxPooling2d' : 'averagePooling2d', { poolSize: win.k, strides: win.strides, padding });
+  return { ...v, name: n.outputs[0], shape: [...win.out, v.shape[2]] };
 }
 
-function globalPool(max: boolean): Converter {
-  return (c, n, v) => {
-    c.attrs(n, []);
-    need(v, ['nchw'], n, `${n.opType} takes an NCHW feature map`);
-    c.b.add(max ? 'globalMaxPooling2d' : 'globalAveragePooling2d', {});
-    return { ...v, name: n.outputs[0], layout: 'pooled', shape: [v.shape[2]] };
-  };
+function globalPool(c: Ctx, n: OnnxNode, v: Value, max: boolean): Value {
+  c.attrs(n, []);
+  need(v, ['nchw'], n, `${n.opType} takes an NCHW feature map`);
+  c.b.add(max ? 'globalMaxPooling2d' : 'globalAveragePooling2d', {});
+  return { ...v, name: n.outputs[0], layout: 'pooled', shape: [v.shape[2]] };
 }
 
 // ---- layout --------------------------------------------------------------------------------------
@@ -333,22 +327,25 @@ const softmax: Converter = (c, n, v) => {
   return { ...v, name: n.outputs[0], nonNegative: true };
 };
 
-const selu = activation((a: Attrs, n: OnnxNode) => {
+/** Selu's constants must be Keras' (dendrite's selu has no parameters). */
+function seluSpec(a: Attrs, n: OnnxNode): string {
   for (const [name, keras] of [['alpha', SELU_ALPHA], ['gamma', SELU_GAMMA]] as const) {
     const x = a.float(name, keras);
     if (Math.abs(x - keras) > 1e-6 * keras) throw refuse(n, `attribute ${name}=${x} is not supported: dendrite's selu uses Keras' ${keras}`);
   }
   return 'selu';
-}, false, ['alpha', 'gamma']);
+}
 
+// Plain functions only: no call runs when this module loads, so an app that never imports ONNX
+// files tree-shakes the table and every converter away (the core size budget).
 export const converters: Record<string, Converter> = {
   Gemm: gemm,
   MatMul: matmul,
   Conv: conv,
-  MaxPool: pool(true),
-  AveragePool: pool(false),
-  GlobalAveragePool: globalPool(false),
-  GlobalMaxPool: globalPool(true),
+  MaxPool: (c, n, v) => pool(c, n, v, true),
+  AveragePool: (c, n, v) => pool(c, n, v, false),
+  GlobalAveragePool: (c, n, v) => globalPool(c, n, v, false),
+  GlobalMaxPool: (c, n, v) => globalPool(c, n, v, true),
   Flatten: flattenOp,
   Reshape: reshapeOp,
   Transpose: transpose,
@@ -356,13 +353,13 @@ export const converters: Record<string, Converter> = {
   Identity: identity,
   BatchNormalization: batchNorm,
   Dropout: dropoutOp,
-  Relu: activation('relu', true),
-  Sigmoid: activation('sigmoid', true),
-  Tanh: activation('tanh'),
-  Softplus: activation('softplus', true),
-  LeakyRelu: activation((a: Attrs) => ({ name: 'leakyRelu', alpha: a.float('alpha', 0.01) }), false, ['alpha']),
-  Elu: activation((a: Attrs) => ({ name: 'elu', alpha: a.float('alpha', 1) }), false, ['alpha']),
-  Selu: selu,
+  Relu: (c, n, v) => activation(c, n, v, 'relu', true),
+  Sigmoid: (c, n, v) => activation(c, n, v, 'sigmoid', true),
+  Tanh: (c, n, v) => activation(c, n, v, 'tanh'),
+  Softplus: (c, n, v) => activation(c, n, v, 'softplus', true),
+  LeakyRelu: (c, n, v) => activation(c, n, v, (a) => ({ name: 'leakyRelu', alpha: a.float('alpha', 0.01) }), false, ['alpha']),
+  Elu: (c, n, v) => activation(c, n, v, (a) => ({ name: 'elu', alpha: a.float('alpha', 1) }), false, ['alpha']),
+  Selu: (c, n, v) => activation(c, n, v, seluSpec, false, ['alpha', 'gamma']),
   Softmax: softmax,
 };
 
