@@ -85,7 +85,7 @@ export class Graph {
     const name = n.inputs[i];
     if (name === undefined || name === '') return undefined;
     const t = this.constants.get(name);
-    if (!t) throw refuse(n, `its ${what} (input ${i}, "${name.slice(0, 80)}") is computed in the graph; dendrite needs it as a constant (initializer)`);
+    if (!t) throw refuse(n, `its ${what} "${name.slice(0, 80)}" (input ${i}) is computed in the graph; dendrite needs it as a constant (an initializer)`);
     return t;
   }
 
@@ -144,7 +144,10 @@ export class Attrs {
 
   private get(name: string, type: number, present: (a: OnnxAttribute) => boolean): OnnxAttribute | undefined {
     const a = this.byName.get(name);
-    if (a && ((a.type !== 0 && a.type !== type) || !present(a))) throw refuse(this.n, `attribute ${name} has the wrong type (${a.type}); expected ${type}`);
+    if (a && ((a.type !== 0 && a.type !== type) || !present(a))) {
+      const names = ['undefined', 'float', 'int', 'string', 'tensor', 'graph', 'floats', 'ints'];
+      throw refuse(this.n, `attribute ${name} is of type ${names[a.type] ?? a.type}; expected ${names[type]}`);
+    }
     return a;
   }
 

@@ -92,7 +92,7 @@ function step(c: Ctx, v: Value, users: OnnxNode[]): Value {
     throw refuse(n, `op ${n.opType.slice(0, 40)} is not supported; dendrite imports ${Object.keys(converters).join(', ')}, Add as the bias after MatMul, and the exact GELU (Erf) and swish patterns`);
   }
   if (n.inputs[0] !== v.name) throw refuse(n, `takes "${v.name.slice(0, 80)}" as input ${n.inputs.indexOf(v.name)}; dendrite needs the data as the first input`);
-  for (let i = 1; i < n.inputs.length; i++) c.g.constant(n, i, `input ${i}`);
+  for (let i = 1; i < n.inputs.length; i++) c.g.constant(n, i, 'input');
   if (n.outputs.length < 1) throw refuse(n, 'has no output');
   c.g.done.add(n);
   try {

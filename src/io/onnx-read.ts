@@ -10,6 +10,9 @@ import { type Decoded, type Schema, decodeMessage } from './protobuf-read.js';
 export const DT_FLOAT = 1;
 const DT_INT32 = 6;
 const DT_INT64 = 7;
+const DT_BOOL = 9;
+/** Bytes per value of the integer types read (bool is stored like int32 outside raw data). */
+const INT_SIZES: Record<number, number> = { [DT_INT32]: 4, [DT_INT64]: 8, [DT_BOOL]: 1 };
 const DT_NAMES: Record<number, string> = {
   1: 'float32', 2: 'uint8', 3: 'int8', 4: 'uint16', 5: 'int16', 6: 'int32', 7: 'int64', 8: 'string', 9: 'bool', 10: 'float16',
   11: 'float64', 12: 'uint32', 13: 'uint64', 14: 'complex64', 15: 'complex128', 16: 'bfloat16',
@@ -171,13 +174,13 @@ function tensor(t: Decoded, fallback: string): OnnxTensor {
       have((t.floatData as number[]).length, 0);
       out.values = Float32Array.from(t.floatData as number[]);
     }
-  } else if (dataType === DT_INT64 || dataType === DT_INT32) {
+  } else if (Object.hasOwn(INT_SIZES, dataType)) {
     if (count > MAX_INTS) throw new ModelFileError(`${where} is an integer tensor of ${count} values; dendrite reads integer tensors (shapes, pads) of at most ${MAX_INTS}`);
-    const size = dataType === DT_INT64 ? 8 : 4;
+    const size = INT_SIZES[dataType];
     if (raw) {
       have(raw.length / size, size);
       const view = new DataView(raw.buffer, raw.byteOffset, raw.length);
-      out.values = Array.from({ length: count }, (_, i) => (size === 8 ? Number(view.getBigInt64(i * 8, true)) : view.getInt32(i * 4, true)));
+      out.values = Array.from({ length: count }, (_, i) => (size === 8 ? Number(view.getBigInt64(i * 8, true)) : size === 4 ? view.getInt32(i * 4, true) : raw[i]));
     } else {
       out.values = (dataType === DT_INT64 ? t.int64Data : t.int32Data) as number[];
       have(out.values.length, 0);

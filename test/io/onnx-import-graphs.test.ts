@@ -98,14 +98,15 @@ describe('hand-built graphs import and predict as ONNX Runtime does', () => {
     expect(maxAbsDiff(ours, expected)).toBeLessThanOrEqual(1e-5);
   });
 
-  it("Gemm's alpha, beta, transB=0 and a (1, n) bias; Dropout with a ratio input; Identity; Flatten of a matrix", async () => {
+  it("Gemm's alpha, beta, transB=0 and a (1, n) bias; Dropout with ratio and training_mode inputs; Identity; Flatten of a matrix", async () => {
     const bytes = onnxModel({
       input: ['batch', 4],
-      initializers: [w('G', [4, 5]), w('C', [1, 5], 2), tensor('ratio', [], [0.25]), w('H', [3, 5], 3)],
+      initializers: [w('G', [4, 5]), w('C', [1, 5], 2), tensor('ratio', [], [0.25]), w('H', [3, 5], 3),
+        new Message().varint(2, 9).string(8, 'eval').bytesField(9, Uint8Array.of(0))], // a bool scalar, false
       nodes: [
         { op: 'Gemm', inputs: ['input', 'G', 'C'], outputs: ['g'], attrs: { alpha: { f: 0.5 }, beta: { f: 2 } } },
         { op: 'Tanh', inputs: ['g'], outputs: ['t'] },
-        { op: 'Dropout', inputs: ['t', 'ratio'], outputs: ['d'] },
+        { op: 'Dropout', inputs: ['t', 'ratio', 'eval'], outputs: ['d', 'mask'] },
         { op: 'Identity', inputs: ['d'], outputs: ['i'] },
         { op: 'Flatten', inputs: ['i'], outputs: ['f'] },
         { op: 'Gemm', inputs: ['f', 'H'], outputs: ['output'], attrs: { transB: 1 } },
@@ -159,7 +160,7 @@ describe('what the import refuses, naming node, op and attribute', () => {
     ['softmax over the batch', () => mlp([gemm, { op: 'Softmax', name: 'sm', inputs: ['g'], outputs: ['output'], attrs: { axis: 0 } }]), /node "sm" \(Softmax\): attribute axis=0 is not supported/],
     ['Selu with other constants', () => mlp([gemm, { op: 'Selu', name: 's', inputs: ['g'], outputs: ['output'], attrs: { alpha: { f: 2 } } }]), /node "s" \(Selu\): attribute alpha=2 is not supported/],
     ['a weight computed in the graph', () => mlp([{ op: 'Relu', name: 'rw', inputs: ['W'], outputs: ['W2'] }, { ...gemm, inputs: ['input', 'W2', 'B'], outputs: ['output'] }]),
-      /node "fc" \(Gemm\): its input 1 \(input 1, "W2"\) is computed in the graph/],
+      /node "fc" \(Gemm\): its input "W2" \(input 1\) is computed in the graph; dendrite needs it as a constant/],
     ['a weight of the wrong shape', () => mlp([{ ...gemm, outputs: ['output'], attrs: { transB: 0 } }]), /node "fc" \(Gemm\): its weight B "W" has shape \[3,4\], expected \[4, units\]/],
     ['a NaN weight', () => onnxModel({ input: ['batch', 4], initializers: [tensor('W', [3, 4], [...values(11), NaN]), w('B', [3])], nodes: [{ ...gemm, outputs: ['output'] }] }),
       /node "fc" \(Gemm\): its weight B "W" holds NaN at index 11/],
