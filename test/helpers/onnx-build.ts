@@ -101,3 +101,27 @@ export function toNhwc(x: Float32Array, [n, c, h, w]: number[]): Float32Array {
   }
   return out;
 }
+
+/**
+ * What tf2onnx writes for a small Keras CNN: the NHWC input (batch, 6, 6, 2) transposed to NCHW,
+ * Conv (SAME_UPPER) + Relu + MaxPool, transposed back to NHWC, Reshape [-1, 27], MatMul + Add
+ * (the bias first, as Add may have it), Softmax.
+ */
+export function tf2onnxGraph(): Uint8Array {
+  const w = (name: string, dims: number[], seed: number) => tensor(name, dims, values(dims.reduce((a, d) => a * d, 1), seed));
+  return onnxModel({
+    input: ['batch', 6, 6, 2],
+    initializers: [w('K', [3, 2, 3, 3], 1), w('KB', [3], 2), w('M', [27, 4], 3), w('MB', [4], 4), tensor('S', [2], [-1, 27], true)],
+    nodes: [
+      { op: 'Transpose', inputs: ['input'], outputs: ['t'], attrs: { perm: [0, 3, 1, 2] } },
+      { op: 'Conv', inputs: ['t', 'K', 'KB'], outputs: ['c'], attrs: { auto_pad: 'SAME_UPPER', strides: [1, 1] } },
+      { op: 'Relu', inputs: ['c'], outputs: ['r'] },
+      { op: 'MaxPool', inputs: ['r'], outputs: ['p'], attrs: { kernel_shape: [2, 2], strides: [2, 2] } },
+      { op: 'Transpose', inputs: ['p'], outputs: ['back'], attrs: { perm: [0, 2, 3, 1] } },
+      { op: 'Reshape', inputs: ['back', 'S'], outputs: ['flat'] },
+      { op: 'MatMul', inputs: ['flat', 'M'], outputs: ['mm'] },
+      { op: 'Add', inputs: ['MB', 'mm'], outputs: ['logits'] },
+      { op: 'Softmax', inputs: ['logits'], outputs: ['output'], attrs: { axis: -1 } },
+    ],
+  });
+}

@@ -9,28 +9,14 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { fromOnnx, getEngine, ModelFileError, NumericError, type Sequential } from '../../src/index.js';
 import { mulberry32 } from '../helpers/fuzz.js';
-import { onnxModel, tensor, values } from '../helpers/onnx-build.js';
+import { tf2onnxGraph, values } from '../helpers/onnx-build.js';
 import { allFields, encode, type Field, lengthPrefixes, parse } from '../helpers/protobuf-tree.js';
 import { varint } from '../../src/io/protobuf.js';
 
 const dir = new URL('../fixtures/onnx/', import.meta.url);
 const fixtures = ['mlp', 'cnn', 'depthwise', 'gap'].flatMap((n) => [11, 13, 17].map((o) => new Uint8Array(readFileSync(new URL(`${n}-opset${o}.onnx`, dir)))));
 
-/** tf2onnx's form: NHWC input transposed, Conv, Relu, MaxPool, transposed back, Reshape, MatMul + Add. */
-const tf2onnx = onnxModel({
-  input: ['batch', 6, 6, 2],
-  initializers: [tensor('K', [3, 2, 3, 3], values(54)), tensor('M', [27, 4], values(108, 2)), tensor('MB', [4], values(4, 3)), tensor('S', [2], [-1, 27], true)],
-  nodes: [
-    { op: 'Transpose', inputs: ['input'], outputs: ['t'], attrs: { perm: [0, 3, 1, 2] } },
-    { op: 'Conv', inputs: ['t', 'K'], outputs: ['c'], attrs: { auto_pad: 'SAME_UPPER' } },
-    { op: 'Relu', inputs: ['c'], outputs: ['r'] },
-    { op: 'MaxPool', inputs: ['r'], outputs: ['p'], attrs: { kernel_shape: [2, 2], strides: [2, 2] } },
-    { op: 'Transpose', inputs: ['p'], outputs: ['b'], attrs: { perm: [0, 2, 3, 1] } },
-    { op: 'Reshape', inputs: ['b', 'S'], outputs: ['f'] },
-    { op: 'MatMul', inputs: ['f', 'M'], outputs: ['m'] },
-    { op: 'Add', inputs: ['m', 'MB'], outputs: ['output'] },
-  ],
-});
+const tf2onnx = tf2onnxGraph();
 
 const OPS = ['Relu', 'Gemm', 'Conv', 'MaxPool', 'AveragePool', 'Flatten', 'Reshape', 'Softmax', 'BatchNormalization', 'Transpose', 'Pad', 'Identity',
   'Dropout', 'MatMul', 'Add', 'Mul', 'Erf', 'GlobalAveragePool', 'If', 'Loop', 'Constant', 'Shape', 'Gather', ''];

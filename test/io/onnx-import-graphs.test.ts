@@ -8,7 +8,7 @@ import {
   activation, batchNormalization, dense, fromOnnx, ModelFileError, sequential, toOnnx,
 } from '../../src/index.js';
 import { Message } from '../../src/io/protobuf.js';
-import { type GraphSpec, type NodeSpec, onnxModel, tensor, toNhwc, values } from '../helpers/onnx-build.js';
+import { type GraphSpec, type NodeSpec, onnxModel, tensor, tf2onnxGraph, toNhwc, values } from '../helpers/onnx-build.js';
 
 /** ONNX Runtime's output for `x` of shape `dims`, and dendrite's for the same rows (images NHWC). */
 async function both(bytes: Uint8Array, dims: number[], nhwcInput = false): Promise<{ ort: Float32Array; ours: Float32Array }> {
@@ -51,21 +51,7 @@ function convPool(pool: NodeSpec, convAttrs: Record<string, NodeSpec['attrs'][st
 
 describe('hand-built graphs import and predict as ONNX Runtime does', () => {
   it('a tf2onnx-style graph: NHWC input, Transpose to NCHW and back, Reshape, MatMul + Add, Softmax', async () => {
-    const bytes = onnxModel({
-      input: ['batch', 6, 6, 2],
-      initializers: [w('K', [3, 2, 3, 3]), w('KB', [3], 2), w('M', [27, 4], 3), w('MB', [4], 4), shape('S', [-1, 27])],
-      nodes: [
-        { op: 'Transpose', inputs: ['input'], outputs: ['t'], attrs: { perm: [0, 3, 1, 2] } },
-        { op: 'Conv', inputs: ['t', 'K', 'KB'], outputs: ['c'], attrs: { auto_pad: 'SAME_UPPER', strides: [1, 1] } },
-        { op: 'Relu', inputs: ['c'], outputs: ['r'] },
-        { op: 'MaxPool', inputs: ['r'], outputs: ['p'], attrs: { kernel_shape: [2, 2], strides: [2, 2] } },
-        { op: 'Transpose', inputs: ['p'], outputs: ['back'], attrs: { perm: [0, 2, 3, 1] } },
-        { op: 'Reshape', inputs: ['back', 'S'], outputs: ['flat'] },
-        { op: 'MatMul', inputs: ['flat', 'M'], outputs: ['mm'] },
-        { op: 'Add', inputs: ['MB', 'mm'], outputs: ['logits'] },
-        { op: 'Softmax', inputs: ['logits'], outputs: ['output'], attrs: { axis: -1 } },
-      ],
-    });
+    const bytes = tf2onnxGraph();
     const { ort: expected, ours } = await both(bytes, [5, 6, 6, 2], true);
     expect(maxAbsDiff(ours, expected)).toBeLessThanOrEqual(1e-5);
     expect(fromOnnx(bytes).layers.map((l) => l.getConfig().type)).toEqual(['conv2d', 'maxPooling2d', 'flatten', 'dense']);
@@ -131,6 +117,30 @@ describe('hand-built graphs import and predict as ONNX Runtime does', () => {
     const back = fromOnnx(toOnnx(m));
     expect(maxAbsDiff(back.predict({ data: x, shape: [7, 5] }).data, m.predict({ data: x, shape: [7, 5] }).data)).toBeLessThanOrEqual(1e-6);
     expect(back.layers.map((l) => (l.getConfig() as { activation?: unknown }).activation)).toEqual(['gelu', 'swish', undefined, { name: 'leakyRelu', alpha: expect.closeTo(0.1, 6) }, 'softmax']);
+  });
+});
+
+describe('pads that are neither valid nor same become a zeroPadding2d layer where zeros are exact', () => {
+  it.each([
+    ['average pooling that counts its pads', { op: 'AveragePool', attrs: { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], count_include_pad: 1 } }, 'averagePooling2d'],
+    ['max pooling after Relu, padded before and after at stride 2', { op: 'MaxPool', attrs: { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 0, 1, 1] } }, 'maxPooling2d'],
+    ['a Pad of zeros before a valid convolution', { op: 'Pad', attrs: { mode: 'constant' }, pads: [0, 0, 1, 2, 0, 0, 2, 1] }, 'conv2d'],
+  ] as const)('%s', async (_, spec, after) => {
+    const pad = 'pads' in spec;
+    const bytes = onnxModel({
+      input: ['batch', 3, 6, 6],
+      initializers: [w('W', [4, 3, 3, 3]), w('B', [4], 2), ...(pad ? [shape('P', spec.pads), w('W2', [2, 4, 3, 3], 3)] : [])],
+      nodes: [
+        { op: 'Conv', inputs: ['input', 'W', 'B'], outputs: ['c'], attrs: { pads: [1, 1, 1, 1] } },
+        { op: 'Relu', inputs: ['c'], outputs: ['r'] },
+        ...(pad
+          ? [{ op: 'Pad', inputs: ['r', 'P'], outputs: ['p'], attrs: spec.attrs }, { op: 'Conv', inputs: ['p', 'W2'], outputs: ['output'] }]
+          : [{ op: spec.op, inputs: ['r'], outputs: ['output'], attrs: spec.attrs }]),
+      ] as NodeSpec[],
+    });
+    const { ort: expected, ours } = await both(bytes, [2, 3, 6, 6]);
+    expect(maxAbsDiff(ours, expected)).toBeLessThanOrEqual(1e-5);
+    expect(fromOnnx(bytes).layers.map((l) => l.getConfig().type).slice(-2)).toEqual(['zeroPadding2d', after]);
   });
 });
 
