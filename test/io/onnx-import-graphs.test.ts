@@ -104,6 +104,26 @@ describe('hand-built graphs import and predict as ONNX Runtime does', () => {
     expect(m.layers.map((l) => l.getConfig())).toMatchObject([{ type: 'dense', activation: 'tanh' }, { type: 'dropout', rate: 0.25 }, { type: 'dense', useBias: false }]);
   });
 
+  it('GELU in a third order, (x · ½) · (1 + erf(x · 1/√2)), and swish after it', async () => {
+    const bytes = onnxModel({
+      input: ['batch', 4],
+      initializers: [w('W', [6, 4]), tensor('r2', [], [Math.SQRT1_2]), tensor('one', [], [1]), tensor('half', [], [0.5])],
+      nodes: [
+        { op: 'Gemm', inputs: ['input', 'W'], outputs: ['x'], attrs: { transB: 1 } },
+        { op: 'Mul', inputs: ['r2', 'x'], outputs: ['s'] },
+        { op: 'Erf', inputs: ['s'], outputs: ['e'] },
+        { op: 'Add', inputs: ['one', 'e'], outputs: ['a'] },
+        { op: 'Mul', inputs: ['x', 'half'], outputs: ['h'] },
+        { op: 'Mul', inputs: ['a', 'h'], outputs: ['g'] },
+        { op: 'Sigmoid', inputs: ['g'], outputs: ['sg'] },
+        { op: 'Mul', inputs: ['sg', 'g'], outputs: ['output'] },
+      ],
+    });
+    const { ort: expected, ours } = await both(bytes, [5, 4]);
+    expect(maxAbsDiff(ours, expected)).toBeLessThanOrEqual(1e-5);
+    expect(fromOnnx(bytes).layers.map((l) => l.getConfig())).toMatchObject([{ type: 'dense', activation: 'gelu' }, { type: 'activation', activation: 'swish' }]);
+  });
+
   it("dendrite's own ONNX export comes back predicting the same (gelu, swish, leakyRelu, batch norm, softmax)", () => {
     const m = sequential([
       dense({ units: 8, activation: 'gelu', inputShape: [5], biasInitializer: 'randomNormal' }),
