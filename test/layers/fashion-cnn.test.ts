@@ -30,3 +30,25 @@ describe('Fashion-MNIST CNN recipe', () => {
     model.dispose();
   });
 });
+
+describe('fashionMnistCnn options', () => {
+  const lrConfig = (m: ReturnType<typeof fashionMnistCnn>) => (m.core.compiled!.optimizer.getConfig().config as { learningRate: unknown }).learningRate;
+
+  it('decays Adam along a cosine over epochs × ceil(trainSamples / batchSize) steps by default', () => {
+    const m = fashionMnistCnn();
+    expect(fashionMnistCnnFit).toEqual({ epochs: 15, batchSize: 128 });
+    expect(lrConfig(m)).toMatchObject({ name: 'cosineDecay', config: { initialLearningRate: 0.001, decaySteps: 15 * Math.ceil(60000 / 128), alpha: 0 } });
+    const sub = fashionMnistCnn({ trainSamples: 54000, epochs: 3, batchSize: 64, learningRate: 0.002 });
+    expect(lrConfig(sub)).toMatchObject({ config: { initialLearningRate: 0.002, decaySteps: 3 * Math.ceil(54000 / 64) } });
+    const constant = fashionMnistCnn({ schedule: 'constant' });
+    expect(lrConfig(constant)).toBe(0.001);
+    for (const model of [m, sub, constant]) model.dispose();
+  });
+
+  it('refuses bad options by name', () => {
+    expect(() => fashionMnistCnn({ schedule: 'cosin' as never })).toThrow(/schedule must be 'cosine' or 'constant', got "cosin"/);
+    expect(() => fashionMnistCnn({ epochs: 0 })).toThrow(/epochs must be a positive integer, got 0/);
+    expect(() => fashionMnistCnn({ trainSamples: 1.5 })).toThrow(/trainSamples must be a positive integer/);
+    expect(() => fashionMnistCnn({ epoch: 3 } as never)).toThrow(/epoch.*epochs/);
+  });
+});

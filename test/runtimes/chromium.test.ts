@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve } from '../../examples/browser/serve.mjs';
 import { chromiumAvailable, chromiumPath, launchChromium } from '../../scripts/runtimes/chromium.mjs';
 import { root } from '../../scripts/runtimes/process.mjs';
-import { trainedWeightsHash } from './fixtures/determinism.js';
+import { trainedCnnHash, trainedWeightsHash } from './fixtures/determinism.js';
 
 type Browser = Awaited<ReturnType<typeof launchChromium>>;
 type Page = Awaited<ReturnType<Browser['newPage']>>;
@@ -88,6 +88,14 @@ describe.skipIf(!chromiumAvailable())('Chromium', () => {
     const inNode = await trainedWeightsHash(await import(join(root, 'build', 'index.js')));
     expect(inChromium.parameters).toBe(651);
     expect(inChromium.build).toBe('simd128');
+    expect(inChromium).toEqual(inNode);
+  });
+
+  it('trains a CNN to bit-identical weights to Node with the same seed', async () => {
+    const inChromium = await inPage(plain, "return (await import('/test/runtimes/fixtures/determinism.js')).trainedCnnHash(d);", { init: false });
+    const inNode = await trainedCnnHash(await import(join(root, 'build', 'index.js')));
+    expect(inChromium.parameters).toBe(437);
+    expect(inChromium.lastLoss).toBeLessThan(inChromium.firstLoss);
     expect(inChromium).toEqual(inNode);
   });
 

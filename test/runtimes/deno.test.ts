@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runDeno } from '../../scripts/runtimes/deno.mjs';
 import { expectOk, lastJson, root } from '../../scripts/runtimes/process.mjs';
-import { trainedWeightsHash } from './fixtures/determinism.js';
+import { trainedCnnHash, trainedWeightsHash } from './fixtures/determinism.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'dendrite-deno-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -44,6 +44,20 @@ describe('Deno', () => {
     const inNode = await trainedWeightsHash(await import(join(root, 'build', 'index.js')));
     expect(inDeno.parameters).toBe(651);
     expect(inDeno.build).toBe('simd128');
+    expect(inDeno.lastLoss).toBeLessThan(inDeno.firstLoss);
+    expect(inDeno).toEqual(inNode);
+  });
+
+  it('trains a CNN to bit-identical weights to Node with the same seed', async () => {
+    const script = `
+      import * as dendrite from 'dendrite';
+      import { trainedCnnHash } from './test/runtimes/fixtures/determinism.js';
+      console.log(JSON.stringify(await trainedCnnHash(dendrite)));`;
+    const result = await runDeno(['run', '--allow-read', '--ext=ts', '-'], { input: script, timeoutMs: 60_000 });
+    expectOk(result);
+    const inDeno = lastJson(result.stdout);
+    const inNode = await trainedCnnHash(await import(join(root, 'build', 'index.js')));
+    expect(inDeno.parameters).toBe(437);
     expect(inDeno.lastLoss).toBeLessThan(inDeno.firstLoss);
     expect(inDeno).toEqual(inNode);
   });

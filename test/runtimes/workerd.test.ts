@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectOk, root, run } from '../../scripts/runtimes/process.mjs';
 import { startWorkerd } from '../../scripts/runtimes/workerd.mjs';
+import { trainedCnnHash, trainedWeightsHash } from './fixtures/determinism.js';
 
 const modelPath = join(root, 'examples', 'edge', 'model.dnd');
 
@@ -39,5 +40,25 @@ describe('workerd', () => {
     const bad = await post('[[1, 2, 3]]');
     expect(bad.status).toBe(400);
     expect((await bad.json()).error).toMatch(/^ShapeError: .*2 features/);
+  });
+});
+
+describe('workerd training', () => {
+  let server: Awaited<ReturnType<typeof startWorkerd>>;
+  beforeAll(async () => {
+    server = await startWorkerd(join(root, 'test', 'runtimes', 'fixtures', 'determinism.capnp'), { readyPath: '/ready' });
+  });
+  afterAll(() => server?.stop());
+
+  it('trains an MLP and a CNN to bit-identical weights to Node with the same seed', async () => {
+    const d = await import(join(root, 'build', 'index.js'));
+    for (const [path, train, parameters] of [['/mlp', trainedWeightsHash, 651], ['/cnn', trainedCnnHash, 437]] as const) {
+      const res = await fetch(server.url + path);
+      expect(res.status, await res.clone().text()).toBe(200);
+      const inWorkerd = await res.json();
+      expect(inWorkerd.parameters, path).toBe(parameters);
+      expect(inWorkerd.lastLoss, path).toBeLessThan(inWorkerd.firstLoss);
+      expect(inWorkerd, path).toEqual(await train(d));
+    }
   });
 });
