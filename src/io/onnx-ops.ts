@@ -132,6 +132,14 @@ function zeroPadding(c: Ctx, n: OnnxNode, p: Pads, what: string): void {
   c.b.add('zeroPadding2d', { padding: [[p[0], p[2]], [p[1], p[3]]] });
 }
 
+/**
+ * Pads no wider than the window or the input itself (ONNX sets no limit, but no exporter writes
+ * more): a pad of 65,535 on an 8×8 image would only make a model of enormous activations.
+ */
+function checkPads(n: OnnxNode, p: Pads, hw: number[], reach: number[]): void {
+  if (p.some((x, i) => x > Math.max(reach[i % 2], hw[i % 2]))) throw refuse(n, `pads [${p}] are wider than both the window [${reach}] and the input [${hw}]`);
+}
+
 /** Output size along one axis, and whether ceil_mode changes it. */
 function outSize(n: OnnxNode, size: number, before: number, after: number, k: number, s: number, ceil: boolean): number {
   const span = size + before + after - k;
@@ -154,6 +162,7 @@ function windowOf(n: OnnxNode, a: Attrs, v: Value, kernel: number[]) {
   const dilations = pair('dilations', [1, 1]);
   const reach = k.map((x, i) => (x - 1) * dilations[i] + 1);
   const pads = padsOf(a, n, hw, reach, strides);
+  checkPads(n, pads, hw, reach);
   const out = hw.map((x, i) => outSize(n, x, pads[i], pads[i + 2], reach[i], strides[i], a.int('ceil_mode', 0) === 1));
   return { k, strides, dilations, pads, out, ...classify(pads, hw, reach, strides) };
 }
@@ -281,7 +290,9 @@ const pad: Converter = (c, n, v) => {
   need(v, ['nchw', 'nhwc'], n, 'Pad is supported on the height and width of an image');
   const [h, w] = v.layout === 'nhwc' ? [1, 2] : [2, 3];
   if (p.some((x, i) => x !== 0 && i % rank !== h && i % rank !== w)) throw refuse(n, `pads [${p}] pad the batch or the channels; dendrite pads height and width only`);
-  zeroPadding(c, n, [p[h], p[w], p[h + rank], p[w + rank]], 'its');
+  const pads: Pads = [p[h], p[w], p[h + rank], p[w + rank]];
+  checkPads(n, pads, v.shape.slice(0, 2), [1, 1]);
+  zeroPadding(c, n, pads, 'its');
   return { ...v, name: n.outputs[0], shape: [v.shape[0] + p[h] + p[h + rank], v.shape[1] + p[w] + p[w + rank], v.shape[2]] };
 };
 
