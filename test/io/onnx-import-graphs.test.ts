@@ -224,6 +224,8 @@ describe('what the import refuses, naming node, op and attribute', () => {
       /ends with a flattened NCHW feature map/],
     ['strides with dilations', () => onnxModel({ input: ['batch', 3, 9, 9], initializers: [w('K', [2, 3, 3, 3])], nodes: [{ op: 'Conv', name: 'dil', inputs: ['input', 'K'], outputs: ['output'], attrs: { strides: [2, 2], dilations: [2, 2] } }] }),
       /node "dil" \(Conv\): attributes strides=\[2,2\] with dilations=\[2,2\] are not supported together/],
+    ['pads wider than the window and the input', () => onnxModel({ input: ['batch', 3, 6, 6], initializers: [w('K', [2, 3, 3, 3])], nodes: [{ op: 'Conv', name: 'wide', inputs: ['input', 'K'], outputs: ['output'], attrs: { pads: [0, 9, 0, 0] } }] }),
+      /node "wide" \(Conv\): pads \[0,9,0,0\] are wider than both the window \[3,3\] and the input \[6,6\]/],
     ['a 3-D input', () => onnxModel({ input: ['batch', 3, 9], nodes: [{ op: 'Relu', inputs: ['input'], outputs: ['output'] }] }), /input "input" has shape \[batch,3,9\]/],
   ])('%s', (_, make, message) => {
     expect(refused(make())).toMatch(message);
