@@ -1,5 +1,5 @@
-// The geometry descriptor shared by the spatial kernels (conv.ts, depthwise.ts, pool.ts), and
-// their small copy helpers. Not re-exported by index.ts: nothing here is a kernel.
+// The geometry descriptor shared by the spatial kernels (conv.ts, depthwise.ts, pool.ts,
+// spatial.ts), and their small copy helpers. Not re-exported by index.ts: nothing here is a kernel.
 // A descriptor is 16 i32 (64 bytes) written by src/engine/conv-plan.ts: input (h, w, c), output
 // (oh, ow, co), window (kh, kw), strides (sh, sw), dilations (dh, dw), padding before (top, left)
 // and the depth multiplier (depthwise only).

@@ -19,7 +19,10 @@ const GAMMA: u64 = 0x9E3779B97F4A7C15;
   return z ^ (z >> 31);
 }
 
-/** mask(n) = (u_i ≥ rate) / (1 − rate), y(n) = x·mask; u_i uniform [0, 1) at the position above. */
+/**
+ * mask(n) = (u_i ≥ rate) / (1 − rate), y(n) = x·mask; u_i uniform [0, 1) at the position above.
+ * x = 0 draws the mask only (spatial dropout's per-channel mask, applied by channel_mul).
+ */
 export function dropout_forward(y: usize, mask: usize, x: usize, n: i32, rate: f32, seed: i64, step: i32, stream: i32, first: i32): void {
   const key = mix(<u64>seed);
   const scale = <f32>1 / (<f32>1 - rate);
@@ -30,7 +33,7 @@ export function dropout_forward(y: usize, mask: usize, x: usize, n: i32, rate: f
     const k: f32 = u >= rate ? scale : 0;
     const o = <usize>i << 2;
     store<f32>(mask + o, k);
-    store<f32>(y + o, load<f32>(x + o) * k);
+    if (x) store<f32>(y + o, load<f32>(x + o) * k);
     z += GAMMA;
   }
 }
@@ -45,5 +48,25 @@ export function dropout_backward(dx: usize, dy: usize, mask: usize, n: i32): voi
   for (let i = n4; i < n; i++) {
     const o = <usize>i << 2;
     store<f32>(dx + o, load<f32>(dy + o) * load<f32>(mask + o));
+  }
+}
+
+/** y(n, s, c) = x(n, s, c)·mask(n, c): a per-channel mask over every position (y may alias x). */
+export function channel_mul(y: usize, x: usize, mask: usize, n: i32, s: i32, c: i32): void {
+  const vec = c & ~3;
+  for (let b = 0; b < n; b++) {
+    const m = mask + (<usize>(b * c) << 2);
+    for (let i = 0; i < s; i++) {
+      const o = <usize>((b * s + i) * c) << 2;
+      let j = 0;
+      for (; j < vec; j += 4) {
+        const q = <usize>j << 2;
+        v128.store(y + o + q, f32x4.mul(v128.load(x + o + q), v128.load(m + q)));
+      }
+      for (; j < c; j++) {
+        const q = <usize>j << 2;
+        store<f32>(y + o + q, load<f32>(x + o + q) * load<f32>(m + q));
+      }
+    }
   }
 }

@@ -13,6 +13,7 @@ export * from './dropout';
 export * from './conv';
 export * from './depthwise';
 export * from './pool';
+export * from './spatial';
 
 /** Which build this is: 1 = threads (shared memory), 2 = relaxed SIMD (fused multiply-add GEMM). */
 export function build_flags(): i32 {

@@ -31,6 +31,9 @@ export { maxPooling1d, averagePooling1d, globalAveragePooling1d, globalMaxPoolin
 export type { Pooling1DOptions, Pooling2DOptions } from './layers/pooling.js';
 export { flatten, reshape, Flatten, Reshape } from './layers/reshape.js';
 export type { ReshapeOptions } from './layers/reshape.js';
+export { zeroPadding2d, zeroPadding1d, upSampling2d, ZeroPadding2D, UpSampling2D } from './layers/resample.js';
+export type { ZeroPadding2DOptions, ZeroPadding1DOptions, UpSampling2DOptions } from './layers/resample.js';
+export { spatialDropout1d, spatialDropout2d, SpatialDropout } from './layers/dropout.js';
 export { regularizers, l1, l2, l1l2 } from './regularizers.js';
 export type { Regularizer, RegularizerSpec } from './regularizers.js';
 export { activationNames } from './layers/activations.js';

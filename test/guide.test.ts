@@ -2,7 +2,7 @@
 // (node, importing 'dendrite' from the built package; npm test builds first), its key numbers are
 // checked against what the page teaches, and the same checks are applied to the output pasted on
 // the page, so a page cannot drift from its program. Each page must also contain its example's
-// code verbatim, and the committed SVG plots must match what the examples draw now.
+// code verbatim, and the committed SVG plots (and filter pictures) must match what the examples draw now.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -52,6 +52,9 @@ function nums(text: string, prefix: string): number[] {
   return (line.trim().slice(prefix.length).match(/-?\d+(?:\.\d+)?(?:e[+-]?\d+)?/g) ?? []).map(Number);
 }
 
+/** `text` with thousands separators dropped (200,960 → 200960), for nums(). */
+const noThousands = (text: string) => text.replace(/(\d),(?=\d{3})/g, '$1');
+
 /** The table row whose first number is `first` and that has `count` numbers. */
 function row(text: string, first: number, count: number): number[] {
   for (const line of text.split('\n')) {
@@ -85,7 +88,7 @@ describe('guide', () => {
   it('README links the guide, and the guide index links every page', () => {
     expect(readFileSync(join(root, 'README.md'), 'utf8')).toContain('docs/guide/');
     const index = page('README.md');
-    for (const f of ['01-neuron.md', '02-why-activations.md', '03-parameters.md', '04-activations.md', '05-gradient-descent.md', '06-epochs-and-batches.md', '07-classification.md', '08-fashion-mnist.md', '09-save-and-predict.md']) {
+    for (const f of ['01-neuron.md', '02-why-activations.md', '03-parameters.md', '04-activations.md', '05-gradient-descent.md', '06-epochs-and-batches.md', '07-classification.md', '08-fashion-mnist.md', '09-save-and-predict.md', '10-convolutions.md']) {
       expect(index).toContain(`(${f})`);
       expect(existsSync(join(root, 'docs', 'guide', f))).toBe(true);
     }
@@ -274,5 +277,71 @@ describe('guide', () => {
       expect(nums(text, 'loaded model test accuracy:')[0]).toBeGreaterThanOrEqual(0.8);
     });
     expect(existsSync(join(tmp, 'loans.dnd'))).toBe(true);
+  });
+
+  // A plain convolution to check the page's grids against: the 5×5 image (columns 0 0 1 1 1) and the
+  // vertical-edge filter of convolution.mjs, zero padding `pad`, stride `stride`.
+  const image = [0, 1, 2, 3, 4].map(() => [0, 0, 1, 1, 1]);
+  const edge = [[-1, 0, 1], [-1, 0, 1], [-1, 0, 1]];
+  function convolve(pad: number, stride: number, out: number): number[][] {
+    return Array.from({ length: out }, (_, r) => Array.from({ length: out }, (_, c) => {
+      let sum = 0;
+      for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) sum += edge[i][j] * (image[r * stride + i - pad]?.[c * stride + j - pad] ?? 0);
+      return sum;
+    }));
+  }
+  /** The `size` lines of numbers after the line starting with `header`. */
+  function grid(text: string, header: string, size: number): number[][] {
+    const lines = text.split('\n');
+    const at = lines.findIndex((l) => l.startsWith(header));
+    if (at < 0) throw new Error(`no line starting with ${JSON.stringify(header)}`);
+    return lines.slice(at + 1, at + 1 + size).map((l) => l.trim().split(/\s+/).map(Number));
+  }
+  function pool2(map: number[][], f: (block: number[]) => number): number[][] {
+    return [0, 1].map((r) => [0, 1].map((c) => f([map[2 * r][2 * c], map[2 * r][2 * c + 1], map[2 * r + 1][2 * c], map[2 * r + 1][2 * c + 1]])));
+  }
+
+  it('10. convolutions: a filter by hand equals Conv2D for each padding and stride; pooling; 320 vs 200,960 parameters', () => {
+    const out = run('convolution.mjs');
+    expectCodeOnPage('10-convolutions.md', 'convolution.mjs');
+    both('10-convolutions.md', 'convolution.mjs', out, (text, where) => {
+      // (padding, stride) → output size: valid ⌊(5 − 3) / s⌋ + 1, same ⌈5 / s⌉ with one zero each side.
+      for (const [padding, stride, pad, size] of [['valid', 1, 0, 3], ['same', 1, 1, 5], ['valid', 2, 0, 2], ['same', 2, 1, 3]] as const) {
+        const header = `padding '${padding}', stride ${stride}: ${size}×${size} output, by hand the same: true`;
+        expect(grid(text, header, size), `${where}: ${padding} ${stride}`).toEqual(convolve(pad, stride, size));
+      }
+      const map = [[1, 3, 2, 0], [4, 2, 1, 5], [0, 1, 7, 2], [6, 0, 3, 1]];
+      expect(nums(text, 'max pooling 2×2 of').slice(16)).toEqual(pool2(map, (b) => Math.max(...b)).flat());
+      expect(nums(text, 'average pooling 2×2 of').slice(16)).toEqual(pool2(map, (b) => (b[0] + b[1] + b[2] + b[3]) / 4).flat());
+      const n = (prefix: string) => nums(noThousands(text), prefix);
+      // Each line: the formula's numbers, its result, countParams(), and the outputs.
+      expect(n('conv 32 3×3 on 28×28×1:'), where).toEqual([32, 3, 3, 1, 1, 32 * (3 * 3 * 1 + 1), 320, 26 * 26 * 32]);
+      expect(n('dense 784 → 256:'), where).toEqual([256, 784, 1, 256 * (784 + 1), 200_960, 256]);
+      expect(n(`dense 784 → ${26 * 26 * 32}:`), where).toEqual([21_632, 784, 1, 21_632 * (784 + 1), Math.round((21_632 * 785 * 4) / 1e6)]);
+      expect(n('conv 64 3×3 on 13×13×32:'), where).toEqual([64, 3, 3, 32, 1, 64 * (3 * 3 * 32 + 1), 18_496]);
+    });
+  });
+
+  const checkSmallCnn = (text: string, where: string) => {
+    expect(nums(noThousands(text), 'cnn:').at(-1), where).toBe(8 * (5 * 5 + 1) + 16 * (3 * 3 * 8 + 1) + 10 * (400 + 1));
+    expect(nums(noThousands(text), 'mlp:').at(-1), where).toBe(7 * (784 + 1) + 10 * (7 + 1));
+    const epochs = [1, 2, 3].map((e) => row(text, e, 5)); // epoch, cnn accuracy, cnn test, mlp accuracy, mlp test
+    expect(epochs[2][2], `${where}: the CNN's test accuracy rises`).toBeGreaterThan(epochs[0][2]);
+    const [cnn, mlp] = nums(text, 'final test accuracy:');
+    expect(Math.abs(cnn - epochs[2][2])).toBeLessThanOrEqual(5e-4);
+    expect(Math.abs(mlp - epochs[2][4])).toBeLessThanOrEqual(5e-4);
+    expect(cnn, `${where}: CNN test accuracy`).toBeGreaterThanOrEqual(0.78);
+    expect(cnn - mlp, `${where}: the CNN beats the dense network of the same size`).toBeGreaterThanOrEqual(0.05);
+  };
+  it('10. small CNN page: parameters, accuracy per epoch, the filter picture', () => {
+    expectCodeOnPage('10-convolutions.md', 'small-cnn.mjs');
+    checkSmallCnn(shown('10-convolutions.md', 'small-cnn.mjs'), '10-convolutions.md');
+    expect(page('10-convolutions.md')).toContain('(img/cnn-filters.svg)');
+    expect(existsSync(join(root, 'docs', 'guide', 'img', 'cnn-filters.svg'))).toBe(true);
+  });
+  it.skipIf(!haveFashion)('10. small CNN example: beats a dense network of its size on a subset, and draws the committed filters', () => {
+    const out = run('small-cnn.mjs', join(tmp, 'img'));
+    checkSmallCnn(out, 'run');
+    expectSameSvg(readFileSync(join(tmp, 'img', 'cnn-filters.svg'), 'utf8'), join(root, 'docs', 'guide', 'img', 'cnn-filters.svg'));
   });
 });

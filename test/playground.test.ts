@@ -2,7 +2,8 @@
 // playwright-core through the page's own controls. Served by the same command `npm run playground`
 // runs (cross-origin isolated), it trains Fashion-MNIST in a Web Worker to a set test accuracy,
 // the charts and the prediction grid fill, the page's animation frames keep coming, the downloaded
-// model gives the page's predictions in Node too and loads back with identical predictions.
+// model gives the page's predictions in Node too and loads back with identical predictions. The CNN
+// preset trains on a subset with its first convolution's filters redrawn per epoch.
 // Served without COOP/COEP and without the dataset, it runs single-threaded on files picked in a
 // file input, and pauses, resumes and stops. Screenshots go to test/output/.
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -223,6 +224,112 @@ describe.skipIf(skipWhy !== '')('playground in Chromium', () => {
     await page.close();
   });
 
+  it('trains the CNN preset on a subset: charts, the first convolution\'s filters redrawn per epoch, and a model file that predicts the same in Node', async () => {
+    const page = await open(browser, command.url);
+    await page.selectOption('#preset', 'cnn');
+    expect(await page.inputValue('#layers')).toBe('conv:32:3:relu, maxpool:2, conv:64:3:relu, maxpool:2, flatten, 128:relu, 10:softmax');
+    expect([await page.inputValue('#rows'), await page.inputValue('#epochs')]).toEqual(['10000', '3']);
+    // 32·(3·3·1 + 1) + 64·(3·3·32 + 1) + 128·(5·5·64 + 1) + 10·(128 + 1)
+    expect(await page.textContent('#summary')).toContain(`Total params: ${(320 + 18_496 + 204_928 + 1_290).toLocaleString('en-US')}`);
+    expect(await page.isHidden('#filters-panel')).toBe(true); // nothing trained yet
+    await page.fill('#rows', '3000');
+    await page.fill('#epochs', '2');
+    await page.selectOption('#threads', String(Math.min(2, await page.evaluate(() => navigator.hardwareConcurrency))));
+
+    /** The filter canvases as they are now (size on screen, pixels as RGBA), and every drawing the page recorded. */
+    const filters = () =>
+      page.evaluate(() => ({
+        drawn: (window as any).playground.filters.map((f: { epoch: number; scale: number; pixels: Uint8ClampedArray }) => ({ epoch: f.epoch, scale: f.scale, pixels: [...f.pixels] })),
+        caption: document.getElementById('filters-caption')!.textContent,
+        canvases: [...document.querySelectorAll<HTMLCanvasElement>('#filters canvas')].map((c) => ({
+          width: c.width,
+          height: c.height,
+          shown: c.getBoundingClientRect().width,
+          pixels: [...c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data],
+        })),
+      }));
+    await page.click('#train');
+    await page.waitForFunction(() => (window as any).playground.filters.length >= 2, null, { timeout: 60_000 });
+    await page.screenshot({ path: join(output, 'playground-cnn-training.png'), fullPage: true }); // to look at
+    await finished(page, 1);
+    const last = await filters();
+    const app = await page.evaluate(() => {
+      const a = (window as any).playground;
+      return { test: a.test, error: a.error, events: a.progress.events, batchesPerEpoch: a.progress.batchesPerEpoch };
+    });
+    expect(app.error).toBeUndefined();
+    expect(problems(page)).toEqual([]);
+    expect(app.test.rows).toBe(10_000);
+    expect(app.test.accuracy).toBeGreaterThan(0.6);
+    // 2,700 training rows / 128 = 22 batches per epoch, all of them plotted.
+    expect(app.batchesPerEpoch).toBe(22);
+    expect(app.events).toMatchObject({ trainBegin: 1, batch: 44, epoch: 2 });
+    for (const id of ['loss-chart', 'accuracy-chart']) {
+      const ink = await inkOf(page, id);
+      expect(ink.points).toEqual({ batch: 44, 'batches (smoothed)': 44, train: 2, validation: 2 });
+      expect(ink.train).toBeGreaterThan(100);
+      expect(ink.validation).toBeGreaterThan(30);
+    }
+
+    // Filters: drawn as initialised, then after each epoch (each drawing differs from the one
+    // before); 32 canvases of 3×3 pixels, shown scaled up, holding the last drawing.
+    expect(last.drawn.map((f) => f.epoch)).toEqual([-1, 0, 1]);
+    for (let i = 1; i < 3; i++) expect(last.drawn[i].pixels, `drawing ${i}`).not.toEqual(last.drawn[i - 1].pixels);
+    expect(last.caption).toMatch(/^32 filters of 3×3, after epoch 2; colour scale ±/);
+    expect(last.canvases).toHaveLength(32);
+    for (const c of last.canvases) {
+      expect([c.width, c.height]).toEqual([3, 3]);
+      expect(c.shown).toBeGreaterThanOrEqual(30);
+    }
+    const pixels = (s: typeof last) => s.canvases.flatMap((c) => c.pixels);
+    expect(pixels(last)).toEqual(last.drawn[2].pixels);
+
+    // Download: the file loads in Node, predicts what the page showed, and its kernel is what the
+    // last drawing shows: white at 0, red for +, blue for −, saturated at the largest |weight|.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+    const file = join(output, 'fashion-mnist-cnn.dnd');
+    await download.saveAs(file);
+    const d = await import(join(root, 'build', 'index.js'));
+    const inNode = await d.loadModel(file);
+    expect(inNode.layers.map((l: { type: string }) => l.type)).toEqual(['Conv2D', 'MaxPooling2D', 'Conv2D', 'MaxPooling2D', 'Flatten', 'Dense', 'Dense']);
+    expect(inNode.countParams()).toBe(225_034);
+    const kernel = inNode.getWeights()[0];
+    expect(kernel.shape).toEqual([3, 3, 1, 32]);
+    const max = Math.max(...kernel.data.map(Math.abs));
+    expect(max).toBe(last.drawn[2].scale);
+    last.canvases.forEach((c, f) => {
+      for (let p = 0; p < 9; p++) {
+        const w = kernel.data[p * 32 + f] / max;
+        const fade = 255 * (1 - Math.abs(w));
+        const [r, g, b, a] = c.pixels.slice(4 * p, 4 * p + 4);
+        const [near, far] = w >= 0 ? [r, b] : [b, r]; // the weight's own colour channel stays full
+        expect(near, `filter ${f} pixel ${p} (w/max ${w.toFixed(3)})`).toBe(255);
+        expect(Math.abs(far - fade), `filter ${f} pixel ${p} (w/max ${w.toFixed(3)})`).toBeLessThanOrEqual(1);
+        expect(Math.abs(g - fade)).toBeLessThanOrEqual(1);
+        expect(a).toBe(255);
+      }
+    });
+    const [images, labels] = await Promise.all(DATA_FILES.slice(2).map((f) => d.readIdx(readFileSync(join(dataDir!, `${f}.gz`)))));
+    expect(Math.abs(inNode.evaluate({ data: images.data, shape: [10_000, 28, 28, 1], scale: 1 / 255 }, labels.data).accuracy - app.test.accuracy)).toBeLessThan(0.003);
+    const cells = await gridCells(page);
+    expect(cells).toHaveLength(40);
+    const rows = cells.map((c) => c.row);
+    const probs = inNode.predict({ data: new Uint8Array(rows.flatMap((r) => [...images.data.subarray(r * 784, (r + 1) * 784)])), shape: [rows.length, 784], scale: 1 / 255 });
+    cells.forEach((c, i) => expect(probs.row(i)[c.predicted]).toBeCloseTo(Number(c.probability), 4));
+    inNode.dispose();
+
+    // Loaded back on the page: the same predictions and the same filters, named after the file.
+    await page.setInputFiles('#model-file', file);
+    await page.waitForFunction(() => /^loaded fashion-mnist-cnn\.dnd/.test(document.getElementById('model-status')!.textContent!) && (window as any).playground.phase === 'ready', null, { timeout: 60_000 });
+    expect(await gridCells(page)).toEqual(cells);
+    const loaded = await filters();
+    expect(loaded.caption).toMatch(/^32 filters of 3×3, from fashion-mnist-cnn\.dnd/);
+    expect(pixels(loaded)).toEqual(pixels(last));
+    expect(problems(page)).toEqual([]);
+    await page.screenshot({ path: join(output, 'playground-cnn.png'), fullPage: true });
+    await page.close();
+  });
+
   it('served without COOP/COEP or data: single-threaded on picked files, with pause, resume and stop', async () => {
     const plain = await servePlayground({ isolated: false, dataDir: null });
     try {
@@ -243,6 +350,14 @@ describe.skipIf(skipWhy !== '')('playground in Chromium', () => {
       expect(await page.textContent('#layers-error')).toMatch(/^"10:softmaxx": unknown activation "softmaxx"; expected one of: linear, /);
       await page.fill('#layers', '64:relu, dropout:0.1');
       expect(await page.textContent('#layers-error')).toBe('the last layer must be 10:softmax (one probability per class), got "dropout:0.1"');
+      await page.fill('#layers', 'conv:8:3:relu, 10:softmax');
+      expect(await page.textContent('#layers-error')).toBe('"10:softmax": a dense layer after convolutions needs a flatten before it, as in "maxpool:2, flatten, 10:softmax"');
+      await page.fill('#layers', 'conv:8, flatten, 10:softmax');
+      expect(await page.textContent('#layers-error')).toBe('"conv:8": the window size must be a whole number from 1 to 28, as in conv:32:3:relu');
+      await page.fill('#layers', 'conv:8:3, flatten, 10:softmax');
+      expect(await page.isHidden('#layers-error')).toBe(true);
+      expect(await page.inputValue('#preset')).toBe('custom');
+      expect(await page.textContent('#summary')).toContain('[null, 26, 26, 8]');
       await page.fill('#layers', '64:relu, dropout:0.1, 10:softmax');
       expect(await page.isHidden('#layers-error')).toBe(true);
       expect(await page.textContent('#summary')).toContain('dropout (Dropout)');

@@ -100,3 +100,40 @@ export function lineChart(o) {
   out.push('</svg>');
   return out.join('\n') + '\n';
 }
+
+/**
+ * An SVG of convolution filters: one row per labelled kernel, one small square grid per filter
+ * (input channel 0), each weight a `cell`×`cell` square coloured on a diverging scale: white at 0,
+ * red for positive, blue for negative, saturated at the row's largest |weight| (written at the end).
+ * @param {{ label: string, kernel: { shape: number[], data: ArrayLike<number> } }[]} rows kernels (kh, kw, in, out)
+ * @param {number} [cell] pixels per weight, default 6
+ */
+export function filterGrid(rows, cell = 6) {
+  const [kh, kw, , count] = rows[0].kernel.shape;
+  const gap = 4;
+  const rowHeight = 18 + kh * cell + 10;
+  const width = 8 + count * (kw * cell + gap) + 70;
+  const height = rows.length * rowHeight + 4;
+  const out = [`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="11">`];
+  out.push(`<rect width="${width}" height="${height}" fill="#fff"/>`);
+  rows.forEach(({ label, kernel }, r) => {
+    const [, , cin, cout] = kernel.shape;
+    const top = r * rowHeight + 14;
+    const max = Math.max(...Array.from(kernel.data, Math.abs));
+    out.push(`<text x="8" y="${top}" font-weight="bold">${esc(label)}</text>`);
+    for (let f = 0; f < cout; f++) {
+      const left = 8 + f * (kw * cell + gap);
+      for (let y = 0; y < kh; y++) {
+        for (let x = 0; x < kw; x++) {
+          const t = kernel.data[((y * kw + x) * cin) * cout + f] / max;
+          const fade = Math.round(255 * (1 - Math.abs(t)));
+          const rgb = t >= 0 ? `255,${fade},${fade}` : `${fade},${fade},255`;
+          out.push(`<rect x="${left + x * cell}" y="${top + 6 + y * cell}" width="${cell}" height="${cell}" fill="rgb(${rgb})"/>`);
+        }
+      }
+    }
+    out.push(`<text x="${width - 62}" y="${top + 6 + (kh * cell) / 2 + 4}" fill="#444">±${max.toFixed(3)}</text>`);
+  });
+  out.push('</svg>');
+  return out.join('\n') + '\n';
+}

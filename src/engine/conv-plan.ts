@@ -88,6 +88,19 @@ export function globalPoolGeometry(input: readonly number[]): Geometry {
   return window(input, { kernelSize: [input[0], input[1]] }, (c) => c, 1, 'global pooling');
 }
 
+/** upSampling2d (nearest): [h, w, c] → [h·size[0], w·size[1], c]. */
+export function upsampleGeometry(input: readonly number[], size: [number, number]): Geometry {
+  const [h, w, c] = input;
+  return { h, w, c, oh: h * size[0], ow: w * size[1], co: c, kh: size[0], kw: size[1], sh: 1, sw: 1, dh: 1, dw: 1, pt: 0, pl: 0, pb: 0, pr: 0, dm: 1 };
+}
+
+/** zeroPadding2d: [[top, bottom], [left, right]]. */
+export function zeroPadGeometry(input: readonly number[], pad: [[number, number], [number, number]]): Geometry {
+  const [h, w, c] = input;
+  const [[pt, pb], [pl, pr]] = pad;
+  return { h, w, c, oh: h + pt + pb, ow: w + pl + pr, co: c, kh: 1, kw: 1, sh: 1, sw: 1, dh: 1, dw: 1, pt, pl, pb, pr, dm: 1 };
+}
+
 /** Write g as the kernels' descriptor at byte address ptr (DESC_BYTES). */
 export function writeDesc(i32: Int32Array, ptr: number, g: Geometry): void {
   i32.set([g.h, g.w, g.c, g.oh, g.ow, g.co, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl, g.dm, 0], ptr >>> 2);

@@ -1,5 +1,5 @@
 // Convolution, depthwise convolution and pooling passes over a batch, on the kernels of
-// assembly/conv.ts, depthwise.ts and pool.ts. A conv2d is the packed GEMM over an im2col
+// assembly/conv.ts, depthwise.ts, pool.ts and spatial.ts. A conv2d is the packed GEMM over an im2col
 // column matrix, done in tiles of whole images so the scratch stays within IM2COL_BUDGET
 // (conv-plan.ts); the tiles depend on the geometry and batch only, so the results do not depend on
 // the thread count: the GEMMs split over rows or output columns, the row kernels over rows, and no
@@ -103,3 +103,15 @@ export function poolBackward(e: Engine, p: ConvPass, kind: 'max' | 'avg', dx: nu
   else e.rows('avgpool_backward', n, 1, work, dx, dy, p.desc);
 }
 
+
+/** Nearest upsampling or zero padding forward: y(n, oh, ow, c) from x(n, h, w, c). */
+export function spatialForward(e: Engine, p: ConvPass, kind: 'upsample' | 'zeropad', y: number, x: number, n: number): void {
+  const { g } = p;
+  e.rows(kind === 'upsample' ? 'upsample_forward' : 'zeropad_forward', n * g.oh, 1, n * g.oh * g.ow * g.c * NS_PER_FLOAT, y, x, p.desc);
+}
+
+/** Their backward: dx(n, h, w, c) from dy(n, oh, ow, c). */
+export function spatialBackward(e: Engine, p: ConvPass, kind: 'upsample' | 'zeropad', dx: number, dy: number, n: number): void {
+  const { g } = p;
+  e.rows(kind === 'upsample' ? 'upsample_backward' : 'zeropad_backward', n * g.h, 1, n * g.oh * g.ow * g.c * NS_PER_FLOAT, dx, dy, p.desc);
+}

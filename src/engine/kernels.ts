@@ -111,10 +111,11 @@ interface NormKernels {
 interface DropoutKernels {
   dropout_forward(y: Ptr, mask: Ptr, x: Ptr, n: number, rate: number, seed: bigint, step: number, stream: number, first: number): void;
   dropout_backward(dx: Ptr, dy: Ptr, mask: Ptr, n: number): void;
+  channel_mul(y: Ptr, x: Ptr, mask: Ptr, n: number, s: number, c: number): void;
 }
 
 /**
- * assembly/conv.ts, depthwise.ts, pool.ts: the spatial kernels. Their geometry is a
+ * assembly/conv.ts, depthwise.ts, pool.ts, spatial.ts: the spatial kernels. Their geometry is a
  * descriptor in wasm memory (src/engine/conv-plan.ts writes it) and each ends in (start, count), a
  * range of rows (image, output or input row), images or channels: a row kernel, which the engine
  * runs through Engine.rows so that it splits over the threads (ROW_KERNELS).
@@ -128,6 +129,10 @@ interface ConvKernels {
   pool_forward(y: Ptr, idx: Ptr, x: Ptr, desc: Ptr, avg: number, start: number, count: number): void;
   maxpool_backward(dx: Ptr, dy: Ptr, idx: Ptr, desc: Ptr, start: number, count: number): void;
   avgpool_backward(dx: Ptr, dy: Ptr, desc: Ptr, start: number, count: number): void;
+  upsample_forward(y: Ptr, x: Ptr, desc: Ptr, start: number, count: number): void;
+  upsample_backward(dx: Ptr, dy: Ptr, desc: Ptr, start: number, count: number): void;
+  zeropad_forward(y: Ptr, x: Ptr, desc: Ptr, start: number, count: number): void;
+  zeropad_backward(dx: Ptr, dy: Ptr, desc: Ptr, start: number, count: number): void;
 }
 
 /** The row kernels and how many arguments each takes before (start, count). */
@@ -140,6 +145,10 @@ export const ROW_KERNELS = {
   pool_forward: 5,
   maxpool_backward: 4,
   avgpool_backward: 3,
+  upsample_forward: 3,
+  upsample_backward: 3,
+  zeropad_forward: 3,
+  zeropad_backward: 3,
 } as const satisfies Record<keyof ConvKernels, number>;
 export type RowKernel = keyof typeof ROW_KERNELS;
 

@@ -108,7 +108,7 @@ const norm: Keys = { epsilon: positive, center: bool, scale: bool, betaInitializ
 /** Keys of each layer type, as its getConfig writes them. */
 const layerKeys: Record<string, [Keys, Keys?]> = {
   dense: [{ units: count, activation, useBias: bool, kernelInitializer: initializer, biasInitializer: initializer }, { kernelRegularizer: regularizer, biasRegularizer: regularizer }],
-  dropout: [{ rate: num(0, 1, { openMax: true }) }],
+  dropout: [{ rate: num(0, 1, { openMax: true }) }, { seed: num(0, Number.MAX_SAFE_INTEGER, { int: true }) }],
   batchNormalization: [{ ...norm, momentum: fraction, movingMeanInitializer: initializer, movingVarianceInitializer: initializer }],
   layerNormalization: [norm],
   activation: [{ activation }],
@@ -124,6 +124,8 @@ function spatialLayerKeys(): Record<string, [Keys, Keys?]> {
   const pool2d: [Keys] = [{ poolSize: pair, strides: pair, padding }];
   const pool1d: [Keys] = [{ poolSize: count, strides: count, padding }];
   const dimension = (v: unknown, at: string) => (v === -1 ? undefined : count(v, at));
+  const amounts = (v: unknown, at: string) => (Array.isArray(v) && v.length === 2 ? arrayOf(num(0, Number.MAX_SAFE_INTEGER, { int: true }), 2)(v, at) : fail(at, 'a pair of non-negative integers', v));
+  const dropout: [Keys, Keys] = [{ rate: num(0, 1, { openMax: true }) }, { seed: num(0, Number.MAX_SAFE_INTEGER, { int: true }) }];
   return {
     conv2d: [{ ...kernel, ...window2d, filters: count, kernelInitializer: initializer }, { kernelRegularizer: regularizer, biasRegularizer: regularizer }],
     conv1d: [{ ...kernel, filters: count, kernelSize: count, strides: count, dilationRate: count, padding, kernelInitializer: initializer }, { kernelRegularizer: regularizer, biasRegularizer: regularizer }],
@@ -142,6 +144,11 @@ function spatialLayerKeys(): Record<string, [Keys, Keys?]> {
     globalMaxPooling1d: [{}],
     flatten: [{}],
     reshape: [{ targetShape: arrayOf(dimension, 8) }],
+    zeroPadding2d: [{ padding: (v, at) => (Array.isArray(v) && v.length === 2 ? v.forEach((s, i) => amounts(s, `${at}[${i}]`)) : fail(at, '[[top, bottom], [left, right]]', v)) }],
+    zeroPadding1d: [{ padding: amounts }],
+    upSampling2d: [{ size: pair, interpolation: oneOf(['nearest']) }],
+    spatialDropout1d: dropout,
+    spatialDropout2d: dropout,
   };
 }
 

@@ -1,201 +1,221 @@
-// What the ONNX import's op converters share: the graph (constants, who consumes each value,
-// which nodes were converted), checked access to a node's attributes and constant inputs, the
-// value flowing down the chain with its layout, and the dendrite layers being built. Every
-// refusal names the node, its op and the attribute or input at fault.
-import { ModelFileError } from '../errors.js';
-import { layerFromConfig } from '../layers/index.js';
-import type { LayerConfig } from '../layers/layer.js';
-import type { LoadedTensor, SavedLayer } from './model-file.js';
-import { ATTR, DT_FLOAT, type OnnxAttribute, type OnnxModel, type OnnxNode, type OnnxTensor, dtypeName } from './onnx-read.js';
+// The ONNX graph the exporter builds (https://onnx.ai/onnx/intro/concepts.html): nodes kept as
+// plain records until the end (so the last value can be renamed to the graph's output),
+// initializers, and the layout of every value. Values are laid out as Keras lays them out
+// (channels last: [N, H, W, C], [N, L, C]) or channels first ([N, C, H, W], [N, C, L]), which is
+// what ONNX's Conv, pooling, BatchNormalization and Resize need; `channelsFirst` / `channelsLast`
+// insert a Transpose only where the layout changes, so a stack of convolutions and poolings is
+// transposed once on the way in and once on the way out. The activations' ops live here too,
+// since dense and spatial layers both end with them.
+import type { Geometry } from '../engine/conv-plan.js';
+import { ValueError } from '../errors.js';
+import { Message } from './protobuf.js';
 
-/**
- * The tensor between two nodes. `shape` is dendrite's per-sample shape (channels last); `layout`
- * says how ONNX sees the same values: 'flat' (features), 'nchw' (ONNX [c, h, w], stored [h, w, c]),
- * 'nhwc' (ONNX [h, w, c], as stored: after tf2onnx's transpose back), 'pooled' (ONNX [c, 1, 1]
- * after a global pooling, stored [c]).
- */
+const FLOAT = 1; // TensorProto.DataType
+const INT64 = 7;
+const ATTR = { float: 1, int: 2, string: 3, ints: 7 } as const; // AttributeProto.AttributeType
+
+/** A node attribute: a float, an int, a list of ints or a string. */
+export type AttrValue = { f: number } | number | number[] | string;
+
+/** A value of the graph: its name, rank (batch included) and whether it is channels first. */
 export interface Value {
   name: string;
-  layout: 'flat' | 'nchw' | 'nhwc' | 'pooled';
-  shape: number[];
-  /** Flat only: the [c, h, w] map this was flattened from in ONNX's order, when that differs from ours. */
-  chw?: [number, number, number];
-  /** Known to be ≥ 0 (after Relu, Sigmoid, ...): zero padding then cannot win a max pooling. */
-  nonNegative: boolean;
+  rank: number;
+  channelsFirst: boolean;
 }
 
-/** Where flat feature `i` of ours (h, w, c order) sits in ONNX's (c, h, w) order. */
-export function onnxIndex(v: Value, i: number): number {
-  if (!v.chw) return i;
-  const [c, h, w] = v.chw;
-  const ch = i % c;
-  const pixel = (i - ch) / c;
-  return ch * h * w + pixel;
+interface Node {
+  op: string;
+  inputs: string[];
+  output: string;
+  attrs: Record<string, AttrValue>;
+  /** Optional outputs after the first (MaxPool's Indices). */
+  more?: string[];
 }
 
-export const where = (n: OnnxNode) => `ONNX node "${n.name.slice(0, 100)}" (${n.opType.slice(0, 40)})`;
-
-export function refuse(n: OnnxNode, problem: string): ModelFileError {
-  return new ModelFileError(`${where(n)}: ${problem}`);
-}
-
-/** The graph being converted. */
+/** The graph under construction: nodes, initializers, fresh value names. */
 export class Graph {
-  readonly constants = new Map<string, OnnxTensor>();
-  private readonly users = new Map<string, OnnxNode[]>();
-  readonly done = new Set<OnnxNode>();
-  readonly outputs: Set<string>;
+  private readonly nodes: Node[] = [];
+  private readonly initializers: Message[] = [];
+  private readonly named = new Set<string>();
+  private count = 0;
+  private constants = new Map<number, string>();
+  /** Values that are the output of a zero Pad, or a Transpose of one (see zeroPadded). */
+  private padded = new Set<string>();
 
-  constructor(readonly model: OnnxModel) {
-    for (const t of model.initializers) this.constants.set(t.name, t);
-    for (const n of model.nodes) {
-      if (n.opType === 'Constant' && n.domain === '') {
-        this.constants.set(n.outputs[0] ?? '', constantValue(n));
-        this.done.add(n);
-        continue;
-      }
-      for (const i of new Set(n.inputs)) {
-        if (i === '') continue;
-        const list = this.users.get(i);
-        if (list) list.push(n);
-        else this.users.set(i, [n]);
-      }
+  fresh(stem: string): string {
+    return `${stem}_${this.count++}`;
+  }
+
+  /** One node; returns the name of its output (a fresh one from `stem`); `more` names optional further outputs. */
+  node(op: string, inputs: string[], stem: string, attrs: Record<string, AttrValue> = {}, more?: string[]): string {
+    const output = this.fresh(stem);
+    this.nodes.push({ op, inputs, output, attrs, more });
+    return output;
+  }
+
+  /** Record that `x` is zero-padded (the output of a Pad with zeros). */
+  markPadded(x: Value): Value {
+    this.padded.add(x.name);
+    return x;
+  }
+
+  /**
+   * True when `x` is a zero Pad's output, directly or through a Transpose. ONNX Runtime's PadFusion
+   * (level-1 graph optimisation) folds such a Pad into a following MaxPool's pads, which MaxPool
+   * treats as −∞, not 0: a window of negative values then returns its maximum instead of the
+   * padding's 0. A MaxPool with its optional Indices output is left alone, so io/onnx-spatial.ts
+   * gives one to a MaxPool that reads a padded value (the graph is correct ONNX either way).
+   */
+  zeroPadded(x: Value): boolean {
+    return this.padded.has(x.name);
+  }
+
+  /** A node whose output keeps the rank and layout of `like`. */
+  op(op: string, inputs: string[], like: Value, stem: string, attrs: Record<string, AttrValue> = {}): Value {
+    return { ...like, name: this.node(op, inputs, stem, attrs) };
+  }
+
+  /** A float32 initializer (once per name: the first data given wins). */
+  initializer(name: string, dims: readonly number[], data: Float32Array): string {
+    if (!this.named.has(name)) this.tensor(name, dims, FLOAT, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    return name;
+  }
+
+  /** An int64 initializer (shapes and pads given as inputs). */
+  int64s(stem: string, values: readonly number[]): string {
+    const name = this.fresh(stem);
+    const data = BigInt64Array.from(values, (v) => BigInt(v));
+    return this.tensor(name, [values.length], INT64, new Uint8Array(data.buffer));
+  }
+
+  private tensor(name: string, dims: readonly number[], type: number, raw: Uint8Array): string {
+    const t = new Message();
+    for (const d of dims) t.varint(1, d);
+    t.varint(2, type).string(8, name).bytesField(9, raw);
+    this.initializers.push(t);
+    this.named.add(name);
+    return name;
+  }
+
+  /** A scalar float constant, shared by every node that needs the same value. */
+  constant(value: number): string {
+    let name = this.constants.get(value);
+    if (!name) {
+      name = this.initializer(`const_${this.constants.size}`, [], Float32Array.of(value));
+      this.constants.set(value, name);
     }
-    this.outputs = new Set(model.outputs.map((o) => o.name));
+    return name;
   }
 
-  consumers(value: string): OnnxNode[] {
-    return this.users.get(value) ?? [];
+  /** `x` channels first (a Transpose when it is channels last and has spatial axes). */
+  channelsFirst(x: Value): Value {
+    if (x.channelsFirst || x.rank <= 2) return x;
+    const perm = [0, x.rank - 1, ...Array.from({ length: x.rank - 2 }, (_, i) => i + 1)];
+    return this.transposed(x, { name: this.node('Transpose', [x.name], 'to_nchw', { perm }), rank: x.rank, channelsFirst: true });
   }
 
-  /** The one node consuming `value` if it is an `op` and `value` is not also a graph output. */
-  sole(value: string, op: string): OnnxNode | undefined {
-    const u = this.consumers(value);
-    return u.length === 1 && u[0].opType === op && !this.outputs.has(value) ? u[0] : undefined;
+  /** `x` channels last, Keras' layout (a Transpose when it is channels first). */
+  channelsLast(x: Value): Value {
+    if (!x.channelsFirst) return x;
+    const perm = [0, ...Array.from({ length: x.rank - 2 }, (_, i) => i + 2), 1];
+    return this.transposed(x, { name: this.node('Transpose', [x.name], 'to_nhwc', { perm }), rank: x.rank, channelsFirst: false });
   }
 
-  /** True if input `name` is a one-element float constant within 1e-6 (relative) of `target`. */
-  scalar(name: string | undefined, target: number): boolean {
-    const t = name === undefined ? undefined : this.constants.get(name);
-    return !!t && t.dataType === DT_FLOAT && t.values?.length === 1 && Math.abs(t.values[0] - target) <= 1e-6 * Math.abs(target);
+  private transposed(x: Value, y: Value): Value {
+    return this.zeroPadded(x) ? this.markPadded(y) : y;
   }
 
-  /** Input `i` of the node as a constant (initializer or Constant node), or undefined if omitted. */
-  constant(n: OnnxNode, i: number, what: string): OnnxTensor | undefined {
-    const name = n.inputs[i];
-    if (name === undefined || name === '') return undefined;
-    const t = this.constants.get(name);
-    if (!t) throw refuse(n, `its ${what} "${name.slice(0, 80)}" (input ${i}) is computed in the graph; dendrite needs it as a constant (an initializer)`);
-    return t;
-  }
-
-  /** A float constant input, with its dims checked by `dims` (given the tensor, true when right). */
-  floats(n: OnnxNode, i: number, what: string, expected: string, dims: (d: number[]) => boolean): Float32Array {
-    const t = this.constant(n, i, what);
-    if (!t) throw refuse(n, `its ${what} (input ${i}) is missing`);
-    if (t.dataType !== DT_FLOAT) throw refuse(n, `its ${what} "${t.name.slice(0, 80)}" is ${dtypeName(t.dataType)}; dendrite reads float32 weights`);
-    if (!dims(t.dims)) throw refuse(n, `its ${what} "${t.name.slice(0, 80)}" has shape [${t.dims}], expected ${expected}`);
-    const bad = (t.values as Float32Array).findIndex((v) => !Number.isFinite(v));
-    if (bad >= 0) throw refuse(n, `its ${what} "${t.name.slice(0, 80)}" holds ${t.values![bad]} at index ${bad}`);
-    return t.values as Float32Array;
-  }
-
-  /** An integer constant input (shapes, pads), or undefined if omitted. */
-  ints(n: OnnxNode, i: number, what: string): number[] | undefined {
-    const t = this.constant(n, i, what);
-    if (!t) return undefined;
-    if (!Array.isArray(t.values) || !t.values.every(Number.isSafeInteger)) throw refuse(n, `its ${what} must be an int64 tensor, got ${dtypeName(t.dataType)}`);
-    return t.values;
-  }
-}
-
-/** A Constant node's value as a tensor (value, value_float(s), value_int(s)). */
-function constantValue(n: OnnxNode): OnnxTensor {
-  const a = n.attributes[0];
-  const name = n.outputs[0] ?? '';
-  if (n.attributes.length !== 1) return { name, dims: [], dataType: 0 };
-  if (a.name === 'value' && a.t) return { ...a.t, name };
-  if (a.name === 'value_float' && a.f !== undefined) return { name, dims: [], dataType: DT_FLOAT, values: Float32Array.of(a.f) };
-  if (a.name === 'value_floats') return { name, dims: [a.floats.length], dataType: DT_FLOAT, values: Float32Array.from(a.floats) };
-  if (a.name === 'value_int' && a.i !== undefined) return { name, dims: [], dataType: 7, values: [a.i] };
-  if (a.name === 'value_ints') return { name, dims: [a.ints.length], dataType: 7, values: a.ints };
-  return { name, dims: [], dataType: 0 }; // sparse or string: refused where used
-}
-
-/** A node's attributes, checked against the names its converter understands. */
-export class Attrs {
-  private readonly byName = new Map<string, OnnxAttribute>();
-
-  constructor(
-    private readonly n: OnnxNode,
-    known: readonly string[],
-  ) {
-    for (const a of n.attributes) {
-      if (!known.includes(a.name)) {
-        throw refuse(n, `attribute "${a.name.slice(0, 60)}" is not supported${known.length ? ` (dendrite reads ${known.join(', ')})` : ''}`);
-      }
-      this.byName.set(a.name, a);
+  /** Make `x` (channels last) the graph's output `name`: rename the node that makes it, or add an Identity. */
+  finish(x: Value, name: string): void {
+    const producer = this.nodes.find((n) => n.output === x.name);
+    if (!producer) {
+      this.nodes.push({ op: 'Identity', inputs: [x.name], output: name, attrs: {} });
+      return;
     }
+    producer.output = name;
+    for (const n of this.nodes) n.inputs = n.inputs.map((i) => (i === x.name ? name : i));
   }
 
-  has(name: string): boolean {
-    return this.byName.has(name);
+  /** GraphProto fields 1 (nodes) and 5 (initializers), appended to `graph`. */
+  encodeInto(graph: Message, name: string): Message {
+    this.nodes.forEach((n, i) => graph.message(1, encodeNode(n, i)));
+    graph.string(2, name);
+    for (const t of this.initializers) graph.message(5, t);
+    return graph;
   }
+}
 
-  private get(name: string, type: number, present: (a: OnnxAttribute) => boolean): OnnxAttribute | undefined {
-    const a = this.byName.get(name);
-    if (a && ((a.type !== 0 && a.type !== type) || !present(a))) {
-      const names = ['undefined', 'float', 'int', 'string', 'tensor', 'graph', 'floats', 'ints'];
-      throw refuse(this.n, `attribute ${name} is of type ${names[a.type] ?? a.type}; expected ${names[type]}`);
+function encodeNode(n: Node, index: number): Message {
+  const m = new Message();
+  for (const i of n.inputs) m.string(1, i);
+  m.string(2, n.output);
+  for (const o of n.more ?? []) m.string(2, o);
+  m.string(3, `${n.op}_${index}`).string(4, n.op);
+  for (const [name, v] of Object.entries(n.attrs)) {
+    const a = new Message().string(1, name);
+    if (typeof v === 'number') a.varint(3, v).varint(20, ATTR.int);
+    else if (typeof v === 'string') a.string(4, v).varint(20, ATTR.string);
+    else if (Array.isArray(v)) {
+      for (const i of v) a.varint(8, i);
+      a.varint(20, ATTR.ints);
+    } else a.float(2, v.f).varint(20, ATTR.float);
+    m.message(5, a);
+  }
+  return m;
+}
+
+/** The ops of an activation applied to `x` (softmax over the channel axis, as Keras' last axis). */
+export function activation(g: Graph, spec: unknown, x: Value): Value {
+  const name = typeof spec === 'string' ? spec : (spec as { name: string }).name;
+  const alpha = typeof spec === 'object' && spec !== null ? (spec as { alpha?: number }).alpha : undefined;
+  const op = (type: string, attrs: Record<string, AttrValue> = {}) => g.op(type, [x.name], x, name, attrs);
+  switch (name) {
+    case 'linear':
+      return x;
+    case 'relu':
+      return op('Relu');
+    case 'sigmoid':
+      return op('Sigmoid');
+    case 'tanh':
+      return op('Tanh');
+    case 'softplus':
+      return op('Softplus');
+    case 'softmax':
+      return op('Softmax', { axis: x.channelsFirst ? 1 : x.rank - 1 });
+    case 'leakyRelu':
+      return op('LeakyRelu', { alpha: { f: alpha ?? 0.2 } });
+    case 'elu':
+      return op('Elu', { alpha: { f: alpha ?? 1 } });
+    case 'selu': // Keras' constants, as assembly/activation.ts uses them
+      return op('Selu', { alpha: { f: 1.6732632423543772 }, gamma: { f: 1.0507009873554805 } });
+    case 'gelu': {
+      // x · ½ · (1 + erf(x / √2)), exact as dendrite's gelu (and TF.js', and torch's default)
+      const erf = g.node('Erf', [g.node('Mul', [x.name, g.constant(Math.SQRT1_2)], 'gelu_scaled')], 'gelu_erf');
+      const cdf = g.node('Mul', [g.node('Add', [erf, g.constant(1)], 'gelu_1p'), g.constant(0.5)], 'gelu_cdf');
+      return g.op('Mul', [x.name, cdf], x, 'gelu');
     }
-    return a;
-  }
-
-  int(name: string, fallback: number): number {
-    const v = this.get(name, ATTR.INT, (a) => a.i !== undefined)?.i ?? fallback;
-    if (!Number.isSafeInteger(v)) throw refuse(this.n, `attribute ${name}=${v} is not a valid integer`);
-    return v;
-  }
-
-  float(name: string, fallback: number): number {
-    const v = this.get(name, ATTR.FLOAT, (a) => a.f !== undefined)?.f ?? fallback;
-    if (!Number.isFinite(v)) throw refuse(this.n, `attribute ${name}=${v} is not finite`);
-    return v;
-  }
-
-  string(name: string, fallback: string): string {
-    return this.get(name, ATTR.STRING, (a) => a.s !== undefined)?.s ?? fallback;
-  }
-
-  ints(name: string, fallback?: number[]): number[] | undefined {
-    const v = this.get(name, ATTR.INTS, () => true)?.ints ?? fallback;
-    if (v && !v.every(Number.isSafeInteger)) throw refuse(this.n, `attribute ${name} holds a value that is not a valid integer`);
-    return v;
+    case 'swish':
+    case 'silu':
+      return g.op('Mul', [x.name, g.node('Sigmoid', [x.name], 'swish_sigmoid')], x, name);
+    default:
+      throw new ValueError(`activation ${JSON.stringify(name)} has no ONNX export`);
   }
 }
 
-/** The dendrite model under construction: layers with unique names, and their weights. */
-export class Builder {
-  readonly layers: SavedLayer[] = [];
-  readonly tensors = new Map<string, LoadedTensor>();
-  private readonly counts = new Map<string, number>();
-
-  /** A layer from its options (checked by its constructor: the saved config is complete, defaults filled in). */
-  add(type: string, options: Record<string, unknown>, weights: Record<string, LoadedTensor> = {}): SavedLayer {
-    const made = layerFromConfig({ type, ...options } as LayerConfig);
-    const k = this.counts.get(made.baseName) ?? 0;
-    this.counts.set(made.baseName, k + 1);
-    made.name = k ? `${made.baseName}_${k}` : made.baseName; // Keras' names: conv2d, conv2d_1, ...
-    const layer = made.getConfig() as unknown as SavedLayer;
-    this.layers.push(layer);
-    for (const [w, t] of Object.entries(weights)) this.tensors.set(`${layer.name}/${w}`, t);
-    return layer;
-  }
-
-  /** An activation: fused into the layer before when that is linear (a dense or convolution), else a layer of its own. */
-  activation(spec: unknown): void {
-    const last = this.layers[this.layers.length - 1];
-    if (last && ['dense', 'conv2d', 'depthwiseConv2d'].includes(last.type) && last.activation === 'linear') last.activation = spec;
-    else this.add('activation', { activation: spec });
-  }
+/** What the ops of one layer get: the graph, the layer's saved config and built instance, its weights and input. */
+export interface LayerContext {
+  g: Graph;
+  /** The layer's saved config (type, name, options). */
+  l: { type: string; name: string; [option: string]: unknown };
+  /** The built layer (geometry, shapes). */
+  layer: { inShape: number[]; outShape: number[]; geometry?: Geometry };
+  /** A weight as its initializer, unchanged (e.g. a dense kernel): its name. */
+  w: (name: string) => string;
+  /** A weight's data and Keras shape, for ops that need it in another layout. */
+  weight: (name: string) => { name: string; shape: number[]; data: Float32Array };
+  x: Value;
 }
+
+/** The ops of one layer type; returns the layer's output value (its input, for an identity). */
+export type LayerOps = (c: LayerContext) => Value;

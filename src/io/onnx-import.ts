@@ -10,7 +10,7 @@ import { DendriteError, ModelFileError, ValueError } from '../errors.js';
 import { describe } from '../check.js';
 import type { Sequential } from '../model/sequential.js';
 import { type LoadedTensor, type ModelConfig, type ModelLoadOptions, assembleModel, checkConfig } from './model-file.js';
-import { Attrs, Builder, Graph, type Value, refuse, where } from './onnx-graph.js';
+import { Attrs, Builder, Graph, type Value, refuse, where } from './onnx-import-graph.js';
 import { type Ctx, converters, flattenTo } from './onnx-ops.js';
 import { DT_FLOAT, type OnnxModel, type OnnxNode, dtypeName, readOnnx } from './onnx-read.js';
 import { type LoadSource, readSource } from './storage.js';

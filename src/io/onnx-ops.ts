@@ -5,7 +5,7 @@
 // what ONNX pads with, else refused. Anything a converter does not understand is refused naming
 // the node, the op and the attribute.
 import { layerTypes } from '../layers/index.js';
-import { type Attrs, type Builder, type Graph, type Value, onnxIndex, refuse } from './onnx-graph.js';
+import { type Attrs, type Builder, type Graph, type Value, onnxIndex, refuse } from './onnx-import-graph.js';
 import type { OnnxNode } from './onnx-read.js';
 
 export interface Ctx {

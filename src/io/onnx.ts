@@ -1,22 +1,25 @@
 // ONNX export (https://onnx.ai/onnx/intro/concepts.html): the model as one ModelProto, written by
 // our own protobuf writer. Opset 17 (IR version 8), which ONNX Runtime ≥ 1.12 and most other
-// runtimes read. The graph has one input "input" (batch, features) and one output "output"
-// (batch, units), the batch dimension symbolic ("batch"), and the weights as float32
-// initializers named as in the model file. A dense layer is Gemm (kernel (in, units) as B, no
-// transpose) followed by its activation's ops; gelu is the exact form built from Erf, swish is
-// x·Sigmoid(x); batch / layer normalisation are the BatchNormalization (moving statistics) and
-// LayerNormalization ops; dropout is the identity. The output is what predict() returns.
+// runtimes read. The graph has one input "input" shaped as the model's samples, channels last as
+// dendrite takes them ([batch, features], [batch, h, w, c], [batch, steps, c]), and one output
+// "output" shaped as predict() returns it, the batch dimension symbolic ("batch"); the weights are
+// float32 initializers named as in the model file. A dense layer is Gemm (kernel (in, units) as B,
+// no transpose; MatMul + Add on inputs of rank > 2) followed by its activation's ops; gelu is the
+// exact form built from Erf, swish is x·Sigmoid(x); batch / layer normalisation are the
+// BatchNormalization (moving statistics) and LayerNormalization ops; dropout is the identity. The
+// spatial layers are in onnx-spatial.ts: they run channels first between two Transposes
+// (onnx-graph.ts), so Flatten and Reshape see Keras' order and no weight is permuted.
 import { checkObject, describe } from '../check.js';
 import { ValueError } from '../errors.js';
 import { Sequential } from '../model/sequential.js';
-import { type SavedLayer, modelConfig } from './model-file.js';
+import { modelConfig } from './model-file.js';
+import { Graph, type LayerContext, type LayerOps, type Value, activation } from './onnx-graph.js';
+import { spatialOps } from './onnx-spatial.js';
 import { Message } from './protobuf.js';
 
 export const ONNX_OPSET = 17;
 const IR_VERSION = 8;
 const FLOAT = 1; // TensorProto.DataType.FLOAT
-const ATTR_FLOAT = 1;
-const ATTR_INT = 2;
 
 /** Options of `toOnnx`. */
 export interface ToOnnxOptions {
@@ -26,125 +29,52 @@ export interface ToOnnxOptions {
   outputName?: string;
 }
 
-type Attr = [name: string, value: number, type: typeof ATTR_FLOAT | typeof ATTR_INT];
-
-/** The graph under construction: nodes, initializers, fresh value names. */
-class Graph {
-  readonly nodes: Message[] = [];
-  readonly initializers: Message[] = [];
-  private count = 0;
-  private constants = new Map<number, string>();
-
-  fresh(stem: string): string {
-    return `${stem}_${this.count++}`;
+/** Dense on [N, in] is Gemm; on [N, ..., in] (Keras' last axis) MatMul, then Add of the bias. */
+const dense: LayerOps = (c) => {
+  const x = c.g.channelsLast(c.x), { g, l } = c;
+  let z: Value;
+  if (x.rank === 2) z = g.op('Gemm', l.useBias ? [x.name, c.w('kernel'), c.w('bias')] : [x.name, c.w('kernel')], x, `${l.name}_z`);
+  else {
+    z = g.op('MatMul', [x.name, c.w('kernel')], x, `${l.name}_z`);
+    if (l.useBias) z = g.op('Add', [z.name, c.w('bias')], x, `${l.name}_z`);
   }
+  return activation(g, l.activation ?? 'linear', z);
+};
 
-  node(op: string, inputs: string[], output: string, attrs: Attr[] = []): string {
-    const n = new Message();
-    for (const i of inputs) n.string(1, i);
-    n.string(2, output).string(3, `${op}_${this.count++}`).string(4, op);
-    for (const [name, value, type] of attrs) {
-      const a = new Message().string(1, name);
-      if (type === ATTR_FLOAT) a.float(2, value);
-      else a.varint(3, value);
-      n.message(5, a.varint(20, type));
-    }
-    this.nodes.push(n);
-    return output;
-  }
+/** BatchNormalization over the channel axis (axis 1 of ONNX's op: channels first for rank > 2), with the moving statistics as predict() uses them. */
+const batchNormalization: LayerOps = (c) => {
+  const x = c.g.channelsFirst(c.x);
+  const [scale, bias] = normParams(c);
+  return c.g.op('BatchNormalization', [x.name, scale, bias, c.w('moving_mean'), c.w('moving_variance')], x, `${c.l.name}_out`, { epsilon: { f: c.l.epsilon as number } });
+};
 
-  initializer(name: string, dims: number[], data: Float32Array): string {
-    const t = new Message();
-    for (const d of dims) t.varint(1, d);
-    t.varint(2, FLOAT).string(8, name).bytesField(9, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-    this.initializers.push(t);
-    return name;
-  }
-
-  /** A scalar float constant, shared by every node that needs the same value. */
-  constant(value: number): string {
-    let name = this.constants.get(value);
-    if (!name) {
-      name = `const_${this.constants.size}`;
-      this.initializer(name, [], Float32Array.of(value));
-      this.constants.set(value, name);
-    }
-    return name;
-  }
-}
-
-/** ops for an activation, applied to value `x`; returns the name of the result. */
-function activation(g: Graph, spec: unknown, x: string, out: string): string {
-  const name = typeof spec === 'string' ? spec : (spec as { name: string }).name;
-  const alpha = typeof spec === 'object' && spec !== null ? (spec as { alpha?: number }).alpha : undefined;
-  switch (name) {
-    case 'linear':
-      return x;
-    case 'relu':
-      return g.node('Relu', [x], out);
-    case 'sigmoid':
-      return g.node('Sigmoid', [x], out);
-    case 'tanh':
-      return g.node('Tanh', [x], out);
-    case 'softplus':
-      return g.node('Softplus', [x], out);
-    case 'softmax':
-      return g.node('Softmax', [x], out, [['axis', 1, ATTR_INT]]);
-    case 'leakyRelu':
-      return g.node('LeakyRelu', [x], out, [['alpha', alpha ?? 0.2, ATTR_FLOAT]]);
-    case 'elu':
-      return g.node('Elu', [x], out, [['alpha', alpha ?? 1, ATTR_FLOAT]]);
-    case 'selu': // Keras' constants, as assembly/activation.ts uses them
-      return g.node('Selu', [x], out, [['alpha', 1.6732632423543772, ATTR_FLOAT], ['gamma', 1.0507009873554805, ATTR_FLOAT]]);
-    case 'gelu': {
-      // x · ½ · (1 + erf(x / √2)), exact as dendrite's gelu (and TF.js', and torch's default)
-      const erf = g.node('Erf', [g.node('Mul', [x, g.constant(Math.SQRT1_2)], g.fresh('gelu_scaled'))], g.fresh('gelu_erf'));
-      const cdf = g.node('Mul', [g.node('Add', [erf, g.constant(1)], g.fresh('gelu_1p')), g.constant(0.5)], g.fresh('gelu_cdf'));
-      return g.node('Mul', [x, cdf], out);
-    }
-    case 'swish':
-    case 'silu':
-      return g.node('Mul', [x, g.node('Sigmoid', [x], g.fresh('swish_sigmoid'))], out);
-    default:
-      throw new ValueError(`activation ${JSON.stringify(name)} has no ONNX export`);
-  }
-}
-
-/**
- * One entry per layer type: the ops for a layer, given its config, its weights' initializer names,
- * its input value and feature width, and the name its output should get (the ops may instead
- * return their input, for a layer that is the identity at inference).
- */
-type LayerOps = (g: Graph, l: SavedLayer, w: (name: string) => string, x: string, out: string, width: number) => string;
-
-const layerOps: Record<string, LayerOps> = {
-  dense(g, l, w, x, out) {
-    const inputs = [x, w('kernel')];
-    if (l.useBias) inputs.push(w('bias'));
-    const act = l.activation ?? 'linear';
-    const z = g.node('Gemm', inputs, act === 'linear' ? out : g.fresh(`${l.name}_z`));
-    return activation(g, act, z, out);
-  },
-  dropout: (_g, _l, _w, x) => x, // the identity at inference
-  activation: (g, l, _w, x, out) => activation(g, l.activation, x, out),
-  batchNormalization(g, l, w, x, out, width) {
-    // Inference form: the moving statistics, as predict() uses them.
-    const [scale, bias] = normParams(g, l, w, width);
-    return g.node('BatchNormalization', [x, scale, bias, w('moving_mean'), w('moving_variance')], out, [['epsilon', l.epsilon as number, ATTR_FLOAT]]);
-  },
-  layerNormalization(g, l, w, x, out, width) {
-    // Over the last axis (the op's default), opset 17.
-    const [scale, bias] = normParams(g, l, w, width);
-    return g.node('LayerNormalization', [x, scale, bias], out, [['epsilon', l.epsilon as number, ATTR_FLOAT]]);
-  },
+/** LayerNormalization over the last axis (the op's default; opset 17), channels last. */
+const layerNormalization: LayerOps = (c) => {
+  const x = c.g.channelsLast(c.x);
+  const [scale, bias] = normParams(c);
+  return c.g.op('LayerNormalization', [x.name, scale, bias], x, `${c.l.name}_out`, { epsilon: { f: c.l.epsilon as number } });
 };
 
 /** gamma and beta, or ones and zeros for a layer without them (the ONNX ops need both inputs). */
-function normParams(g: Graph, l: SavedLayer, w: (name: string) => string, width: number): [string, string] {
-  const scale = l.scale ? w('gamma') : g.initializer(`${l.name}/gamma_ones`, [width], new Float32Array(width).fill(1));
-  const bias = l.center ? w('beta') : g.initializer(`${l.name}/beta_zeros`, [width], new Float32Array(width));
+function normParams(c: LayerContext): [string, string] {
+  const width = c.layer.inShape[c.layer.inShape.length - 1], name = c.l.name;
+  const scale = c.l.scale ? c.w('gamma') : c.g.initializer(`${name}/gamma_ones`, [width], new Float32Array(width).fill(1));
+  const bias = c.l.center ? c.w('beta') : c.g.initializer(`${name}/beta_zeros`, [width], new Float32Array(width));
   return [scale, bias];
 }
+
+/** Ops per saved layer type. */
+const layerOps: Record<string, LayerOps> = {
+  dense,
+  dropout: (c) => c.x, // the identity at inference
+  activation: (c) => activation(c.g, c.l.activation, c.x),
+  batchNormalization,
+  layerNormalization,
+  ...spatialOps,
+};
+
+/** @internal Saved layer types the export writes (a test checks that every layer type is among them). */
+export const onnxLayerTypes = Object.keys(layerOps);
 
 /** The model as an ONNX file (ModelProto bytes): opset 17, dynamic batch, same predictions as predict(). */
 export function toOnnx(model: Sequential, options: ToOnnxOptions = {}): Uint8Array {
@@ -155,25 +85,32 @@ export function toOnnx(model: Sequential, options: ToOnnxOptions = {}): Uint8Arr
   for (const [what, v] of [['inputName', inputName], ['outputName', outputName]]) {
     if (typeof v !== 'string' || v === '') throw new ValueError(`${what} must be a non-empty string, got ${describe(v)}`);
   }
+  if (inputName === outputName) throw new ValueError(`inputName and outputName must differ, both are ${JSON.stringify(inputName)}`);
   const weights = new Map(model.getWeights().map((w) => [w.name, w]));
   const config = modelConfig(model);
+  for (const l of config.layers) {
+    if (!Object.hasOwn(layerOps, l.type)) throw new ValueError(`layer "${l.name}" (${l.type}) has no ONNX export; supported: ${Object.keys(layerOps).join(', ')}`);
+  }
   const g = new Graph();
-  for (const w of weights.values()) g.initializer(w.name, w.shape, w.data);
-  let x = inputName;
+  const inShape = config.inputShape;
+  let x: Value = { name: inputName, rank: inShape.length + 1, channelsFirst: false };
   config.layers.forEach((l, i) => {
-    const ops = Object.hasOwn(layerOps, l.type) ? layerOps[l.type] : undefined;
-    if (!ops) throw new ValueError(`layer "${l.name}" (${l.type}) has no ONNX export; supported: ${Object.keys(layerOps).join(', ')}`);
-    const last = i === config.layers.length - 1;
-    x = ops(g, l, (name) => `${l.name}/${name}`, x, last ? outputName : g.fresh(`${l.name}_out`), model.layers[i].inputDim);
+    const weight = (name: string) => weights.get(`${l.name}/${name}`)!;
+    const w = (name: string) => {
+      const t = weight(name);
+      return g.initializer(t.name, t.shape, t.data);
+    };
+    try {
+      x = layerOps[l.type]({ g, l, layer: model.layers[i] as LayerContext['layer'], w, weight, x });
+    } catch (e) {
+      throw e instanceof ValueError ? new ValueError(`layer "${l.name}" (${l.type}): ${e.message}`) : e;
+    }
   });
-  if (x !== outputName) g.node('Identity', [x], outputName); // a last layer that is the identity
+  g.finish(g.channelsLast(x), outputName);
 
-  const graph = new Message();
-  for (const n of g.nodes) graph.message(1, n);
-  graph.string(2, config.name);
-  for (const t of g.initializers) graph.message(5, t);
-  graph.message(11, valueInfo(inputName, model.inputDim));
-  graph.message(12, valueInfo(outputName, model.outputUnits));
+  const graph = g.encodeInto(new Message(), config.name);
+  graph.message(11, valueInfo(inputName, inShape));
+  graph.message(12, valueInfo(outputName, model.layers.length ? model.layers[model.layers.length - 1].outShape : inShape));
   return new Message()
     .varint(1, IR_VERSION)
     .string(2, 'dendrite')
@@ -184,11 +121,10 @@ export function toOnnx(model: Sequential, options: ToOnnxOptions = {}): Uint8Arr
     .bytes();
 }
 
-/** A float tensor value of shape (batch, width) with a symbolic batch dimension. */
-function valueInfo(name: string, width: number): Message {
-  const shape = new Message()
-    .message(1, new Message().string(2, 'batch'))
-    .message(1, new Message().varint(1, width));
-  const tensor = new Message().varint(1, FLOAT).message(2, shape);
+/** A float tensor value of shape (batch, ...shape) with a symbolic batch dimension. */
+function valueInfo(name: string, shape: readonly number[]): Message {
+  const dims = new Message().message(1, new Message().string(2, 'batch'));
+  for (const d of shape) dims.message(1, new Message().varint(1, d));
+  const tensor = new Message().varint(1, FLOAT).message(2, dims);
   return new Message().string(1, name).message(2, new Message().message(1, tensor));
 }

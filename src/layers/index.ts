@@ -6,7 +6,7 @@ import { Conv1D, conv1d } from './conv1d.js';
 import { Conv2D, conv2d } from './conv2d.js';
 import { DepthwiseConv2D, depthwiseConv2d } from './depthwise.js';
 import { Dense, dense } from './dense.js';
-import { Dropout, dropout } from './dropout.js';
+import { Dropout, SpatialDropout, dropout, spatialDropout1d, spatialDropout2d } from './dropout.js';
 import { Layer, type LayerConfig } from './layer.js';
 import { BatchNormalization, LayerNormalization, batchNormalization, layerNormalization } from './normalization.js';
 import {
@@ -14,11 +14,13 @@ import {
   maxPooling1d, maxPooling2d,
 } from './pooling.js';
 import { Flatten, Reshape, flatten, reshape } from './reshape.js';
+import { UpSampling2D, ZeroPadding2D, upSampling2d, zeroPadding1d, zeroPadding2d } from './resample.js';
 import { SeparableConv2D, separableConv2d } from './separable.js';
 
 export { Layer, ActivationLayer, Dense, Dropout, BatchNormalization, LayerNormalization, Conv2D, Conv1D, DepthwiseConv2D, SeparableConv2D, Pooling2D, GlobalPooling2D, Flatten, Reshape };
 export { activation, dense, dropout, batchNormalization, layerNormalization, conv2d, conv1d, depthwiseConv2d, separableConv2d, maxPooling2d, averagePooling2d, globalAveragePooling2d, globalMaxPooling2d, flatten, reshape };
 export { maxPooling1d, averagePooling1d, globalAveragePooling1d, globalMaxPooling1d };
+export { SpatialDropout, ZeroPadding2D, UpSampling2D, spatialDropout1d, spatialDropout2d, zeroPadding1d, zeroPadding2d, upSampling2d };
 
 const builders: Record<string, (options: never) => Layer> = {
   dense,
@@ -40,6 +42,11 @@ const builders: Record<string, (options: never) => Layer> = {
   averagePooling1d,
   globalAveragePooling1d,
   globalMaxPooling1d,
+  zeroPadding2d,
+  zeroPadding1d,
+  upSampling2d,
+  spatialDropout1d,
+  spatialDropout2d,
 };
 
 /** Config type names this version reads. */

@@ -38,6 +38,11 @@ export interface WorkerFitOptions extends PortableFitOptions {
    */
   transfer?: boolean;
   /**
+   * Send a copy of the weights with every 'epoch' event (`event.weights`, in getWeights order), e.g.
+   * to draw a convolution's filters as they learn. Default false: they cost one copy per epoch.
+   */
+  epochWeights?: boolean;
+  /**
    * The worker: a URL of build/fit-worker.js (default: the one beside the entry's bundle), or a
    * `Worker` you created from it, e.g. `new Worker(new URL('dendrite/fit-worker', import.meta.url),
    * { type: 'module' })` for bundlers that rewrite worker URLs.
@@ -84,11 +89,12 @@ export function fitInWorker(model: Sequential, x: InputData, y: TargetData, opti
   if (training.has(model)) throw new errors.StateError('this model is already training in a worker; await its result first');
   // The fit options that cross to the worker, and the worker's own (callbacks, signal, verbose cannot cross).
   const portable = FIT_KEYS.filter((k) => k !== 'callbacks' && k !== 'verbose' && k !== 'signal');
-  checkObject(options, 'fitInWorker options', [...portable, 'onProgress', 'progressInterval', 'signal', 'transfer', 'worker', 'threads'], false);
-  const { onProgress, progressInterval = 100, signal, transfer = false, worker, validationData, threads = 1, ...fitOptions } = options;
+  checkObject(options, 'fitInWorker options', [...portable, 'onProgress', 'progressInterval', 'signal', 'transfer', 'worker', 'threads', 'epochWeights'], false);
+  const { onProgress, progressInterval = 100, signal, transfer = false, worker, validationData, threads = 1, epochWeights = false, ...fitOptions } = options;
   if (onProgress !== undefined && typeof onProgress !== 'function') throw new errors.ValueError(`onProgress must be a function, got ${describe(onProgress)}`);
   finiteNumber(progressInterval, 'progressInterval', 0);
   positiveInt(threads, 'threads');
+  if (typeof epochWeights !== 'boolean') throw new errors.ValueError(`epochWeights must be true or false, got ${describe(epochWeights)}`);
   const script = worker ?? workerScriptUrl();
   if (!script) throw new errors.StateError(`fitInWorker needs Web Workers or worker_threads, which the ${runtimeName() ?? 'current'} runtime does not have; use model.fit`);
 
@@ -117,6 +123,7 @@ export function fitInWorker(model: Sequential, x: InputData, y: TargetData, opti
     options: fitOptions,
     progressInterval,
     threads,
+    epochWeights,
   };
   transfers.push(...stateBuffers(state));
   return startJob(model, script, start, transfers, onProgress, signal);

@@ -26,7 +26,7 @@ port.onMessage((m) => {
   }
 });
 
-const emit = (event: WorkerFitEvent) => port.post({ type: 'event', event });
+const emit = (event: WorkerFitEvent, transfers?: ArrayBuffer[]) => port.post({ type: 'event', event }, transfers);
 const now = () => performance.now();
 
 async function run(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
@@ -72,7 +72,8 @@ async function run(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
       },
       onEpochEnd(e: number, logs: Logs) {
         const seconds = (now() - epochStart) / 1000;
-        emit({ type: 'epoch', epoch: e, logs, seconds, samplesPerSec: rate(seen, seconds * 1000) });
+        const weights = m.epochWeights ? model.getWeights() : undefined; // fresh copies: moved, not cloned
+        emit({ type: 'epoch', epoch: e, logs, seconds, samplesPerSec: rate(seen, seconds * 1000), ...(weights && { weights }) }, weights?.map((w) => w.data.buffer as ArrayBuffer));
         // Give a control message sent in answer to this event (pause at epoch end, say) the time to
         // arrive before the next epoch starts: one macrotask turn, about a millisecond per epoch.
         return new Promise<void>((resolve) => setTimeout(resolve, 1));

@@ -42,6 +42,8 @@ export type WorkerFitEvent =
       logs: Logs;
       seconds: number;
       samplesPerSec: number;
+      /** The weights at the epoch's end (copies, in getWeights order), when fitInWorker's `epochWeights` is true. */
+      weights?: Weight[];
     }
   | {
       /** The worker stopped between two batches after pause(). */
@@ -67,6 +69,8 @@ export type ToWorker =
       progressInterval: number;
       /** Kernel threads for the worker's engine. */
       threads: number;
+      /** Send the weights with every 'epoch' event. */
+      epochWeights: boolean;
     }
   | { type: 'pause' }
   | { type: 'resume' }

@@ -5,6 +5,7 @@ import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { activation, batchNormalization, dense, dropout, layerNormalization, sequential, toOnnx, ValueError, type Sequential } from '../../src/index.js';
 import { varint } from '../../src/io/protobuf.js';
+import { fields, get, text } from './onnx-fields.js';
 
 function inputs(rows: number, cols: number, seed = 1): Float32Array {
   let s = seed;
@@ -95,6 +96,7 @@ describe('ONNX Runtime runs the export and predicts the same', () => {
   it('rejects bad options with ValueError', () => {
     const m = sequential([dense({ units: 2, inputShape: [3] })]);
     expect(() => toOnnx(m, { inputName: '' })).toThrow(ValueError);
+    expect(() => toOnnx(m, { inputName: 'x', outputName: 'x' })).toThrow(/must differ/);
     expect(() => toOnnx({} as Sequential)).toThrow(ValueError);
     m.dispose();
   });
@@ -109,35 +111,6 @@ async function trained(): Promise<Sequential> {
 }
 
 describe('the ModelProto, read back field by field', () => {
-  /** A tiny protobuf reader: the fields of one message as [field, wire, value] (value: bigint or bytes). */
-  function fields(b: Uint8Array): [number, number, bigint | Uint8Array][] {
-    const out: [number, number, bigint | Uint8Array][] = [];
-    let at = 0;
-    const readVarint = () => {
-      let v = 0n;
-      for (let shift = 0n; ; shift += 7n) {
-        const byte = b[at++];
-        v |= BigInt(byte & 0x7f) << shift;
-        if (byte < 0x80) return v;
-      }
-    };
-    while (at < b.length) {
-      const key = Number(readVarint());
-      const [field, wire] = [key >> 3, key & 7];
-      if (wire === 0) out.push([field, wire, readVarint()]);
-      else if (wire === 2) {
-        const n = Number(readVarint());
-        out.push([field, wire, b.subarray(at, at + n)]);
-        at += n;
-      } else if (wire === 5) {
-        out.push([field, wire, b.subarray(at, at + 4)]);
-        at += 4;
-      } else throw new Error(`wire type ${wire}`);
-    }
-    return out;
-  }
-  const text = (v: unknown) => new TextDecoder().decode(v as Uint8Array);
-  const get = (fs: ReturnType<typeof fields>, f: number) => fs.filter(([n]) => n === f).map(([, , v]) => v);
 
   it('IR version 8, opset 17, Gemm then Relu, initializers with (in, units) kernels, symbolic batch', () => {
     const m = sequential([dense({ units: 3, activation: 'relu', inputShape: [2], name: 'h' })]);

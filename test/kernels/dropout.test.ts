@@ -45,3 +45,25 @@ describe('dropout_forward / dropout_backward', () => {
     expect(Array.from(h.f32(other, n))).not.toEqual(Array.from(h.f32(mask, n)));
   });
 });
+
+describe('spatial dropout: dropout_forward without x, channel_mul', () => {
+  it('x = 0 writes the same mask and leaves y untouched', () => {
+    h.reset();
+    const n = 37;
+    const x = h.put(randomArray(n, 3)), y = h.put(new Float32Array(n).fill(7)), mask = h.alloc(n * 4), mask2 = h.alloc(n * 4);
+    k.dropout_forward(y, mask, x, n, 0.4, 9n, 2, 3, 0);
+    k.dropout_forward(y + 4 * n, mask2, 0, n, 0.4, 9n, 2, 3, 0);
+    expect(Array.from(h.f32(mask2, n))).toEqual(Array.from(h.f32(mask, n)));
+  });
+
+  it.each([[1, 1, 1], [2, 5, 3], [3, 4, 4], [2, 7, 9], [4, 1, 13]])('y(n, s, c) = x · mask(n, c), in place too; n=%i s=%i c=%i', (n, s, c) => {
+    h.reset();
+    const x = randomArray(n * s * c, n + s + c), m = randomArray(n * c, 5);
+    const px = h.put(x), pm = h.put(m), y = h.alloc(n * s * c * 4);
+    k.channel_mul(y, px, pm, n, s, c);
+    const ref = Array.from(x, (v, i) => Math.fround(v * m[Math.floor(i / (s * c)) * c + (i % c)]));
+    expect(Array.from(h.f32(y, n * s * c))).toEqual(ref);
+    k.channel_mul(px, px, pm, n, s, c);
+    expect(Array.from(h.f32(px, n * s * c))).toEqual(ref);
+  });
+});

@@ -135,6 +135,25 @@ describe('fitInWorker (worker_threads)', () => {
     }
   });
 
+  it('sends the weights with every epoch event on request: those model.fit has at each epoch end', async () => {
+    const main = mlp();
+    const atEpochEnd: number[][] = [];
+    await main.fit(x, y, { epochs: 3, batchSize: 50, seed: 3, callbacks: { onEpochEnd: () => void atEpochEnd.push(flat(main)) } });
+    const events: Dendrite.WorkerFitEvent[] = [];
+    const worker = mlp();
+    await fitInWorker(worker, x, y, { epochs: 3, batchSize: 50, seed: 3, epochWeights: true, onProgress: (e) => events.push(e) }).result;
+    const sent = events.flatMap((e) => (e.type === 'epoch' ? [e.weights!] : []));
+    expect(sent).toHaveLength(3);
+    expect(sent[0].map((w) => w.name)).toEqual(worker.getWeights().map((w) => w.name));
+    sent.forEach((ws, i) => expect(identical(ws.flatMap((w) => Array.from(w.data)), atEpochEnd[i])).toBe(true));
+    expect(identical(atEpochEnd[1], atEpochEnd[2])).toBe(false);
+    // Off by default: epoch events carry no weights.
+    const plain: Dendrite.WorkerFitEvent[] = [];
+    await fitInWorker(mlp(), x, y, { epochs: 1, onProgress: (e) => plain.push(e) }).result;
+    expect(plain.filter((e) => e.type === 'epoch').every((e) => !('weights' in e))).toBe(true);
+    expect(() => fitInWorker(mlp(), x, y, { epochWeights: 1 as never })).toThrow(/epochWeights must be true or false, got 1/);
+  });
+
   it('pauses between batches and resumes', async () => {
     const log: string[] = [];
     let pausedAt = 0;

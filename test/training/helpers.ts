@@ -38,6 +38,20 @@ export function tfjsWeights(theirs: tfl.LayersModel): Float32Array[] {
   return theirs.layers.flatMap((l) => l.getWeights().map((t) => t.dataSync() as Float32Array));
 }
 
+/**
+ * One sparse-categorical training step of both models (ours built and compiled, TF.js compiled) from
+ * the same weights, on x (n, ...shape) and class labels y: the losses and every weight agree.
+ */
+export async function expectSameStep(m: Sequential, t: tfl.LayersModel, x: Float32Array, shape: number[], y: Float32Array): Promise<void> {
+  copyToTfjs(m, t);
+  const n = y.length;
+  const got = m.trainOnBatch({ data: x, shape: [n, ...shape] }, y);
+  const loss = (await t.trainOnBatch(tf.tensor(x, [n, ...shape]), tf.tensor(y, [n, 1]))) as number;
+  expect(got.loss).toBeCloseTo(loss, 5);
+  const want = tfjsWeights(t);
+  m.getWeights().forEach((w, i) => expectNear(w.data, want[i], 1e-6, 1e-4, w.name));
+}
+
 /** Element-wise |a − b| ≤ atol + rtol·|b|, naming the first offender. */
 export function expectNear(a: ArrayLike<number>, b: ArrayLike<number>, atol: number, rtol: number, what: string): void {
   expect(a.length, `${what} length`).toBe(b.length);

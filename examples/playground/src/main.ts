@@ -1,17 +1,19 @@
-// The playground page: load Fashion-MNIST, build a model from the form, train it in a Web Worker
-// (fitInWorker) with live charts, then show test accuracy and a grid of predictions; download the
+// The playground page: load Fashion-MNIST, build a model from the form (dense or convolutional),
+// train it in a Web Worker (fitInWorker) with live charts and, for a CNN, its first convolution's
+// filters redrawn every epoch; then show test accuracy and a grid of predictions; download the
 // model file and load one back. The page's own thread only draws (once per animation frame) and
 // runs short chunks of inference, so it stays responsive while the worker trains.
 // In an app, `import ... from 'dendrite'` resolves to the package's browser entry just the same.
-import { type EngineInfo, fitInWorker, init, loadModel, type OptimizerName, type Sequential, sequential, type WorkerFit } from 'dendrite';
+import { type EngineInfo, fitInWorker, init, loadModel, type OptimizerName, type Sequential, sequential, type Weight, type WorkerFit } from 'dendrite';
 import { LineChart } from './chart.js';
 import { CLASS_NAMES, type Dataset, inputs, loadPicked, loadServed } from './data.js';
+import { drawFilters, firstConvKernel } from './filters.js';
 import { type Prediction, renderGrid } from './grid.js';
 import { clock, Progress } from './progress.js';
-import { makeModel, optimizerChoices, parseLayers } from './spec.js';
+import { makeModel, optimizerChoices, parseLayers, PRESETS } from './spec.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
-const input = (id: string) => $<HTMLInputElement>(id);
+const input = (id: string) => $<HTMLInputElement>(id); // also the layers <textarea>: same value / validity calls
 
 type Phase = 'loading' | 'no-data' | 'ready' | 'training' | 'paused' | 'stopping' | 'evaluating';
 
@@ -29,6 +31,8 @@ const app = {
   /** Longest gap between two animation frames during the last training run (ms), and frames seen. */
   frames: { maxGap: 0, count: 0 },
   charts: {} as { loss: LineChart; accuracy: LineChart },
+  /** Every drawing of the first convolution's filters: after which epoch (-1: as initialised), its colour scale and pixels (RGBA). */
+  filters: [] as { epoch: number; scale: number; pixels: Uint8ClampedArray }[],
   runs: 0,
   /** The last run ended by Stop before its last epoch. */
   stopped: false,
@@ -57,7 +61,25 @@ input('data-files').addEventListener('change', () => {
   const files = [...(input('data-files').files ?? [])];
   if (files.length) void loadData(() => loadPicked(files));
 });
-input('layers').addEventListener('input', previewModel);
+input('layers').addEventListener('input', () => {
+  $<HTMLSelectElement>('preset').value = presetOf(input('layers').value);
+  previewModel();
+});
+input('layers').addEventListener('keydown', (e) => {
+  // A textarea (long CNN lists wrap), but Enter trains as in the other fields: items are comma-separated.
+  if (e.key === 'Enter') {
+    e.preventDefault();
+    $<HTMLFormElement>('controls').requestSubmit();
+  }
+});
+$<HTMLSelectElement>('preset').addEventListener('change', () => {
+  const preset = PRESETS[$<HTMLSelectElement>('preset').value as keyof typeof PRESETS];
+  if (!preset) return;
+  input('layers').value = preset.layers;
+  input('rows').value = String(Math.min(preset.rows, app.data?.train.rows ?? preset.rows));
+  input('epochs').value = String(preset.epochs);
+  previewModel();
+});
 $('controls').addEventListener('submit', (e) => {
   e.preventDefault();
   void train();
@@ -125,7 +147,7 @@ function previewModel(): void {
   if (app.phase === 'training' || app.phase === 'paused' || app.phase === 'stopping') return;
   const error = $('layers-error');
   try {
-    const m = sequential(parseLayers(input('layers').value, inputWidth(), CLASS_NAMES.length), { name: 'playground' });
+    const m = sequential(parseLayers(input('layers').value, ...imageSize(), CLASS_NAMES.length), { name: 'playground' });
     $('summary').textContent = m.summary({ print: false });
     m.dispose();
     error.hidden = true;
@@ -137,7 +159,9 @@ function previewModel(): void {
   }
 }
 
-const inputWidth = () => (app.data ? app.data.train.height * app.data.train.width : 784);
+const imageSize = () => (app.data ? [app.data.train.height, app.data.train.width] : [28, 28]) as [number, number];
+const inputWidth = () => imageSize()[0] * imageSize()[1];
+const presetOf = (layers: string) => Object.entries(PRESETS).find(([, p]) => p.layers === layers.trim())?.[0] ?? 'custom';
 
 /** The form's numbers, checked; throws a message naming the field. */
 function readForm() {
@@ -170,7 +194,7 @@ async function train(): Promise<void> {
   let o: ReturnType<typeof readForm>;
   try {
     o = readForm();
-    model = makeModel(input('layers').value, inputWidth(), CLASS_NAMES.length, o.optimizer, o.learningRate);
+    model = makeModel(input('layers').value, ...imageSize(), CLASS_NAMES.length, o.optimizer, o.learningRate);
   } catch (e) {
     formError.textContent = (e as Error).message;
     formError.hidden = false;
@@ -196,11 +220,15 @@ async function train(): Promise<void> {
       seed: o.seed,
       threads: o.threads,
       progressInterval: 0, // every batch: the charts draw at most once per frame anyway
+      epochWeights: model.layers.some((l) => l.type === 'Conv2D'), // a copy per epoch, for the filter images
       onProgress(e) {
         if (progress.onEvent(e)) chartsDirty = true;
         if (e.type === 'trainBegin') showWorkerThreads(progress);
+        if (e.type === 'epoch' && e.weights) showFilters(model, e.weights, e.epoch);
       },
     });
+    app.filters = [];
+    showFilters(model, model.getWeights(), -1); // fitInWorker built the model: its initial filters
     showPredictions(); // the previous model's predictions went with it
     await app.job.result;
   } catch (e) {
@@ -234,23 +262,26 @@ async function evaluate(): Promise<void> {
   const label = new Uint8Array(test.rows);
   const probability = new Float32Array(test.rows);
   let loss = 0;
-  let accuracy = 0;
-  const chunk = 500; // ≈ 10 ms of inference for the default model: no frame is missed for long
+  let correct = 0;
+  // Chunks of ≈ 10 ms, so no frame is missed for long: 500 rows of the default MLP, fewer of a CNN.
+  let chunk = 100;
   try {
-    for (let start = 0; start < test.rows; start += chunk) {
-      const end = Math.min(test.rows, start + chunk);
+    for (let start = 0, end = 0; start < test.rows; start = end) {
+      end = Math.min(test.rows, start + chunk);
+      const began = performance.now();
       const x = inputs(test, start, end);
       const logs = model.evaluate(x, test.labels.subarray(start, end), { batchSize: chunk });
       loss += logs.loss * (end - start);
-      accuracy += logs.accuracy * (end - start);
+      correct += Math.round(logs.accuracy * (end - start)); // a count: the same for any chunking
       const p = model.predict(x, { batchSize: chunk });
       p.argMax().forEach((c, i) => {
         label[start + i] = c;
         probability[start + i] = p.data[i * p.cols + c];
       });
+      chunk = Math.max(20, Math.min(2000, Math.round((chunk * 10) / Math.max(1, performance.now() - began))));
       await yieldToPage();
     }
-    app.test = { rows: test.rows, loss: loss / test.rows, accuracy: accuracy / test.rows };
+    app.test = { rows: test.rows, loss: loss / test.rows, accuracy: correct / test.rows };
     app.predicted = { label, probability };
     $('test-result').textContent = `test accuracy ${(app.test.accuracy * 100).toFixed(2)} %, loss ${app.test.loss.toFixed(4)} (${test.rows.toLocaleString('en-US')} images)`;
   } catch (e) {
@@ -275,11 +306,26 @@ async function loadModelFile(): Promise<void> {
     app.model?.dispose();
     app.model = model;
     $('summary').textContent = model.summary({ print: false });
+    app.filters = [];
+    showFilters(model, model.getWeights(), model.epochsTrained - 1, `from ${file.name}`);
     status.textContent = `loaded ${file.name} (${model.countParams().toLocaleString('en-US')} parameters)`;
     await evaluate();
   } catch (e) {
     status.textContent = `could not load ${file.name}: ${(e as Error).message}`;
   }
+}
+
+// ---- filters ------------------------------------------------------------------------------------
+
+/** Draw the first convolution's filters from `weights` (the model's, after `epoch`; -1: initial), or hide them. */
+function showFilters(model: Sequential, weights: Weight[], epoch: number, when = epoch < 0 ? 'as initialised' : `after epoch ${epoch + 1}`): void {
+  const kernel = firstConvKernel(model, weights);
+  $('filters-panel').hidden = !kernel;
+  if (!kernel) return;
+  const { scale, pixels } = drawFilters($('filters'), kernel);
+  app.filters.push({ epoch, scale, pixels });
+  const [kh, kw, , cout] = kernel.shape;
+  $('filters-caption').textContent = `${cout} filters of ${kh}×${kw}, ${when}; colour scale ±${scale.toPrecision(2)}`;
 }
 
 // ---- predictions grid -------------------------------------------------------------------------
