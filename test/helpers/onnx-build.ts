@@ -1,6 +1,7 @@
 // Hand-built ONNX files for the import tests, written with dendrite's own protobuf writer
 // (src/io/protobuf.ts): nodes with attributes, float and int64 initializers, one input and one
 // output with fixed or symbolic dims, the opset of your choice.
+import { fromOnnx, ModelFileError } from '../../src/index.js';
 import { Message } from '../../src/io/protobuf.js';
 
 /** An attribute value: an integer, { f } for a float, an int list, a string, or a tensor. */
@@ -124,4 +125,15 @@ export function tf2onnxGraph(): Uint8Array {
       { op: 'Softmax', inputs: ['logits'], outputs: ['output'], attrs: { axis: -1 } },
     ],
   });
+}
+
+/** The message of the ModelFileError fromOnnx throws for `bytes` (anything else fails the test). */
+export function refusal(bytes: Uint8Array): string {
+  try {
+    fromOnnx(bytes).dispose();
+  } catch (e) {
+    if (!(e instanceof ModelFileError)) throw e;
+    return e.message;
+  }
+  throw new Error('the file was not refused');
 }
