@@ -8,9 +8,11 @@
 //   forward  col = im2col(x) (rows·ow, K);  y = col·W (+ bias, relu: gemm_nn's epilogue)
 //   dX       dcol = dY·Wᵀ (gemm_nt);        dx = col2im(dcol)
 //   dW       col = im2col(x);               dW += colᵀ·dY (gemm_tn, accumulated over the tiles)
-// A direct forward kernel (4 pixels × 8 channels register tile, no im2col) measured no faster on the
-// tutorial CNN's first layer (in = 1: 16.0 against 16.5 GFLOP/s for im2col + GEMM, one thread) and
-// half as fast on its second; it was removed (commit e6af5d4 on branch i15k has it) to keep the wasm small.
+// Inference (conv_pool_forward): a convolution followed by 2×2 max pooling in one pass, no im2col
+// and no full-size output: the 4 pixels of a pooling window are the 4 rows of a 4x8 register tile
+// whose A values are read from x through a table of tap offsets (an implicit im2col), then bias,
+// relu and the window's max are taken in registers. It sums in gemm_nn's order (k-blocks of KC,
+// mul then add), so its outputs are the bits of im2col + GEMM + pool_forward.
 //
 // Row kernels: every kernel here ends in (start, count), a range of "rows" — (image, output row)
 // pairs, or for col2im (image, input row) pairs — numbered from the images at the given pointers;
@@ -18,7 +20,7 @@
 // thread split (src/engine/threads/rows.ts) gives bit-identical results for any thread count.
 // Pointers are byte addresses, sizes element counts; outputs are WRITTEN; nothing is allocated.
 
-import { D_C, D_DH, D_DW, D_H, D_KH, D_KW, D_OH, D_OW, D_PL, D_PT, D_SH, D_SW, D_W, add_f32, copy_f32, field, zero_f32 } from './desc';
+import { D_C, D_CO, D_DH, D_DW, D_H, D_KH, D_KW, D_OH, D_OW, D_PL, D_PT, D_SH, D_SW, D_W, add_f32, copy_f32, field, madd, zero_f32 } from './desc';
 
 /**
  * col(rows·ow, K) for rows [start, start + count) of x(n, h, w, c): col row (r·ow + j) holds the
@@ -91,4 +93,145 @@ export function conv_col2im(dx: usize, dcol: usize, desc: usize, start: i32, cou
       }
     }
   }
+}
+
+// ---- inference: convolution + bias + relu + 2×2 max pooling -----------------------------------
+
+/** gemm.ts's k-block: it fixes the summation order, so it must be the same here. */
+const KC: i32 = 256;
+
+/**
+ * The weights as conv_pool_forward reads them, at dst (16-aligned): the byte offset in x of each
+ * tap k = (ki, kj, ci) from a window's first pixel (K i32, padded to 16 bytes), then w(K, co) in
+ * panels of 8 columns (K·8 floats each). co must be a multiple of 8.
+ */
+export function conv_pool_pack(dst: usize, w: usize, desc: usize): void {
+  const W = field(desc, D_W), C = field(desc, D_C), CO = field(desc, D_CO);
+  const KH = field(desc, D_KH), KW = field(desc, D_KW), DH = field(desc, D_DH), DW = field(desc, D_DW);
+  const K = KH * KW * C;
+  let p = dst;
+  for (let ki = 0; ki < KH; ki++) {
+    for (let kj = 0; kj < KW; kj++) {
+      for (let ci = 0; ci < C; ci++, p += 4) store<i32>(p, ((ki * DH * W + kj * DW) * C + ci) << 2);
+    }
+  }
+  p = dst + ((<usize>K * 4 + 15) & ~15);
+  for (let j = 0; j < CO; j += 8) {
+    for (let k = 0, src = w + (<usize>j << 2); k < K; k++, p += 32, src += <usize>CO << 2) {
+      v128.store(p, v128.load(src));
+      v128.store(p, v128.load(src, 16), 16);
+    }
+  }
+}
+
+/**
+ * y(n, ⌊oh/2⌋, ⌊ow/2⌋, co) = 2×2 max pooling (stride 2, valid) of conv(x) + bias [relu: flags & 2]
+ * for pooled rows [start, start + count) (pairs (image, pooled row)); `wp` from conv_pool_pack;
+ * bias = 0 means none. The convolution has no padding (every tap is inside x).
+ */
+export function conv_pool_forward(y: usize, x: usize, wp: usize, bias: usize, desc: usize, flags: i32, start: i32, count: i32): void {
+  const H = field(desc, D_H), W = field(desc, D_W), C = field(desc, D_C), CO = field(desc, D_CO);
+  const SH = field(desc, D_SH), SW = field(desc, D_SW);
+  const K = field(desc, D_KH) * field(desc, D_KW) * C, PH = field(desc, D_OH) >> 1, PW = field(desc, D_OW) >> 1;
+  // Taps contiguous in x: a kernel row's kw·c (no dilation across the row) or c. Runs of 8 or more
+  // are walked with a pointer (as fast as the GEMM); shorter ones (the first layer's in = 1) read
+  // each tap's offset from the table, which costs less than starting a run every few taps.
+  let run = field(desc, D_DW) == 1 ? field(desc, D_KW) * C : C;
+  if (run < 8) run = 1;
+  const d1 = <usize>SW * C << 2, d2 = <usize>SH * W * C << 2;
+  const bp0 = wp + ((<usize>K * 4 + 15) & ~15), relu = (flags & 2) != 0;
+  for (let r = start; r < start + count; r++) {
+    const img = r / PH, ph = r - img * PH;
+    const xr = x + (<usize>img * H * W * C << 2) + <usize>ph * 2 * d2;
+    const yr = y + (<usize>r * PW * CO << 2);
+    // One weight panel at a time, over the row's windows: it stays in L1 while they pass.
+    for (let j = 0; j < CO; j += 8) {
+      const bp = bp0 + (<usize>j * K << 2), bj = bias ? bias + (<usize>j << 2) : 0;
+      for (let q = 0; q < PW; q++) {
+        const out = yr + (<usize>(q * CO + j) << 2), a = xr + <usize>q * 2 * d1;
+        if (K <= KC) pool_tile(false, out, a, d1, d2, wp, bp, K, run, bj, relu);
+        else pool_tile(true, out, a, d1, d2, wp, bp, K, run, bj, relu);
+      }
+    }
+  }
+}
+
+// The window's 4 pixels (a, a + d1; a + d2, a + d2 + d1) × 8 channels: per k-block of KC,
+// acc = ((0 + a0·b0) + a1·b1) + …, the blocks added in order (MULTI: more than one), then + bias,
+// relu, and the max over the pixels in pool_forward's order (the first maximum wins).
+@inline function pool_tile(MULTI: bool, out: usize, a: usize, d1: usize, d2: usize, offs: usize, bp: usize, K: i32, run: i32, bias: usize, relu: bool): void {
+  const z = f32x4.splat(0), d3 = d1 + d2;
+  let s00 = z, s01 = z, s10 = z, s11 = z, s20 = z, s21 = z, s30 = z, s31 = z;
+  for (let k0 = 0; k0 < K; k0 += KC) {
+    let c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+    const k1 = min(K, k0 + KC);
+    let b = bp + (<usize>k0 << 5);
+    // The two loops share their body: one loop over runs of any length, run = 1 included, took
+    // twice as long on the first layer (35 against 16.5 µs per image: a loop entry per tap).
+    if (run > 1) {
+      for (let k = k0; k < k1; ) {
+        // A run of taps [k, e) contiguous in x from p.
+        const e = min(k1, k - k % run + run);
+        let p = a + <usize>load<i32>(offs + (<usize>k << 2));
+        for (const end = b + (<usize>(e - k) << 5); b < end; b += 32, p += 4) {
+          const b0 = v128.load(b), b1 = v128.load(b, 16);
+          let av = v128.load32_splat(p);
+          c00 = madd(av, b0, c00);
+          c01 = madd(av, b1, c01);
+          av = v128.load32_splat(p + d1);
+          c10 = madd(av, b0, c10);
+          c11 = madd(av, b1, c11);
+          av = v128.load32_splat(p + d2);
+          c20 = madd(av, b0, c20);
+          c21 = madd(av, b1, c21);
+          av = v128.load32_splat(p + d3);
+          c30 = madd(av, b0, c30);
+          c31 = madd(av, b1, c31);
+        }
+        k = e;
+      }
+    } else {
+      for (let o = offs + (<usize>k0 << 2), end = offs + (<usize>k1 << 2); o < end; o += 4, b += 32) {
+        const p = a + <usize>load<i32>(o);
+        const b0 = v128.load(b), b1 = v128.load(b, 16);
+        let av = v128.load32_splat(p);
+        c00 = madd(av, b0, c00);
+        c01 = madd(av, b1, c01);
+        av = v128.load32_splat(p + d1);
+        c10 = madd(av, b0, c10);
+        c11 = madd(av, b1, c11);
+        av = v128.load32_splat(p + d2);
+        c20 = madd(av, b0, c20);
+        c21 = madd(av, b1, c21);
+        av = v128.load32_splat(p + d3);
+        c30 = madd(av, b0, c30);
+        c31 = madd(av, b1, c31);
+      }
+    }
+    if (!MULTI || k0 == 0) {
+      s00 = c00; s01 = c01; s10 = c10; s11 = c11; s20 = c20; s21 = c21; s30 = c30; s31 = c31;
+    } else {
+      s00 = f32x4.add(s00, c00); s01 = f32x4.add(s01, c01); s10 = f32x4.add(s10, c10); s11 = f32x4.add(s11, c11);
+      s20 = f32x4.add(s20, c20); s21 = f32x4.add(s21, c21); s30 = f32x4.add(s30, c30); s31 = f32x4.add(s31, c31);
+    }
+  }
+  v128.store(out, pool_max(s00, s10, s20, s30, bias, relu));
+  v128.store(out, pool_max(s01, s11, s21, s31, bias ? bias + 16 : 0, relu), 16);
+}
+
+// gemm's store_vec (+ bias, relu) on each pixel, then pool_forward's max over them.
+@inline function pool_max(p0: v128, p1: v128, p2: v128, p3: v128, bias: usize, relu: bool): v128 {
+  if (bias) {
+    const b = v128.load(bias);
+    p0 = f32x4.add(p0, b); p1 = f32x4.add(p1, b); p2 = f32x4.add(p2, b); p3 = f32x4.add(p3, b);
+  }
+  if (relu) {
+    const z = f32x4.splat(0);
+    p0 = f32x4.max(p0, z); p1 = f32x4.max(p1, z); p2 = f32x4.max(p2, z); p3 = f32x4.max(p3, z);
+  }
+  let best = f32x4.splat(-Infinity);
+  best = v128.bitselect(p0, best, f32x4.gt(p0, best));
+  best = v128.bitselect(p1, best, f32x4.gt(p1, best));
+  best = v128.bitselect(p2, best, f32x4.gt(p2, best));
+  return v128.bitselect(p3, best, f32x4.gt(p3, best));
 }

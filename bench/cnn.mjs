@@ -1,18 +1,20 @@
 // The tutorial CNN (conv 32 3×3 relu, max pool 2, conv 64 3×3 relu, max pool 2, flatten, dense 128
 // relu, dense 10 softmax on [28, 28, 1]; 225,034 weights): node bench/cnn.mjs [--quick]   (also a
-// child of bench/index.mjs). dendrite training samples/s at batch 128 with Adam on 1 and 2 threads
+// child of bench/index.mjs; --inference skips training). dendrite training samples/s at batch 128 with Adam on 1 and 2 threads
 // (bit-identical weights checked), and batch-1 latency / batch-256 throughput of predict beside
-// TF.js-wasm on the same weights in the same process; TF.js-wasm training is attempted (4.22 lacks
-// Conv2DBackpropFilter on wasm) and its error recorded.
+// TF.js-wasm on the same weights in the same process, measured turn about (interleavedInference:
+// medians over rounds of per-round ratios, as the machine may be shared); TF.js-wasm training is
+// attempted (4.22 lacks Conv2DBackpropFilter on wasm) and its error recorded.
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { fashionMnistCnn, getEngine, init } from '../build/index.js';
-import { data, inference, report } from './workload.mjs';
+import { data, interleavedInference, report } from './workload.mjs';
 
 const quick = process.argv.includes('--quick');
+const inferenceOnly = process.argv.includes('--inference');
 const steps = quick ? 6 : 30;
 const batch = 128;
 const d = await data(steps * batch);
@@ -39,25 +41,9 @@ function train() {
   return { samplesPerSec: (batch * 1000) / sorted[sorted.length >> 1], final };
 }
 
-const result = { threads: {}, rows };
-const cores = availableParallelism();
-let reference;
-for (const threads of cores > 1 ? [1, 2] : [1]) {
-  const running = await engine.setThreads(threads);
-  console.error(`cnn: dendrite ${running.threads} thread(s)`);
-  const best = [train(), ...(quick ? [] : [train()])].reduce((a, b) => (b.samplesPerSec > a.samplesPerSec ? b : a));
-  reference ??= best.final;
-  const identical = best.final.every((w, i) => w.every((v, j) => Object.is(v, reference[i][j])));
-  const m = fashionMnistCnn({ engine });
-  m.build({ seed: 1 });
-  const x1 = { data: d.testX.slice(0, 784), shape: [1, 784] }, x256 = { data: d.testX.slice(0, 256 * 784), shape: [256, 784] };
-  const infer = inference(() => m.predict(x1), () => m.predict(x256), quick ? 200 : 1000);
-  result.threads[running.threads] = { train: best.samplesPerSec, identical, infer, reason: running.threadsReason };
-  if (threads === 1) result.weights = m.getWeights();
-  m.dispose();
-}
-await engine.setThreads(1);
-
+// TF.js-wasm (single-threaded SIMD in Node) on the weights dendrite initialises with seed 1.
+const ref = fashionMnistCnn({ engine });
+ref.build({ seed: 1 });
 console.error('cnn: tfjs-wasm');
 setWasmPaths(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm').replace(/[^/\\]*$/, ''));
 await tf.setBackend('wasm');
@@ -68,10 +54,31 @@ const theirs = tfl.sequential({ layers: [
   T.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }), T.maxPooling2d({ poolSize: 2 }),
   T.flatten(), T.dense({ units: 128, activation: 'relu' }), T.dense({ units: 10, activation: 'softmax' }),
 ] });
-theirs.setWeights(result.weights.map((w) => tf.tensor(w.data, w.shape)));
-delete result.weights;
+theirs.setWeights(ref.getWeights().map((w) => tf.tensor(w.data, w.shape)));
+ref.dispose();
 const p1 = tf.tensor(d.testX.slice(0, 784), [1, 28, 28, 1]), p256 = tf.tensor(d.testX.slice(0, 256 * 784), [256, 28, 28, 1]);
-result.tfjsWasm = { infer: inference(() => tf.tidy(() => theirs.predict(p1).dataSync()), () => tf.tidy(() => theirs.predict(p256).dataSync()), quick ? 200 : 1000) };
+const tfjs1 = () => tf.tidy(() => theirs.predict(p1).dataSync()), tfjs256 = () => tf.tidy(() => theirs.predict(p256).dataSync());
+
+const result = { threads: {}, rows, tfjsWasm: {} };
+const cores = availableParallelism();
+let reference;
+for (const threads of cores > 1 ? [1, 2] : [1]) {
+  const running = await engine.setThreads(threads);
+  console.error(`cnn: dendrite ${running.threads} thread(s)`);
+  const runs = inferenceOnly ? [{ samplesPerSec: NaN, final: [] }] : [train(), ...(quick ? [] : [train()])];
+  const best = runs.reduce((a, b) => (b.samplesPerSec > a.samplesPerSec ? b : a));
+  reference ??= best.final;
+  const identical = best.final.every((w, i) => w.every((v, j) => Object.is(v, reference[i][j])));
+  const m = fashionMnistCnn({ engine });
+  m.build({ seed: 1 });
+  const x1 = { data: d.testX.slice(0, 784), shape: [1, 784] }, x256 = { data: d.testX.slice(0, 256 * 784), shape: [256, 784] };
+  console.error(`cnn: inference beside tfjs-wasm, ${running.threads} thread(s)`);
+  const infer = interleavedInference([() => m.predict(x1), () => m.predict(x256)], [tfjs1, tfjs256], quick ? 100 : 300, quick ? 3 : 9);
+  result.threads[running.threads] = { train: best.samplesPerSec, identical, infer, reason: running.threadsReason };
+  m.dispose();
+}
+await engine.setThreads(1);
+
 try {
   theirs.compile({ optimizer: tf.train.adam(1e-3), loss: 'sparseCategoricalCrossentropy' });
   const t = performance.now();
@@ -83,12 +90,13 @@ try {
 
 const lines = [];
 const f = (v) => (v >= 1000 ? Math.round(v).toLocaleString('en-US') : v.toFixed(1));
-const tw = result.tfjsWasm.infer;
-lines.push(`Tutorial CNN (225,034 weights), batch ${batch}, Adam 1e-3, ${steps} steps (median step after 3); predict batch-1 µs (median) / batch-256 samples/s, same weights as TF.js-wasm`);
+const t1 = result.threads[1].infer;
+lines.push(`Tutorial CNN (225,034 weights), batch ${batch}, Adam 1e-3, ${steps} steps (median step after 3); predict batch-1 µs / batch-256 samples/s beside TF.js-wasm on the same weights, turn about, medians of ${t1.rounds} rounds (ratios per round)`);
 for (const [t, r] of Object.entries(result.threads)) {
-  lines.push(`  dendrite ${t}t: training ${f(r.train)} samples/s${t === '1' ? '' : ` (${(r.train / result.threads[1].train).toFixed(2)}x 1t), weights ${r.identical ? 'bit-identical to 1t' : 'NOT identical to 1t'}`}; batch-1 ${f(r.infer.latencyUs)} µs (${(r.infer.latencyUs / tw.latencyUs).toFixed(2)}x tfjs-wasm), batch-256 ${f(r.infer.throughput256)} samples/s (${(r.infer.throughput256 / tw.throughput256).toFixed(2)}x tfjs-wasm)`);
+  const i = r.infer;
+  lines.push(`  dendrite ${t}t: training ${f(r.train)} samples/s${t === '1' ? '' : ` (${(r.train / result.threads[1].train).toFixed(2)}x 1t), weights ${r.identical ? 'bit-identical to 1t' : 'NOT identical to 1t'}`}; batch-1 ${f(i.latencyUs)} µs (${i.latencyRatio.toFixed(2)}x tfjs-wasm ${f(i.theirLatencyUs)}), batch-256 ${f(i.throughput256)} samples/s (${i.throughputRatio.toFixed(2)}x tfjs-wasm ${f(i.theirThroughput256)})`);
 }
-lines.push(`  tfjs-wasm: batch-1 ${f(tw.latencyUs)} µs, batch-256 ${f(tw.throughput256)} samples/s; training: ${result.tfjsWasm.train ? `${f(result.tfjsWasm.train)} samples/s (one step)` : `cannot (${result.tfjsWasm.trainError})`}`);
+lines.push(`  tfjs-wasm training: ${result.tfjsWasm.train ? `${f(result.tfjsWasm.train)} samples/s (one step)` : `cannot (${result.tfjsWasm.trainError})`}`);
 console.error(lines.join('\n'));
 report({ results: [{ label: 'cnn', cnn: result, table: lines }] });
 process.exit(0);

@@ -3,7 +3,8 @@
 // same shapes, data and initial weights (bench/workload.mjs), one after the other; this script
 // prints the tables with ratios, checks the targets of issue 3, and writes the whole result as JSON
 // to bench/results/<date>.json; bench/conv.mjs adds the convolution kernels (GFLOP/s beside the
-// dense GEMM of the same run), bench/cnn.mjs the tutorial CNN (training, and inference beside TF.js-wasm). Needs the build (npm run build); about 2-3 minutes on 2 cores,
+// dense GEMM of the same run), bench/cnn.mjs the tutorial CNN (training, and inference beside TF.js-wasm), bench/frozen.mjs
+// its training with the convolutional base frozen against fully trainable. Needs the build (npm run build); about 2-3 minutes on 2 cores,
 // --quick about 30 s (fewer shapes, 16 training steps: a smoke test, not a measurement).
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -24,6 +25,7 @@ const runs = [
   { name: 'dendrite relaxed', node: relaxedFlag, args: ['dendrite.mjs', '--build', 'relaxed', '--threads', threads, ...q] },
   { name: 'conv kernels', args: ['conv.mjs', ...q] },
   { name: 'cnn', args: ['cnn.mjs', ...q] },
+  { name: 'frozen base', args: ['frozen.mjs', ...q] },
 ];
 
 const started = new Date();
@@ -96,12 +98,15 @@ const targets = [
   ['training, 2 threads ≥ 1.7x 1 thread', ratio(d2?.train.samplesPerSec, d1?.train.samplesPerSec), (v) => v >= 1.7],
   ['training, relaxed ≥ 1.15x baseline (1 thread)', ratio(r1?.train.samplesPerSec, d1?.train.samplesPerSec), (v) => v >= 1.15],
   ['GEMM 512³ nn, relaxed ≥ 1.15x baseline (1 thread)', ratio(r1?.gemm['512³ nn'], d1?.gemm['512³ nn']), (v) => v >= 1.15],
+  // Issue 15: the tutorial CNN's inference on one thread (per-round ratios, turn about; bench/cnn.mjs).
+  ['CNN batch-1 latency ≤ 0.5x tfjs-wasm (1 thread)', by('cnn')?.cnn.threads[1]?.infer.latencyRatio, (v) => v <= 0.5],
+  ['CNN batch-256 throughput ≥ 2x tfjs-wasm (1 thread)', by('cnn')?.cnn.threads[1]?.infer.throughputRatio, (v) => v >= 2],
 ];
-for (const section of [by('conv kernels'), by('cnn')].filter(Boolean)) {
+for (const section of [by('conv kernels'), by('cnn'), by('frozen base')].filter(Boolean)) {
   for (const l of section.table) say(l);
   say();
 }
-say('Targets (issue 3)');
+say('Targets (issues 3 and 15)');
 table(['target', 'measured', 'met'], targets.map(([name, v, ok]) => [name, x(v), v === undefined ? '-' : ok(v) ? 'yes' : 'NO']));
 for (const e of errors) say(`error: ${e}`);
 

@@ -171,6 +171,46 @@ export function inference(predict1, predict256, calls) {
   return { latencyUs, calls, throughput256 };
 }
 
+/**
+ * Inference of two libraries measured turn about (A/B), so that both see the same load on a shared
+ * machine: each round times `calls` batch-1 predictions (median) and ≥ 8 batch-256 ones (median)
+ * of each, the order alternating by round; the ratios (ours / theirs) are taken per round. Returns
+ * the medians over `rounds` of our and their latency (µs), throughput (samples/s) and the ratios.
+ */
+export function interleavedInference(ours, theirs, calls, rounds) {
+  const lat = (p1) => {
+    const t = [];
+    for (let i = 0; i < calls; i++) {
+      const s = performance.now();
+      p1();
+      t.push(performance.now() - s);
+    }
+    return median(t) * 1000;
+  };
+  const thr = (p256) => {
+    const t = [];
+    for (let i = 0, start = performance.now(); i < 8 || (performance.now() - start < 150 && i < 50); i++) {
+      const s = performance.now();
+      p256();
+      t.push(performance.now() - s);
+    }
+    return 256000 / median(t);
+  };
+  for (const [p1, p256] of [ours, theirs]) {
+    for (let i = 0; i < Math.min(300, calls); i++) p1();
+    for (let i = 0; i < 5; i++) p256();
+  }
+  const r = { latencyUs: [], theirLatencyUs: [], latencyRatio: [], throughput256: [], theirThroughput256: [], throughputRatio: [] };
+  for (let round = 0; round < rounds; round++) {
+    const [a, b] = round % 2 ? [theirs, ours] : [ours, theirs];
+    const la = lat(a[0]), lb = lat(b[0]), ta = thr(a[1]), tb = thr(b[1]);
+    const [lo, lt, to, tt] = round % 2 ? [lb, la, tb, ta] : [la, lb, ta, tb];
+    r.latencyUs.push(lo), r.theirLatencyUs.push(lt), r.latencyRatio.push(lo / lt);
+    r.throughput256.push(to), r.theirThroughput256.push(tt), r.throughputRatio.push(to / tt);
+  }
+  return { ...Object.fromEntries(Object.entries(r).map(([k, v]) => [k, median(v)])), rounds, calls, perRound: r };
+}
+
 /** Children report by printing this marker and one JSON line. */
 export function report(result) {
   console.log(`@@RESULT ${JSON.stringify(result)}`);

@@ -53,7 +53,7 @@ export function checkObject<K extends string>(
   for (const key of Object.keys(value)) {
     if (!(valid as readonly string[]).includes(key)) {
       throw new ValueError(`${what}: unknown option ${JSON.stringify(key)}${suggestion(key, valid)}; ` +
-        `valid options: ${valid.length > 0 ? valid.join(', ') : '(none)'}`);
+        `valid options: ${valid.length > 0 ? [...new Set(valid)].join(', ') : '(none)'}`);
     }
   }
   return value as Partial<Record<K, unknown>>;

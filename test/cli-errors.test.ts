@@ -37,8 +37,9 @@ describe('usage errors: the usage line and exit code 2', () => {
     [['train', '--dataset', 'cifar'], /unknown dataset "cifar"/],
     [['train', '--csv', 'ok.csv', '--images', 'x'], /--csv and --images cannot be used together/],
     [['train', '--csv', 'ok.csv', '--normalize', 'zscore'], /--normalize must be one of none, minmax, standard/],
-    [['train', '--csv', 'ok.csv', '--layers', '16:relu:x'], /--layers entry "16:relu:x" must be units:activation/],
-    [['train', '--csv', 'ok.csv', '--layers', 'dropout,3:softmax'], /--layers entry "dropout" must be units:activation \(e.g. 128:relu\), dropout:RATE, batchnorm or layernorm/],
+    [['train', '--csv', 'ok.csv', '--layers', '16:relu:x'], /--layers entry 1 "16:relu:x": "x" is one value too many: dense takes 2 values \(UNITS\[:ACT\]\), then options as KEY=VALUE/],
+    [['train', '--csv', 'ok.csv', '--layers', 'dropout,3:softmax'], /--layers entry 1 "dropout": dropout needs rate: dropout:RATE/],
+    [['train', '--csv', 'ok.csv', '--layers', '4:wiggle,3:softmax'], /--layers entry 1 "4:wiggle": unknown activation "wiggle"; expected one of: linear, sigmoid/],
     [['train', '--csv', 'ok.csv', '--loss', 'hinge'], /unknown loss "hinge"/],
     // The output layer must give a probability per class (ok.csv has 3) or one for binary loss.
     [['train', '--csv', 'ok.csv', '--layers', '8:relu'], /--layers ends with 8 units and activation relu, but the output must be a probability per class \(loss sparseCategoricalCrossentropy, 3 classes in the data\): 3 units with activation softmax \(e.g. end with 3:softmax\)/],
@@ -120,7 +121,8 @@ describe('file and data errors: one line, exit code 1', () => {
   });
 
   it('out-of-range values from the library keep their message', () => {
-    expectOneLine(run('train', '--csv', 'ok.csv', '--layers', '4:wiggle,3:softmax'), /wiggle/);
+    write('wiggle.json', JSON.stringify({ layers: [{ units: 4, activation: 'wiggle' }, { units: 3, activation: 'softmax' }] }));
+    expectOneLine(run('train', '--csv', 'ok.csv', '--config', 'wiggle.json'), /layer 1 of wiggle\.json: unknown activation "wiggle"/);
   });
 
   it('--debug shows the stack trace', () => {

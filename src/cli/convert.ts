@@ -98,6 +98,12 @@ export async function convert(argv: string[]): Promise<number> {
  * and b'[j] = b[j] − Σᵢ offset[i] / scale[i] · W[i][j] (W is (in, units)).
  */
 export function foldNormalization(model: Sequential, n: { offset: number[]; scale: number[] }): void {
+  // Per-feature statistics fold into a dense layer only; shape-only layers and dropout before it
+  // keep the features in order (dropout is the identity at inference).
+  const first = model.layers.find((l) => !['Flatten', 'Reshape', 'Dropout'].includes(l.type));
+  if (first?.type !== 'Dense') {
+    throw new ValueError(`cannot fold the CSV normalisation into the first layer, ${first?.name} (${first?.type}): only a dense layer takes per-feature statistics, and TF.js and ONNX files have no other place for them; train without --normalize (scale the features beforehand) to export this model`);
+  }
   const weights = model.getWeights();
   const [kernel, bias] = weights;
   const [inputs, units] = kernel.shape;

@@ -14,6 +14,16 @@ export interface Dataset {
   y?: Int32Array | Float32Array | Uint8Array;
   /** For messages: "Fashion-MNIST test split", a path. */
   name: string;
+  /** The shape of one image ([28, 28]) when the source has one (IDX, Fashion-MNIST); rows are flat. */
+  sampleShape?: number[];
+}
+
+/** The first `n` rows (all when `n` is undefined or more), as views: nothing is copied. */
+export function firstRows(d: Dataset, n: number | undefined): Dataset {
+  const rows = d.x.shape[0];
+  if (n === undefined || n >= rows) return d;
+  const cols = d.x.shape[1];
+  return { ...d, x: { ...d.x, data: d.x.data.subarray(0, n * cols), shape: [n, cols] }, y: d.y?.subarray(0, n) };
 }
 
 export const dataFlags: FlagSpec = {
@@ -28,13 +38,17 @@ export const dataFlags: FlagSpec = {
 };
 
 export const DATA_HELP = `data (one source):
-  --dataset fashion-mnist Fashion-MNIST's official split (default when no other source is given)
-  --data-dir DIR          folder with its four IDX files (.gz or raw); default: the usual places
+  --dataset fashion-mnist Fashion-MNIST's official split (default when no other
+                          source is given)
+  --data-dir DIR          folder with its four IDX files (.gz or raw); default:
+                          the usual places
   --csv FILE              CSV rows of numeric features and a label column
   --images FILE           IDX images (u8 pixels are scaled to [0, 1]) ...
   --labels FILE           ... with an IDX file of class ids
-  --label-column COL      CSV label column: name or 0-based index (default: label/class/target/y, else the last)
-  --header auto|yes|no    whether the CSV's first row names the columns (default auto)
+  --label-column COL      CSV label column: name or 0-based index (default:
+                          label/class/target/y, else the last)
+  --header auto|yes|no    whether the CSV's first row names the columns
+                          (default auto)
   --delimiter C           CSV field separator (default: detected among , ; tab)`;
 
 type Source = 'fashion-mnist' | 'csv' | 'idx';
@@ -64,7 +78,8 @@ export async function loadTraining(flags: Flags, saved?: CliMeta): Promise<{ tra
   if (source === 'fashion-mnist') {
     const fm = await datasets.fashionMnist({ dir: flags['data-dir'] as string | undefined });
     const meta: CliMeta = { source, classes: fm.classNames };
-    return { train: { ...fm.train, name: 'Fashion-MNIST training split' }, test: { ...fm.test, name: 'Fashion-MNIST test split' }, meta };
+    const images = { sampleShape: [28, 28] };
+    return { train: { ...fm.train, ...images, name: 'Fashion-MNIST training split' }, test: { ...fm.test, ...images, name: 'Fashion-MNIST test split' }, meta };
   }
   let train: Dataset;
   let meta: CliMeta;
@@ -99,7 +114,7 @@ export async function loadLabelled(flags: Flags, meta: CliMeta, prefix = ''): Pr
   const source = given ?? 'fashion-mnist';
   if (source === 'fashion-mnist') {
     const fm = await datasets.fashionMnist({ dir: flags['data-dir'] as string | undefined });
-    return { ...fm.test, x: applyNormalization(fm.test.x, meta), name: 'Fashion-MNIST test split' };
+    return { ...fm.test, x: applyNormalization(fm.test.x, meta), name: 'Fashion-MNIST test split', sampleShape: [28, 28] };
   }
   if (source === 'idx') {
     const d = await loadIdxPair(flags[`${prefix}images`] as string | undefined, flags[`${prefix}labels`] as string | undefined, true, prefix);
@@ -111,11 +126,22 @@ export async function loadLabelled(flags: Flags, meta: CliMeta, prefix = ''): Pr
   return { x: csv.x, y: csv.y, name: path };
 }
 
+/** Rows must hold one sample of the model's input shape each (flat: no copy is made to reshape them). */
+export function checkWidth(d: Dataset, inputShape: number[]): void {
+  const width = d.x.shape[1];
+  const size = inputShape.reduce((a, b) => a * b, 1);
+  if (width === size) return;
+  const what = d.sampleShape ? `${d.sampleShape.join(' × ')} images (${width} values)` : `rows of ${width} values`;
+  throw new DataError(`${d.name}: has ${what}, but the model takes samples of shape [${inputShape.join(', ')}] (${size} values)`);
+}
+
 /** Rows to predict (labels, if present, are ignored): CSV, IDX images or JSON. */
-export async function loadRows(flags: Flags, meta: CliMeta, inputDim: number): Promise<Dataset> {
+export async function loadRows(flags: Flags, meta: CliMeta, inputShape: number[]): Promise<Dataset> {
   exclusive(flags, 'csv', 'images', 'json');
+  const inputDim = inputShape.reduce((a, b) => a * b, 1);
   if (flags.images !== undefined) {
     const d = await loadIdxPair(flags.images as string, undefined, false);
+    checkWidth(d, inputShape);
     return { ...d, x: applyNormalization(d.x, meta) };
   }
   if (flags.json !== undefined) {
@@ -169,13 +195,14 @@ async function loadIdxPair(images: string | undefined, labels: string | undefine
   const rows = img.shape[0];
   const cols = img.shape.slice(1).reduce((a, b) => a * b, 1);
   const x: Matrix = img.data instanceof Uint8Array ? { data: img.data, shape: [rows, cols], scale: 1 / 255 } : { data: Float32Array.from(img.data), shape: [rows, cols] };
-  if (labels === undefined) return { x, name: images };
+  const sampleShape = img.shape.slice(1);
+  if (labels === undefined) return { x, name: images, sampleShape };
   const lab = await readIdx(await readBytes(labels), { name: labels });
   if (lab.shape.length !== 1 || lab.dtype === 'float32' || lab.dtype === 'float64') {
     throw new DataError(`${labels}: IDX labels must be one integer per row (1-D), got ${lab.dtype} of shape [${lab.shape}]`);
   }
   if (lab.shape[0] !== rows) throw new DataError(`${labels}: has ${lab.shape[0]} labels but ${images} has ${rows} images`);
-  return { x, y: Int32Array.from(lab.data), name: images };
+  return { x, y: Int32Array.from(lab.data), name: images, sampleShape };
 }
 
 /** JSON rows: [[f1, f2, ...], ...] or [{ "f1": .., "f2": .. }, ...] keyed by the model's feature names. */

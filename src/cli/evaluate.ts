@@ -2,8 +2,8 @@
 // matrix (printed, and drawn with --confusion FILE.svg).
 import { writeFile } from 'node:fs/promises';
 import { StateError } from './lib.js';
-import { type FlagSpec, UsageError, parseArgs } from './args.js';
-import { DATA_HELP, dataFlags, loadLabelled } from './data.js';
+import { type FlagSpec, UsageError, inRange, parseArgs } from './args.js';
+import { DATA_HELP, checkWidth, dataFlags, firstRows, loadLabelled } from './data.js';
 import { loadModelFile } from './model-file.js';
 import { output } from './output.js';
 import { confusionSvg } from './svg.js';
@@ -11,30 +11,34 @@ import { classNames, classify, probabilities, taskOf } from './task.js';
 
 export const EVALUATE_USAGE = `usage: dendrite evaluate MODEL.dnd|MODEL.onnx [data] [options]
 
-Loss and metrics of a saved model on labelled rows (default: the Fashion-MNIST test split), and
-for a classifier the confusion matrix. CSV rows are prepared as the training rows were (same
-columns, classes and normalisation, from the model file).
-MODEL may be an .onnx file (PyTorch, tf2onnx): images are then taken NHWC as everywhere in
-dendrite, and the loss is told from its output (softmax or several linear outputs: a classifier).
+Loss and metrics of a saved model on labelled rows (default: the Fashion-MNIST
+test split), and for a classifier the confusion matrix. CSV rows are prepared as
+the training rows were (same columns, classes and normalisation, from the model
+file). MODEL may be an .onnx file (PyTorch, tf2onnx): images are then taken NHWC
+as everywhere in dendrite, and the loss is told from its output (softmax or
+several linear outputs: a classifier).
 
 ${DATA_HELP}
 
 options:
   --confusion FILE.svg    draw the confusion matrix
   --batch-size N          rows per forward pass (default 256)
+  --limit N               evaluate only the first N rows
   --json                  one JSON object: metrics, classes, confusion matrix
   --debug                 show stack traces`;
 
-const evalFlags: FlagSpec = { ...dataFlags, confusion: 'string', 'batch-size': 'int', json: 'boolean' };
+const evalFlags: FlagSpec = { ...dataFlags, confusion: 'string', 'batch-size': 'int', limit: 'int', json: 'boolean' };
 
 export async function evaluate(argv: string[]): Promise<number> {
   const { flags, positional } = parseArgs(argv, evalFlags);
   if (flags.help) return void console.log(EVALUATE_USAGE), 0;
   if (positional.length !== 1) throw new UsageError('evaluate needs one model file: dendrite evaluate MODEL.dnd');
+  for (const f of ['batch-size', 'limit']) inRange(flags, f, 1);
   const out = output(flags);
   const { model, meta } = await loadModelFile(positional[0], true);
   if (!model.core.compiled) throw new StateError(`${positional[0]} was saved without compile settings (loss, metrics); cannot evaluate it`);
-  const data = await loadLabelled(flags, meta);
+  const data = firstRows(await loadLabelled(flags, meta), flags.limit as number | undefined);
+  checkWidth(data, model.core.inputShape ?? [model.inputDim]);
   const batchSize = (flags['batch-size'] as number | undefined) ?? 256;
   const metrics = model.evaluate(data.x, data.y!, { batchSize });
   const rows = data.x.shape[0];

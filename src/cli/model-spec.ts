@@ -5,20 +5,20 @@
 //     "loss": "sparseCategoricalCrossentropy", "metrics": ["accuracy"],
 //     "epochs": 10, "batchSize": 128, "validationSplit": 0.1, "seed": 42 }
 // Layer entries take every option of their layer ({ "units": 64, ... } is dense; others name a
-// "type": dropout, batchNormalization, layerNormalization, activation, where the library has it).
+// "type", the library's builder: conv2d, maxPooling2d, flatten, dropout, ...), and "inputShape"
+// the shape of one sample ([28, 28, 1]) as --input-shape does.
 import { readFile } from 'node:fs/promises';
-import * as lib from './lib.js';
 import { DataError, type Optimizer, ValueError, lossNames, resolveOptimizerForCli } from './lib.js';
 import { type Flags, UsageError } from './args.js';
-
-/** One layer to build: the library's builder name and its options. */
-export interface LayerSpec {
-  type?: string;
-  [option: string]: unknown;
-}
+import type { Dataset } from './data.js';
+import { type LayerSpec, parseLayers } from './layer-spec.js';
 
 export interface TrainSpec {
   layers: LayerSpec[];
+  /** Each layer as the user wrote it, for messages: '--layers entry 2 "maxpool:2"'. */
+  sources: string[];
+  /** The shape of one sample, when given (--input-shape or the config's inputShape). */
+  inputShape?: number[];
   optimizer: Optimizer;
   loss: string;
   metrics: string[];
@@ -30,6 +30,7 @@ export interface TrainSpec {
 
 interface ConfigFile {
   layers?: LayerSpec[];
+  inputShape?: number[];
   optimizer?: string | ({ name: string } & Record<string, number | boolean>);
   learningRate?: number;
   loss?: string;
@@ -40,7 +41,7 @@ interface ConfigFile {
   seed?: number;
 }
 
-const CONFIG_KEYS = ['layers', 'optimizer', 'learningRate', 'loss', 'metrics', 'epochs', 'batchSize', 'validationSplit', 'seed'];
+const CONFIG_KEYS = ['layers', 'inputShape', 'optimizer', 'learningRate', 'loss', 'metrics', 'epochs', 'batchSize', 'validationSplit', 'seed'];
 
 /** The training spec from --config (if any) and flags; `classes` sizes the default output layer. */
 export async function trainSpec(flags: Flags, classes: number | undefined): Promise<TrainSpec> {
@@ -48,17 +49,19 @@ export async function trainSpec(flags: Flags, classes: number | undefined): Prom
   const lr = (flags.lr as number | undefined) ?? file.learningRate;
   const loss = (flags.loss as string | undefined) ?? file.loss ?? 'sparseCategoricalCrossentropy';
   if (!lossNames.includes(loss as never)) throw new UsageError(`unknown loss "${loss}"; expected one of: ${lossNames.join(', ')}`);
+  checkModelFlags(flags);
   const model = flags.model ?? 'mlp';
-  if (model !== 'mlp' && model !== 'cnn') throw new UsageError(`--model must be mlp or cnn, got "${model}"`);
   if (model === 'cnn' && (flags.layers !== undefined || file.layers !== undefined)) throw new UsageError('--model cnn sets the layers: give it without --layers or "layers" in --config');
-  const layers =
-    model === 'cnn' ? cnnLayers(outputLayer(loss, classes))
-    : flags.layers !== undefined ? parseLayers(flags.layers as string)
-    : file.layers ?? parseLayers(`256:relu,128:relu,${outputLayer(loss, classes)}`);
+  const given = flags.layers !== undefined ? parseLayers(flags.layers as string) : undefined;
+  const layers = model === 'cnn' ? cnnLayers(outputLayer(loss, classes)) : given?.layers ?? file.layers ?? parseLayers(`256:relu,128:relu,${outputLayer(loss, classes)}`).layers;
+  const sources = given ? given.entries.map((e, i) => `--layers entry ${i + 1} "${e}"`)
+    : layers.map((_, i) => model === 'cnn' ? `layer ${i + 1} of --model cnn` : file.layers ? `layer ${i + 1} of ${flags.config}` : `layer ${i + 1}`);
   checkOutputLayer(layers, loss, classes, flags.layers !== undefined ? '--layers' : `the layers of ${flags.config}`);
   const metrics = flags.metrics !== undefined ? (flags.metrics as string).split(',').map((m) => m.trim()).filter(Boolean) : file.metrics ?? defaultMetrics(loss);
   return {
     layers,
+    sources,
+    inputShape: flags['input-shape'] !== undefined ? parseInputShape(flags['input-shape'] as string) : file.inputShape,
     optimizer: optimizer((flags.optimizer as string | undefined) ?? file.optimizer ?? 'adam', lr),
     loss,
     metrics,
@@ -69,20 +72,53 @@ export async function trainSpec(flags: Flags, classes: number | undefined): Prom
   };
 }
 
+/** --model, --layers and --input-shape are checked before any data is read: usage errors, at once. */
+export function checkModelFlags(flags: Flags): void {
+  if (flags.model !== undefined && flags.model !== 'mlp' && flags.model !== 'cnn') throw new UsageError(`--model must be mlp or cnn, got "${flags.model}"`);
+  if (flags.layers !== undefined) parseLayers(flags.layers as string);
+  if (flags['input-shape'] !== undefined) parseInputShape(flags['input-shape'] as string);
+}
+
+/** "28,28,1" → [28, 28, 1]. */
+export function parseInputShape(text: string): number[] {
+  const dims = text.split(',').map((d) => d.trim());
+  if (!dims.every((d) => /^\d+$/.test(d) && Number(d) >= 1 && Number.isSafeInteger(Number(d)))) {
+    throw new UsageError(`--input-shape must be sizes ≥ 1 separated by commas, e.g. 28,28,1 (height, width, channels), got "${text}"`);
+  }
+  return dims.map(Number);
+}
+
+const SPATIAL_2D = ['conv2d', 'separableConv2d', 'depthwiseConv2d', 'maxPooling2d', 'averagePooling2d', 'globalMaxPooling2d', 'globalAveragePooling2d',
+  'zeroPadding2d', 'upSampling2d', 'spatialDropout2d'];
+const SPATIAL_1D = ['conv1d', 'maxPooling1d', 'averagePooling1d', 'globalMaxPooling1d', 'globalAveragePooling1d', 'zeroPadding1d', 'spatialDropout1d'];
+/** Layers that take samples of any shape: the next layer decides. */
+const ANY_SHAPE = ['dropout', 'batchNormalization', 'layerNormalization', 'activation'];
+
 /**
- * "256:relu,dropout:0.2,128:relu,10:softmax" → layer specs: units[:activation] is a dense layer
- * (activation default linear), dropout:RATE, batchnorm, layernorm.
+ * The shape of one sample: the given one (its size must be the data's row width: rows feed the
+ * model as they are, no copy), else as the first layer that cares wants it: images for a 2-D
+ * layer (the IDX files' [h, w] with one channel, or s × s for rows of s² values), [steps, 1] for
+ * a 1-D one, flat rows otherwise.
  */
-export function parseLayers(spec: string): LayerSpec[] {
-  return spec.split(',').map((part) => {
-    const [head, arg, ...rest] = part.trim().split(':');
-    const bad = () => new UsageError(`--layers entry "${part}" must be units:activation (e.g. 128:relu), dropout:RATE, batchnorm or layernorm`);
-    if (rest.length) throw bad();
-    if (/^\d+$/.test(head) && Number(head) >= 1) return { units: Number(head), activation: arg ?? 'linear' };
-    if (head === 'dropout' && arg !== undefined && arg.trim() !== '' && Number.isFinite(Number(arg))) return { type: 'dropout', rate: Number(arg) };
-    if ((head === 'batchnorm' || head === 'layernorm') && arg === undefined) return { type: head === 'batchnorm' ? 'batchNormalization' : 'layerNormalization' };
-    throw bad();
-  });
+export function inputShapeFor(spec: TrainSpec, data: Dataset): number[] {
+  const width = data.x.shape[1];
+  if (spec.inputShape) {
+    const size = spec.inputShape.reduce((a, b) => a * b, 1);
+    if (size === width) return spec.inputShape;
+    const what = spec.inputShape.length > 1 ? `${spec.inputShape.join(' × ')} = ${size}` : String(size);
+    const rows = data.sampleShape ? `${width} values (${data.sampleShape.join(' × ')} images)` : `${width} feature columns`;
+    throw new UsageError(`--input-shape ${spec.inputShape.join(',')} holds ${what} values per sample, but the rows of ${data.name} have ${rows}`);
+  }
+  const i = spec.layers.findIndex((l) => !ANY_SHAPE.includes(l.type ?? 'dense'));
+  const first = spec.layers[i]?.type ?? 'dense';
+  const s = data.sampleShape;
+  if (SPATIAL_1D.includes(first)) return s?.length === 2 ? s : [width, 1];
+  if (!SPATIAL_2D.includes(first)) return [width];
+  if (s?.length === 3) return s;
+  if (s?.length === 2) return [...s, 1];
+  const side = Math.round(Math.sqrt(width));
+  if (side * side === width) return [side, side, 1];
+  throw new UsageError(`${spec.sources[i]} takes images, but rows of ${width} values are not s × s one-channel images: give their shape with --input-shape H,W,C`);
 }
 
 /** The tutorial CNN (fashionMnistCnn's layers) as layer specs, ending in `output` (units:activation). */
@@ -90,20 +126,8 @@ function cnnLayers(output: string): LayerSpec[] {
   return [
     { type: 'conv2d', filters: 32, kernelSize: 3, activation: 'relu' }, { type: 'maxPooling2d', poolSize: 2 },
     { type: 'conv2d', filters: 64, kernelSize: 3, activation: 'relu' }, { type: 'maxPooling2d', poolSize: 2 },
-    { type: 'flatten' }, { units: 128, activation: 'relu' }, ...parseLayers(output),
+    { type: 'flatten' }, { units: 128, activation: 'relu' }, ...parseLayers(output).layers,
   ];
-}
-
-/** The layer a spec describes; `inputShape` goes to the first layer. */
-export function makeLayer(spec: LayerSpec, inputShape?: number[]): unknown {
-  const { type = 'dense', ...options } = spec;
-  const builder = (lib as unknown as Record<string, unknown>)[type];
-  const known = ['dense', 'dropout', 'batchNormalization', 'layerNormalization', 'activation', 'conv2d', 'maxPooling2d', 'averagePooling2d', 'flatten'];
-  if (!known.includes(type) || typeof builder !== 'function') {
-    const have = known.filter((k) => typeof (lib as unknown as Record<string, unknown>)[k] === 'function');
-    throw new ValueError(`unknown layer type "${type}"; this dendrite has: ${have.join(', ')}`);
-  }
-  return builder(inputShape ? { ...options, inputShape } : options);
 }
 
 function outputLayer(loss: string, classes: number | undefined): string {
@@ -175,6 +199,9 @@ async function readConfig(path: string): Promise<ConfigFile> {
   }
   for (const k of ['learningRate', 'epochs', 'batchSize', 'validationSplit', 'seed'] as const) {
     if (c[k] !== undefined && typeof c[k] !== 'number') throw new ValueError(`${path}: "${k}" must be a number, got ${JSON.stringify(c[k])}`);
+  }
+  if (c.inputShape !== undefined && (!Array.isArray(c.inputShape) || !c.inputShape.length || c.inputShape.some((d) => !Number.isSafeInteger(d) || d < 1))) {
+    throw new DataError(`${path}: "inputShape" must be an array of sizes ≥ 1 like [28, 28, 1], got ${JSON.stringify(c.inputShape)}`);
   }
   if (c.metrics !== undefined && (!Array.isArray(c.metrics) || c.metrics.some((m) => typeof m !== 'string'))) throw new DataError(`${path}: "metrics" must be an array of names`);
   return c;

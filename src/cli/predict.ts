@@ -43,7 +43,7 @@ export async function predict(argv: string[]): Promise<number> {
   const log = output({});
 
   const { model, meta } = await loadModelFile(positional[0], true);
-  const data = await loadRows(flags, meta, model.inputDim);
+  const data = await loadRows(flags, meta, model.core.inputShape ?? [model.inputDim]);
   const warning = rangeWarning(data.x, meta);
   if (warning) log.warn(warning);
   const result = model.predict(data.x, { batchSize: (flags['batch-size'] as number | undefined) ?? 256 });

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, arch, platform } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { DataError, getEngine } from './lib.js';
+import { DataError, type Optimizer, getEngine } from './lib.js';
 import { type FlagSpec, UsageError, parseArgs } from './args.js';
 import { loadModelFile } from './model-file.js';
 
@@ -24,7 +24,7 @@ export async function summary(argv: string[]): Promise<number> {
   const c = model.core.compiled;
   const facts: [string, string][] = [];
   if (onnx) facts.push(['Imported', `from ONNX (images taken NHWC); evaluate and predict use ${onnx.loss}`]);
-  if (c && !onnx) facts.push(['Compiled', `${c.optimizer.getConfig().name} (learning rate ${c.optimizer.learningRate}), loss ${c.loss.name}, metrics ${c.metricNames.join(', ') || 'none'}`]);
+  if (c && !onnx) facts.push(['Compiled', `${c.optimizer.getConfig().name} (learning rate ${rateText(c.optimizer)}), loss ${c.loss.name}, metrics ${c.metricNames.join(', ') || 'none'}`]);
   if (meta.source) facts.push(['Trained on', meta.source + (meta.features ? ` (${meta.features.length} features${meta.label ? `, label column "${meta.label}"` : ''})` : '')]);
   if (meta.classes) facts.push(['Classes', meta.classes.join(', ')]);
   if (meta.normalization) facts.push(['Normalisation', `${meta.normalization.method} (statistics saved; applied by evaluate and predict)`]);
@@ -32,8 +32,8 @@ export async function summary(argv: string[]): Promise<number> {
   if (meta.history?.loss?.length) facts.push(['Last epoch', Object.entries(meta.history).map(([k, v]) => `${k} ${v[v.length - 1].toFixed(4)}`).join('  ')]);
   if (!onnx) facts.push(['Checkpoint', checkpoint ? 'yes: optimizer state included (train --resume continues it)' : 'no: weights only']);
   if (flags.json) {
-    const layers = model.layers.map((l) => ({ name: l.name, type: l.type, units: l.units, activation: l.activation?.name, params: l.paramCount }));
-    console.log(JSON.stringify({ name: model.name, inputShape: [model.inputDim], params: model.countParams(), layers, compile: c ? { optimizer: c.optimizer.getConfig(), loss: c.loss.name, metrics: c.metricNames } : undefined, epochsTrained: model.epochsTrained, checkpoint, cli: { ...meta, history: undefined } }));
+    const layers = model.layers.map((l) => ({ name: l.name, type: l.type, outputShape: [null, ...l.outShape], units: l.units, activation: l.activation?.name, params: l.paramCount }));
+    console.log(JSON.stringify({ name: model.name, inputShape: [null, ...(model.core.inputShape ?? [model.inputDim])], params: model.countParams(), layers, compile: c ? { optimizer: c.optimizer.getConfig(), loss: c.loss.name, metrics: c.metricNames } : undefined, epochsTrained: model.epochsTrained, checkpoint, cli: { ...meta, history: undefined } }));
   } else {
     model.summary({ formula: !!flags.formula });
     const w = Math.max(...facts.map(([k]) => k.length));
@@ -41,6 +41,15 @@ export async function summary(argv: string[]): Promise<number> {
   }
   model.dispose();
   return 0;
+}
+
+/** The rate, or the schedule it follows and where it is: "cosineDecay from 0.001 over 30 steps, now 0.000125". */
+function rateText(opt: Optimizer): string {
+  const rate = opt.getConfig().config.learningRate as number | { name: string; config: Record<string, number> };
+  if (typeof rate !== 'object' || rate === null) return String(opt.learningRate);
+  const { initialLearningRate, decaySteps } = rate.config;
+  const from = initialLearningRate === undefined ? '' : ` from ${initialLearningRate}${decaySteps === undefined ? '' : ` over ${decaySteps} steps`}`;
+  return `${rate.name}${from}, now ${Number(opt.learningRate.toPrecision(6))}`;
 }
 
 export const INFO_USAGE = `usage: dendrite info [--json]

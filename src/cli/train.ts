@@ -5,64 +5,95 @@ import { basename, extname } from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { AbortError, DataError, type History, type Optimizer, type Sequential, ValueError, lossNames, optimizerNames, resolveOptimizerForCli, sequential, splitRows } from './lib.js';
 import { type FlagSpec, type Flags, UsageError, choice, inRange, parseArgs } from './args.js';
-import { DATA_HELP, type Dataset, dataFlags, loadTraining, sourceOf } from './data.js';
+import { DATA_HELP, type Dataset, dataFlags, firstRows, loadTraining, sourceOf } from './data.js';
+import { LAYERS_HELP, buildLayers } from './layer-spec.js';
 import { type CliMeta, checkOutPath, loadModelFile, saveModelFile } from './model-file.js';
-import { type TrainSpec, makeLayer, trainSpec } from './model-spec.js';
+import { type TrainSpec, checkModelFlags, inputShapeFor, trainSpec } from './model-spec.js';
 import { type ProgressStyle, autoStyle, progress } from './progress.js';
 import { historySvg } from './svg.js';
 import { type Output, output, threadsNote } from './output.js';
 
 export const TRAIN_USAGE = `usage: dendrite train [data] [model] [training] [output]
 
-Train a model and report its accuracy on the test data. With no options: the reference job
-(784-256-128-10 relu/relu/softmax, Adam 1e-3, 10 epochs, batch 128, on Fashion-MNIST).
+Train a model and report its accuracy on the test data. With no options: the
+reference job (784-256-128-10 relu/relu/softmax, Adam 1e-3, 10 epochs, batch
+128, on Fashion-MNIST).
 
 ${DATA_HELP}
-  --normalize none|minmax|standard   CSV feature scaling; the statistics are saved with the model (default none)
-  --label-type auto|class|number     CSV labels: class ids / names, or numeric targets (default auto)
+  --normalize none|minmax|standard
+                          CSV feature scaling; the statistics are saved with
+                          the model (default none)
+  --label-type auto|class|number
+                          CSV labels: class ids / names, or numeric targets
+                          (default auto)
   --test-csv FILE, --test-images FILE --test-labels FILE
-                          rows to report test loss and metrics on after training
+                          rows to report test loss and metrics on after
+                          training
 
 model:
-  --model mlp|cnn         mlp: dense layers (--layers); cnn: the TF.js tutorial CNN (conv 32 3×3,
-                          max pool, conv 64 3×3, max pool, dense 128, N:softmax) on square
-                          one-channel images such as Fashion-MNIST's 28×28 (default mlp)
-  --layers SPEC           comma-separated: units:activation (dense), dropout:RATE, batchnorm,
-                          layernorm (default 256:relu,128:relu,N:softmax, N = classes)
-  --config FILE           JSON with layers, optimizer, learningRate, loss, metrics, epochs, ...
-  --optimizer NAME        ${optimizerNames.join(', ')} (default adam)
+  --model mlp|cnn         mlp: the layers of --layers; cnn: the TF.js tutorial
+                          CNN (conv 32 3×3, max pool, conv 64 3×3, max pool,
+                          dense 128, N:softmax) on one-channel images such as
+                          Fashion-MNIST's 28×28 (default mlp)
+  --layers SPEC           the layers, first to last (see "layers" below), e.g.
+                          conv:32:3:relu,maxpool,flatten,128:relu,10:softmax
+                          (default 256:relu,128:relu,N:softmax, N = classes)
+  --input-shape H,W,C     the shape of one sample, e.g. 28,28,1; its size must
+                          be the rows' width (default: the images' shape, or
+                          s,s,1 for rows of s² values, when the first layer is
+                          2-D; steps,1 for 1-D; else the rows as they are)
+  --config FILE           JSON with layers, inputShape, optimizer,
+                          learningRate, loss, metrics, epochs, ...
+  --optimizer NAME        ${optimizerNames.join(', ')}
+                          (default adam)
   --lr N                  learning rate (default 0.001; sgd 0.01)
-  --lr-schedule NAME      cosine: decay the rate to 0 over the run along a half cosine (default
-                          without --config); constant: keep it fixed (default with --config,
-                          whose learningRate may itself be a schedule). A checkpoint keeps its
-                          schedule: to extend a run later with --resume, train it with constant
-  --loss NAME             default sparseCategoricalCrossentropy; e.g. mse for regression
-  --metrics LIST          comma-separated (default accuracy; mae for regression losses)
-  --resume FILE           continue from a checkpoint (a model saved by train, or after Ctrl-C)
+  --lr-schedule NAME      cosine: decay the rate to 0 over the run along a half
+                          cosine (default without --config); constant: keep it
+                          fixed (default with --config, whose learningRate may
+                          itself be a schedule). A checkpoint keeps its
+                          schedule: to extend a run later with --resume, train
+                          it with constant
+  --loss NAME             default sparseCategoricalCrossentropy; e.g. mse for
+                          regression
+  --metrics LIST          comma-separated (default accuracy; mae for regression
+                          losses)
+  --resume FILE           continue from a checkpoint (a model saved by train,
+                          or after Ctrl-C)
 
 training:
-  --epochs N              passes over the training data, in total when resuming (default 10; 15 with --model cnn)
+  --epochs N              passes over the training data, in total when
+                          resuming (default 10; 15 with --model cnn)
   --batch-size N          rows per step (default 128)
-  --validation-split F    fraction held out for validation, from the end (default 0.1)
+  --validation-split F    fraction held out for validation, from the end
+                          (default 0.1)
+  --limit N               use only the first N rows of the training data and
+                          of the test data (a quick try)
   --seed N                seed for weights and shuffling (default 42)
-  --threads N             worker threads for the kernels; an engine without thread support runs
-                          on one and says why (see dendrite info)
+  --threads N             worker threads for the kernels; an engine without
+                          thread support runs on one and says why (see
+                          dendrite info)
 
 output:
-  --out FILE              model file to write (default <dataset>.dnd; "" to skip). Holds the
-                          optimizer state, so --resume FILE continues training from it
-  --plot FILE.svg         plot of loss and metrics per epoch, training and validation
-  --progress bar|line     live bar (default on a terminal) or one line per epoch (pipes, CI)
+  --out FILE              model file to write (default <dataset>.dnd; "" to
+                          skip). Holds the optimizer state, so --resume FILE
+                          continues training from it
+  --plot FILE.svg         plot of loss and metrics per epoch, training and
+                          validation
+  --progress bar|line     live bar (default on a terminal) or one line per
+                          epoch (pipes, CI)
   --json                  JSON lines on stdout instead of text
   --quiet                 print only the final result
   --debug                 show stack traces
 
-Ctrl-C stops after the current batch; with --out the model is saved there as a checkpoint.`;
+${LAYERS_HELP}
+
+Ctrl-C stops after the current batch; with --out the model is saved there as a
+checkpoint.`;
 
 const trainFlags: FlagSpec = {
   ...dataFlags,
   normalize: 'string', 'label-type': 'string', 'test-csv': 'string', 'test-images': 'string', 'test-labels': 'string',
-  model: 'string', layers: 'string', config: 'string', optimizer: 'string', lr: 'number', 'lr-schedule': 'string', loss: 'string', metrics: 'string', resume: 'string',
+  model: 'string', layers: 'string', 'input-shape': 'string', limit: 'int', config: 'string', optimizer: 'string', lr: 'number', 'lr-schedule': 'string', loss: 'string', metrics: 'string', resume: 'string',
   epochs: 'int', 'batch-size': 'int', 'validation-split': 'number', seed: 'int', threads: 'int',
   out: 'string', plot: 'string', progress: 'string', json: 'boolean', quiet: 'boolean',
 };
@@ -71,7 +102,8 @@ export async function train(argv: string[]): Promise<number> {
   const { flags, positional } = parseArgs(argv, trainFlags);
   if (flags.help) return void console.log(TRAIN_USAGE), 0;
   if (positional.length) throw new UsageError(`train takes no positional arguments, got "${positional[0]}"`);
-  for (const f of ['epochs', 'batch-size', 'threads']) inRange(flags, f, 1);
+  for (const f of ['epochs', 'batch-size', 'threads', 'limit']) inRange(flags, f, 1);
+  checkModelFlags(flags);
   inRange(flags, 'seed', 0, Number.MAX_SAFE_INTEGER);
   inRange(flags, 'validation-split', 0, 1, true);
   inRange(flags, 'lr', 0);
@@ -84,10 +116,13 @@ export async function train(argv: string[]): Promise<number> {
 
 
   const resumed = flags.resume === undefined ? undefined : await loadModelFile(flags.resume as string);
-  if (resumed) for (const f of ['model', 'layers', 'config', 'optimizer', 'lr', 'lr-schedule', 'loss', 'metrics', 'normalize']) {
+  if (resumed) for (const f of ['model', 'layers', 'input-shape', 'config', 'optimizer', 'lr', 'lr-schedule', 'loss', 'metrics', 'normalize']) {
     if (flags[f] !== undefined) throw new UsageError(`--${f} cannot be combined with --resume: the model and its optimizer come from the checkpoint`);
   }
-  const { train: data, test, meta } = await loadTraining(flags, resumed?.meta);
+  const loaded = await loadTraining(flags, resumed?.meta);
+  const { meta } = loaded;
+  const limit = flags.limit as number | undefined;
+  const [data, test] = [firstRows(loaded.train, limit), loaded.test && firstRows(loaded.test, limit)];
   const classes = meta.classes?.length ?? (data.y instanceof Int32Array || data.y instanceof Uint8Array ? maxPlusOne(data.y) : undefined);
   const spec = await trainSpec(flags, classes);
   const o = runOptions(flags, spec, resumed?.meta.training);
@@ -95,7 +130,7 @@ export async function train(argv: string[]): Promise<number> {
   const rows = data.x.shape[0];
   const valRows = splitRows(rows, o.validationSplit)[1];
   const steps = o.epochs * Math.ceil((rows - valRows) / o.batchSize);
-  const model = resumed?.model ?? buildModel({ ...spec, optimizer: withSchedule(spec.optimizer, schedule, steps) }, data);
+  const model = resumed?.model ?? buildModel({ ...spec, optimizer: withSchedule(spec.optimizer, schedule, steps) }, data, flags.layers !== undefined || flags['input-shape'] !== undefined);
   // A weights-only file knows no position; the CLI's history says how many epochs it had.
   if (resumed && !resumed.checkpoint) model.epochsTrained = resumed.meta.history?.loss?.length ?? 0;
   const done = model.epochsTrained;
@@ -104,7 +139,8 @@ export async function train(argv: string[]): Promise<number> {
   if (style === 'bar' || style === 'line') {
     model.summary();
     const what = resumed ? `epochs ${done + 1}-${o.epochs} of ${o.epochs}, resumed from ${flags.resume}` : `${o.epochs} epochs`;
-    console.log(`Training on ${rows - valRows} rows of ${data.name} (${valRows} held out for validation), ${what}`);
+    const subset = data === loaded.train ? '' : `its first ${rows} of ${loaded.train.x.shape[0]} rows; `;
+    console.log(`Training on ${rows - valRows} rows of ${data.name} (${subset}${valRows} held out for validation), ${what}`);
   }
   out.event({ event: 'start', trainRows: rows - valRows, valRows, epochs: o.epochs, initialEpoch: done, params: model.countParams(), threads: model.engine.info().threads });
 
@@ -176,19 +212,11 @@ function withSchedule(opt: Optimizer, schedule: 'cosine' | 'constant', steps: nu
   return resolveOptimizerForCli(name, cosine, config);
 }
 
-function buildModel(spec: TrainSpec, data: Dataset): Sequential {
-  const layers = spec.layers.map((l, i) => makeLayer(l, i === 0 ? inputShapeFor(l, data.x.shape[1]) : undefined));
-  const model = sequential(layers as Parameters<typeof sequential>[0]);
+function buildModel(spec: TrainSpec, data: Dataset, fromFlags: boolean): Sequential {
+  const layers = buildLayers(spec.layers, inputShapeFor(spec, data), spec.sources, fromFlags ? UsageError : ValueError);
+  const model = sequential(layers);
   model.compile({ optimizer: spec.optimizer, loss: spec.loss as (typeof lossNames)[number], metrics: spec.metrics as never });
   return model;
-}
-
-/** A convolution first takes rows of width s² as s × s one-channel images (Fashion-MNIST's 784 → [28, 28, 1]). */
-function inputShapeFor(first: { type?: string }, width: number): number[] {
-  if (first.type !== 'conv2d') return [width];
-  const side = Math.round(Math.sqrt(width));
-  if (side * side !== width) throw new UsageError(`--model cnn needs square one-channel images; rows of ${width} values are not s × s`);
-  return [side, side, 1];
 }
 
 /** Test loss and metrics, in the line `npm start` has always printed. */

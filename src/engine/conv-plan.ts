@@ -122,3 +122,19 @@ export function tileImages(g: Geometry, batch: number): number {
 export function colScratchBytes(g: Geometry, batch: number): number {
   return isPointwise(g) ? 0 : tileImages(g, batch) * g.oh * g.ow * patchSize(g) * 4;
 }
+
+/**
+ * Whether conv_pool_forward can run convolution g followed by max pooling pool: a convolution with
+ * no padding and filters a multiple of 8, then 2×2 windows, stride 2, 'valid', over its output.
+ */
+export function fusesPool(g: Geometry, pool: Geometry): boolean {
+  const unpadded = (q: Geometry) => q.pt === 0 && q.pl === 0 && q.pb === 0 && q.pr === 0;
+  return unpadded(g) && g.co % 8 === 0 && g.dm === 1 && unpadded(pool) && pool.kh === 2 && pool.kw === 2 && pool.sh === 2 && pool.sw === 2 &&
+    pool.dh === 1 && pool.dw === 1 && pool.h === g.oh && pool.w === g.ow && pool.c === g.co;
+}
+
+/** Bytes of conv_pool_pack's output: the tap offsets (K i32, 16-aligned), then the kernel (K, co). */
+export function poolPackBytes(g: Geometry): number {
+  const K = patchSize(g);
+  return Math.ceil(K / 4) * 16 + K * g.co * 4;
+}

@@ -5,9 +5,8 @@
 // the thread count: the GEMMs split over rows or output columns, the row kernels over rows, and no
 // reduction (dW, the bias gradient) is ever split over the batch. Pointers are byte addresses;
 // tensors are NHWC; kernels (kh, kw, in, out). Nothing is allocated.
-// A direct forward kernel for few input channels measured no faster than im2col + GEMM (the
-// tutorial CNN's first layer, in = 1, batch 128, one thread: 16.0 against 16.5 GFLOP/s; its second
-// layer: 18.8 against 31.9), so convolutions always take the GEMM path (assembly/conv.ts).
+// Inference takes a shortcut where a convolution feeds a 2×2 max pooling (conv2dPoolForward): one
+// pass computes the pooled output straight from x, with the same bits as the two passes.
 import type { Geometry } from './conv-plan.js';
 import { isPointwise, patchSize, tileImages } from './conv-plan.js';
 import type { Engine } from './engine.js';
@@ -41,6 +40,18 @@ export function conv2dForward(e: Engine, p: ConvPass, y: number, x: number, w: n
     if (!pointwise) e.rows('conv_im2col', t * g.oh, 1, t * pix * K * NS_PER_FLOAT, col, xt, desc);
     e.gemmNN(yt, pointwise ? xt : col, w, bias, t * pix, g.co, K, g.co, K, g.co, flags, pack);
   }
+}
+
+/**
+ * Inference: y(n, ⌊oh/2⌋, ⌊ow/2⌋, co) = 2×2 max pooling of conv2dForward's output, computed in one
+ * pass (conv-plan.ts fusesPool says when it applies); `scratch` of poolPackBytes(g) bytes holds the
+ * weights in the kernel's layout. Bit-identical to conv2dForward then poolForward.
+ */
+export function conv2dPoolForward(e: Engine, p: ConvPass, y: number, x: number, w: number, bias: number, n: number, flags: number, scratch: number): void {
+  const { g, desc } = p;
+  const rows = n * (g.oh >> 1);
+  e.k.conv_pool_pack(scratch, w, desc);
+  e.rows('conv_pool_forward', rows, 1, rows * 8 * (g.ow >> 1) * patchSize(g) * g.co * NS_PER_FLOP, y, x, scratch, bias, desc, flags);
 }
 
 /** dx(n, h, w, c) = the input gradient of conv2dForward for dy(n, oh, ow, co) (pre-activation gradient). */
@@ -79,12 +90,12 @@ export function depthwiseForward(e: Engine, p: ConvPass, y: number, x: number, w
   e.rows('depthwise_forward', n * g.oh, 1, 2 * n * g.oh * g.ow * g.co * g.kh * g.kw * NS_PER_FLOP * 4, y, x, w, bias, p.desc, flags);
 }
 
-/** Depthwise gradients: dx (skipped when 0), dw (written, split over channels only), db when != 0. */
+/** Depthwise gradients: dx (skipped when 0), dw (written, split over channels only; skipped when 0: a frozen layer), db when != 0. */
 export function depthwiseBackward(e: Engine, p: ConvPass, dx: number, dw: number, db: number, x: number, dy: number, w: number, n: number): void {
   const { g, desc } = p;
   const work = 2 * n * g.oh * g.ow * g.co * g.kh * g.kw * NS_PER_FLOP * 4;
   if (dx) e.rows('depthwise_backward_input', n * g.h, 1, work, dx, dy, w, desc);
-  e.rows('depthwise_backward_filter', g.co, 4, work, dw, x, dy, desc, n);
+  if (dw) e.rows('depthwise_backward_filter', g.co, 4, work, dw, x, dy, desc, n);
   if (db) e.k.col_sum(db, dy, n * g.oh * g.ow, g.co, 0);
 }
 

@@ -133,6 +133,12 @@ interface ConvKernels {
   upsample_backward(dx: Ptr, dy: Ptr, desc: Ptr, start: number, count: number): void;
   zeropad_forward(y: Ptr, x: Ptr, desc: Ptr, start: number, count: number): void;
   zeropad_backward(dx: Ptr, dy: Ptr, desc: Ptr, start: number, count: number): void;
+  conv_pool_forward(y: Ptr, x: Ptr, wp: Ptr, bias: Ptr, desc: Ptr, flags: number, start: number, count: number): void;
+}
+
+/** assembly/conv.ts: the weights' layout for conv_pool_forward (not a row kernel). */
+interface ConvPackKernels {
+  conv_pool_pack(dst: Ptr, w: Ptr, desc: Ptr): void;
 }
 
 /** The row kernels and how many arguments each takes before (start, count). */
@@ -149,11 +155,12 @@ export const ROW_KERNELS = {
   upsample_backward: 3,
   zeropad_forward: 3,
   zeropad_backward: 3,
+  conv_pool_forward: 6,
 } as const satisfies Record<keyof ConvKernels, number>;
 export type RowKernel = keyof typeof ROW_KERNELS;
 
 export type Kernels = ModuleKernels & GemmKernels & ActivationKernels & LossKernels & OptimKernels & ReduceKernels & RandomKernels &
-  DataKernels & NormKernels & DropoutKernels & ConvKernels;
+  DataKernels & NormKernels & DropoutKernels & ConvKernels & ConvPackKernels;
 
 /** GEMM flag bits. */
 export const ACCUMULATE = 1;

@@ -101,8 +101,9 @@ const activation: Rule = (v, at) => {
 const regularizer = object({ name: oneOf(['l1', 'l2', 'l1l2']) }, { l1: nonNegative, l2: nonNegative });
 
 const common: Keys = { type: text, name: text };
-// One sample's shape: [features], or up to 8 dimensions channels last ([28, 28, 1]).
-const commonOptional: Keys = { inputShape: arrayOf(count, 8) };
+// One sample's shape: [features], or up to 8 dimensions channels last ([28, 28, 1]); `trainable`
+// (Keras' key; absent in files from before freezing existed: trainable).
+const commonOptional: Keys = { inputShape: arrayOf(count, 8), trainable: bool };
 const norm: Keys = { epsilon: positive, center: bool, scale: bool, betaInitializer: initializer, gammaInitializer: initializer };
 
 /** Keys of each layer type, as its getConfig writes them. */
@@ -197,7 +198,7 @@ const compile = object({ optimizer, loss, metrics: arrayOf(metric, metricNames.l
 /** The model config's own keys; layers are checked one by one (with their names) by the caller. */
 export const checkModelKeys = object(
   { inputShape: arrayOf(count, 8), layers: (v, at) => (Array.isArray(v) && v.length <= MAX_LAYERS) || fail(at, `an array of at most ${MAX_LAYERS} layers`, v) },
-  { name: text, compile },
+  { name: text, trainable: bool, compile },
 );
 
 const u64 = (v: unknown, at: string) => (typeof v === 'string' && /^[0-9]{1,20}$/.test(v) && BigInt(v) < 1n << 64n) || fail(at, 'a decimal string of a 64-bit unsigned integer', v);

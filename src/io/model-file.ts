@@ -49,6 +49,8 @@ export interface ModelConfig {
   name: string;
   /** One sample's shape: [features], or e.g. [28, 28, 1]. */
   inputShape: number[];
+  /** Keras `model.trainable` (absent: true); each layer's own flag is in its config. */
+  trainable?: boolean;
   layers: SavedLayer[];
   compile?: {
     optimizer: { name: string; config: Record<string, unknown> };
@@ -89,9 +91,9 @@ export function modelToBytes(model: Sequential, options: ModelFileOptions = {}):
     const core = model.core;
     const c = core.compiled;
     if (!c) throw new StateError('includeOptimizer needs a compiled model: call compile({ optimizer, loss }) first, or save without it');
+    const t = core.saveTrainingState(); // first: it lays the weights out for a trainable flag set since the last step
     const n = core.paramCount;
     const opt = c.optimizer;
-    const t = core.saveTrainingState();
     // Not trained since compile: the state vectors are still their initial values.
     const live = core.hasOptimizerState;
     for (let s = 0; s < opt.slots; s++) {
@@ -109,6 +111,7 @@ export function modelConfig(model: Sequential): ModelConfig {
   const config: ModelConfig = {
     name: model.name,
     inputShape: model.core.inputShape!,
+    trainable: model.trainable,
     layers: model.layers.map((l) => l.getConfig() as unknown as SavedLayer),
   };
   const c = model.core.compiled;
@@ -152,15 +155,21 @@ export function assembleModel(
   try {
     model = new Sequential(config.layers.map(layerFromSaved), { name: config.name, engine: options.engine });
     model.layers.forEach((l, i) => (l.name = config.layers[i].name));
+    // The model's flag alone: its setter would also set every layer's, which their configs hold.
+    model.core.trainable = config.trainable ?? true;
   } catch (e) {
     throw fileError(e, 'model config is invalid');
   }
-  const expected: { key: string; shape: number[]; trainable: boolean }[] = [];
+  // `trainable`: the weight is of a trainable kind (checked within ±2^64 even in a frozen layer, which
+  // may be unfrozen); `inTraining`: it is in the optimizer's range now (the layer and model not frozen).
+  const expected: { key: string; shape: number[]; trainable: boolean; inTraining: boolean }[] = [];
   let shape = config.inputShape;
   try {
     for (const l of model.layers) {
       l.build(shape);
-      for (const w of l.weightShapes()) expected.push({ key: `${l.name}/${w.name}`, shape: w.shape, trainable: (w as { trainable?: boolean }).trainable !== false });
+      for (const w of l.weightShapes()) {
+        expected.push({ key: `${l.name}/${w.name}`, shape: w.shape, trainable: w.trainable, inTraining: w.trainable && model.core.trains(l) });
+      }
       shape = l.outShape;
     }
   } catch (e) {
@@ -168,9 +177,9 @@ export function assembleModel(
   }
   const weightCount = expected.length;
   checkModelFits(model, config.inputShape.reduce((a, d) => a * d, 1), expected);
-  // The optimizer's state covers the trainable weights (non-trainable ones, like moving
-  // statistics, sit after them in the parameter region and are never updated by it).
-  const paramCount = expected.reduce((n, { shape, trainable }) => n + (trainable ? shape.reduce((a, d) => a * d, 1) : 0), 0);
+  // The optimizer's state covers the weights in training (non-trainable ones, like moving
+  // statistics and frozen layers' weights, sit after them in the parameter region and are never updated by it).
+  const paramCount = expected.reduce((n, { shape, inTraining }) => n + (inTraining ? shape.reduce((a, d) => a * d, 1) : 0), 0);
   let optimizer: Optimizer | undefined;
   if (config.compile) {
     try {
@@ -181,7 +190,7 @@ export function assembleModel(
   }
   if (checkpoint) {
     if (!optimizer) throw new ModelFileError('model file has a checkpoint but no compile settings to resume with');
-    for (let s = 0; s < optimizer.slots; s++) expected.push({ key: `${OPTIMIZER_PREFIX}${s}`, shape: [paramCount], trainable: false });
+    for (let s = 0; s < optimizer.slots; s++) expected.push({ key: `${OPTIMIZER_PREFIX}${s}`, shape: [paramCount], trainable: false, inTraining: false });
   }
   for (const { key, shape } of expected) {
     const t = tensors.get(key);

@@ -1,70 +1,55 @@
-// How dendrite layers, activations, initializers and compile settings are spelled in a TF.js /
-// Keras LayersModel (model.json). One table entry per layer type: adding a layer that both sides
-// have is one entry in `layerMappings`. Activations that TF.js has only as layers (LeakyReLU, ELU
-// from Keras, with its alpha) are written as a linear Dense followed by that layer, and fused
-// back into the Dense on import.
-import type { ModelConfig, SavedLayer } from './model-file.js';
+// How dendrite layers and compile settings are spelled in a TF.js / Keras LayersModel (model.json).
+// One table entry per layer type: adding a layer that both sides have is one entry in
+// `layerMappings` (the convolution, pooling and reshaping layers are in tfjs-spatial.ts). Imported
+// configs arrive with snake_case keys; each entry names the keys it reads, and the importer refuses
+// any other non-null key (tfjs-values.ts checkOptions). Activations that TF.js has only as layers
+// (LeakyReLU, ELU from Keras, with its alpha) are written as a linear layer followed by that layer,
+// and fused back on import.
+import type { ModelConfig } from './model-file.js';
+import { spatialMappings } from './tfjs-spatial.js';
+import { describe as shown } from './safetensors.js';
+import {
+  type LayerMapping, activationFromTfjs, initializerFromTfjs, initializerToTfjs, kernelFromTfjs, kernelToTfjs, lastAxis,
+} from './tfjs-values.js';
 
-/** A layer in model.json: `{ class_name, config }`. */
-export interface TfjsLayer {
-  class_name: string;
-  config: Record<string, unknown>;
-}
+export type { LayerMapping };
 
-/** One layer type known to both sides. */
-export interface LayerMapping {
-  /** dendrite's `type` in the layer config. */
-  type: string;
-  /** TF.js / Keras class names read as this type; the first is written. */
-  classNames: string[];
-  /** dendrite config → TF.js config (without name, batch_input_shape and activation layers). */
-  toTfjs(c: SavedLayer): Record<string, unknown>;
-  /** TF.js config → dendrite options (without type and name); throws an Error naming what is unsupported. */
-  fromTfjs(c: Record<string, unknown>): Record<string, unknown>;
-  /** Weight names, dendrite → TF.js, where they differ (dense's kernel and bias do not). */
-  weightNames?: Record<string, string>;
-}
+const NORM_KEYS = ['axis', 'epsilon', 'center', 'scale', 'beta_initializer', 'gamma_initializer'];
 
 export const layerMappings: LayerMapping[] = [
   {
     type: 'dense',
     classNames: ['Dense'],
+    keys: ['units', 'activation', 'use_bias', 'kernel_initializer', 'bias_initializer', 'kernel_regularizer', 'bias_regularizer'],
     toTfjs: (c) => ({
       units: c.units,
       activation: 'linear', // set by the exporter (it may need an activation layer)
       use_bias: c.useBias,
-      kernel_initializer: initializerToTfjs(c.kernelInitializer),
-      bias_initializer: initializerToTfjs(c.biasInitializer),
-      kernel_regularizer: regularizerToTfjs(c.kernelRegularizer),
-      bias_regularizer: regularizerToTfjs(c.biasRegularizer),
-      activity_regularizer: null,
-      kernel_constraint: null,
-      bias_constraint: null,
-      trainable: true,
+      ...kernelToTfjs(c),
       dtype: 'float32',
     }),
-    fromTfjs: (c) => ({
-      units: c.units,
-      activation: activationFromTfjs(c.activation),
-      useBias: c.use_bias ?? c.useBias ?? true,
-      kernelInitializer: initializerFromTfjs(c.kernel_initializer ?? c.kernelInitializer, 'glorotUniform'),
-      biasInitializer: initializerFromTfjs(c.bias_initializer ?? c.biasInitializer, 'zeros'),
-      kernelRegularizer: regularizerFromTfjs(c.kernel_regularizer ?? c.kernelRegularizer),
-      biasRegularizer: regularizerFromTfjs(c.bias_regularizer ?? c.biasRegularizer),
-    }),
+    fromTfjs: (c) => ({ units: c.units, ...kernelFromTfjs(c) }),
   },
   {
     type: 'dropout',
     classNames: ['Dropout'],
-    toTfjs: (c) => ({ rate: c.rate, noise_shape: null, seed: null, trainable: true }),
-    fromTfjs: (c) => {
-      if (c.noise_shape != null || c.noiseShape != null) throw new Error('Dropout with a noise_shape is not supported');
-      return { rate: c.rate };
-    },
+    keys: ['rate', 'seed', 'noise_shape'],
+    toTfjs: (c) => ({ rate: c.rate, noise_shape: null, seed: c.seed ?? null }),
+    // A noise_shape of ones but the batch and channels is spatial dropout (how TF.js, which has no
+    // SpatialDropout2D, writes dendrite's); its channel count is checked against the input.
+    fromTfjs: (c) => ({ ...(c.noise_shape == null ? {} : { type: spatialDropoutType(c.noise_shape) }), rate: c.rate, ...(c.seed == null ? {} : { seed: c.seed }) }),
+    inputCheck: (c) => (c.noise_shape == null ? undefined : (shape) => {
+      const channels = (c.noise_shape as unknown[]).at(-1);
+      return channels === null || channels === shape.at(-1) ? undefined : `noise_shape ${shown(c.noise_shape)} does not match the input's ${shape.at(-1)} channels`;
+    }),
   },
   {
     type: 'batchNormalization',
     classNames: ['BatchNormalization'],
+    // Keras 2 writes renorm settings and `fused` (an implementation choice) even when renorm is off.
+    keys: [...NORM_KEYS, 'momentum', 'moving_mean_initializer', 'moving_variance_initializer', 'renorm_momentum', 'fused'],
+    fixed: { renorm: [false], synchronized: [false] },
+    inputCheck: (c) => lastAxis(c.axis, 'BatchNormalization'),
     toTfjs: (c) => ({
       axis: -1,
       momentum: c.momentum,
@@ -79,18 +64,20 @@ export const layerMappings: LayerMapping[] = [
       gamma_regularizer: null,
       beta_constraint: null,
       gamma_constraint: null,
-      trainable: true,
     }),
     fromTfjs: (c) => ({
       ...normFromTfjs(c),
       momentum: c.momentum ?? 0.99,
-      movingMeanInitializer: initializerFromTfjs(c.moving_mean_initializer ?? c.movingMeanInitializer, 'zeros'),
-      movingVarianceInitializer: initializerFromTfjs(c.moving_variance_initializer ?? c.movingVarianceInitializer, 'ones'),
+      movingMeanInitializer: initializerFromTfjs(c.moving_mean_initializer, 'zeros'),
+      movingVarianceInitializer: initializerFromTfjs(c.moving_variance_initializer, 'ones'),
     }),
   },
   {
     type: 'layerNormalization',
     classNames: ['LayerNormalization'],
+    keys: NORM_KEYS,
+    fixed: { rms_scaling: [false] },
+    inputCheck: (c) => lastAxis(c.axis, 'LayerNormalization'),
     toTfjs: (c) => ({
       axis: -1,
       epsilon: c.epsilon,
@@ -100,167 +87,36 @@ export const layerMappings: LayerMapping[] = [
       gamma_initializer: initializerToTfjs(c.gammaInitializer),
       beta_regularizer: null,
       gamma_regularizer: null,
-      trainable: true,
     }),
     fromTfjs: (c) => normFromTfjs(c),
   },
   {
     type: 'activation',
     classNames: ['Activation'],
-    toTfjs: () => ({ trainable: true }), // the activation string (or layer) is set by the exporter
+    keys: ['activation'],
+    toTfjs: () => ({}), // the activation string (or layer) is set by the exporter
     fromTfjs: (c) => ({ activation: activationFromTfjs(c.activation) }),
   },
+  ...spatialMappings,
 ];
 
-/** Inputs are (batch, features): the feature axis is -1 or 1, possibly as a one-element list. */
-function featureAxis(axis: unknown, what: string): void {
-  const a = Array.isArray(axis) && axis.length === 1 ? axis[0] : (axis ?? -1);
-  if (a !== -1 && a !== 1) throw new Error(`${what} over axis ${JSON.stringify(axis)} is not supported (only the feature axis, -1)`);
+/** The dendrite type of a Dropout's noise_shape: [null, 1, c] or [null, 1, 1, c] (c may be null). */
+function spatialDropoutType(noise: unknown): string {
+  const ok = Array.isArray(noise) && (noise.length === 3 || noise.length === 4) && noise[0] === null &&
+    noise.slice(1, -1).every((d) => d === 1) && (noise.at(-1) === null || (Number.isSafeInteger(noise.at(-1)) && (noise.at(-1) as number) >= 1));
+  if (!ok) throw new Error(`option noise_shape ${shown(noise)} is not supported (dendrite reads [null, 1, channels] and [null, 1, 1, channels]: spatial dropout)`);
+  return noise.length === 3 ? 'spatialDropout1d' : 'spatialDropout2d';
 }
 
-/** What batch and layer normalisation share. */
+/** What batch and layer normalisation share (the axis is checked by the importer: lastAxis). */
 function normFromTfjs(c: Record<string, unknown>): Record<string, unknown> {
-  featureAxis(c.axis, 'normalisation');
   return {
     epsilon: c.epsilon ?? 1e-3,
     center: c.center ?? true,
     scale: c.scale ?? true,
-    betaInitializer: initializerFromTfjs(c.beta_initializer ?? c.betaInitializer, 'zeros'),
-    gammaInitializer: initializerFromTfjs(c.gamma_initializer ?? c.gammaInitializer, 'ones'),
+    betaInitializer: initializerFromTfjs(c.beta_initializer, 'zeros'),
+    gammaInitializer: initializerFromTfjs(c.gamma_initializer, 'ones'),
   };
-}
-
-// ---- activations ------------------------------------------------------------------------------
-
-/** TF.js (camelCase) and Keras (snake_case) activation names → dendrite's. */
-const activationsIn: Record<string, string | { name: string; alpha: number }> = {
-  linear: 'linear',
-  relu: 'relu',
-  sigmoid: 'sigmoid',
-  tanh: 'tanh',
-  softmax: 'softmax',
-  elu: 'elu',
-  selu: 'selu',
-  softplus: 'softplus',
-  gelu: 'gelu', // exact (erf) in TF.js and in Keras' default
-  swish: 'swish',
-  silu: 'silu',
-  leaky_relu: { name: 'leakyRelu', alpha: 0.2 }, // Keras 3's activation function: negative_slope 0.2
-};
-
-/** dendrite activation names → the TF.js activation string, where one exists. */
-const activationsOut: Record<string, string> = {
-  linear: 'linear', relu: 'relu', elu: 'elu', sigmoid: 'sigmoid', tanh: 'tanh', softmax: 'softmax', selu: 'selu',
-  softplus: 'softplus', gelu: 'gelu', swish: 'swish', silu: 'swish',
-};
-
-export function activationFromTfjs(a: unknown): string | { name: string; alpha: number } {
-  const name = a == null ? 'linear' : typeof a === 'string' ? a : (a as { class_name?: unknown }).class_name;
-  if (typeof name === 'string' && Object.hasOwn(activationsIn, name)) return activationsIn[name];
-  throw new Error(`activation ${JSON.stringify(name)} is not supported (supported: ${Object.keys(activationsIn).join(', ')})`);
-}
-
-/**
- * A dendrite activation as TF.js writes it: an activation string on the Dense, or — for leakyRelu,
- * which TF.js has only as a layer — 'linear' plus a LeakyReLU layer. (Keras' ELU layer takes any
- * alpha and is imported, but TF.js' supports only 1, so an elu with another alpha cannot go out.)
- */
-export function activationToTfjs(spec: unknown): { activation: string; layer?: TfjsLayer } {
-  const name = typeof spec === 'string' ? spec : (spec as { name: string }).name;
-  const alpha = typeof spec === 'object' && spec !== null ? (spec as { alpha?: number }).alpha : undefined;
-  if (name === 'leakyRelu') return { activation: 'linear', layer: { class_name: 'LeakyReLU', config: { alpha: alpha ?? 0.2 } } };
-  if (name === 'elu' && alpha !== undefined && alpha !== 1) {
-    throw new Error(`elu with alpha ${alpha} has no TF.js equivalent (its elu activation and ELU layer support only alpha 1)`);
-  }
-  return { activation: activationsOut[name] };
-}
-
-/**
- * An activation-only TF.js layer (LeakyReLU, ELU, ReLU, Softmax, Activation) as a dendrite
- * activation spec, to fuse into the linear Dense before it; undefined for other layers.
- */
-export function activationLayerFromTfjs(layer: TfjsLayer): string | { name: string; alpha: number } | undefined {
-  const c = layer.config;
-  switch (layer.class_name) {
-    case 'Activation':
-      return activationFromTfjs(c.activation);
-    case 'LeakyReLU': {
-      const alpha = c.alpha ?? c.negative_slope ?? 0.3;
-      return { name: 'leakyRelu', alpha: alpha as number };
-    }
-    case 'ELU':
-      return { name: 'elu', alpha: (c.alpha ?? 1) as number };
-    case 'ReLU':
-      if (c.max_value != null || c.maxValue != null || (c.negative_slope ?? 0) !== 0 || (c.threshold ?? 0) !== 0) {
-        throw new Error('ReLU with max_value, negative_slope or threshold is not supported');
-      }
-      return 'relu';
-    case 'Softmax':
-      featureAxis(c.axis, 'Softmax');
-      return 'softmax';
-    default:
-      return undefined;
-  }
-}
-
-// ---- initializers -------------------------------------------------------------------------------
-
-const varianceScaling: Record<string, [number, string, string]> = {
-  glorotUniform: [1, 'fan_avg', 'uniform'],
-  glorotNormal: [1, 'fan_avg', 'normal'],
-  heUniform: [2, 'fan_in', 'uniform'],
-  heNormal: [2, 'fan_in', 'normal'],
-  lecunUniform: [1, 'fan_in', 'uniform'],
-  lecunNormal: [1, 'fan_in', 'normal'],
-};
-const simple: Record<string, string> = { zeros: 'Zeros', ones: 'Ones', constant: 'Constant', randomNormal: 'RandomNormal', randomUniform: 'RandomUniform' };
-
-function initializerToTfjs(spec: unknown): TfjsLayer {
-  const { name, config = {} } = spec as { name: string; config?: Record<string, number> };
-  const vs = varianceScaling[name];
-  if (vs) return { class_name: 'VarianceScaling', config: { scale: vs[0], mode: vs[1], distribution: vs[2], seed: null } };
-  return { class_name: simple[name], config: name.startsWith('random') ? { ...config, seed: null } : { ...config } };
-}
-
-/**
- * An initializer from model.json. It never runs on imported weights (they are loaded, not drawn),
- * so one dendrite lacks becomes the layer's default rather than an error.
- */
-function initializerFromTfjs(spec: unknown, fallback: string): { name: string; config: Record<string, number> } {
-  const s = spec as { class_name?: unknown; config?: Record<string, unknown> } | null | undefined;
-  const cls = typeof s?.class_name === 'string' ? s.class_name : '';
-  const c = s?.config ?? {};
-  if (cls === 'VarianceScaling') {
-    const dist = c.distribution === 'truncated_normal' || c.distribution === 'untruncated_normal' ? 'normal' : c.distribution;
-    const hit = Object.entries(varianceScaling).find(([, [scale, mode, d]]) => scale === c.scale && mode === c.mode && d === dist);
-    return { name: hit?.[0] ?? fallback, config: {} };
-  }
-  const byClass = Object.entries({ ...simple, ...Object.fromEntries(Object.keys(varianceScaling).map((k) => [k, k[0].toUpperCase() + k.slice(1)])) });
-  const hit = byClass.find(([, name]) => name === cls || name.replace('LeCun', 'Lecun') === cls || name.replace('Lecun', 'LeCun') === cls);
-  if (!hit) return { name: fallback, config: {} };
-  const keep = ['mean', 'stddev', 'minval', 'maxval', 'value'];
-  const config = Object.fromEntries(Object.entries(c).filter(([k, v]) => keep.includes(k) && typeof v === 'number')) as Record<string, number>;
-  return { name: hit[0], config };
-}
-
-// ---- regularizers -------------------------------------------------------------------------------
-
-/** dendrite's { name, l1, l2 } as TF.js writes every l1 / l2 regularizer: L1L2. */
-function regularizerToTfjs(r: unknown): TfjsLayer | null {
-  if (r == null) return null;
-  const { l1 = 0, l2 = 0 } = r as { l1?: number; l2?: number };
-  return { class_name: 'L1L2', config: { l1, l2 } };
-}
-
-/** L1L2, L1 or L2 (Keras / TF.js) as dendrite's spec; another regularizer is an error naming it. */
-function regularizerFromTfjs(r: unknown): { name: string; l1: number; l2: number } | undefined {
-  if (r == null) return undefined;
-  const { class_name: cls, config = {} } = r as { class_name?: unknown; config?: { l1?: unknown; l2?: unknown } };
-  if (cls !== 'L1L2' && cls !== 'L1' && cls !== 'L2') throw new Error(`regularizer ${JSON.stringify(cls)} is not supported (supported: L1L2, L1, L2)`);
-  const l1 = cls === 'L2' ? 0 : (config.l1 ?? 0.01);
-  const l2 = cls === 'L1' ? 0 : (config.l2 ?? 0.01);
-  if (typeof l1 !== 'number' || typeof l2 !== 'number') throw new Error(`regularizer ${cls} needs numbers l1, l2, got ${JSON.stringify(config)}`);
-  return { name: l2 === 0 ? 'l1' : l1 === 0 ? 'l2' : 'l1l2', l1, l2 };
 }
 
 // ---- compile settings (model.json "trainingConfig") ---------------------------------------------

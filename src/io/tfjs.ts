@@ -1,9 +1,11 @@
 // TF.js LayersModel import and export: model.json (Keras-style topology, weightsManifest) plus the
 // weights as raw little-endian float32 — what tf.loadLayersModel reads and model.save writes.
-// Kernels are (in, units) on both sides and weights are named "<layer>/<weight>", so weights map
-// one to one. Import trusts nothing: the manifest's dtypes, shapes and byte counts are checked
-// against the weight data before any tensor is made, and the resulting config and tensors then go
-// through the same checks as a native file (model-file.ts assembleModel).
+// Both sides are channels last with Keras' weight layouts ((in, units), (kh, kw, in, out), ...) and
+// names ("<layer>/<weight>"), so weights map one to one; export writes them in TF.js' save order.
+// Import trusts nothing: the topology is read layer by layer (tfjs-topology.ts), the manifest's
+// dtypes, shapes and byte counts are checked against the weight data before any tensor is made,
+// and the resulting config and tensors then go through the same checks as a native file
+// (model-file.ts assembleModel).
 import { checkObject, describe, pathString } from '../check.js';
 import { ModelFileError, ValueError } from '../errors.js';
 import { Sequential } from '../model/sequential.js';
@@ -11,11 +13,11 @@ import { writeFileAtomic } from './atomic-write.js';
 import { readFileBytes } from './file-read.js';
 import { type LoadedTensor, type ModelConfig, type ModelLoadOptions, type SavedLayer, assembleModel, checkConfig, modelConfig } from './model-file.js';
 import { concat } from './protobuf.js';
+import { describe as shown } from './safetensors.js';
 import { readSource } from './storage.js';
-import {
-  type TfjsLayer, activationLayerFromTfjs, activationToTfjs, layerMappings, trainingConfigFromTfjs,
-  trainingConfigToTfjs,
-} from './tfjs-layers.js';
+import { layerMappings, trainingConfigFromTfjs, trainingConfigToTfjs } from './tfjs-layers.js';
+import { checkShapes, topology } from './tfjs-topology.js';
+import { type TfjsLayer, activationToTfjs } from './tfjs-values.js';
 
 const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, float16: 2, uint8: 1, bool: 1 };
 
@@ -65,15 +67,15 @@ export function toTfjs(model: Sequential, options: ToTfjsOptions = {}): TfjsArti
   if (typeof weightsPath !== 'string' || !isPlainFileName(weightsPath)) {
     throw new ValueError(`weightsPath must be a plain file name such as "weights.bin", got ${describe(weightsPath)}`);
   }
-  const weights = model.getWeights(); // builds an unbuilt model, so the config below knows its widths
+  const weights = model.getWeights(); // builds an unbuilt model, so the config below knows its shapes
   const config = modelConfig(model);
   const taken = new Set(config.layers.map((l) => l.name));
   const layers: TfjsLayer[] = [];
   for (const l of config.layers) {
     const mapping = layerMappings.find((m) => m.type === l.type);
     if (!mapping) throw new ValueError(`layer "${l.name}" (${l.type}) has no TF.js equivalent; TF.js export supports: ${layerMappings.map((m) => m.type).join(', ')}`);
-    let tf: TfjsLayer = { class_name: mapping.classNames[0], config: { name: l.name, ...mapping.toTfjs(l) } };
-    if (layers.length === 0) tf.config.batch_input_shape = [null, config.inputShape[0]];
+    let tf: TfjsLayer = { class_name: mapping.classNames[0], config: { name: l.name, ...mapping.toTfjs(l), trainable: l.trainable !== false } };
+    if (layers.length === 0) tf.config.batch_input_shape = [null, ...config.inputShape];
     if (l.type === 'activation') {
       // TF.js' Activation layer takes the activation strings; leakyRelu is a LeakyReLU layer instead.
       const { activation, layer } = activationOut(l);
@@ -90,14 +92,15 @@ export function toTfjs(model: Sequential, options: ToTfjsOptions = {}): TfjsArti
         let name = `${l.name}_activation`;
         for (let i = 1; taken.has(name); i++) name = `${l.name}_activation_${i}`;
         taken.add(name);
-        layers.push({ class_name: layer.class_name, config: { ...layer.config, name, trainable: true } });
+        layers.push({ class_name: layer.class_name, config: { ...layer.config, name, trainable: l.trainable !== false } });
       }
     }
   }
-  const specs: TfjsWeightSpec[] = weights.map((w) => ({ name: tfjsWeightName(config, w.name), shape: w.shape, dtype: 'float32' }));
-  const weightData = new Uint8Array(weights.reduce((n, w) => n + w.data.byteLength, 0));
+  const ordered = tfjsWeightOrder(model, weights);
+  const specs: TfjsWeightSpec[] = ordered.map((w) => ({ name: tfjsWeightName(config, w.name), shape: w.shape, dtype: 'float32' }));
+  const weightData = new Uint8Array(ordered.reduce((n, w) => n + w.data.byteLength, 0));
   let at = 0;
-  for (const w of weights) {
+  for (const w of ordered) {
     weightData.set(new Uint8Array(w.data.buffer, w.data.byteOffset, w.data.byteLength), at);
     at += w.data.byteLength;
   }
@@ -119,6 +122,17 @@ function activationOut(l: SavedLayer): ReturnType<typeof activationToTfjs> {
   } catch (e) {
     throw new ValueError(`layer "${l.name}": ${(e as Error).message}`);
   }
+}
+
+/**
+ * The order TF.js saves weights in: every trainable weight in layer order, then the rest (moving
+ * statistics, and the weights of frozen layers: `trainable` false on the layer or the model).
+ */
+function tfjsWeightOrder<W extends { name: string }>(model: Sequential, weights: W[]): W[] {
+  const frozen = (o: object) => (o as { trainable?: boolean }).trainable === false;
+  const training = frozen(model) ? [] : model.layers.filter((l) => !frozen(l));
+  const trainable = new Set(training.flatMap((l) => l.weightShapes().filter((w) => w.trainable !== false).map((w) => `${l.name}/${w.name}`)));
+  return [...weights.filter((w) => trainable.has(w.name)), ...weights.filter((w) => !trainable.has(w.name))];
 }
 
 function tfjsWeightName(config: ModelConfig, name: string): string {
@@ -153,15 +167,18 @@ export function fromTfjs(modelJson: unknown, weights?: TfjsWeights, options: Mod
   const json = typeof modelJson === 'string' ? parseJson(modelJson) : modelJson;
   if (!isObject(json)) throw new ModelFileError(`model.json must be a JSON object, got ${describe(json)}`);
   if (json.format !== undefined && json.format !== 'layers-model') {
-    throw new ModelFileError(`model.json has format ${JSON.stringify(json.format)}; dendrite reads TF.js LayersModels ("layers-model"), not graph models`);
+    throw new ModelFileError(`model.json has format ${shown(json.format)}; dendrite reads TF.js LayersModels ("layers-model"), not graph models`);
   }
-  const { config, fuse } = topology(json.modelTopology);
+  const { config, fuse, checks } = topology(json.modelTopology);
   const specs = weightSpecs(json);
   const data = weightBytes(json, weights);
   const tensors = decodeWeights(specs, data, fuse);
+  inferDepthMultipliers(config, tensors);
   const compile = trainingConfigFromTfjs(json.trainingConfig);
   if (compile) config.compile = compile;
-  return assembleModel(checkConfig(config), tensors, undefined, options);
+  const checked = checkConfig(config);
+  checkShapes(checked, checks);
+  return assembleModel(checked, tensors, undefined, options);
 }
 
 /**
@@ -183,73 +200,22 @@ export async function loadTfjs(source: string | Blob[], options: ModelLoadOption
   const weights: Record<string, Uint8Array> = {};
   const remote = /^https?:\/\//i.test(source);
   for (const p of paths) {
-    if (!isPlainFileName(p)) throw new ModelFileError(`weights path ${JSON.stringify(p)} in model.json must be a file name beside it (no directories, URLs or "..")`);
+    if (!isPlainFileName(p)) throw new ModelFileError(`weights path ${shown(p)} in model.json must be a file name beside it (no directories, URLs or "..")`);
     weights[p] = remote ? await readSource(new URL(p, source).href) : await readFileBytes(await sibling(source, p));
   }
   return fromTfjs(json, weights, options);
 }
 
-/** The layer list as dendrite configs, fusing activation-only layers into the Dense before them. */
-function topology(t: unknown): { config: ModelConfig; fuse: Map<string, string> } {
-  if (!isObject(t)) throw new ModelFileError(`model.json has no modelTopology object (got ${describe(t)})`);
-  const top = isObject(t.model_config) ? t.model_config : t; // Keras-converted files nest it
-  if (top.class_name !== 'Sequential') {
-    throw new ModelFileError(`model.json holds a ${JSON.stringify(top.class_name)} model; dendrite imports Sequential models`);
+/**
+ * TF.js 4.22 saves SeparableConv2D without its depth_multiplier: the depthwise kernel's last
+ * dimension (kh, kw, in, multiplier) says it (1 without one, for the shape check to name).
+ */
+function inferDepthMultipliers(config: ModelConfig, tensors: ReadonlyMap<string, LoadedTensor>): void {
+  for (const l of config.layers) {
+    if (l.type !== 'separableConv2d' || l.depthMultiplier !== undefined) continue;
+    const shape = tensors.get(`${l.name}/depthwise_kernel`)?.shape;
+    l.depthMultiplier = shape?.length === 4 && shape[3] >= 1 ? shape[3] : 1;
   }
-  const cfg = top.config;
-  const list = Array.isArray(cfg) ? cfg : isObject(cfg) ? cfg.layers : undefined;
-  if (!Array.isArray(list)) throw new ModelFileError('model.json topology has no layer list');
-  const layers: SavedLayer[] = [];
-  const fuse = new Map<string, string>(); // fused activation layer name -> dense it joined (for messages)
-  let inputShape: unknown;
-  for (const [i, entry] of list.entries()) {
-    if (!isObject(entry) || typeof entry.class_name !== 'string' || !isObject(entry.config)) {
-      throw new ModelFileError(`layer ${i} of model.json must be { class_name, config }, got ${describe(entry)}`);
-    }
-    const layer = entry as unknown as TfjsLayer;
-    const c = layer.config;
-    const name = typeof c.name === 'string' && c.name !== '' ? c.name : `layer_${i}`;
-    const where = `layer "${name}" (${layer.class_name})`;
-    inputShape ??= c.batch_input_shape ?? c.batchInputShape ?? c.batch_shape ?? (c.input_shape ? [null, ...(c.input_shape as unknown[])] : undefined);
-    if (c.dtype !== undefined && c.dtype !== 'float32' && !(isObject(c.dtype) && isObject(c.dtype.config) && c.dtype.config.name === 'float32')) {
-      throw new ModelFileError(`${where} has dtype ${JSON.stringify(c.dtype)}; dendrite computes in float32`);
-    }
-    if (layer.class_name === 'InputLayer') continue;
-    let activation: ReturnType<typeof activationLayerFromTfjs>;
-    try {
-      activation = activationLayerFromTfjs(layer);
-    } catch (e) {
-      throw new ModelFileError(`${where}: ${(e as Error).message}`);
-    }
-    if (activation !== undefined) {
-      // An activation-only layer: fused into a linear Dense right before it (how dendrite's
-      // exporter writes leakyRelu), else a dendrite activation layer.
-      const prev = layers[layers.length - 1];
-      if (layer.class_name !== 'Activation' && prev?.type === 'dense' && prev.activation === 'linear') {
-        prev.activation = activation;
-        fuse.set(name, prev.name);
-      } else {
-        layers.push({ type: 'activation', name, activation });
-      }
-      continue;
-    }
-    const mapping = layerMappings.find((m) => m.classNames.includes(layer.class_name));
-    if (!mapping) {
-      const known = [...layerMappings.flatMap((m) => m.classNames), 'InputLayer', 'LeakyReLU', 'ELU', 'ReLU', 'Softmax'];
-      throw new ModelFileError(`${where} is not supported; dendrite imports: ${known.join(', ')}`);
-    }
-    try {
-      layers.push({ type: mapping.type, name, ...mapping.fromTfjs(c) });
-    } catch (e) {
-      throw new ModelFileError(`${where}: ${(e as Error).message}`);
-    }
-  }
-  if (!Array.isArray(inputShape) || inputShape.length !== 2 || !Number.isSafeInteger(inputShape[1]) || (inputShape[1] as number) < 1) {
-    throw new ModelFileError(`model.json must give the first layer a batch input shape [null, features]; got ${JSON.stringify(inputShape) ?? 'none'}`);
-  }
-  const name = isObject(cfg) && typeof cfg.name === 'string' ? cfg.name : 'sequential';
-  if (layers.length) layers[0].inputShape = [inputShape[1]];
-  return { config: { name, inputShape: [inputShape[1] as number], layers }, fuse };
 }
 
 /** Weight specs from weightsManifest (model.json) or weightSpecs (ModelArtifacts), minus optimizer state. */
@@ -259,11 +225,11 @@ function weightSpecs(json: Record<string, unknown>): TfjsWeightSpec[] {
   for (const [i, s] of (raw as unknown[]).entries()) {
     if (!isObject(s) || typeof s.name !== 'string' || !Array.isArray(s.shape)) throw new ModelFileError(`weight ${i} of the manifest must be { name, shape, dtype }, got ${describe(s)}`);
     const where = `weight "${s.name.slice(0, 64)}"`;
-    if (!s.shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) throw new ModelFileError(`${where} has shape ${JSON.stringify(s.shape).slice(0, 80)}; expected non-negative integers`);
-    if (s.quantization != null) throw new ModelFileError(`${where} is quantized (${JSON.stringify(s.quantization).slice(0, 80)}); dendrite reads float32 weights only`);
+    if (!s.shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) throw new ModelFileError(`${where} has shape ${shown(s.shape)}; expected non-negative integers`);
+    if (s.quantization != null) throw new ModelFileError(`${where} is quantized (${shown(s.quantization)}); dendrite reads float32 weights only`);
     // Optimizer state (TF.js' includeOptimizer) is skipped, but its bytes still sit in the data.
     const optimizerState = s.group === 'optimizer' && typeof s.dtype === 'string' && Object.hasOwn(DTYPE_BYTES, s.dtype);
-    if (s.dtype !== 'float32' && !optimizerState) throw new ModelFileError(`${where} has dtype ${JSON.stringify(s.dtype)}; dendrite reads float32 weights only`);
+    if (s.dtype !== 'float32' && !optimizerState) throw new ModelFileError(`${where} has dtype ${shown(s.dtype)}; dendrite reads float32 weights only`);
     specs.push(s as unknown as TfjsWeightSpec);
   }
   return specs;
@@ -294,7 +260,7 @@ function weightBytes(json: Record<string, unknown>, weights: TfjsWeights | undef
     const part = Object.hasOwn(w, p) ? (w as Record<string, unknown>)[p] : undefined;
     if (part instanceof Uint8Array) return part;
     if (part instanceof ArrayBuffer) return new Uint8Array(part);
-    throw new ModelFileError(`weights file ${JSON.stringify(p)} named in model.json was not given`);
+    throw new ModelFileError(`weights file ${shown(p)} named in model.json was not given`);
   });
   return concat(parts);
 }

@@ -4,14 +4,15 @@
 // dW = colᵀ·g, db = colsum(g), dx = col2im(g·Wᵀ). The column matrix lives in the model's shared
 // scratch region (packBytes), in tiles of whole images, so the memory check counts it.
 import { positiveInt } from '../check.js';
-import { type ConvPass, conv2dBackwardFilter, conv2dBackwardInput, conv2dForward, convPass } from '../engine/conv.js';
-import { type Geometry, colScratchBytes, convGeometry, patchSize, tileImages } from '../engine/conv-plan.js';
+import { type ConvPass, conv2dBackwardFilter, conv2dBackwardInput, conv2dForward, conv2dPoolForward, convPass } from '../engine/conv.js';
+import { type Geometry, colScratchBytes, convGeometry, fusesPool, patchSize, poolPackBytes, tileImages } from '../engine/conv-plan.js';
 import type { Engine } from '../engine/engine.js';
 import { RELU } from '../engine/kernels.js';
 import type { Rng } from '../engine/rng.js';
 import { ValueError } from '../errors.js';
 import { KernelLayer, type KernelLayerOptions } from './kernel-layer.js';
-import type { LayerConfig, Pass, WeightSpec } from './layer.js';
+import type { Layer, LayerConfig, Pass, WeightSpec } from './layer.js';
+import { Pooling2D } from './pooling.js';
 import { type Padding, allocDesc, checkRank, padding, pair, unknown } from './spatial.js';
 
 export interface Conv2DOptions extends KernelLayerOptions {
@@ -30,7 +31,7 @@ export interface Conv2DOptions extends KernelLayerOptions {
 }
 
 export const CONV_KEYS = ['filters', 'kernelSize', 'strides', 'padding', 'dilationRate', 'activation', 'useBias', 'kernelInitializer',
-  'biasInitializer', 'kernelRegularizer', 'biasRegularizer', 'dataFormat', 'inputShape', 'name'] as const;
+  'biasInitializer', 'kernelRegularizer', 'biasRegularizer', 'dataFormat', 'inputShape', 'name', 'trainable'] as const;
 
 /** Options of a convolution after checking, in its own (2-D) terms. */
 export interface ConvSettings {
@@ -150,7 +151,8 @@ export class Conv2D extends KernelLayer {
 
   override packBytes(engine: Engine, rows: number, g = this.geometry!): number {
     const m = Math.min(rows, tileImages(g, Infinity)) * g.oh * g.ow, K = patchSize(g), k = engine.k;
-    return this.colBytes(rows, g) + Math.max(k.gemm_pack_bytes(m, g.co, K), k.gemm_pack_bytes(m, K, g.co), k.gemm_pack_bytes(K, g.co, m));
+    const gemm = this.colBytes(rows, g) + Math.max(k.gemm_pack_bytes(m, g.co, K), k.gemm_pack_bytes(m, K, g.co), k.gemm_pack_bytes(K, g.co, m));
+    return Math.max(gemm, poolPackBytes(g));
   }
 
   override packBytesFor(engine: Engine, inputShape: number[], rows: number): number {
@@ -171,6 +173,19 @@ export class Conv2D extends KernelLayer {
     return this.y;
   }
 
+  /** The layer after this one if inference can run both as one pass: a 2×2 max pooling that fusesPool takes, after relu or no activation. */
+  poolsInto(next: Layer | undefined): Layer | undefined {
+    const plain = this.type === 'Conv2D' && (this.activation.name === 'relu' || this.activation.name === 'linear');
+    return plain && next instanceof Pooling2D && next.kind === 'max' && fusesPool(this.geometry!, next.geometry!) ? next : undefined;
+  }
+
+  /** Inference: the convolution and its max pooling (fusedNext) in one pass, into the pooling's output. */
+  override forwardFused(p: Pass, x: number): number {
+    const pool = this.fusedNext!;
+    conv2dPoolForward(p.engine, this.kernelPass(), pool.y, x, this.kernel, this.bias, p.rows, this.activation.name === 'relu' ? RELU : 0, p.pack);
+    return pool.y;
+  }
+
   backward(p: Pass, dx: number, gIsDz: boolean): void {
     const e = p.engine, g = this.geometry!;
     const col = p.pack, pack = p.pack + this.colBytes(p.rows);
@@ -178,7 +193,8 @@ export class Conv2D extends KernelLayer {
       this.act.of(e.k).backward(this.g, this.g, this.z, this.y, p.rows * g.oh * g.ow, g.co, this.activation.alpha);
     }
     const pass = this.kernelPass();
-    conv2dBackwardFilter(e, pass, this.dKernel, this.useBias ? this.dBias : 0, this.x, this.g, p.rows, 0, col, pack);
+    // A frozen layer (no gradient pointers) only passes the input gradient on.
+    if (this.dKernel) conv2dBackwardFilter(e, pass, this.dKernel, this.useBias ? this.dBias : 0, this.x, this.g, p.rows, 0, col, pack);
     if (dx) conv2dBackwardInput(e, pass, dx, this.g, this.kernel, p.rows, col, pack);
   }
 

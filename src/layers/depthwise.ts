@@ -22,7 +22,7 @@ export interface DepthwiseConv2DOptions extends Omit<Conv2DOptions, 'filters' | 
 }
 
 const KEYS = ['kernelSize', 'depthMultiplier', 'strides', 'padding', 'dilationRate', 'activation', 'useBias', 'depthwiseInitializer',
-  'biasInitializer', 'depthwiseRegularizer', 'biasRegularizer', 'dataFormat', 'inputShape', 'name'] as const;
+  'biasInitializer', 'depthwiseRegularizer', 'biasRegularizer', 'dataFormat', 'inputShape', 'name', 'trainable'] as const;
 
 /** The window options a depthwise step takes (depthwiseConv2d, separableConv2d), checked. */
 export function depthwiseSettings(o: { kernelSize?: unknown; strides?: unknown; padding?: unknown; dilationRate?: unknown }, what: string): Omit<ConvSettings, 'filters'> {

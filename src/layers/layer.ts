@@ -8,7 +8,7 @@
 import { checkObject, describe } from '../check.js';
 import type { Engine } from '../engine/engine.js';
 import type { Rng } from '../engine/rng.js';
-import { ShapeError, ValueError } from '../errors.js';
+import { ShapeError, StateError, ValueError } from '../errors.js';
 import type { Activation } from './activations.js';
 import { checkShape, sizeOf } from './shape.js';
 
@@ -33,6 +33,8 @@ export interface LayerOptions {
   inputShape?: number[];
   /** Layer name; default <type>, <type>_1, ... within a model (dense, dropout, batch_normalization, ...). */
   name?: string;
+  /** Whether training updates the layer's weights (Keras `trainable`); default true. See `Layer.trainable`. */
+  trainable?: boolean;
 }
 
 /** What one pass over a batch needs besides the data pointers; the model reuses one object. */
@@ -84,6 +86,12 @@ export abstract class Layer {
   g = 0;
   /** @internal The model this layer's pointers belong to (a layer serves one model at a time). */
   owner?: object;
+  private frozen = false;
+  /**
+   * Inference only, set by the model: the next layer when this layer's forwardFused computes both
+   * in one pass with the same bits (a convolution and the 2×2 max pooling after it).
+   */
+  fusedNext?: Layer;
   /** Input of the last forward pass (backward reads it). */
   protected x = 0;
   /** Byte pointers of each weight (weightShapes order) and of its gradient (0 when not trainable). */
@@ -93,12 +101,28 @@ export abstract class Layer {
   /** `keys`: the layer's own option names besides inputShape and name (any other key is refused). */
   constructor(options: LayerOptions | undefined, what: string, keys: readonly string[]) {
     if (options === null || typeof options !== 'object') throw new ValueError(`${what}() takes an options object`);
-    checkObject(options, `${what}()`, ['inputShape', 'name', ...keys]);
+    checkObject(options, `${what}()`, ['inputShape', 'name', 'trainable', ...keys]);
     if (options.inputShape !== undefined) this.inputShape = checkShape(options.inputShape, `${what} inputShape`, true);
     if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '')) {
       throw new ValueError(`${what} name must be a non-empty string, got ${JSON.stringify(options.name)}`);
     }
     this.name = options.name ?? '';
+    if (options.trainable !== undefined) this.frozen = !trainableFlag(options.trainable, what);
+  }
+
+  /**
+   * Whether training updates this layer's weights (Keras `layer.trainable`). A frozen layer (false)
+   * gets no weight gradients, no updates, no optimizer state and no regularisation penalty; its
+   * weights count as non-trainable in summary(); a frozen batch normalisation runs in inference mode
+   * (moving statistics, left unchanged). Settable at any time: training takes the change at its next
+   * step, keeping the optimizer state of the layers that stay trainable.
+   */
+  get trainable(): boolean {
+    return !this.frozen;
+  }
+
+  set trainable(value: boolean) {
+    this.frozen = !trainableFlag(value, this.name || this.baseName);
   }
 
   /** Default name stem (Keras spelling): dense, dropout, batch_normalization, ... */
@@ -128,12 +152,12 @@ export abstract class Layer {
     return [];
   }
 
-  /** Weights (trainable and not) the layer has for this input shape. */
+  /** Weights (trainable and not) the layer has for this input shape; a frozen layer's are all non-trainable (Keras). */
   paramCountFor(inputShape: number[]): { trainable: number; nonTrainable: number } {
     let trainable = 0;
     let nonTrainable = 0;
     for (const s of this.weightShapes(inputShape)) {
-      if (s.trainable) trainable += size(s.shape);
+      if (s.trainable && !this.frozen) trainable += size(s.shape);
       else nonTrainable += size(s.shape);
     }
     return { trainable, nonTrainable };
@@ -194,6 +218,11 @@ export abstract class Layer {
    */
   abstract forward(p: Pass, x: number, logitsOnly: boolean): number;
 
+  /** Inference: this layer's and fusedNext's forward in one pass; returns where fusedNext's output is. */
+  forwardFused(_p: Pass, _x: number): number {
+    throw new StateError(`${this.name} (${this.type}) has no fused inference pass`);
+  }
+
   /**
    * From g = ∂L/∂output (or ∂L/∂logits when `gIsDz`, fused loss) write the weight gradients and,
    * when dx != 0, dx = ∂L/∂input (rows, ...inShape).
@@ -215,7 +244,7 @@ export abstract class Layer {
 
   /** Common part of every config. */
   protected baseConfig(type: string): LayerConfig {
-    const cfg: LayerConfig = { type, name: this.name };
+    const cfg: LayerConfig = { type, name: this.name, trainable: this.trainable };
     if (this.inputShape) cfg.inputShape = this.inputShape;
     return cfg;
   }
@@ -256,6 +285,12 @@ export abstract class Layer {
   writeWeights(engine: Engine, arrays: Float32Array[]): void {
     arrays.forEach((a, i) => engine.writeF32(this.w[i], a));
   }
+}
+
+/** A `trainable` value, refused unless boolean (Keras 3's setter would take any truthy value: docs/keras-conformance.md). */
+export function trainableFlag(value: unknown, what: string): boolean {
+  if (typeof value !== 'boolean') throw new ValueError(`${what} trainable must be true or false, got ${describe(value)}`);
+  return value;
 }
 
 /** Copy n f32 from src to dst inside wasm memory (a memmove, no allocation). */

@@ -2,8 +2,10 @@
 // (assembly/norm.ts). Batch norm normalises each feature by the batch's mean and variance in
 // training and by its moving statistics at inference; the moving statistics are non-trainable
 // weights (saved in model files, never touched by the optimizer) updated by the training forward
-// pass: moving = moving·momentum + batch·(1 − momentum). Layer norm normalises each row over its
-// features, the same in training and inference.
+// pass: moving = moving·momentum + batch·(1 − momentum). A frozen batch norm (trainable false)
+// runs in inference mode in training too, as in Keras 3 (TF.js 4.22 keeps batch statistics and
+// updates the moving ones): the transfer-learning rule that a frozen base computes what it did when
+// it was trained. Layer norm normalises each row over its features, the same in training and inference.
 import type { Engine } from '../engine/engine.js';
 import type { Rng } from '../engine/rng.js';
 import { ValueError } from '../errors.js';
@@ -172,7 +174,7 @@ export class BatchNormalization extends Normalization {
   forward(p: Pass, x: number): number {
     const k = p.engine.k;
     this.x = x;
-    if (p.training) {
+    if (p.training && this.trainable) {
       k.batchnorm_train(this.y, this.xhat, this.mean, this.invstd, x, this.gamma, this.beta, this.movingMean, this.movingVariance,
         p.rows * this.lead, this.units, this.momentum, this.epsilon);
     } else {
@@ -182,7 +184,17 @@ export class BatchNormalization extends Normalization {
   }
 
   backward(p: Pass, dx: number): void {
-    p.engine.k.batchnorm_backward(dx, this.dGamma, this.dBeta, this.g, this.xhat, this.invstd, this.gamma, p.rows * this.lead, this.units);
+    const e = p.engine, rows = p.rows * this.lead, n = this.units;
+    if (this.trainable) {
+      e.k.batchnorm_backward(dx, this.dGamma, this.dBeta, this.g, this.xhat, this.invstd, this.gamma, rows, n);
+      return;
+    }
+    // Frozen, inference mode: y = gamma·(x − mean)/√(var + eps) + beta with fixed statistics, so
+    // dx = dy·gamma/√(var + eps): the same map applied to dy with a zero mean and no beta. The
+    // batch-mean slot (unused in inference mode) serves as the zero mean.
+    if (!dx) return;
+    e.f32.fill(0, this.mean >>> 2, (this.mean >>> 2) + n);
+    e.k.batchnorm_infer(dx, this.g, this.gamma, 0, this.mean, this.movingVariance, rows, n, this.epsilon);
   }
 
   getConfig(): LayerConfig {

@@ -27,7 +27,7 @@ export interface SeparableConv2DOptions extends Omit<Conv2DOptions, 'kernelIniti
 }
 
 const KEYS = ['filters', 'kernelSize', 'depthMultiplier', 'strides', 'padding', 'dilationRate', 'activation', 'useBias', 'depthwiseInitializer',
-  'pointwiseInitializer', 'biasInitializer', 'depthwiseRegularizer', 'pointwiseRegularizer', 'biasRegularizer', 'dataFormat', 'inputShape', 'name'] as const;
+  'pointwiseInitializer', 'biasInitializer', 'depthwiseRegularizer', 'pointwiseRegularizer', 'biasRegularizer', 'dataFormat', 'inputShape', 'name', 'trainable'] as const;
 
 export class SeparableConv2D extends Conv2D {
   override readonly type = 'SeparableConv2D';
@@ -133,8 +133,9 @@ export class SeparableConv2D extends Conv2D {
   override backward(p: Pass, dx: number, gIsDz: boolean): void {
     const e = p.engine, g = this.geometry!, m = p.rows * g.oh * g.ow, c = g.co, f = this.filters;
     if (!gIsDz && this.activation.name !== 'linear') this.act.of(e.k).backward(this.g, this.g, this.z, this.y, m, f, this.activation.alpha);
-    e.gemmTN(this.dPointwise, this.mid, this.g, c, f, m, f, c, f, 0, p.pack);
-    if (this.useBias) e.k.col_sum(this.dBias, this.g, m, f, 0);
+    // A frozen layer (no gradient pointers) only passes the input gradient on.
+    if (this.dPointwise) e.gemmTN(this.dPointwise, this.mid, this.g, c, f, m, f, c, f, 0, p.pack);
+    if (this.dBias) e.k.col_sum(this.dBias, this.g, m, f, 0);
     e.gemmNT(this.dMid, this.g, this.pointwise, m, c, f, c, f, f, 0, p.pack);
     depthwiseBackward(e, this.kernelPass(), dx, this.dKernel, 0, this.x, this.dMid, this.kernel, p.rows);
   }

@@ -7,8 +7,9 @@ import { describe } from '../check.js';
 import { Rng } from '../engine/rng.js';
 import { ValueError } from '../errors.js';
 import { checkMemory } from './budget.js';
+import { writeRows } from './device.js';
 import { checkOutputs, evaluateArrays, hostTargets } from './fit.js';
-import { type HostX, type InputData, type TargetData, toHostX } from './inputs.js';
+import { type InputData, type TargetData, toHostX } from './inputs.js';
 import { type Batch, type BatchOptions, type Batches, type FitDatasetOptions, checkFitDatasetOptions } from './options.js';
 import { type History, runEpochs } from './loop.js';
 import { type ClassWeight, type SampleWeight, rowWeights } from './sample-weights.js';
@@ -142,26 +143,12 @@ function writeBatch(model: ModelCore, batch: Batch, classWeight?: ClassWeight, s
   const hy = hostTargets(model, y, hx.rows);
   const w = rowWeights(hy, sw ?? sampleWeight, classWeight);
   model.ensureCapacity(hx.rows);
-  writeInput(model, hx);
+  writeRows(model.engine, hx, model.input);
   const e = model.engine;
   if (hy.labels) e.i32.set(hy.labels, model.target >>> 2);
   else e.f32.set(hy.dense!, model.target >>> 2);
   if (w) e.f32.set(w, model.sampleWeights >>> 2);
   return { rows: hx.rows, labels: !!hy.labels, weighted: !!w };
-}
-
-function writeInput(model: ModelCore, hx: HostX): void {
-  const f32 = model.engine.f32;
-  const at = model.input >>> 2;
-  if (hx.data instanceof Float32Array) {
-    f32.set(hx.data, at);
-    if (model.engine.k.nonfinite_index(model.input, hx.rows * hx.cols) >= 0) {
-      const bad = hx.data.findIndex((v) => !Number.isFinite(v));
-      throw new ValueError(`x has a non-finite value at row ${Math.floor(bad / hx.cols)}, column ${bad % hx.cols}: ${hx.data[bad]}`);
-    }
-  } else {
-    for (let i = 0; i < hx.data.length; i++) f32[at + i] = hx.data[i] * hx.scale;
-  }
 }
 
 export function trainOnBatch(model: ModelCore, x: InputData, y: TargetData, o: BatchOptions): Logs {
@@ -187,7 +174,7 @@ export function predictOnBatch(model: ModelCore, x: InputData): Tensor2D {
   model.ensureBuilt(x);
   const hx = toHostX(x, model.inputShape!);
   model.ensureCapacity(hx.rows);
-  writeInput(model, hx);
+  writeRows(model.engine, hx, model.input);
   const out = forward(model, hx.rows, false, false);
   const units = model.outputSize;
   checkOutputs(model, out, hx.rows, units, 0, 'predictOnBatch');

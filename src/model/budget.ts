@@ -48,7 +48,7 @@ export function checkMemory(model: ModelCore, call: string, inputs: unknown[], o
     let shape = inputShape!;
     let scratch = 0; // the shared scratch region (GEMM packing, a convolution's im2col columns)
     for (const layer of model.layers) {
-      const c = layer.paramCountFor(shape);
+      const c = model.paramCounts(layer, shape);
       trainable += c.trainable;
       params += c.trainable + c.nonTrainable;
       scratch = Math.max(scratch, layer.packBytesFor(model.engine, shape, batch));

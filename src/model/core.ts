@@ -1,6 +1,6 @@
 // The model core: the working state under the Sequential facade, and the one owner of the model's
-// wasm memory. Its plan, llm.c style (the functions at the end of this file): params (trainable
-// weights, then non-trainable ones such as moving statistics) | grads (the trainable layout) |
+// wasm memory. Its plan, llm.c style (weight-plan.ts and the functions at the end of this file): params
+// (trainable weights, then non-trainable ones: moving statistics, frozen layers' weights) | grads (the trainable layout) |
 // optimizer state (same) | the weights' backup | activation slots for a batch capacity (input,
 // targets, sample weights, the layers' slots, GEMM packing and metric scratch); plus the
 // generator, the compile settings and the training counters. Everything that steps, saves,
@@ -14,8 +14,10 @@ import { checkShape, inputShapeOf, outputShapeOf, sizeOf } from '../layers/shape
 import type { Loss } from '../losses.js';
 import type { BatchView, Metric } from '../metrics.js';
 import type { Optimizer } from '../optimizers.js';
+import { Conv2D } from '../layers/conv2d.js';
 import { Dropout, MAX_DROPOUT_LAYERS } from '../layers/dropout.js';
 import { ownShape } from './inputs.js';
+import { type Place, bindWeights, replanWeights } from './weight-plan.js';
 
 /** How the loss meets the output layer. */
 export type LossMode = 'softmaxCe' | 'sigmoidBce' | 'plain';
@@ -47,8 +49,21 @@ export interface TrainingState {
   slots: Float32Array[];
 }
 
+/** What predict keeps of activations per forward pass: about a core's L2 cache. */
+const PREDICT_CACHE_BYTES = 1 << 20;
+
 export class ModelCore {
   readonly layers: Layer[] = [];
+  /** Keras `model.trainable`: false keeps every layer's weights out of training, whatever the layers' own flags. */
+  trainable = true;
+  /** Per layer: whether its weights sit in the trainable range of the current plan (the regions follow it). */
+  planned: boolean[] = [];
+  /** Per layer: whether it has weights an optimizer could train (kernel, bias, gamma, ...; not moving statistics). */
+  learnable: boolean[] = [];
+  /** Per weight tensor in layer order: its place in the current plan. */
+  places: Place[] = [];
+  /** The first layer with weights in training (layers.length when none): backward stops there. */
+  firstTrainable = 0;
   /** What callbacks get from setModel: the facade users hold. */
   facade: object = this;
   compiled?: Compiled;
@@ -159,6 +174,16 @@ export class ModelCore {
     this.build(this.inputShape ?? ownShape(x), seed);
   }
 
+  /**
+   * Rows per forward pass of predict: as many as keep the layers' outputs within PREDICT_CACHE_BYTES
+   * (a CNN's batch of 256 would stream megabytes of activations through memory between layers),
+   * at least 16. Rows are computed alone, so any split gives the same bits.
+   */
+  get predictRows(): number {
+    const perRow = this.layers.reduce((s, l) => s + l.outputSize, 0) * 4;
+    return Math.max(16, Math.floor(PREDICT_CACHE_BYTES / Math.max(perRow, 1)));
+  }
+
   /** Slots for up to `rows` rows per batch; grows (never shrinks) the capacity. */
   ensureCapacity(rows: number): void {
     if (rows > this.capacity) claimSlots(this, rows);
@@ -166,10 +191,37 @@ export class ModelCore {
 
   /** Optimizer state (and the weights' backup), allocated on the first training step. */
   ensureOptimizerState(): void {
+    this.syncTrainable();
     const opt = this.compiled!.optimizer;
     if (this.backup && this.optState.length === opt.slots) return;
     releaseOptimizerState(this);
     allocOptimizerState(this);
+  }
+
+  /** A layer's trainable and non-trainable weights at an input shape, the model's flag included (summary, budget). */
+  paramCounts(layer: Layer, inputShape: number[]): { trainable: number; nonTrainable: number } {
+    const c = layer.paramCountFor(inputShape);
+    return this.trainable ? c : { trainable: 0, nonTrainable: c.trainable + c.nonTrainable };
+  }
+
+  /** Whether `layer`'s weights take part in training now: its own flag and the model's (Keras). */
+  trains(layer: Layer): boolean {
+    return this.trainable && layer.trainable;
+  }
+
+  /**
+   * Lay the regions out again if the trainable set changed since they were planned (a `trainable`
+   * was set): called before every step, it allocates nothing unless something changed.
+   */
+  syncTrainable(): void {
+    if (!this.params) return;
+    const layers = this.layers;
+    for (let i = 0; i < layers.length; i++) {
+      if (this.planned[i] !== (this.learnable[i] && this.trains(layers[i]))) {
+        replanWeights(this);
+        return;
+      }
+    }
   }
 
   /** Whether the optimizer's state has been allocated for the compiled optimizer (else it is still its initial value). */
@@ -179,6 +231,7 @@ export class ModelCore {
 
   /** A copy of the training state (state vectors only once training has allocated them). */
   saveTrainingState(): TrainingState {
+    this.syncTrainable();
     const e = this.engine;
     return {
       epochsTrained: this.epochsTrained,
@@ -189,8 +242,13 @@ export class ModelCore {
     };
   }
 
-  /** Put a saved training state into this built, compiled core (same layers); slots are checked by the caller. */
+  /** Put a saved training state into this built, compiled core (same layers, same trainable set); values are checked by the caller. */
   restoreTrainingState(s: TrainingState): void {
+    this.syncTrainable();
+    const bad = s.slots.find((slot) => slot.length !== this.paramCount);
+    if (bad) {
+      throw new StateError(`the saved optimizer state covers ${bad.length} trainable weights but the model now trains ${this.paramCount}: set the layers' trainable flags as they were when the state was saved`);
+    }
     this.epochsTrained = s.epochsTrained;
     const rng = new Rng(s.seed);
     rng.counter = s.counter;
@@ -217,10 +275,8 @@ export class ModelCore {
   }
 }
 
-// The memory plan. Weights are one region with the trainable ones first, so the optimizer, the
-// gradient checks and clipping each run once over one contiguous range; then the non-trainable
-// ones such as batch-norm moving statistics. Layers get pointers into these regions; nothing here
-// runs per batch.
+// The memory plan of the activation slots and the optimizer state (the weights' own plan is in
+// weight-plan.ts). Layers get pointers into these regions; nothing here runs per batch.
 
 /** Assign input shapes, unique names (dense, dense_1, dropout, ...) and dropout streams. */
 export function shapeLayers(model: ModelCore, shape: number[]): void {
@@ -243,45 +299,11 @@ export function shapeLayers(model: ModelCore, shape: number[]): void {
     layer.build(shape);
     shape = layer.outShape;
   }
-  if (dropouts > MAX_DROPOUT_LAYERS) throw new ValueError(`a model can have at most ${MAX_DROPOUT_LAYERS} dropout layers, got ${dropouts}`);
-}
-
-/** Lay out params (trainable, then the rest) and grads, and point every layer at its weights. */
-export function bindWeights(model: ModelCore): void {
-  const e = model.engine;
-  const specs = model.layers.map((l) => l.weightShapes());
-  let trainable = 0;
-  let fixed = 0;
-  for (const s of specs.flat()) {
-    if (s.trainable) trainable += sizeOf(s.shape);
-    else fixed += sizeOf(s.shape);
-  }
-  e.checkFits((2 * trainable + fixed) * 4, `the weights of ${trainable + fixed} parameters`);
-  model.paramCount = trainable;
-  model.weightCount = trainable + fixed;
-  model.params = e.allocFloats(model.weightCount, 'weights');
-  model.grads = e.allocFloats(trainable, 'gradients');
-  let t = 0;
-  let f = trainable;
-  model.gradTensors = [];
+  // Inference runs a convolution and the 2×2 max pooling after it as one pass (the same bits).
   model.layers.forEach((layer, i) => {
-    const w: number[] = [];
-    const g: number[] = [];
-    for (const s of specs[i]) {
-      const n = sizeOf(s.shape);
-      if (s.trainable) {
-        w.push(model.params + t * 4);
-        g.push(model.grads + t * 4);
-        model.gradTensors.push(model.grads + t * 4, n);
-        t += n;
-      } else {
-        w.push(model.params + f * 4);
-        g.push(0);
-        f += n;
-      }
-    }
-    layer.bind(w, g);
+    if (layer instanceof Conv2D) layer.fusedNext = layer.poolsInto(model.layers[i + 1]);
   });
+  if (dropouts > MAX_DROPOUT_LAYERS) throw new ValueError(`a model can have at most ${MAX_DROPOUT_LAYERS} dropout layers, got ${dropouts}`);
 }
 
 /** (Re)claim every activation slot for `rows` rows per batch. */

@@ -42,13 +42,7 @@ export function upload(engine: Engine, x: HostX, y: HostY | undefined, what = 'x
   };
   try {
     engine.u8.set(new Uint8Array(x.data.buffer, x.data.byteOffset, xBytes), d.x);
-    if (!d.u8) {
-      const bad = engine.k.nonfinite_index(d.x, x.rows * x.cols);
-      if (bad >= 0) {
-        const v = engine.f32[(d.x >>> 2) + bad];
-        throw new ValueError(`${what} has a non-finite value at row ${Math.floor(bad / x.cols)}, column ${bad % x.cols}: ${v}`);
-      }
-    }
+    if (!d.u8) checkFinite(engine, d.x, x.rows, x.cols, what);
     if (y) {
       const src = (y.labels ?? y.dense) as Int32Array | Float32Array;
       d.y = engine.alloc(src.byteLength, 'targets');
@@ -67,6 +61,30 @@ export function upload(engine: Engine, x: HostX, y: HostY | undefined, what = 'x
     throw e;
   }
   return d;
+}
+
+/** f32 rows (rows, cols) at ptr in wasm memory: a ValueError naming the first non-finite value's row and column. */
+function checkFinite(engine: Engine, ptr: number, rows: number, cols: number, what: string): void {
+  const bad = engine.k.nonfinite_index(ptr, rows * cols);
+  if (bad >= 0) {
+    const v = engine.f32[(ptr >>> 2) + bad];
+    throw new ValueError(`${what} has a non-finite value at row ${Math.floor(bad / cols)}, column ${bad % cols}: ${v}`);
+  }
+}
+
+/**
+ * Rows straight into a batch slot, without the copy of the whole data (one batch: the *OnBatch
+ * calls, predict): f32 checked as upload checks them, bytes scaled as gather scales them.
+ */
+export function writeRows(engine: Engine, x: HostX, slot: number): void {
+  const f32 = engine.f32;
+  const at = slot >>> 2;
+  if (x.data instanceof Float32Array) {
+    f32.set(x.data, at);
+    checkFinite(engine, slot, x.rows, x.cols, 'x');
+  } else {
+    for (let i = 0; i < x.data.length; i++) f32[at + i] = x.data[i] * x.scale;
+  }
 }
 
 export function release(engine: Engine, d: DeviceData): void {

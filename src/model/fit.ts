@@ -6,7 +6,7 @@ import { positiveInt } from '../check.js';
 import { Rng } from '../engine/rng.js';
 import { NumericError, ValueError } from '../errors.js';
 import { checkMemory } from './budget.js';
-import { type DeviceData, gather, release, upload } from './device.js';
+import { type DeviceData, gather, release, upload, writeRows } from './device.js';
 import { type HostX, type HostY, type InputData, type TargetData, toHostX, toHostY } from './inputs.js';
 import { type History, type SlotBatch, runEpochs } from './loop.js';
 import { type EvaluateOptions, type FitOptions, checkFitOptions } from './options.js';
@@ -147,22 +147,24 @@ export function evaluateData(model: ModelCore, x: HostX, y: HostY, batchSize: nu
 }
 
 export function predictData(model: ModelCore, x: HostX, batchSize: number): Tensor2D {
-  model.ensureCapacity(Math.min(batchSize, x.rows));
+  const step = Math.min(batchSize, x.rows, model.predictRows);
+  model.ensureCapacity(step);
   const e = model.engine;
-  const d = upload(e, x, undefined);
   const units = model.outputSize;
   const out = new Float32Array(x.rows * units);
-  const step = Math.min(batchSize, model.capacity);
+  // One batch goes straight into the input slot; more are copied into wasm memory once, then gathered.
+  const d = x.rows <= step ? undefined : upload(e, x, undefined);
   try {
     for (let start = 0; start < x.rows; start += step) {
       const rows = Math.min(step, x.rows - start);
-      gather(e, d, start, rows, model.input, 0);
+      if (d) gather(e, d, start, rows, model.input, 0);
+      else writeRows(e, x, model.input);
       const y = forward(model, rows, false, false);
       checkOutputs(model, y, rows, units, start, 'predict');
       out.set(e.f32.subarray(y >>> 2, (y >>> 2) + rows * units), start * units);
     }
   } finally {
-    release(e, d);
+    if (d) release(e, d);
   }
   return new Tensor2D(out, [x.rows, units]);
 }

@@ -91,7 +91,7 @@ export const CALL_KEYS = {
   predict: ['batchSize'],
   trainOnBatch: ['sampleWeight', 'classWeight'],
   testOnBatch: ['sampleWeight', 'classWeight'],
-  summary: ['print', 'formula'],
+  summary: ['print', 'formula', 'showTrainable'],
   toBytes: ['includeOptimizer'],
   save: ['includeOptimizer'],
 } as const satisfies Record<string, readonly string[]>;

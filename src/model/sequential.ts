@@ -7,7 +7,7 @@ import { describe, positiveInt } from '../check.js';
 import type { Engine } from '../engine/engine.js';
 import { ShapeError, StateError, ValueError } from '../errors.js';
 import type { Callbacks, Logs } from '../hooks.js';
-import { type Layer, type Weight } from '../layers/layer.js';
+import { type Layer, type Weight, trainableFlag } from '../layers/layer.js';
 import { isLayer } from '../layers/index.js';
 import { sizeOf } from '../layers/shape.js';
 import { type Batches, type BatchOptions, type FitDatasetOptions, fitBatches, predictOnBatch, testOnBatch, trainOnBatch } from './batches.js';
@@ -65,6 +65,22 @@ export class Sequential {
 
   set stopTraining(stop: boolean) {
     this.core.stopTraining = stop;
+  }
+
+  /**
+   * Keras `model.trainable`: setting it sets every layer's `trainable` (freezing or unfreezing the
+   * whole model); while it is false no layer trains, whatever its own flag. Takes effect at the next
+   * training step, as a layer's flag does.
+   */
+  get trainable(): boolean {
+    return this.core.trainable;
+  }
+
+  set trainable(value: boolean) {
+    this.core.assertUsable();
+    const v = trainableFlag(value, `model ${this.name}`);
+    for (const layer of this.layers) layer.trainable = v;
+    this.core.trainable = v;
   }
 
   /** Epochs completed by fit over the model's life (drives the shuffle stream). */
@@ -219,16 +235,20 @@ export class Sequential {
     this.layers.forEach((l, j) => l.writeWeights(this.core.engine, checked[j]));
   }
 
-  /** Printable table of layers, output shapes and parameter counts; printed unless print is false. */
-  summary(options: { print?: boolean; formula?: boolean } = {}): string {
+  /**
+   * Printable table of layers, output shapes and parameter counts (total, trainable, non-trainable);
+   * printed unless print is false. `formula` explains each count, `showTrainable` adds Keras'
+   * Trainable column (Y / N, - for a layer without weights).
+   */
+  summary(options: { print?: boolean; formula?: boolean; showTrainable?: boolean } = {}): string {
     this.core.assertUsable();
     checkCallOptions(options, 'summary');
-    const text = summaryText(this.core, options.formula ?? false);
+    const text = summaryText(this.core, options.formula ?? false, options.showTrainable ?? false);
     if (options.print ?? true) console.log(text);
     return text;
   }
 
-  /** Total number of weights, trainable and not (needs a known input shape). */
+  /** Total number of weights, trainable and not (needs a known input shape), as summary's "Total params". */
   countParams(): number {
     let shape = this.core.inputShape;
     if (!shape || !sizeOf(shape)) throw new StateError('the model does not know its input width yet: give the first layer inputShape');
@@ -239,6 +259,28 @@ export class Sequential {
       shape = l.computeOutputShape(shape);
     }
     return total;
+  }
+
+  /**
+   * The weights training updates now (Keras `model.trainable_weights`): copies, layer by layer, of
+   * the trainable layers' kernels, biases, gammas and betas. Empty while `model.trainable` is false.
+   */
+  get trainableWeights(): Weight[] {
+    return this.weightsBy(true);
+  }
+
+  /** The other weights (Keras `model.non_trainable_weights`): moving statistics, and every weight of a frozen layer. */
+  get nonTrainableWeights(): Weight[] {
+    return this.weightsBy(false);
+  }
+
+  private weightsBy(trainable: boolean): Weight[] {
+    this.assertBuilt();
+    return this.layers.flatMap((l) => {
+      const trains = this.core.trains(l);
+      const specs = l.weightShapes();
+      return l.getWeights(this.core.engine).filter((_, i) => (specs[i].trainable && trains) === trainable);
+    });
   }
 
   /**

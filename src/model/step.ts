@@ -16,7 +16,12 @@ export function forward(model: ModelCore, rows: number, training: boolean, fused
   const layers = model.layers;
   const last = layers.length - 1;
   let x = model.input;
-  for (let i = 0; i <= last; i++) x = layers[i].forward(p, x, fused && i === last);
+  for (let i = 0; i <= last; i++) {
+    const layer = layers[i];
+    // Inference: a layer and the next one in one pass where the layer knows how (fusedNext).
+    if (!training && layer.fusedNext) x = layer.forwardFused(p, x), i++;
+    else x = layer.forward(p, x, fused && i === last);
+  }
   return x;
 }
 
@@ -67,10 +72,14 @@ function smoothTargets(model: ModelCore, count: number, classes: number): number
   return model.pack;
 }
 
-/** Σ of the layers' regularisation penalties; with `withGrad` their gradients are added. */
+/**
+ * Σ of the regularisation penalties of the layers in training; with `withGrad` their gradients are
+ * added. Frozen layers' penalties do not count, as in Keras 3 (its regularisation losses come from
+ * the trainable weights; TF.js still adds them to the loss).
+ */
 export function regularization(model: ModelCore, withGrad: boolean): number {
   let penalty = 0;
-  for (const layer of model.layers) penalty += layer.regularize(model.engine, withGrad);
+  for (const layer of model.layers) if (model.trains(layer)) penalty += layer.regularize(model.engine, withGrad);
   return penalty;
 }
 
@@ -83,6 +92,7 @@ export function regularization(model: ModelCore, withGrad: boolean): number {
  * (the loop around it) boxes every intermediate number.
  */
 export function trainStep(model: ModelCore, rows: number, labels: boolean, weighted: boolean, acc: Float64Array, sums: Float64Array, epoch: number, batch: number): void {
+  model.syncTrainable(); // a `trainable` set since the last step takes effect here
   const e = model.engine;
   const c = model.compiled!;
   const n = model.paramCount;
@@ -99,15 +109,20 @@ export function trainStep(model: ModelCore, rows: number, labels: boolean, weigh
   const layers = model.layers;
   const fused = c.mode !== 'plain';
   const p = model.pass;
-  for (let i = layers.length - 1; i >= 0; i--) {
-    layers[i].backward(p, i === 0 ? 0 : layers[i - 1].g, fused && i === layers.length - 1);
+  // Down to the first layer in training only: the frozen layers before it (a transfer-learning
+  // base) need no gradient at all, and it needs none for its input. Frozen layers after it pass
+  // the input gradient on but skip their weight gradients (their gradient pointers are 0).
+  const first = model.firstTrainable;
+  for (let i = layers.length - 1; i >= first; i--) {
+    layers[i].backward(p, i === first ? 0 : layers[i - 1].g, fused && i === layers.length - 1);
   }
   const penalty = regularization(model, true);
   if (e.k.nonfinite_index(model.grads, n) >= 0 || !Number.isFinite(penalty)) {
     restore(model);
     throw numericError(model, 'a gradient became NaN or Infinity', epoch, batch);
   }
-  c.optimizer.apply(e, model.params, model.grads, model.optState, n, model.gradTensors);
+  // Nothing to train: no update and no optimizer step (Keras skips apply_gradients).
+  if (n > 0) c.optimizer.apply(e, model.params, model.grads, model.optState, n, model.gradTensors);
   if (e.k.nonfinite_index(model.params, all) >= 0) {
     restore(model);
     throw numericError(model, 'a weight became NaN or Infinity', epoch, batch);

@@ -4,8 +4,9 @@ import type { ModelCore } from './core.js';
 
 const fmt = (n: number) => n.toLocaleString('en-US');
 
-export function summaryText(model: ModelCore, formula: boolean): string {
-  const rows: string[][] = [['Layer (type)', 'Output shape', 'Param #', 'Activation', ...(formula ? ['Count'] : [])]];
+/** `formula`: a column explaining each count; `showTrainable`: Keras' Trainable column (Y, N, or - for a layer without weights). */
+export function summaryText(model: ModelCore, formula: boolean, showTrainable = false): string {
+  const rows: string[][] = [['Layer (type)', 'Output shape', 'Param #', 'Activation', ...(formula ? ['Count'] : []), ...(showTrainable ? ['Trainable'] : [])]];
   let inputs = model.inputShape ?? [0];
   let trainable = 0;
   let fixed = 0;
@@ -16,7 +17,7 @@ export function summaryText(model: ModelCore, formula: boolean): string {
     counters.set(layer.baseName, c + 1);
     const name = layer.name || (c === 0 ? layer.baseName : `${layer.baseName}_${c}`);
     const known = sizeOf(inputs) > 0;
-    const count = known ? layer.paramCountFor(inputs) : { trainable: NaN, nonTrainable: NaN };
+    const count = known ? model.paramCounts(layer, inputs) : { trainable: NaN, nonTrainable: NaN };
     trainable += count.trainable;
     fixed += count.nonTrainable;
     const out = layer.computeOutputShape(inputs);
@@ -26,6 +27,7 @@ export function summaryText(model: ModelCore, formula: boolean): string {
       known ? fmt(count.trainable + count.nonTrainable) : '? (unbuilt)',
       layer.activation?.name ?? '',
       ...(formula ? [known ? layer.formula(inputs) : '?'] : []),
+      ...(showTrainable ? [!known ? '?' : layer.weightShapes(inputs).length === 0 ? '-' : layer.trainable ? 'Y' : 'N'] : []),
     ]);
     inputs = out;
   }

@@ -2,7 +2,7 @@
 // dendrite follows Keras 3 rather than TF.js, where it refuses what Keras computes, and where it
 // takes more than Keras does.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ValueError, adam, dense, fromTfjs, losses, sequential } from '../../src/index.js';
+import { ValueError, adam, batchNormalization, dense, fromTfjs, l2, losses, sequential, sgd } from '../../src/index.js';
 import { copyToTfjs, tf, tfReady, tfjsWeights, tfl } from '../training/helpers.js';
 import { random } from './config.js';
 import { KerasRule } from './keras-rules.js';
@@ -85,5 +85,52 @@ describe('deliberate differences from TF.js, following Keras 3', () => {
     m.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
     const ids = x.map((_, i) => i % 3);
     expect(m.evaluate(x, ids).loss).toBeCloseTo(m.evaluate(x, ids.map((c) => [0, 1, 2].map((j) => (j === c ? 1 : 0)))).loss, 6);
+  });
+});
+
+describe('freezing (layer.trainable = false): Keras 3 where TF.js 4.22 differs', () => {
+  /** Ours and a TF.js twin with the same weights: dense → batch norm → dense, the middle ones as given. */
+  function twins(o: { frozen: number[]; regularize?: boolean }) {
+    const reg = o.regularize ? l2(0.5) : undefined;
+    const ours = sequential([dense({ units: 4, inputShape: [3], kernelRegularizer: reg }), batchNormalization(), dense({ units: 1, activation: 'sigmoid' })]);
+    ours.build({ seed: 3 });
+    const t = tfl.sequential({
+      layers: [
+        tfl.layers.dense({ units: 4, inputShape: [3], kernelRegularizer: o.regularize ? tfl.regularizers.l2({ l2: 0.5 }) : undefined }),
+        tfl.layers.batchNormalization(), tfl.layers.dense({ units: 1, activation: 'sigmoid' }),
+      ],
+    });
+    copyToTfjs(ours, t);
+    for (const i of o.frozen) ours.layers[i].trainable = t.layers[i].trainable = false;
+    ours.compile({ optimizer: sgd({ learningRate: 0.1 }), loss: 'binaryCrossentropy' });
+    t.compile({ optimizer: tf.train.sgd(0.1), loss: 'binaryCrossentropy' });
+    return { ours, t };
+  }
+
+  it('a frozen batch norm runs in inference mode and keeps its moving statistics (Keras 3); TF.js normalises by the batch and updates them', async () => {
+    const { ours, t } = twins({ frozen: [1] });
+    const mean0 = ours.getWeights()[4].data.slice();
+    ours.trainOnBatch(x, y);
+    await t.trainOnBatch(tf.tensor2d(x), tf.tensor2d(y));
+    expect(Array.from(ours.getWeights()[4].data)).toEqual(Array.from(mean0));
+    expect(maxDiff(tfjsWeights(t)[4], mean0)).toBeGreaterThan(1e-3);
+  });
+
+  it("a frozen layer's regulariser leaves the training loss (Keras 3 counts trainable weights' penalties); TF.js still adds it", async () => {
+    const { ours, t } = twins({ frozen: [0], regularize: true });
+    const plain = twins({ frozen: [0] });
+    const loss = async (m: tfl.LayersModel) => (await m.trainOnBatch(tf.tensor2d(x), tf.tensor2d(y))) as number;
+    expect(ours.trainOnBatch(x, y).loss).toBe(plain.ours.trainOnBatch(x, y).loss);
+    expect((await loss(t)) - (await loss(plain.t))).toBeGreaterThan(0.01);
+  });
+
+  it('a layer unfrozen after compile trains from the next step; TF.js trains only the weights it collected at compile', async () => {
+    const { ours, t } = twins({ frozen: [0] });
+    ours.layers[0].trainable = t.layers[0].trainable = true;
+    const kernel = ours.getWeights()[0].data.slice();
+    ours.trainOnBatch(x, y);
+    await t.trainOnBatch(tf.tensor2d(x), tf.tensor2d(y));
+    expect(maxDiff(ours.getWeights()[0].data, kernel)).toBeGreaterThan(1e-4);
+    expect(Array.from(tfjsWeights(t)[0])).toEqual(Array.from(kernel));
   });
 });

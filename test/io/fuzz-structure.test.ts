@@ -9,7 +9,7 @@ import {
   activation, adagrad, adam, adamax, adamw, batchNormalization, dense, dropout, layerNormalization, ModelFileError, modelFromBytes, nadam,
   regularizers, rmsprop, schedules, sequential, sgd, type Sequential,
 } from '../../src/index.js';
-import { mulberry32, reframe, slots, split } from '../helpers/fuzz.js';
+import { loadOrCount, mulberry32, reframe, split, structuralMutator } from '../helpers/fuzz.js';
 import { modelWorks } from '../helpers/model-works.js';
 
 const x = [[0.5, -1, 2], [1, 0, -0.5], [-1, 1, 0], [0, 0.3, 0.9]];
@@ -60,45 +60,11 @@ describe('structural fuzz of model files', async () => {
     const random = mulberry32(17);
     const int = (n: number) => Math.floor(random() * n);
     const pick = <T>(a: readonly T[]): T => a[int(a.length)];
-    // Deep values are spliced into the JSON text (JSON.stringify itself recurses): a marker string
-    // stands in the tree and is replaced by `[[[…leaf…]]]` or `{"a":{"a":…}}` afterwards.
-    let deepText: string[] = [];
-    const deep = (n: number, leaf: unknown, asArray: boolean) => {
-      const [open, close] = asArray ? ['[', ']'] : ['{"a":', '}'];
-      deepText.push(open.repeat(n) + (JSON.stringify(leaf) ?? 'null') + close.repeat(n));
-      return `@@deep${deepText.length - 1}@@`;
-    };
-    const splice = (json: string) => json.replace(/"@@deep(\d+)@@"/g, (_, i: string) => deepText[Number(i)]);
     const values = [0, -0, -1, 1, 0.5, 1.5, 1e-45, 3.4e38, 1e39, 2 ** 28, 2 ** 31, 2 ** 53, null, true, false, '', 'relu', 'adam', [], {}, [3], { name: 'l2', l2: 1 }, '1'];
     const validNames = ['linear', 'softmax', 'sigmoid', 'relu', 'leakyRelu', 'dense', 'dropout', 'activation', 'batchNormalization', 'layerNormalization',
       'sgd', 'adam', 'adamw', 'nadam', 'adamax', 'rmsprop', 'adagrad', 'mse', 'mae', 'huber', 'bce', 'cce', 'scce', 'meanSquaredError',
       'zeros', 'ones', 'constant', 'glorotNormal', 'heUniform', 'randomNormal', 'l1', 'l1l2', 'exponentialDecay', 'cosineDecay', 'auc', 'precision', 'recall'];
-    const typo = (k: string) => {
-      const i = int(k.length + 1);
-      switch (int(4)) {
-        case 0: return k.slice(0, i) + String.fromCharCode(97 + int(26)) + k.slice(i + 1);
-        case 1: return k.slice(0, i) + k.slice(i + 1);
-        case 2: return k.toUpperCase();
-        default: return `${k}_`;
-      }
-    };
-    const mutate = (tree: any): string => {
-      const [obj, key] = pick(slots(tree).filter(([o]) => o !== tree));
-      const old = obj[key];
-      switch (int(9)) {
-        case 0: if (!Array.isArray(obj)) { obj[typo(String(key))] = old; delete obj[key]; return 'renamed key'; } break;
-        case 1: if (!Array.isArray(obj)) { delete obj[key]; return 'deleted key'; } obj.splice(key as number, 1); return 'deleted entry';
-        case 2: if (!Array.isArray(obj)) { obj[pick(['extra', 'units', 'rate', 'alpha', 'config', 'trainable', typo(String(key))])] = pick(values); return 'added key'; } break;
-        case 3: obj[key] = structuredClone(pick(values)); return 'changed type';
-        case 4: obj[key] = deep(pick([20, 5000]), old, random() < 0.5); return 'nested';
-        case 5: if (typeof old === 'number') { obj[key] = pick([0, 2 ** 20, 2 ** 28, 2 ** 31, 2 ** 53, old * 1000, -old, old + 1]); return 'size'; } break;
-        case 6: if (typeof old === 'string') { obj[key] = pick(validNames); return 'other valid name'; } break;
-        case 7: if (Array.isArray(obj) && obj.length > 1) { obj.push(structuredClone(obj[0])); return 'duplicated entry'; } break;
-        default: if (typeof old === 'boolean') { obj[key] = !old; return 'flipped flag'; }
-      }
-      obj[key] = structuredClone(pick(values));
-      return 'changed type';
-    };
+    const { mutate, text } = structuralMutator(random, { values, validNames, addedKeys: ['extra', 'units', 'rate', 'alpha', 'config', 'trainable'], recase: (k) => k.toUpperCase() });
 
     const counts = { loaded: 0, refused: 0, other: 0 };
     const failures: string[] = [];
@@ -109,20 +75,10 @@ describe('structural fuzz of model files', async () => {
       const tree: any = { config: JSON.parse(meta.config), checkpoint: meta.checkpoint ? JSON.parse(meta.checkpoint) : undefined };
       if (tree.checkpoint === undefined) delete tree.checkpoint;
       const how = Array.from({ length: 1 + int(2) }, () => mutate(tree)).join(', ');
-      meta.config = splice(JSON.stringify(tree.config) ?? 'null');
-      if (tree.checkpoint !== undefined) meta.checkpoint = splice(JSON.stringify(tree.checkpoint) ?? 'null');
-      deepText = [];
-      let m: Sequential | undefined;
-      try {
-        m = modelFromBytes(reframe(header, data));
-      } catch (e) {
-        if (e instanceof ModelFileError) counts.refused++;
-        else {
-          counts.other++;
-          failures.push(`trial ${trial} (${how}): load threw ${(e as Error).name}: ${(e as Error).message.slice(0, 200)}`);
-        }
-        continue;
-      }
+      meta.config = text(tree.config);
+      if (tree.checkpoint !== undefined) meta.checkpoint = text(tree.checkpoint);
+      const m = loadOrCount(() => modelFromBytes(reframe(header, data)), ModelFileError, counts, failures, `trial ${trial} (${how})`);
+      if (!m) continue;
       counts.loaded++;
       const problem = modelWorks(m, x, labels);
       if (problem) failures.push(`trial ${trial} (${how}): ${problem.slice(0, 300)}${process.env.FUZZ_DEBUG ? `\n${meta.config}\n${meta.checkpoint}` : ""}`);

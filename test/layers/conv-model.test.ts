@@ -1,9 +1,10 @@
 // A CNN as a whole model: the memory check counts the im2col scratch (refused before memory
 // grows), wasm memory stays flat over fit/predict/dispose cycles, 1 and 2 kernel threads train
 // bit-identical weights, and a checkpoint resumes bit for bit.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { Engine, MemoryLimitError, adam, conv2d, dense, flatten, maxPooling2d, modelFromBytes, sequential, type Sequential } from '../../src/index.js';
+import { threadEngines } from '../helpers/thread-engines.js';
 import { rows } from '../training/helpers.js';
 
 const wasm = (file: string) => new WebAssembly.Module(readFileSync(new URL(`../../build/${file}`, import.meta.url)));
@@ -54,18 +55,11 @@ describe('memory', () => {
 });
 
 describe('determinism', () => {
-  let two: Engine;
-  beforeAll(async () => {
-    two = new Engine(wasm('dendrite-threads.wasm'), { adaptiveThreads: false });
-    await two.setThreads(2);
-  });
-  afterAll(async () => {
-    await two.setThreads(1);
-  });
+  const engines = threadEngines();
 
   it('1 and 2 threads train bit-identical weights', async () => {
-    const one = cnn(new Engine(wasm('dendrite-threads.wasm'), { adaptiveThreads: false }));
-    const split = cnn(two);
+    const one = cnn(engines.one());
+    const split = cnn(engines.two());
     await one.fit(x, y, { epochs: 2, batchSize: 16, seed: 3 });
     await split.fit(x, y, { epochs: 2, batchSize: 16, seed: 3 });
     expect(bits(split)).toEqual(bits(one));

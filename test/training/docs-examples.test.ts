@@ -37,6 +37,7 @@ it('the examples of docs/training.md run and print what they say', async () => {
     expect(printed).toContain('Total params: 3,843');
     expect(printed).toContain('Trainable params: 3,715');
     expect(printed).toContain('Non-trainable params: 128');
+    expect(printed).toContain('Trainable params: 51\nNon-trainable params: 1,328'); // Freezing layers
     expect(printed).toContain('0 0.1');
     expect(write.mock.calls.map((c) => String(c[0])).join('')).toMatch(/^epoch,accuracy,learningRate,loss,valAccuracy,valLoss\n0,/);
   } finally {

@@ -1,0 +1,87 @@
+// Inference runs a convolution and the 2×2 max pooling after it as one pass (Conv2D.forwardFused,
+// assembly/conv.ts conv_pool_forward): which pairs the model fuses, and that predict and evaluate
+// give the same bits as the two separate passes training uses, on 1 and 2 threads; predict's
+// passes of predictRows rows give the bits of one pass.
+import { describe, expect, it } from 'vitest';
+import { conv2d, dense, fashionMnistCnn, flatten, maxPooling2d, sequential, type Sequential } from '../../src/index.js';
+import { useEngines } from '../kernels/spatial-ref.js';
+import { rows } from '../training/helpers.js';
+
+const images = (n: number, seed: number) => ({ data: Float32Array.from(rows(n, 784, seed).flat()), shape: [n, 784] });
+const labels = (n: number) => Int32Array.from({ length: n }, (_, i) => (i * 3) % 10);
+
+/** predict with the fused inference passes turned off (what the layers compute one by one). */
+function unfused(m: Sequential, x: ReturnType<typeof images>): Float32Array {
+  const saved = m.layers.map((l) => l.fusedNext);
+  m.layers.forEach((l) => (l.fusedNext = undefined));
+  try {
+    return m.predict(x).data;
+  } finally {
+    m.layers.forEach((l, i) => (l.fusedNext = saved[i]));
+  }
+}
+
+const E = useEngines();
+
+describe('convolution + max pooling in one inference pass', () => {
+
+  it('fuses both convolutions of the tutorial CNN with their pooling, and only pairs it can run exactly', () => {
+    const m = fashionMnistCnn();
+    m.build({ seed: 1 });
+    expect(m.layers.map((l) => l.fusedNext?.name ?? null)).toEqual([m.layers[1].name, null, m.layers[3].name, null, null, null, null]);
+    const other = sequential([
+      conv2d({ filters: 8, kernelSize: 3, padding: 'same', inputShape: [10, 10, 2] }), maxPooling2d(), // padded: no
+      conv2d({ filters: 12, kernelSize: 3, activation: 'relu' }), maxPooling2d(), // 12 filters: no
+      conv2d({ filters: 8, kernelSize: 1, activation: 'tanh' }), maxPooling2d({ poolSize: 1 }), // tanh: no
+      flatten(), dense({ units: 2 }),
+    ]);
+    other.build({ seed: 1 });
+    expect(other.layers.every((l) => l.fusedNext === undefined)).toBe(true);
+    m.dispose();
+    other.dispose();
+  });
+
+  it('predict and evaluate give the bits of the separate passes, at batch 1 and 300', () => {
+    const m = fashionMnistCnn();
+    m.build({ seed: 2 });
+    for (const n of [1, 300]) {
+      const x = images(n, n);
+      const fused = m.predict(x).data;
+      expect(Buffer.from(fused.buffer).equals(Buffer.from(unfused(m, x).buffer))).toBe(true);
+    }
+    const x = images(40, 3), y = labels(40);
+    const before = m.evaluate(x, y);
+    const saved = m.layers.map((l) => l.fusedNext);
+    m.layers.forEach((l) => (l.fusedNext = undefined));
+    expect(m.evaluate(x, y)).toEqual(before);
+    m.layers.forEach((l, i) => (l.fusedNext = saved[i]));
+    m.dispose();
+  });
+
+  it('predict runs a CNN in passes of 16 rows (an MLP in one), with the bits of one pass over the batch', () => {
+    const m = fashionMnistCnn();
+    m.build({ seed: 5 });
+    expect(m.core.predictRows).toBe(16);
+    const x = images(40, 8);
+    const split = m.predict(x, { batchSize: 256 }).data, whole = m.predictOnBatch(x).data;
+    expect(Buffer.from(split.buffer).equals(Buffer.from(whole.buffer))).toBe(true);
+    const mlp = sequential([dense({ units: 256, activation: 'relu', inputShape: [784] }), dense({ units: 128, activation: 'relu' }), dense({ units: 10 })]);
+    mlp.build({ seed: 1 });
+    expect(mlp.core.predictRows).toBeGreaterThanOrEqual(256);
+    m.dispose();
+    mlp.dispose();
+  });
+
+  it('gives the same bits on 1 and 2 threads, and training after predict is unchanged', () => {
+    const one = fashionMnistCnn(), split = fashionMnistCnn({ engine: E.two }), plain = fashionMnistCnn();
+    for (const m of [one, split, plain]) m.build({ seed: 4 });
+    const x = images(33, 5);
+    expect(Buffer.from(split.predict(x).data.buffer).equals(Buffer.from(one.predict(x).data.buffer))).toBe(true);
+    const xb = images(16, 6), yb = labels(16);
+    one.trainOnBatch(xb, yb);
+    plain.trainOnBatch(xb, yb); // no predict before it
+    const w = (m: Sequential) => m.getWeights().map((t) => Buffer.from(t.data.buffer).toString('base64'));
+    expect(w(one)).toEqual(w(plain));
+    for (const m of [one, split, plain]) m.dispose();
+  });
+});
