@@ -92,6 +92,7 @@ export { toTfjs, fromTfjs, saveTfjs, loadTfjs } from './io/tfjs.js';
 export type { TfjsArtifacts, TfjsModelJson, TfjsWeights, TfjsWeightSpec, ToTfjsOptions } from './io/tfjs.js';
 export { toOnnx, ONNX_OPSET } from './io/onnx.js';
 export type { ToOnnxOptions } from './io/onnx.js';
+export { fromOnnx, loadOnnx } from './io/onnx-import.js';
 export { datasets, parseIdx, readIdx } from './data/index.js';
 export { readCsv, readCsvHeader, fitNormalization, normalize } from './data/csv.js';
 export type { CsvOptions, CsvData, Normalization } from './data/csv.js';

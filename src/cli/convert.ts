@@ -37,7 +37,8 @@ function formats(): { read: Partial<Record<Format, Reader>>; write: Partial<Reco
     };
   }
   const loadOnnx = fn('loadOnnx');
-  if (loadOnnx) read.onnx = async (p) => ({ model: (await loadOnnx(p)) as Sequential, meta: {} });
+  // Compiled with the loss its output implies (an ONNX file has none), so evaluate takes the result.
+  if (loadOnnx) read.onnx = (p) => loadModelFile(p, true);
   const saveOnnx = fn('saveOnnx');
   const toOnnx = fn('toOnnx');
   if (saveOnnx) write.onnx = async (m, p) => (await saveOnnx(m, p), p);
@@ -52,7 +53,8 @@ export function convertUsage(): string {
 
 Convert a model between formats; FORMAT is dnd, tfjs or onnx, by default told from the path:
 *.dnd native, *.onnx ONNX, model.json or a folder TF.js. A CSV-trained model's normalisation
-is folded into the first layer when exporting, so the result takes raw feature values.
+is folded into the first layer when exporting, so the result takes raw feature values. An
+ONNX model comes in with NHWC images and compiled with the loss its output implies.
 
   reads:  ${list(read)}
   writes: ${list(write)}

@@ -9,12 +9,14 @@ import { output } from './output.js';
 import { confusionSvg } from './svg.js';
 import { classNames, classify, probabilities, taskOf } from './task.js';
 
-export const EVALUATE_USAGE = `usage: dendrite evaluate MODEL.dnd [data] [options]
+export const EVALUATE_USAGE = `usage: dendrite evaluate MODEL.dnd|MODEL.onnx [data] [options]
 
 Loss and metrics of a saved model on labelled rows (default: the Fashion-MNIST
 test split), and for a classifier the confusion matrix. CSV rows are prepared as
 the training rows were (same columns, classes and normalisation, from the model
-file).
+file). MODEL may be an .onnx file (PyTorch, tf2onnx): images are then taken NHWC
+as everywhere in dendrite, and the loss is told from its output (softmax or
+several linear outputs: a classifier).
 
 ${DATA_HELP}
 
@@ -33,7 +35,7 @@ export async function evaluate(argv: string[]): Promise<number> {
   if (positional.length !== 1) throw new UsageError('evaluate needs one model file: dendrite evaluate MODEL.dnd');
   for (const f of ['batch-size', 'limit']) inRange(flags, f, 1);
   const out = output(flags);
-  const { model, meta } = await loadModelFile(positional[0]);
+  const { model, meta } = await loadModelFile(positional[0], true);
   if (!model.core.compiled) throw new StateError(`${positional[0]} was saved without compile settings (loss, metrics); cannot evaluate it`);
   const data = firstRows(await loadLabelled(flags, meta), flags.limit as number | undefined);
   checkWidth(data, model.core.inputShape ?? [model.inputDim]);

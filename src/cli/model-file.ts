@@ -5,13 +5,13 @@
 // model for the library and for Python's safetensors; `predict` and `evaluate` read the key back
 // and prepare new rows exactly as the training rows were.
 import { open, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import { checkSaveTarget, writeFileAtomic } from '../io/atomic-write.js';
 import { readModelFile } from '../io/file-read.js';
 import { checkDepth } from '../io/config-schema.js';
 import { decodeSafetensors, encodeSafetensors } from '../io/safetensors.js';
 import type { Normalization } from '../data/csv.js';
-import { ModelFileError, type Sequential, ValueError, loadModel } from './lib.js';
+import { ModelFileError, type Sequential, ValueError, loadModel, loadOnnx, losses } from './lib.js';
 
 export const CLI_KEY = 'dendrite.cli';
 
@@ -39,6 +39,8 @@ export interface LoadedModel {
   meta: CliMeta;
   /** The file holds optimizer state and training position (saved with includeOptimizer). */
   checkpoint: boolean;
+  /** An .onnx file, compiled here with a loss told from its output (ONNX files have none). */
+  onnx?: { loss: string };
 }
 
 /** The model's bytes (a checkpoint with `includeOptimizer`) with the CLI record in the metadata. */
@@ -67,11 +69,34 @@ export async function checkOutPath(path: string): Promise<void> {
   await rm(probe, { force: true });
 }
 
-export async function loadModelFile(path: string): Promise<LoadedModel> {
+/** A native model file; with `foreign`, an .onnx file too (summary, evaluate, predict). */
+export async function loadModelFile(path: string, foreign = false): Promise<LoadedModel> {
+  if (foreign && extname(path).toLowerCase() === '.onnx') {
+    const model = await loadOnnx(path);
+    return { model, meta: {}, checkpoint: false, onnx: { loss: compileImported(model) } };
+  }
   const bytes = await readModelFile(path);
   const model = await loadModel(bytes);
   const { metadata } = decodeSafetensors(bytes);
   return { model, meta: readMeta(metadata[CLI_KEY], path), checkpoint: metadata.checkpoint !== undefined };
+}
+
+/**
+ * Compile a model that came without training settings, by its output: softmax → sparse
+ * categorical crossentropy, one sigmoid → binary crossentropy, several linear outputs → the
+ * logits of a classifier (PyTorch's CrossEntropyLoss takes logits), else mean squared error.
+ * Returns what was chosen, for the user to see.
+ */
+function compileImported(model: Sequential): string {
+  const units = model.outputUnits;
+  const activation = model.layers[model.layers.length - 1].activation?.name ?? 'linear';
+  const [loss, text] =
+    units > 1 && activation === 'softmax' ? [losses.sparseCategoricalCrossentropy(), 'sparse categorical crossentropy'] :
+    units === 1 && activation === 'sigmoid' ? [losses.binaryCrossentropy(), 'binary crossentropy'] :
+    units > 1 && activation === 'linear' ? [losses.sparseCategoricalCrossentropy({ fromLogits: true }), 'sparse categorical crossentropy of logits'] :
+    [losses.meanSquaredError(), 'mean squared error'];
+  model.compile({ optimizer: 'adam', loss, metrics: text === 'mean squared error' ? ['mae'] : ['accuracy'] });
+  return text;
 }
 
 function readMeta(text: string | undefined, path: string): CliMeta {

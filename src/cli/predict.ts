@@ -9,11 +9,13 @@ import { loadModelFile } from './model-file.js';
 import { output } from './output.js';
 import { classNames, classify, probabilities, taskOf } from './task.js';
 
-export const PREDICT_USAGE = `usage: dendrite predict MODEL.dnd (--csv FILE | --images FILE | --json FILE) [options]
+export const PREDICT_USAGE = `usage: dendrite predict MODEL.dnd|MODEL.onnx (--csv FILE | --images FILE | --json FILE) [options]
 
 Predict each row. A classifier gives row, class_id, class (name when the model knows them) and
 probability; a regression model gives its output value(s). CSV rows are prepared as the training
 rows were (columns picked by name, the label column ignored, the saved normalisation applied).
+MODEL may be an .onnx file (PyTorch, tf2onnx): images are then taken NHWC as everywhere in
+dendrite, and the loss is told from its output (softmax or several linear outputs: a classifier).
 
 input (one):
   --csv FILE              CSV rows ("-" reads stdin); --header, --delimiter, --label-column as in train
@@ -40,7 +42,7 @@ export async function predict(argv: string[]): Promise<number> {
   const format = choice(flags, 'format', ['csv', 'json'] as const, byExt);
   const log = output({});
 
-  const { model, meta } = await loadModelFile(positional[0]);
+  const { model, meta } = await loadModelFile(positional[0], true);
   const data = await loadRows(flags, meta, model.core.inputShape ?? [model.inputDim]);
   const warning = rangeWarning(data.x, meta);
   if (warning) log.warn(warning);

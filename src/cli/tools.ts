@@ -7,10 +7,11 @@ import { DataError, type Optimizer, getEngine } from './lib.js';
 import { type FlagSpec, UsageError, parseArgs } from './args.js';
 import { loadModelFile } from './model-file.js';
 
-export const SUMMARY_USAGE = `usage: dendrite summary MODEL.dnd [--formula] [--json]
+export const SUMMARY_USAGE = `usage: dendrite summary MODEL.dnd|MODEL.onnx [--formula] [--json]
 
 The layers, output shapes and parameter counts of a saved model, then what the CLI recorded:
 data source, columns, classes, normalisation, epochs trained, whether it is a checkpoint.
+An .onnx file is shown as the dendrite model it converts to.
 
   --formula   show how each layer's parameter count is made (units × (inputs + 1))
   --json      the same as one JSON object`;
@@ -19,16 +20,17 @@ export async function summary(argv: string[]): Promise<number> {
   const { flags, positional } = parseArgs(argv, { formula: 'boolean', json: 'boolean' });
   if (flags.help) return void console.log(SUMMARY_USAGE), 0;
   if (positional.length !== 1) throw new UsageError('summary needs one model file: dendrite summary MODEL.dnd');
-  const { model, meta, checkpoint } = await loadModelFile(positional[0]);
+  const { model, meta, checkpoint, onnx } = await loadModelFile(positional[0], true);
   const c = model.core.compiled;
   const facts: [string, string][] = [];
-  if (c) facts.push(['Compiled', `${c.optimizer.getConfig().name} (learning rate ${rateText(c.optimizer)}), loss ${c.loss.name}, metrics ${c.metricNames.join(', ') || 'none'}`]);
+  if (onnx) facts.push(['Imported', `from ONNX (images taken NHWC); evaluate and predict use ${onnx.loss}`]);
+  if (c && !onnx) facts.push(['Compiled', `${c.optimizer.getConfig().name} (learning rate ${rateText(c.optimizer)}), loss ${c.loss.name}, metrics ${c.metricNames.join(', ') || 'none'}`]);
   if (meta.source) facts.push(['Trained on', meta.source + (meta.features ? ` (${meta.features.length} features${meta.label ? `, label column "${meta.label}"` : ''})` : '')]);
   if (meta.classes) facts.push(['Classes', meta.classes.join(', ')]);
   if (meta.normalization) facts.push(['Normalisation', `${meta.normalization.method} (statistics saved; applied by evaluate and predict)`]);
   facts.push(['Epochs trained', String(Math.max(model.epochsTrained, meta.history?.loss?.length ?? 0))]);
   if (meta.history?.loss?.length) facts.push(['Last epoch', Object.entries(meta.history).map(([k, v]) => `${k} ${v[v.length - 1].toFixed(4)}`).join('  ')]);
-  facts.push(['Checkpoint', checkpoint ? 'yes: optimizer state included (train --resume continues it)' : 'no: weights only']);
+  if (!onnx) facts.push(['Checkpoint', checkpoint ? 'yes: optimizer state included (train --resume continues it)' : 'no: weights only']);
   if (flags.json) {
     const layers = model.layers.map((l) => ({ name: l.name, type: l.type, outputShape: [null, ...l.outShape], units: l.units, activation: l.activation?.name, params: l.paramCount }));
     console.log(JSON.stringify({ name: model.name, inputShape: [null, ...(model.core.inputShape ?? [model.inputDim])], params: model.countParams(), layers, compile: c ? { optimizer: c.optimizer.getConfig(), loss: c.loss.name, metrics: c.metricNames } : undefined, epochsTrained: model.epochsTrained, checkpoint, cli: { ...meta, history: undefined } }));
