@@ -3,7 +3,7 @@
 // dendrite model of it, bit for bit); an added layer trains; compile is asked for again; refusals
 // leave the model predicting as before; files round-trip. Then the TF.js CNN fixture loses its head,
 // keeps its base frozen (compared with the bytes of weights.bin), learns a new head, and comes back
-// from a file predicting the same.
+// from a file predicting the same; and so does the ONNX CNN fixture (PyTorch's export).
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +17,9 @@ import {
   dense,
   dropout,
   flatten,
+  fromOnnx,
   loadModel,
+  loadOnnx,
   loadTfjs,
   maxPooling2d,
   sequential,
@@ -286,11 +288,9 @@ function fixtureBytes(names: string[]): Uint8Array[] {
   return names.map((n) => out.get(n)!);
 }
 
-/** Load the TF.js CNN, pop its dense head, freeze the base, add a new head for `classes` classes. */
-async function newHead(classes: number): Promise<Sequential> {
-  const model = await loadTfjs(join(fixture, 'model.json'));
-  expect(model.pop().name).toBe('dense2');
-  expect(model.pop().name).toBe('dense1');
+/** Pop the model's two dense layers, freeze the rest, add a new head for `classes` classes. */
+function newHead(model: Sequential, popped: string[], classes: number): Sequential {
+  expect([model.pop().name, model.pop().name]).toEqual(popped);
   for (const layer of model.layers) layer.trainable = false;
   model.add(dense({ units: 32, activation: 'relu' }));
   model.add(dense({ units: classes, activation: 'softmax' }));
@@ -298,25 +298,25 @@ async function newHead(classes: number): Promise<Sequential> {
   return model;
 }
 
-const base = ['conv1/kernel', 'conv1/bias', 'conv2/kernel', 'conv2/bias'];
 const bytesOf = (m: Sequential) => m.getWeights().map((w) => new Uint8Array(w.data.buffer, w.data.byteOffset, w.data.byteLength));
+type Data = { x: unknown; y: Uint8Array };
 
-/** Train, check the frozen base against weights.bin and the head against its start, save, load, compare. */
-async function trainSaveLoad(model: Sequential, data: { x: unknown; y: Uint8Array }, held: { x: unknown; y: Uint8Array }, epochs: number): Promise<number> {
-  expect(model.getWeights().slice(0, 4).map((w) => w.name)).toEqual(base);
-  expect(bytesOf(model).slice(0, 4)).toEqual(fixtureBytes(base));
-  const head = weightsSha(model, 4);
+/** Train, check the frozen base against `base` (bit for bit) and the head against its start, save, load, compare; returns the held-out accuracy. */
+async function trainSaveLoad(model: Sequential, base: Uint8Array[], data: Data, held: Data, epochs: number): Promise<number> {
+  const n = base.length;
+  expect(bytesOf(model).slice(0, n)).toEqual(base);
+  const head = weightsSha(model, n);
   await model.fit(data.x as never, data.y, { epochs, batchSize: 32, seed: 42 });
-  expect(bytesOf(model).slice(0, 4)).toEqual(fixtureBytes(base)); // the frozen base, bit for bit as TF.js wrote it
-  expect(weightsSha(model, 4)).not.toBe(head); // the head trained
+  expect(bytesOf(model).slice(0, n)).toEqual(base); // the frozen base, bit for bit
+  expect(weightsSha(model, n)).not.toBe(head); // the head trained
   const { accuracy } = model.evaluate(held.x as never, held.y);
   const dir = mkdtempSync(join(tmpdir(), 'dendrite-transfer-test-'));
   try {
     await model.save(join(dir, 'transfer.dnd'));
     const again = await loadModel(join(dir, 'transfer.dnd'));
     expect(same(again.predict(held.x as never).data, model.predict(held.x as never).data)).toBe(true);
-    expect(bytesOf(again).slice(0, 4)).toEqual(fixtureBytes(base));
-    expect(again.layers.map((l) => l.trainable)).toEqual([false, false, false, false, false, true, true]);
+    expect(bytesOf(again).slice(0, n)).toEqual(base);
+    expect(again.layers.map((l) => [l.name, l.trainable])).toEqual(model.layers.map((l) => [l.name, l.trainable]));
     again.dispose();
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -325,21 +325,24 @@ async function trainSaveLoad(model: Sequential, data: { x: unknown; y: Uint8Arra
   return accuracy;
 }
 
+/** n made-up images of `shape` in two classes: a bright top half against a bright bottom half, over noise. */
+function halves(n: number, shape: number[]): Data {
+  const size = shape.reduce((a, d) => a * d, 1);
+  const noise = rows(n, size, 11, 0, 0.25);
+  const data = new Float32Array(n * size);
+  const y = Uint8Array.from({ length: n }, (_, i) => i % 2);
+  for (let i = 0; i < n; i++) for (let p = 0; p < size; p++) data[i * size + p] = noise[i][p] + ((p < size / 2) === (y[i] === 0) ? 0.7 : 0);
+  return { x: { data, shape: [n, ...shape] }, y };
+}
+
+const tfjsBase = ['conv1/kernel', 'conv1/bias', 'conv2/kernel', 'conv2/bias'];
+
 describe('transfer learning from the TF.js CNN fixture', () => {
-  it('frozen base bit for bit, head trained, file round trip (synthetic data: always runs)', async () => {
-    const model = await newHead(2);
-    // Two made-up classes: bright top half against bright bottom half.
-    const n = 64;
-    const data = new Uint8Array(n * 784);
-    const labels = new Uint8Array(n);
-    const noise = rows(n, 784, 11, 0, 60);
-    for (let i = 0; i < n; i++) {
-      labels[i] = i % 2;
-      for (let p = 0; p < 784; p++) data[i * 784 + p] = Math.round(noise[i][p]) + ((p < 392) === (i % 2 === 0) ? 180 : 0);
-    }
-    const x = { data, shape: [n, 28, 28, 1], scale: 1 / 255 };
-    const accuracy = await trainSaveLoad(model, { x, y: labels }, { x, y: labels }, 5);
-    expect(accuracy).toBeGreaterThan(0.9);
+  it('frozen base bit for bit as in weights.bin, head trained, file round trip (made-up data: always runs)', async () => {
+    const model = newHead(await loadTfjs(join(fixture, 'model.json')), ['dense2', 'dense1'], 2);
+    expect(model.getWeights().slice(0, 4).map((w) => w.name)).toEqual(tfjsBase);
+    const data = halves(64, [28, 28, 1]);
+    expect(await trainSaveLoad(model, fixtureBytes(tfjsBase), data, data, 5)).toBeGreaterThan(0.9);
   });
 
   it.skipIf(!haveData)('three Fashion-MNIST classes: accuracy well above chance', async () => {
@@ -351,11 +354,23 @@ describe('transfer learning from the TF.js CNN fixture', () => {
       keep.forEach((row, k) => data.set((split.x.data as Uint8Array).subarray(row * 784, (row + 1) * 784), k * 784));
       return { x: { ...split.x, data, shape: [keep.length, 784] }, y: Uint8Array.from(keep, (row) => classes.indexOf(split.y[row])) };
     };
-    const accuracy = await trainSaveLoad(await newHead(3), subset(train, 6000), subset(test, 2000), 3);
+    const model = newHead(await loadTfjs(join(fixture, 'model.json')), ['dense2', 'dense1'], 3);
+    const accuracy = await trainSaveLoad(model, fixtureBytes(tfjsBase), subset(train, 6000), subset(test, 2000), 3);
     expect(accuracy).toBeGreaterThan(0.8); // chance is 1/3
   });
+});
 
-  // The ONNX CNN fixture (test/fixtures/onnx/, fromOnnx / loadOnnx) gets the same flow once the ONNX
-  // import is on main: load it, pop its dense head, freeze the base, add a head, train, save, load.
-  it.todo('transfer learning from the ONNX CNN fixture (waits for the ONNX import)');
+describe('transfer learning from the ONNX CNN fixture (PyTorch export)', () => {
+  it('frozen base (conv, batch norm, conv) bit for bit as imported, head trained, file round trip', async () => {
+    const file = readFileSync(join(fixture, '..', 'onnx', 'cnn-opset13.onnx'));
+    // The base as the import lays it out (NCHW kernels transposed to NHWC), from a second import.
+    const imported = fromOnnx(file);
+    const base = bytesOf(imported).slice(0, 8).map((b) => b.slice());
+    expect(imported.getWeights().slice(0, 8).map((w) => w.name.split('/')[0])).toEqual(['conv2d', 'conv2d', ...Array(4).fill('batch_normalization'), 'conv2d_1', 'conv2d_1']);
+    imported.dispose();
+    const model = newHead(await loadOnnx(join(fixture, '..', 'onnx', 'cnn-opset13.onnx')), ['dense_1', 'dense'], 2);
+    expect(model.layers.map((l) => l.trainable)).toEqual([false, false, false, false, false, false, true, true]);
+    const data = halves(96, [12, 12, 2]);
+    expect(await trainSaveLoad(model, base, data, data, 8)).toBeGreaterThan(0.9);
+  });
 });
