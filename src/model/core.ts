@@ -245,6 +245,7 @@ export class ModelCore {
     } catch (error) {
       this.layers.pop();
       layer.name = name;
+      shapeLayers(this, this.builtShape!); // undoes a fusion with the layer refused
       throw error;
     }
     releaseOptimizerState(this);

@@ -22,6 +22,7 @@ import {
   loadOnnx,
   loadTfjs,
   maxPooling2d,
+  MemoryLimitError,
   sequential,
   sgd,
   type Sequential,
@@ -193,6 +194,8 @@ describe('add() on a built model', () => {
     expect(() => m.add(dense({ units: 2, name: 'fc' }))).toThrow(ValueError); // a taken name
     check();
     expect(() => m.add(dense({ units: 2, inputShape: [7] }))).toThrow(/declares inputShape \[7\] but the model outputs shape \[3\]/);
+    check();
+    expect(() => m.add(dense({ units: 3e8 }))).toThrow(MemoryLimitError); // 9e8 weights and their gradients: refused before any allocation
     check();
     const other = sequential([dense({ units: 3, inputShape: [3] })]);
     expect(() => m.add(other.layers[0])).toThrow(/belongs to another model/);
