@@ -33,32 +33,20 @@ describe('Deno', () => {
     inNode.forEach((p, i) => expect(Math.abs(p - r.xor[i]), `row ${i}`).toBeLessThan(1e-6));
   });
 
-  it('trains bit-identical weights to Node with the same seed', async () => {
-    const script = `
-      import * as dendrite from 'dendrite';
-      import { trainedWeightsHash } from './test/runtimes/fixtures/determinism.js';
-      console.log(JSON.stringify(await trainedWeightsHash(dendrite)));`;
-    const result = await runDeno(['run', '--allow-read', '--ext=ts', '-'], { input: script, timeoutMs: 60_000 });
-    expectOk(result);
-    const inDeno = lastJson(result.stdout);
-    const inNode = await trainedWeightsHash(await import(join(root, 'build', 'index.js')));
-    expect(inDeno.parameters).toBe(651);
-    expect(inDeno.build).toBe('simd128');
-    expect(inDeno.lastLoss).toBeLessThan(inDeno.firstLoss);
-    expect(inDeno).toEqual(inNode);
-  });
-
-  it('trains a CNN to bit-identical weights to Node with the same seed', async () => {
-    const script = `
-      import * as dendrite from 'dendrite';
-      import { trainedCnnHash } from './test/runtimes/fixtures/determinism.js';
-      console.log(JSON.stringify(await trainedCnnHash(dendrite)));`;
-    const result = await runDeno(['run', '--allow-read', '--ext=ts', '-'], { input: script, timeoutMs: 60_000 });
-    expectOk(result);
-    const inDeno = lastJson(result.stdout);
-    const inNode = await trainedCnnHash(await import(join(root, 'build', 'index.js')));
-    expect(inDeno.parameters).toBe(437);
-    expect(inDeno.lastLoss).toBeLessThan(inDeno.firstLoss);
-    expect(inDeno).toEqual(inNode);
-  });
+  for (const [what, train, parameters] of [['an MLP', trainedWeightsHash, 651], ['a CNN', trainedCnnHash, 437]] as const) {
+    it(`trains ${what} to bit-identical weights to Node with the same seed`, async () => {
+      const script = `
+        import * as dendrite from 'dendrite';
+        import { ${train.name} } from './test/runtimes/fixtures/determinism.js';
+        console.log(JSON.stringify(await ${train.name}(dendrite)));`;
+      const result = await runDeno(['run', '--allow-read', '--ext=ts', '-'], { input: script, timeoutMs: 60_000 });
+      expectOk(result);
+      const inDeno = lastJson(result.stdout);
+      const inNode = await train(await import(join(root, 'build', 'index.js')));
+      expect(inDeno.parameters).toBe(parameters);
+      expect(inDeno.build).toBe('simd128');
+      expect(inDeno.lastLoss).toBeLessThan(inDeno.firstLoss);
+      expect(inDeno).toEqual(inNode);
+    });
+  }
 });
