@@ -1,6 +1,6 @@
 // Built-in model recipes: a known architecture with defaults that reach a stated accuracy, so a
 // user (and `dendrite train --model cnn`) starts from something that works.
-import { checkObject } from '../check.js';
+import { checkObject, positiveInt } from '../check.js';
 import type { Engine } from '../engine/engine.js';
 import { conv2d } from '../layers/conv2d.js';
 import { dense } from '../layers/dense.js';
@@ -46,10 +46,7 @@ export function fashionMnistCnn(options: CnnRecipeOptions = {}): Sequential {
   const { inputShape = [28, 28, 1], classes = 10, learningRate = 0.001, schedule = 'cosine', engine } = options;
   const { epochs = fashionMnistCnnFit.epochs, batchSize = fashionMnistCnnFit.batchSize, trainSamples = 60000 } = options;
   if (schedule !== 'cosine' && schedule !== 'constant') throw new ValueError(`fashionMnistCnn schedule must be 'cosine' or 'constant', got ${JSON.stringify(schedule)}`);
-  for (const [key, value] of Object.entries({ epochs, batchSize, trainSamples })) {
-    if (!Number.isSafeInteger(value) || value < 1) throw new ValueError(`fashionMnistCnn ${key} must be a positive integer, got ${JSON.stringify(value)}`);
-  }
-  const steps = epochs * Math.ceil(trainSamples / batchSize);
+  const steps = positiveInt(epochs, 'fashionMnistCnn epochs') * Math.ceil(positiveInt(trainSamples, 'fashionMnistCnn trainSamples') / positiveInt(batchSize, 'fashionMnistCnn batchSize'));
   const rate = schedule === 'cosine' ? cosineDecay({ initialLearningRate: learningRate, decaySteps: steps }) : learningRate;
   const model = sequential([
     conv2d({ filters: 32, kernelSize: 3, activation: 'relu', inputShape }),
