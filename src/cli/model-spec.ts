@@ -8,7 +8,7 @@
 // "type", the library's builder: conv2d, maxPooling2d, flatten, dropout, ...), and "inputShape"
 // the shape of one sample ([28, 28, 1]) as --input-shape does.
 import { readFile } from 'node:fs/promises';
-import { DataError, type Optimizer, ValueError, lossNames, resolveOptimizerForCli } from './lib.js';
+import { DataError, type Optimizer, ValueError, fashionMnistCnnBody, lossNames, resolveOptimizerForCli } from './lib.js';
 import { type Flags, UsageError } from './args.js';
 import type { Dataset } from './data.js';
 import { type LayerSpec, parseLayers } from './layer-spec.js';
@@ -123,11 +123,7 @@ export function inputShapeFor(spec: TrainSpec, data: Dataset): number[] {
 
 /** The tutorial CNN (fashionMnistCnn's layers) as layer specs, ending in `output` (units:activation). */
 function cnnLayers(output: string): LayerSpec[] {
-  return [
-    { type: 'conv2d', filters: 32, kernelSize: 3, activation: 'relu' }, { type: 'maxPooling2d', poolSize: 2 },
-    { type: 'conv2d', filters: 64, kernelSize: 3, activation: 'relu' }, { type: 'maxPooling2d', poolSize: 2 },
-    { type: 'flatten' }, { units: 128, activation: 'relu' }, ...parseLayers(output).layers,
-  ];
+  return [...fashionMnistCnnBody.map((config) => ({ ...config })), ...parseLayers(output).layers];
 }
 
 function outputLayer(loss: string, classes: number | undefined): string {

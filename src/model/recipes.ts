@@ -2,10 +2,9 @@
 // user (and `dendrite train --model cnn`) starts from something that works.
 import { checkObject, positiveInt } from '../check.js';
 import type { Engine } from '../engine/engine.js';
-import { conv2d } from '../layers/conv2d.js';
 import { dense } from '../layers/dense.js';
-import { maxPooling2d } from '../layers/pooling.js';
-import { flatten } from '../layers/reshape.js';
+import { layerFromConfig } from '../layers/index.js';
+import type { LayerConfig } from '../layers/layer.js';
 import { adam } from '../optimizers.js';
 import { cosineDecay } from '../schedules.js';
 import { ValueError } from '../errors.js';
@@ -32,6 +31,13 @@ export interface CnnRecipeOptions {
   engine?: Engine;
 }
 
+/** The recipe's layers before its output layer, as layer configs (`dendrite train --model cnn` builds the same). */
+export const fashionMnistCnnBody: readonly Omit<LayerConfig, 'name'>[] = [
+  { type: 'conv2d', filters: 32, kernelSize: 3, activation: 'relu' }, { type: 'maxPooling2d', poolSize: 2 },
+  { type: 'conv2d', filters: 64, kernelSize: 3, activation: 'relu' }, { type: 'maxPooling2d', poolSize: 2 },
+  { type: 'flatten' }, { type: 'dense', units: 128, activation: 'relu' },
+];
+
 /** Training options the recipe's accuracy was stated for: pass them to fit. */
 export const fashionMnistCnnFit = { epochs: 15, batchSize: 128 } as const;
 
@@ -49,12 +55,7 @@ export function fashionMnistCnn(options: CnnRecipeOptions = {}): Sequential {
   const steps = positiveInt(epochs, 'fashionMnistCnn epochs') * Math.ceil(positiveInt(trainSamples, 'fashionMnistCnn trainSamples') / positiveInt(batchSize, 'fashionMnistCnn batchSize'));
   const rate = schedule === 'cosine' ? cosineDecay({ initialLearningRate: learningRate, decaySteps: steps }) : learningRate;
   const model = sequential([
-    conv2d({ filters: 32, kernelSize: 3, activation: 'relu', inputShape }),
-    maxPooling2d({ poolSize: 2 }),
-    conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }),
-    maxPooling2d({ poolSize: 2 }),
-    flatten(),
-    dense({ units: 128, activation: 'relu' }),
+    ...fashionMnistCnnBody.map((config, i) => layerFromConfig((i === 0 ? { ...config, inputShape } : config) as LayerConfig)),
     dense({ units: classes, activation: 'softmax' }),
   ], engine ? { engine } : undefined);
   model.compile({ optimizer: adam({ learningRate: rate }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
