@@ -111,7 +111,7 @@ interface NormKernels {
 interface DropoutKernels {
   dropout_forward(y: Ptr, mask: Ptr, x: Ptr, n: number, rate: number, seed: bigint, step: number, stream: number, first: number): void;
   dropout_backward(dx: Ptr, dy: Ptr, mask: Ptr, n: number): void;
-  channel_mul(y: Ptr, x: Ptr, mask: Ptr, n: number, s: number, c: number): void;
+  broadcast_mul(y: Ptr, x: Ptr, mask: Ptr, n: number, maskRow: number, desc: Ptr, axes: number): void;
 }
 
 /**

@@ -4,11 +4,12 @@
 // count and the layer's place among the model's dropout layers, so a run is reproducible and a
 // run resumed from a checkpoint draws the same masks as the uninterrupted one. A layer `seed`
 // (Keras' option) replaces the model's seed for that layer's masks.
-// SpatialDropout1D/2D (Keras) drop whole channels: one keep draw per (sample, channel), applied at
-// every position of the sample, so its mask is (rows, channels).
+// Keras' `noiseShape` shares the mask along the axes where it is 1: the mask has the noise shape
+// (null: the input's size) and broadcast_mul applies it. SpatialDropout1D/2D (Keras) are dropout
+// with the noise shape [null, 1, (1,) null]: one keep draw per (sample, channel).
 import { describe } from '../check.js';
 import type { Engine } from '../engine/engine.js';
-import { ValueError } from '../errors.js';
+import { ShapeError, ValueError } from '../errors.js';
 import { Layer, type LayerConfig, type LayerOptions, type Pass, numberOption } from './layer.js';
 import { checkRank } from './spatial.js';
 
@@ -17,6 +18,12 @@ export interface DropoutOptions extends LayerOptions {
   rate: number;
   /** Seed of this layer's masks (a non-negative integer); default: the model's seed. */
   seed?: number;
+  /**
+   * Shape of the mask, batch first, one entry per input axis (Keras `noise_shape`): 1 shares the
+   * mask along that axis, null (or the input's size) draws it per position; the batch entry is
+   * null or 1. E.g. [null, 1, null] on [steps, features]: the same features dropped at every step.
+   */
+  noiseShape?: (number | null)[];
 }
 
 /**
@@ -35,24 +42,55 @@ export class Dropout extends Layer {
   /** Which of the model's dropout layers this is (0, 1, ...), set by the model. */
   stream = 0;
   readonly seed?: number;
+  readonly noiseShape?: (number | null)[];
   /** The seed as the kernel takes it (made once, not per step). */
   private readonly seedBig?: bigint;
-  /** Keep mask (rows, maskWidth): 0 or 1/(1 − rate). */
+  /** Keep mask (rows or 1, maskWidth): 0 or 1/(1 − rate). */
   mask = 0;
+  /** Mask floats per sample, and broadcast_mul's axis triples ([]: the mask has the input's shape). */
+  private width = 0;
+  private axes: number[] = [];
+  private desc = 0;
 
-  constructor(options: DropoutOptions, what = 'dropout') {
-    super(options, what, ['rate', 'seed']);
+  constructor(options: DropoutOptions, what = 'dropout', noise?: (number | null)[]) {
+    super(options, what, noise ? ['rate', 'seed'] : ['rate', 'seed', 'noiseShape']);
     this.rate = numberOption(options.rate, `${what} rate`, 0, 1, false, true);
     if (options.seed !== undefined) {
       if (!Number.isSafeInteger(options.seed) || options.seed < 0) throw new ValueError(`${what} seed must be a non-negative integer, got ${describe(options.seed)}`);
       this.seed = options.seed;
       this.seedBig = BigInt(options.seed);
     }
+    this.noiseShape = noise ?? noiseShapeOption(options.noiseShape, what);
   }
 
-  /** Mask floats per sample: one per feature (one per channel for spatial dropout). */
+  override computeOutputShape(inputShape: number[]): number[] {
+    if (this.noiseShape && !inputShape.includes(0)) this.sampleNoise(inputShape);
+    return inputShape;
+  }
+
+  /** The mask's per-sample shape: the noise shape checked against the input, nulls filled in. */
+  private sampleNoise(shape: readonly number[]): number[] {
+    const noise = this.noiseShape!, at = `${this.name || this.baseName} (${this.type}) noiseShape ${JSON.stringify(noise)}`;
+    if (noise.length !== shape.length + 1) {
+      throw new ShapeError(`${at} has ${noise.length} entries; the input [null, ${shape.join(', ')}] needs ${shape.length + 1} (rank), batch first`);
+    }
+    return shape.map((d, i) => {
+      const e = noise[i + 1] ?? d;
+      if (e !== 1 && e !== d) throw new ShapeError(`${at}: entry ${i + 1} is ${e}, expected 1, null or the input's size ${d} (input [null, ${shape.join(', ')}])`);
+      return e;
+    });
+  }
+
+  override build(inputShape: number[]): void {
+    super.build(inputShape);
+    const noise = this.noiseShape ? this.sampleNoise(inputShape) : inputShape;
+    this.width = noise.reduce((a, b) => a * b, 1);
+    this.axes = broadcastAxes(inputShape, noise, this.noiseShape?.[0] === 1);
+  }
+
+  /** Mask floats per sample: the product of the noise shape (the input's size without one). */
   get maskWidth(): number {
-    return this.outputSize;
+    return this.width;
   }
 
   protected seedOf(p: Pass): bigint {
@@ -69,30 +107,84 @@ export class Dropout extends Layer {
     }
     super.claimSlots(engine, rows);
     this.mask = engine.allocFloats(rows * this.maskWidth, `${this.name} mask`);
+    if (this.axes.length) {
+      this.desc = engine.allocFloats(this.axes.length, `${this.name} noise shape`);
+      engine.i32.set(this.axes, this.desc >> 2);
+    }
   }
 
   override releaseSlots(engine: Engine): void {
     engine.release(this.mask);
-    this.mask = 0;
+    engine.release(this.desc);
+    this.mask = this.desc = 0;
     super.releaseSlots(engine);
   }
 
   forward(p: Pass, x: number): number {
     this.x = x;
     if (!p.training) return x;
-    p.engine.k.dropout_forward(this.y, this.mask, x, p.rows * this.outputSize, this.rate, this.seedOf(p), p.step, this.stream, 0);
+    const k = p.engine.k, shared = this.noiseShape?.[0] === 1;
+    if (!this.desc) {
+      k.dropout_forward(this.y, this.mask, x, p.rows * this.outputSize, this.rate, this.seedOf(p), p.step, this.stream, 0);
+    } else {
+      // The mask alone (x = 0), then broadcast over the input.
+      k.dropout_forward(this.y, this.mask, 0, (shared ? 1 : p.rows) * this.maskWidth, this.rate, this.seedOf(p), p.step, this.stream, 0);
+      this.mul(p, this.y, x);
+    }
     return this.y;
   }
 
   backward(p: Pass, dx: number): void {
-    if (dx) p.engine.k.dropout_backward(dx, this.g, this.mask, p.rows * this.outputSize);
+    if (!dx) return;
+    if (this.desc) this.mul(p, dx, this.g);
+    else p.engine.k.dropout_backward(dx, this.g, this.mask, p.rows * this.outputSize);
+  }
+
+  private mul(p: Pass, y: number, x: number): void {
+    p.engine.k.broadcast_mul(y, x, this.mask, p.rows, this.noiseShape![0] === 1 ? 0 : this.maskWidth, this.desc, this.axes.length / 3);
   }
 
   getConfig(): LayerConfig {
     const cfg: LayerConfig = { ...this.baseConfig('dropout'), rate: this.rate };
     if (this.seed !== undefined) cfg.seed = this.seed;
+    if (this.noiseShape && this.type === 'Dropout') cfg.noiseShape = this.noiseShape.slice();
     return cfg;
   }
+}
+
+/** Keras' noise_shape option: an array of null or positive integers, the batch entry null or 1. */
+function noiseShapeOption(value: unknown, what: string): (number | null)[] | undefined {
+  if (value === undefined) return undefined;
+  const ok = Array.isArray(value) && value.length >= 2 && value.length <= 9 && value.every((d) => d === null || (Number.isSafeInteger(d) && d > 0));
+  if (!ok) throw new ValueError(`${what} noiseShape must be an array of positive integers or null, one per input axis with the batch first (e.g. [null, 1, 64]), got ${describe(value)}`);
+  if (value[0] !== null && value[0] !== 1) throw new ValueError(`${what} noiseShape[0] (the batch) must be null (a mask per sample) or 1 (one mask for the batch), got ${value[0]}`);
+  return value.slice();
+}
+
+/**
+ * broadcast_mul's axes of a sample of `shape` under a mask of `noise` (same rank): [size, x stride,
+ * mask stride] triples, outermost first, neighbours of the same kind (shared or not) merged and axes
+ * of size 1 left out; [] when nothing is shared, not even the batch (plain dropout).
+ */
+function broadcastAxes(shape: readonly number[], noise: readonly number[], sharedBatch: boolean): number[] {
+  const runs: [number, boolean][] = [];
+  shape.forEach((d, i) => {
+    const shared = noise[i] === 1, last = runs.at(-1);
+    if (d === 1) return;
+    if (last && last[1] === shared) last[0] *= d;
+    else runs.push([d, shared]);
+  });
+  if (!sharedBatch && !runs.some((r) => r[1])) return [];
+  if (!runs.length) runs.push([1, false]);
+  const axes: number[] = [];
+  let xs = 1, ms = 1;
+  for (let i = runs.length - 1; i >= 0; i--) {
+    const [d, shared] = runs[i];
+    axes.unshift(d, xs, shared ? 0 : ms);
+    xs *= d;
+    if (!shared) ms *= d;
+  }
+  return axes;
 }
 
 /** Keras' SpatialDropout1D ([steps, c]) and SpatialDropout2D ([h, w, c]): whole channels dropped. */
@@ -102,7 +194,7 @@ export class SpatialDropout extends Dropout {
   readonly rank: 1 | 2;
 
   constructor(options: DropoutOptions, rank: 1 | 2) {
-    super(options, `spatialDropout${rank}d`);
+    super(options, `spatialDropout${rank}d`, rank === 1 ? [null, 1, null] : [null, 1, 1, null]);
     this.rank = rank;
     this.type = `SpatialDropout${rank}D`;
     this.baseName = `spatial_dropout${rank}d`;
@@ -110,24 +202,7 @@ export class SpatialDropout extends Dropout {
 
   override computeOutputShape(inputShape: number[]): number[] {
     checkRank(inputShape, this.rank + 1, `${this.name || this.baseName} (${this.type})`);
-    return inputShape;
-  }
-
-  override get maskWidth(): number {
-    return this.units;
-  }
-
-  override forward(p: Pass, x: number): number {
-    this.x = x;
-    if (!p.training) return x;
-    // The mask alone (x = 0), then broadcast over the sample's positions.
-    p.engine.k.dropout_forward(this.y, this.mask, 0, p.rows * this.units, this.rate, this.seedOf(p), p.step, this.stream, 0);
-    p.engine.k.channel_mul(this.y, x, this.mask, p.rows, this.lead, this.units);
-    return this.y;
-  }
-
-  override backward(p: Pass, dx: number): void {
-    if (dx) p.engine.k.channel_mul(dx, this.g, this.mask, p.rows, this.lead, this.units);
+    return super.computeOutputShape(inputShape);
   }
 
   override getConfig(): LayerConfig {

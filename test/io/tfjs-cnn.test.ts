@@ -377,9 +377,11 @@ describe('what dendrite cannot import is a ModelFileError naming the layer and t
     refused([input, { class_name: 'UnknownPooling', config: { name: 'u' } }], /^layer "u" \(UnknownPooling\) is not supported; dendrite imports: Dense, .*Conv2D.*Flatten.*Reshape/);
   });
 
-  it('upsampling other than nearest, dropout noise shapes other than spatial ones', () => {
+  it('upsampling other than nearest, dropout noise shapes that do not fit the input', () => {
     refused([input, { class_name: 'UpSampling2D', config: { name: 'up', size: [2, 2], interpolation: 'bilinear' } }], /^layer "up" \(UpSampling2D\): option interpolation "bilinear" is not supported \(dendrite supports "nearest"\)/);
-    refused([input, { class_name: 'Dropout', config: { name: 'd', rate: 0.5, noise_shape: [null, 2, 1, 2] } }], /^layer "d" \(Dropout\): option noise_shape \[null, 2, 1, 2\] is not supported \(dendrite reads \[null, 1, channels\] and \[null, 1, 1, channels\]: spatial dropout\)/);
+    refused([input, { class_name: 'Dropout', config: { name: 'd', rate: 0.5, noise_shape: [null, 2, 1, 2] } }], /d \(Dropout\) noiseShape \[null,2,1,2\]: entry 1 is 2, expected 1, null or the input's size 8 \(input \[null, 8, 8, 2\]\)/);
+    refused([input, { class_name: 'Dropout', config: { name: 'd', rate: 0.5, noise_shape: [null, 8, 2] } }], /d \(Dropout\) noiseShape \[null,8,2\] has 3 entries; the input \[null, 8, 8, 2\] needs 4 \(rank\)/);
+    refused([input, { class_name: 'Dropout', config: { name: 'd', rate: 0.5, noise_shape: [32, 1, 1, 2] } }], /^layer "d" \(dropout\): dropout noiseShape\[0\] \(the batch\) must be null \(a mask per sample\) or 1/);
     refused([input, { class_name: 'Dropout', config: { name: 'd', rate: 0.5, noise_shape: [null, 1, 1, 4] } }], /^layer "d" \(Dropout\): noise_shape \[null, 1, 1, 4\] does not match the input's 2 channels/);
   });
 
