@@ -35,9 +35,9 @@ export const layerMappings: LayerMapping[] = [
     classNames: ['Dropout'],
     keys: ['rate', 'seed', 'noise_shape'],
     toTfjs: (c) => ({ rate: c.rate, noise_shape: c.noiseShape ?? null, seed: c.seed ?? null }),
-    // A noise_shape of ones but the batch and channels is spatial dropout (how TF.js, which has no
-    // SpatialDropout2D, writes dendrite's); its channel count is checked against the input. Any
-    // other noise_shape is dropout's noiseShape, checked by the layer.
+    // A noise_shape [null, 1, 1, c] is spatial dropout 2-D (how TF.js, which has no SpatialDropout2D,
+    // writes dendrite's); its channel count is checked against the input. Any other noise_shape is
+    // dropout's noiseShape, checked by the layer.
     fromTfjs: (c) => ({ ...noiseFromTfjs(c.noise_shape), rate: c.rate, ...(c.seed == null ? {} : { seed: c.seed }) }),
     inputCheck: (c) => (!spatialDropout(c.noise_shape) ? undefined : (shape) => {
       const channels = (c.noise_shape as unknown[]).at(-1);
@@ -101,16 +101,16 @@ export const layerMappings: LayerMapping[] = [
   ...spatialMappings,
 ];
 
-/** Whether a Dropout's noise_shape is spatial dropout's: [null, 1, c] or [null, 1, 1, c] (c may be null). */
+/** Whether a Dropout's noise_shape is spatial dropout 2-D's: [null, 1, 1, c] (c may be null). */
 function spatialDropout(noise: unknown): noise is unknown[] {
-  return Array.isArray(noise) && (noise.length === 3 || noise.length === 4) && noise[0] === null &&
-    noise.slice(1, -1).every((d) => d === 1) && (noise.at(-1) === null || (Number.isSafeInteger(noise.at(-1)) && (noise.at(-1) as number) > 1));
+  return Array.isArray(noise) && noise.length === 4 && noise[0] === null && noise[1] === 1 && noise[2] === 1 &&
+    (noise[3] === null || (Number.isSafeInteger(noise[3]) && (noise[3] as number) > 1));
 }
 
-/** A Dropout's noise_shape as dendrite options: a spatial dropout type, or dropout's noiseShape. */
+/** A Dropout's noise_shape as dendrite options: spatial dropout 2-D, or dropout's noiseShape. */
 function noiseFromTfjs(noise: unknown): Record<string, unknown> {
   if (noise == null) return {};
-  return spatialDropout(noise) ? { type: noise.length === 3 ? 'spatialDropout1d' : 'spatialDropout2d' } : { noiseShape: noise };
+  return spatialDropout(noise) ? { type: 'spatialDropout2d' } : { noiseShape: noise };
 }
 
 /** What batch and layer normalisation share (the axis is checked by the importer: lastAxis). */

@@ -70,15 +70,11 @@ export class Dropout extends Layer {
 
   /** The mask's per-sample shape: the noise shape checked against the input, nulls filled in. */
   private sampleNoise(shape: readonly number[]): number[] {
-    const noise = this.noiseShape!, at = `${this.name || this.baseName} (${this.type}) noiseShape ${JSON.stringify(noise)}`;
-    if (noise.length !== shape.length + 1) {
-      throw new ShapeError(`${at} has ${noise.length} entries; the input [null, ${shape.join(', ')}] needs ${shape.length + 1} (rank), batch first`);
+    const noise = this.noiseShape!, dims = shape.map((d, i) => noise[i + 1] ?? d);
+    if (noise.length !== shape.length + 1 || dims.some((e, i) => e !== 1 && e !== shape[i])) {
+      throw new ShapeError(`${this.name || this.baseName} (${this.type}) noiseShape ${JSON.stringify(noise)} does not fit the input [null, ${shape.join(', ')}]: it needs ${shape.length + 1} entries (batch first), each 1, null or the input's size`);
     }
-    return shape.map((d, i) => {
-      const e = noise[i + 1] ?? d;
-      if (e !== 1 && e !== d) throw new ShapeError(`${at}: entry ${i + 1} is ${e}, expected 1, null or the input's size ${d} (input [null, ${shape.join(', ')}])`);
-      return e;
-    });
+    return dims;
   }
 
   override build(inputShape: number[]): void {
@@ -155,9 +151,8 @@ export class Dropout extends Layer {
 /** Keras' noise_shape option: an array of null or positive integers, the batch entry null or 1. */
 function noiseShapeOption(value: unknown, what: string): (number | null)[] | undefined {
   if (value === undefined) return undefined;
-  const ok = Array.isArray(value) && value.length >= 2 && value.length <= 9 && value.every((d) => d === null || (Number.isSafeInteger(d) && d > 0));
-  if (!ok) throw new ValueError(`${what} noiseShape must be an array of positive integers or null, one per input axis with the batch first (e.g. [null, 1, 64]), got ${describe(value)}`);
-  if (value[0] !== null && value[0] !== 1) throw new ValueError(`${what} noiseShape[0] (the batch) must be null (a mask per sample) or 1 (one mask for the batch), got ${value[0]}`);
+  const ok = Array.isArray(value) && value.length >= 2 && value.length <= 9 && (value[0] === null || value[0] === 1) && value.every((d) => d === null || (Number.isSafeInteger(d) && d > 0));
+  if (!ok) throw new ValueError(`${what} noiseShape must have one entry per input axis, batch first: null or 1 for the batch (a mask per sample, or one for the batch), then null or positive integers (e.g. [null, 1, 64]); got ${describe(value)}`);
   return value.slice();
 }
 
