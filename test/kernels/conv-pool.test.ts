@@ -4,8 +4,8 @@
 // bit against the two passes it replaces (im2col + GEMM, then pool_forward); 1 and 2 threads,
 // baseline and threads builds. Also which geometries it takes (fusesPool).
 import { describe, expect, it } from 'vitest';
-import { conv2dForward, conv2dPoolForward, convPass, poolForward } from '../../src/engine/conv.js';
-import { type Geometry, convGeometry, fusesPool, poolGeometry, poolPackBytes } from '../../src/engine/conv-plan.js';
+import { conv2dForward, conv2dPoolForward, convPass, convPoolBytes, poolForward } from '../../src/engine/conv.js';
+import { type Geometry, convGeometry, fusesPool, poolGeometry } from '../../src/engine/conv-plan.js';
 import type { Engine } from '../../src/engine/engine.js';
 import { RELU } from '../../src/engine/kernels.js';
 import { expectClose, randomArray } from '../helpers/wasm.js';
@@ -33,7 +33,7 @@ function run(e: Engine, g: Geometry, n: number, x: Float32Array, w: Float32Array
   const cp = convPass(g, descOf(e, g), n), pp = convPass(pg, descOf(e, pg), n);
   const pack = e.alloc(e.k.gemm_pack_bytes(1 << 20, 1 << 20, 1 << 20));
   const col = e.alloc(Math.max(64, cp.tile * g.oh * g.ow * g.kh * g.kw * g.c * 4));
-  const scratch = e.alloc(poolPackBytes(g));
+  const scratch = e.alloc(convPoolBytes(e, g));
   const px = put(e, x), pw = put(e, w), pb = bias ? put(e, bias) : 0;
   const pz = e.allocFloats(outSize(g, n)), py = e.allocFloats(outSize(pg, n)), idx = e.allocFloats(outSize(pg, n)), pf = e.allocFloats(outSize(pg, n) + 1);
   const flags = relu ? RELU : 0;
