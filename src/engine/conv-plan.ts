@@ -133,6 +133,17 @@ export function fusesPool(g: Geometry, pool: Geometry): boolean {
     pool.dh === 1 && pool.dw === 1 && pool.h === g.oh && pool.w === g.ow && pool.c === g.co;
 }
 
+/**
+ * Whether a fused convolution + pooling (fusesPool) runs as Winograd F(2×2, 3×3)
+ * (assembly/winograd.ts): 3×3, stride 1, no dilation, input channels a multiple of 4 from 8 to 1024
+ * (below 8 the transforms cost more than they save; up to 1024 a thread's V and M fit in its GEMM
+ * pack scratch), and the transformed kernel (16·c·co floats) at most 16 MiB.
+ */
+export function winogradPools(g: Geometry): boolean {
+  return g.kh === 3 && g.kw === 3 && g.sh === 1 && g.sw === 1 && g.dh === 1 && g.dw === 1 &&
+    g.c % 4 === 0 && g.c >= 8 && g.c <= 1024 && 16 * g.c * g.co <= 1 << 22;
+}
+
 /** Bytes of conv_pool_pack's output: the tap offsets (K i32, 16-aligned), then the kernel (K, co). */
 export function poolPackBytes(g: Geometry): number {
   const K = patchSize(g);

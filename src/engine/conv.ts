@@ -8,7 +8,7 @@
 // Inference takes a shortcut where a convolution feeds a 2×2 max pooling (conv2dPoolForward): one
 // pass computes the pooled output straight from x, with the same bits as the two passes.
 import type { Geometry } from './conv-plan.js';
-import { isPointwise, patchSize, tileImages } from './conv-plan.js';
+import { isPointwise, patchSize, poolPackBytes, tileImages, winogradPools } from './conv-plan.js';
 import type { Engine } from './engine.js';
 import { ACCUMULATE } from './kernels.js';
 
@@ -42,16 +42,30 @@ export function conv2dForward(e: Engine, p: ConvPass, y: number, x: number, w: n
   }
 }
 
+/** Bytes of conv2dPoolForward's scratch for geometry g: the packed weights, and Winograd's own scratch for the calling thread. */
+export function convPoolBytes(e: Engine, g: Geometry): number {
+  return winogradPools(g) ? 64 * g.c * g.co + 4 * g.co + e.k.conv_winograd_scratch_bytes(g.c) : poolPackBytes(g);
+}
+
 /**
  * Inference: y(n, ⌊oh/2⌋, ⌊ow/2⌋, co) = 2×2 max pooling of conv2dForward's output, computed in one
- * pass (conv-plan.ts fusesPool says when it applies); `scratch` of poolPackBytes(g) bytes holds the
- * weights in the kernel's layout. Bit-identical to conv2dForward then poolForward.
+ * pass (conv-plan.ts fusesPool says when it applies); `scratch` of convPoolBytes(g) bytes holds the
+ * weights in the kernel's layout. A 3×3 convolution that winogradPools takes runs as Winograd
+ * F(2×2, 3×3): 16 multiplications per output window and channel pair where the direct pass has 36,
+ * with sums that differ from conv2dForward's by rounding. Otherwise the direct pass is bit-identical
+ * to conv2dForward then poolForward.
  */
 export function conv2dPoolForward(e: Engine, p: ConvPass, y: number, x: number, w: number, bias: number, n: number, flags: number, scratch: number): void {
   const { g, desc } = p;
-  const rows = n * (g.oh >> 1);
+  const rows = n * (g.oh >> 1), flops = rows * 8 * (g.ow >> 1) * patchSize(g) * g.co;
+  if (winogradPools(g)) {
+    e.k.conv_winograd_pack(scratch, w, bias, desc);
+    const own = scratch + 64 * g.c * g.co + 4 * g.co; // the calling thread's V and M; workers use their pack scratch
+    e.rows('conv_pool_winograd', rows, 1, flops * (16 / 36) * NS_PER_FLOP, y, x, scratch, desc, flags, own);
+    return;
+  }
   e.k.conv_pool_pack(scratch, w, desc);
-  e.rows('conv_pool_forward', rows, 1, rows * 8 * (g.ow >> 1) * patchSize(g) * g.co * NS_PER_FLOP, y, x, scratch, bias, desc, flags);
+  e.rows('conv_pool_forward', rows, 1, flops * NS_PER_FLOP, y, x, scratch, bias, desc, flags);
 }
 
 /** dx(n, h, w, c) = the input gradient of conv2dForward for dy(n, oh, ow, co) (pre-activation gradient). */

@@ -134,11 +134,14 @@ interface ConvKernels {
   zeropad_forward(y: Ptr, x: Ptr, desc: Ptr, start: number, count: number): void;
   zeropad_backward(dx: Ptr, dy: Ptr, desc: Ptr, start: number, count: number): void;
   conv_pool_forward(y: Ptr, x: Ptr, wp: Ptr, bias: Ptr, desc: Ptr, flags: number, start: number, count: number): void;
+  conv_pool_winograd(y: Ptr, x: Ptr, wp: Ptr, desc: Ptr, flags: number, scratch: Ptr, start: number, count: number): void;
 }
 
-/** assembly/conv.ts: the weights' layout for conv_pool_forward (not a row kernel). */
+/** assembly/conv.ts, winograd.ts: the weights' layouts for conv_pool_forward and conv_pool_winograd (not row kernels). */
 interface ConvPackKernels {
   conv_pool_pack(dst: Ptr, w: Ptr, desc: Ptr): void;
+  conv_winograd_pack(dst: Ptr, w: Ptr, bias: Ptr, desc: Ptr): void;
+  conv_winograd_scratch_bytes(c: number): number;
 }
 
 /** The row kernels and how many arguments each takes before (start, count). */
@@ -156,7 +159,11 @@ export const ROW_KERNELS = {
   zeropad_forward: 3,
   zeropad_backward: 3,
   conv_pool_forward: 6,
+  conv_pool_winograd: 6,
 } as const satisfies Record<keyof ConvKernels, number>;
+
+/** Row kernels with a scratch argument that must be each thread's own (its GEMM pack scratch): which argument. */
+export const ROW_SCRATCH: Partial<Record<RowKernel, number>> = { conv_pool_winograd: 5 };
 export type RowKernel = keyof typeof ROW_KERNELS;
 
 export type Kernels = ModuleKernels & GemmKernels & ActivationKernels & LossKernels & OptimKernels & ReduceKernels & RandomKernels &
