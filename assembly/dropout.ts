@@ -1,6 +1,6 @@
-// dropout kernels: inverted dropout, forward (draws the mask from the seeded counter stream of
-// random.ts) and backward. Element-wise over n f32; pointers are byte addresses, sizes element
-// counts; outputs are WRITTEN, never accumulated.
+// dropout kernels: inverted dropout's mask, drawn from the seeded counter stream of random.ts, and
+// broadcast_mul, which applies it in the forward and the backward pass. Pointers are byte
+// addresses, sizes element counts; outputs are WRITTEN, never accumulated.
 //
 // The keep decision for element i is u ≥ rate with u the uniform of stream position
 //   2^62 + step·2^32 + stream·2^27 + first + i
@@ -38,22 +38,9 @@ export function dropout_forward(y: usize, mask: usize, x: usize, n: i32, rate: f
   }
 }
 
-/** dx(n) = dy·mask (dx may alias dy). */
-export function dropout_backward(dx: usize, dy: usize, mask: usize, n: i32): void {
-  const n4 = n & ~3;
-  for (let i = 0; i < n4; i += 4) {
-    const o = <usize>i << 2;
-    v128.store(dx + o, f32x4.mul(v128.load(dy + o), v128.load(mask + o)));
-  }
-  for (let i = n4; i < n; i++) {
-    const o = <usize>i << 2;
-    store<f32>(dx + o, load<f32>(dy + o) * load<f32>(mask + o));
-  }
-}
-
 /**
- * y = x·mask with the mask broadcast (Keras' noise_shape; spatial dropout's mask per channel), for
- * n samples. The sample's axes, collapsed and outermost first, are `axes` i32 triples at `desc`:
+ * y = x·mask with the mask broadcast (Keras' noise_shape; spatial dropout's mask per channel; one
+ * axis of stride 1 for plain dropout), for n samples; dropout's backward as well (dx = dy·mask). The sample's axes, collapsed and outermost first, are `axes` i32 triples at `desc`:
  * (size, x stride, mask stride: 0 where the mask is shared along the axis); the innermost axis has
  * x stride 1. Sample b reads the mask from mask + b·maskRow (maskRow 0: one mask for the batch).
  * y may alias x.

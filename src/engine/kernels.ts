@@ -110,7 +110,6 @@ interface NormKernels {
 /** assembly/dropout.ts */
 interface DropoutKernels {
   dropout_forward(y: Ptr, mask: Ptr, x: Ptr, n: number, rate: number, seed: bigint, step: number, stream: number, first: number): void;
-  dropout_backward(dx: Ptr, dy: Ptr, mask: Ptr, n: number): void;
   broadcast_mul(y: Ptr, x: Ptr, mask: Ptr, n: number, maskRow: number, desc: Ptr, axes: number): void;
 }
 

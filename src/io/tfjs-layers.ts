@@ -7,7 +7,6 @@
 // and fused back on import.
 import type { ModelConfig } from './model-file.js';
 import { spatialMappings } from './tfjs-spatial.js';
-import { describe as shown } from './safetensors.js';
 import {
   type LayerMapping, activationFromTfjs, initializerFromTfjs, initializerToTfjs, kernelFromTfjs, kernelToTfjs, lastAxis,
 } from './tfjs-values.js';
@@ -35,14 +34,9 @@ export const layerMappings: LayerMapping[] = [
     classNames: ['Dropout'],
     keys: ['rate', 'seed', 'noise_shape'],
     toTfjs: (c) => ({ rate: c.rate, noise_shape: c.noiseShape ?? null, seed: c.seed ?? null }),
-    // A noise_shape [null, 1, 1, c] is spatial dropout 2-D (how TF.js, which has no SpatialDropout2D,
-    // writes dendrite's); its channel count is checked against the input. Any other noise_shape is
-    // dropout's noiseShape, checked by the layer.
+    // noise_shape [null, 1, 1, null] is spatial dropout 2-D (how dendrite's goes out: TF.js has no
+    // SpatialDropout2D); any other noise_shape is dropout's noiseShape, checked by the layer.
     fromTfjs: (c) => ({ ...noiseFromTfjs(c.noise_shape), rate: c.rate, ...(c.seed == null ? {} : { seed: c.seed }) }),
-    inputCheck: (c) => (!spatialDropout(c.noise_shape) ? undefined : (shape) => {
-      const channels = (c.noise_shape as unknown[]).at(-1);
-      return channels === null || channels === shape.at(-1) ? undefined : `noise_shape ${shown(c.noise_shape)} does not match the input's ${shape.at(-1)} channels`;
-    }),
   },
   {
     type: 'batchNormalization',
@@ -101,16 +95,10 @@ export const layerMappings: LayerMapping[] = [
   ...spatialMappings,
 ];
 
-/** Whether a Dropout's noise_shape is spatial dropout 2-D's: [null, 1, 1, c] (c may be null). */
-function spatialDropout(noise: unknown): noise is unknown[] {
-  return Array.isArray(noise) && noise.length === 4 && noise[0] === null && noise[1] === 1 && noise[2] === 1 &&
-    (noise[3] === null || (Number.isSafeInteger(noise[3]) && (noise[3] as number) > 1));
-}
-
 /** A Dropout's noise_shape as dendrite options: spatial dropout 2-D, or dropout's noiseShape. */
 function noiseFromTfjs(noise: unknown): Record<string, unknown> {
   if (noise == null) return {};
-  return spatialDropout(noise) ? { type: 'spatialDropout2d' } : { noiseShape: noise };
+  return JSON.stringify(noise) === '[null,1,1,null]' ? { type: 'spatialDropout2d' } : { noiseShape: noise };
 }
 
 /** What batch and layer normalisation share (the axis is checked by the importer: lastAxis). */

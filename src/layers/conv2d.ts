@@ -214,6 +214,5 @@ export class Conv2D extends KernelLayer {
 
 /** A 2-D convolution, as Keras `Conv2D` / TF.js `tf.layers.conv2d`: `conv2d({ filters: 32, kernelSize: 3, activation: 'relu' })`. */
 export function conv2d(options: Conv2DOptions): Conv2D {
-  if (options === null || typeof options !== 'object') throw new ValueError('conv2d() takes an options object, e.g. conv2d({ filters: 32, kernelSize: 3 })');
   return new Conv2D(options);
 }

@@ -90,6 +90,5 @@ export class Dense extends KernelLayer {
 
 /** A densely connected layer, as Keras `Dense` / TF.js `tf.layers.dense`. */
 export function dense(options: DenseOptions): Dense {
-  if (options === null || typeof options !== 'object') throw new ValueError('dense() takes an options object, e.g. dense({ units: 10 })');
   return new Dense(options);
 }

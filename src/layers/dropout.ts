@@ -47,7 +47,7 @@ export class Dropout extends Layer {
   private readonly seedBig?: bigint;
   /** Keep mask (rows or 1, maskWidth): 0 or 1/(1 − rate). */
   mask = 0;
-  /** Mask floats per sample, and broadcast_mul's axis triples ([]: the mask has the input's shape). */
+  /** Mask floats per sample, and broadcast_mul's axis triples. */
   private width = 0;
   private axes: number[] = [];
   private desc = 0;
@@ -72,7 +72,7 @@ export class Dropout extends Layer {
   private sampleNoise(shape: readonly number[]): number[] {
     const noise = this.noiseShape!, dims = shape.map((d, i) => noise[i + 1] ?? d);
     if (noise.length !== shape.length + 1 || dims.some((e, i) => e !== 1 && e !== shape[i])) {
-      throw new ShapeError(`${this.name || this.baseName} (${this.type}) noiseShape ${JSON.stringify(noise)} does not fit the input [null, ${shape.join(', ')}]: it needs ${shape.length + 1} entries (batch first), each 1, null or the input's size`);
+      throw new ShapeError(`${this.name || this.baseName} (${this.type}) noiseShape ${JSON.stringify(noise)} does not fit the input [null, ${shape.join(', ')}]: ${shape.length + 1} entries, each 1, null or the input's size`);
     }
     return dims;
   }
@@ -81,7 +81,7 @@ export class Dropout extends Layer {
     super.build(inputShape);
     const noise = this.noiseShape ? this.sampleNoise(inputShape) : inputShape;
     this.width = noise.reduce((a, b) => a * b, 1);
-    this.axes = broadcastAxes(inputShape, noise, this.noiseShape?.[0] === 1);
+    this.axes = broadcastAxes(inputShape, noise);
   }
 
   /** Mask floats per sample: the product of the noise shape (the input's size without one). */
@@ -103,10 +103,8 @@ export class Dropout extends Layer {
     }
     super.claimSlots(engine, rows);
     this.mask = engine.allocFloats(rows * this.maskWidth, `${this.name} mask`);
-    if (this.axes.length) {
-      this.desc = engine.allocFloats(this.axes.length, `${this.name} noise shape`);
-      engine.i32.set(this.axes, this.desc >> 2);
-    }
+    this.desc = engine.allocFloats(this.axes.length, `${this.name} noise shape`);
+    engine.i32.set(this.axes, this.desc >> 2);
   }
 
   override releaseSlots(engine: Engine): void {
@@ -119,25 +117,19 @@ export class Dropout extends Layer {
   forward(p: Pass, x: number): number {
     this.x = x;
     if (!p.training) return x;
-    const k = p.engine.k, shared = this.noiseShape?.[0] === 1;
-    if (!this.desc) {
-      k.dropout_forward(this.y, this.mask, x, p.rows * this.outputSize, this.rate, this.seedOf(p), p.step, this.stream, 0);
-    } else {
-      // The mask alone (x = 0), then broadcast over the input.
-      k.dropout_forward(this.y, this.mask, 0, (shared ? 1 : p.rows) * this.maskWidth, this.rate, this.seedOf(p), p.step, this.stream, 0);
-      this.mul(p, this.y, x);
-    }
+    // The mask alone (x = 0; one for the batch when its noise entry is 1), then y = x·mask.
+    const shared = this.noiseShape?.[0] === 1;
+    p.engine.k.dropout_forward(this.y, this.mask, 0, (shared ? 1 : p.rows) * this.width, this.rate, this.seedOf(p), p.step, this.stream, 0);
+    this.mul(p, this.y, x);
     return this.y;
   }
 
   backward(p: Pass, dx: number): void {
-    if (!dx) return;
-    if (this.desc) this.mul(p, dx, this.g);
-    else p.engine.k.dropout_backward(dx, this.g, this.mask, p.rows * this.outputSize);
+    if (dx) this.mul(p, dx, this.g);
   }
 
   private mul(p: Pass, y: number, x: number): void {
-    p.engine.k.broadcast_mul(y, x, this.mask, p.rows, this.noiseShape![0] === 1 ? 0 : this.maskWidth, this.desc, this.axes.length / 3);
+    p.engine.k.broadcast_mul(y, x, this.mask, p.rows, this.noiseShape?.[0] === 1 ? 0 : this.width, this.desc, this.axes.length / 3);
   }
 
   getConfig(): LayerConfig {
@@ -152,34 +144,27 @@ export class Dropout extends Layer {
 function noiseShapeOption(value: unknown, what: string): (number | null)[] | undefined {
   if (value === undefined) return undefined;
   const ok = Array.isArray(value) && value.length >= 2 && value.length <= 9 && (value[0] === null || value[0] === 1) && value.every((d) => d === null || (Number.isSafeInteger(d) && d > 0));
-  if (!ok) throw new ValueError(`${what} noiseShape must have one entry per input axis, batch first: null or 1 for the batch (a mask per sample, or one for the batch), then null or positive integers (e.g. [null, 1, 64]); got ${describe(value)}`);
+  if (!ok) throw new ValueError(`${what} noiseShape must be null or 1 for the batch, then null or a positive integer per input axis (e.g. [null, 1, 64]); got ${describe(value)}`);
   return value.slice();
 }
 
 /**
  * broadcast_mul's axes of a sample of `shape` under a mask of `noise` (same rank): [size, x stride,
- * mask stride] triples, outermost first, neighbours of the same kind (shared or not) merged and axes
- * of size 1 left out; [] when nothing is shared, not even the batch (plain dropout).
+ * mask stride] triples, outermost first; an axis joins the one inside it when both share the mask
+ * or neither does, and axes of size 1 drop out (plain dropout: one axis, the whole sample).
  */
-function broadcastAxes(shape: readonly number[], noise: readonly number[], sharedBatch: boolean): number[] {
-  const runs: [number, boolean][] = [];
-  shape.forEach((d, i) => {
-    const shared = noise[i] === 1, last = runs.at(-1);
-    if (d === 1) return;
-    if (last && last[1] === shared) last[0] *= d;
-    else runs.push([d, shared]);
-  });
-  if (!sharedBatch && !runs.some((r) => r[1])) return [];
-  if (!runs.length) runs.push([1, false]);
+function broadcastAxes(shape: readonly number[], noise: readonly number[]): number[] {
   const axes: number[] = [];
   let xs = 1, ms = 1;
-  for (let i = runs.length - 1; i >= 0; i--) {
-    const [d, shared] = runs[i];
-    axes.unshift(d, xs, shared ? 0 : ms);
+  for (let i = shape.length - 1; i >= 0; i--) {
+    const d = shape[i], m = noise[i] === 1 ? 0 : ms;
+    if (d === 1) continue;
+    if (axes.length && !axes[2] === !m) axes[0] *= d;
+    else axes.unshift(d, xs, m);
     xs *= d;
-    if (!shared) ms *= d;
+    if (m) ms *= d;
   }
-  return axes;
+  return axes.length ? axes : [1, 1, 1];
 }
 
 /** Keras' SpatialDropout1D ([steps, c]) and SpatialDropout2D ([h, w, c]): whole channels dropped. */
@@ -207,18 +192,15 @@ export class SpatialDropout extends Dropout {
 
 /** Dropout, as Keras `Dropout` / TF.js `tf.layers.dropout`: `dropout({ rate: 0.2 })`. */
 export function dropout(options: DropoutOptions): Dropout {
-  if (options === null || typeof options !== 'object') throw new ValueError('dropout() takes an options object, e.g. dropout({ rate: 0.2 })');
   return new Dropout(options);
 }
 
 /** Spatial dropout over [steps, c], as Keras `SpatialDropout1D` / TF.js `tf.layers.spatialDropout1d`. */
 export function spatialDropout1d(options: DropoutOptions): SpatialDropout {
-  if (options === null || typeof options !== 'object') throw new ValueError('spatialDropout1d() takes an options object, e.g. spatialDropout1d({ rate: 0.2 })');
   return new SpatialDropout(options, 1);
 }
 
 /** Spatial dropout over [h, w, c], as Keras `SpatialDropout2D`: `spatialDropout2d({ rate: 0.2 })`. */
 export function spatialDropout2d(options: DropoutOptions): SpatialDropout {
-  if (options === null || typeof options !== 'object') throw new ValueError('spatialDropout2d() takes an options object, e.g. spatialDropout2d({ rate: 0.2 })');
   return new SpatialDropout(options, 2);
 }

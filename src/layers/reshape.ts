@@ -91,6 +91,5 @@ export function flatten(options: LayerOptions = {}): Flatten {
 
 /** Gives each sample a new shape with the same number of values, as Keras `Reshape`: `reshape({ targetShape: [28, 28, 1] })`. */
 export function reshape(options: ReshapeOptions): Reshape {
-  if (options === null || typeof options !== 'object') throw new ValueError('reshape() takes an options object, e.g. reshape({ targetShape: [28, 28, 1] })');
   return new Reshape(options);
 }

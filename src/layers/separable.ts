@@ -159,6 +159,5 @@ export class SeparableConv2D extends Conv2D {
 
 /** A depthwise-separable convolution, as Keras `SeparableConv2D` / TF.js `tf.layers.separableConv2d`. */
 export function separableConv2d(options: SeparableConv2DOptions): SeparableConv2D {
-  if (options === null || typeof options !== 'object') throw new ValueError('separableConv2d() takes an options object, e.g. separableConv2d({ filters: 32, kernelSize: 3 })');
   return new SeparableConv2D(options);
 }

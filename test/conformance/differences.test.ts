@@ -84,7 +84,7 @@ describe('deliberate differences from TF.js, following Keras 3', () => {
     const t = tfl.layers.dropout({ rate: 0.5, noiseShape: [4, 1, 3] });
     tf.tidy(() => t.apply(tf.ones([4, 5, 3]), { training: true }));
     expect(() => tf.tidy(() => t.apply(tf.ones([2, 5, 3]), { training: true }))).toThrow(/could not be broadcast/);
-    expect(() => dropout({ rate: 0.5, noiseShape: [4, 1, 3] })).toThrow(/noiseShape must have one entry per input axis, batch first: null or 1 for the batch/);
+    expect(() => dropout({ rate: 0.5, noiseShape: [4, 1, 3] })).toThrow(/noiseShape must be null or 1 for the batch, then null or a positive integer per input axis/);
   });
 
   it('categoricalCrossentropy also takes class ids (as one-hot rows), which Keras refuses', () => {

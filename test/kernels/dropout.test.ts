@@ -6,7 +6,7 @@ import { loadKernels, randomArray } from '../helpers/wasm';
 const h = loadKernels();
 const { k } = h;
 
-describe('dropout_forward / dropout_backward', () => {
+describe('dropout_forward, and broadcast_mul as its backward', () => {
   /** Dropout's stream position for (step, stream, first): 2^62 + step·2^32 + stream·2^27 + first. */
   const position = (step: number, stream: number, first = 0) => (1n << 62n) + (BigInt(step) << 32n) + (BigInt(stream) << 27n) + BigInt(first);
 
@@ -23,7 +23,7 @@ describe('dropout_forward / dropout_backward', () => {
     expect(Array.from(h.f32(mask, n))).toEqual(ref);
     expect(Array.from(h.f32(y, n))).toEqual(Array.from(x, (v, i) => Math.fround(v * ref[i])));
     const dy = randomArray(n, 99), dx = h.alloc(n * 4);
-    k.dropout_backward(dx, h.put(dy), mask, n);
+    k.broadcast_mul(dx, h.put(dy), mask, 1, 0, h.put(Int32Array.from([n, 1, 1])), 1);
     expect(Array.from(h.f32(dx, n))).toEqual(Array.from(dy, (v, i) => Math.fround(v * ref[i])));
   });
 

@@ -156,10 +156,10 @@ describe('dropout noiseShape in TF.js files', () => {
 describe('dropout noiseShape refusals', () => {
   it('options: an array of null or positive integers, the batch entry null or 1; spatial dropout has none', () => {
     expect(() => dropout({ rate: 0.5, noiseShape: 3 as never })).toThrow(ValueError);
-    expect(() => dropout({ rate: 0.5, noiseShape: [null, 0] })).toThrow(/dropout noiseShape must have one entry per input axis, batch first: null or 1 for the batch \(a mask per sample, or one for the batch\), then null or positive integers \(e\.g\. \[null, 1, 64\]\); got/);
-    expect(() => dropout({ rate: 0.5, noiseShape: [null, 1.5] })).toThrow(/noiseShape must have one entry per input axis/);
-    expect(() => dropout({ rate: 0.5, noiseShape: [null] })).toThrow(/noiseShape must have one entry per input axis/);
-    expect(() => dropout({ rate: 0.5, noiseShape: [32, 1, 4] })).toThrow(/dropout noiseShape must have one entry per input axis, batch first: null or 1 for the batch .*; got an array of length 3/);
+    expect(() => dropout({ rate: 0.5, noiseShape: [null, 0] })).toThrow(/dropout noiseShape must be null or 1 for the batch, then null or a positive integer per input axis \(e\.g\. \[null, 1, 64\]\); got an array of length 2/);
+    expect(() => dropout({ rate: 0.5, noiseShape: [null, 1.5] })).toThrow(/noiseShape must be null or 1 for the batch/);
+    expect(() => dropout({ rate: 0.5, noiseShape: [null] })).toThrow(/noiseShape must be null or 1 for the batch/);
+    expect(() => dropout({ rate: 0.5, noiseShape: [32, 1, 4] })).toThrow(/dropout noiseShape must be null or 1 for the batch, then null or a positive integer per input axis .*; got an array of length 3/);
     expect(() => dropout({ rate: 0.5, noiseShap: [null, 1] } as never)).toThrow(/did you mean "noiseShape"/);
     expect(() => spatialDropout2d({ rate: 0.5, noiseShape: [null, 1, 1, null] } as never)).toThrow(ValueError);
   });
@@ -167,8 +167,8 @@ describe('dropout noiseShape refusals', () => {
   it('shapes: one entry per input axis, each 1, null or the input size; named at build, the model stays usable', () => {
     const rank = () => sequential([dropout({ rate: 0.5, noiseShape: [null, 1, null], inputShape: [4, 4, 2] })]).build();
     expect(rank).toThrow(ShapeError);
-    expect(rank).toThrow(/dropout \(Dropout\) noiseShape \[null,1,null\] does not fit the input \[null, 4, 4, 2\]: it needs 4 entries \(batch first\), each 1, null or the input's size/);
-    expect(() => sequential([dense({ units: 6, inputShape: [3] }), dropout({ rate: 0.5, noiseShape: [null, 3], name: 'd' })]).build()).toThrow(/d \(Dropout\) noiseShape \[null,3\] does not fit the input \[null, 6\]: it needs 2 entries \(batch first\), each 1, null or the input's size/);
+    expect(rank).toThrow(/dropout \(Dropout\) noiseShape \[null,1,null\] does not fit the input \[null, 4, 4, 2\]: 4 entries, each 1, null or the input's size/);
+    expect(() => sequential([dense({ units: 6, inputShape: [3] }), dropout({ rate: 0.5, noiseShape: [null, 3], name: 'd' })]).build()).toThrow(/d \(Dropout\) noiseShape \[null,3\] does not fit the input \[null, 6\]: 2 entries, each 1, null or the input's size/);
     const m = sequential([dropout({ rate: 0.5, noiseShape: [null, 1, null], inputShape: [4, 2] }), flatten(), dense({ units: 2 })]);
     m.build({ seed: 1 });
     const x = new Float32Array(8).fill(1);
