@@ -13,7 +13,7 @@ import { ValueError } from '../errors.js';
 import { KernelLayer, type KernelLayerOptions } from './kernel-layer.js';
 import type { Layer, LayerConfig, Pass, WeightSpec } from './layer.js';
 import { Pooling2D } from './pooling.js';
-import { type Padding, allocDesc, checkRank, padding, pair, unknown } from './spatial.js';
+import { type Padding, allocDesc, checkFormat, checkRank, padding, pair, unknown } from './spatial.js';
 
 export interface Conv2DOptions extends KernelLayerOptions {
   /** Output channels. */
@@ -62,9 +62,7 @@ export class Conv2D extends KernelLayer {
   /** `keys`: the options the caller takes (subclasses that map their own options pass null: they checked them). */
   constructor(options: Conv2DOptions, what = 'conv2d', settings?: ConvSettings, keys: readonly string[] | null = CONV_KEYS) {
     super(options, what, keys ?? CONV_KEYS);
-    if (options.dataFormat !== undefined && options.dataFormat !== 'channelsLast') {
-      throw new ValueError(`${what} dataFormat: only 'channelsLast' (NHWC) is supported, got ${JSON.stringify(options.dataFormat)}`);
-    }
+    checkFormat(options.dataFormat, what);
     const s = settings ?? {
       filters: positiveInt(options.filters, `${what} filters`),
       kernelSize: pair(options.kernelSize, `${what} kernelSize`),

@@ -47,8 +47,9 @@ export class Dropout extends Layer {
   private readonly seedBig?: bigint;
   /** Keep mask (rows or 1, maskWidth): 0 or 1/(1 − rate). */
   mask = 0;
-  /** Mask floats per sample, and broadcast_mul's axis triples. */
-  private width = 0;
+  /** Mask floats per sample: the product of the noise shape (the input's size without one). */
+  maskWidth = 0;
+  /** broadcast_mul's axis triples. */
   private axes: number[] = [];
   private desc = 0;
 
@@ -80,13 +81,8 @@ export class Dropout extends Layer {
   override build(inputShape: number[]): void {
     super.build(inputShape);
     const noise = this.noiseShape ? this.sampleNoise(inputShape) : inputShape;
-    this.width = noise.reduce((a, b) => a * b, 1);
+    this.maskWidth = noise.reduce((a, b) => a * b, 1);
     this.axes = broadcastAxes(inputShape, noise);
-  }
-
-  /** Mask floats per sample: the product of the noise shape (the input's size without one). */
-  get maskWidth(): number {
-    return this.width;
   }
 
   protected seedOf(p: Pass): bigint {
@@ -119,7 +115,7 @@ export class Dropout extends Layer {
     if (!p.training) return x;
     // The mask alone (x = 0; one for the batch when its noise entry is 1), then y = x·mask.
     const shared = this.noiseShape?.[0] === 1;
-    p.engine.k.dropout_forward(this.y, this.mask, 0, (shared ? 1 : p.rows) * this.width, this.rate, this.seedOf(p), p.step, this.stream, 0);
+    p.engine.k.dropout_forward(this.y, this.mask, 0, (shared ? 1 : p.rows) * this.maskWidth, this.rate, this.seedOf(p), p.step, this.stream, 0);
     this.mul(p, this.y, x);
     return this.y;
   }
@@ -129,7 +125,7 @@ export class Dropout extends Layer {
   }
 
   private mul(p: Pass, y: number, x: number): void {
-    p.engine.k.broadcast_mul(y, x, this.mask, p.rows, this.noiseShape?.[0] === 1 ? 0 : this.width, this.desc, this.axes.length / 3);
+    p.engine.k.broadcast_mul(y, x, this.mask, p.rows, this.noiseShape?.[0] === 1 ? 0 : this.maskWidth, this.desc, this.axes.length / 3);
   }
 
   getConfig(): LayerConfig {

@@ -7,7 +7,7 @@ import { type Geometry, upsampleGeometry, zeroPadGeometry } from '../engine/conv
 import type { Engine } from '../engine/engine.js';
 import { ValueError } from '../errors.js';
 import { Layer, type LayerConfig, type LayerOptions, type Pass } from './layer.js';
-import { allocDesc, checkRank, pair, unknown } from './spatial.js';
+import { allocDesc, checkFormat, checkRank, pair, unknown } from './spatial.js';
 
 type Sides = [number, number];
 
@@ -29,10 +29,6 @@ export interface UpSampling2DOptions extends LayerOptions {
   /** 'nearest' (default; 'bilinear' is not supported yet). */
   interpolation?: 'nearest';
   dataFormat?: 'channelsLast';
-}
-
-function checkFormat(value: unknown, what: string): void {
-  if (value !== undefined && value !== 'channelsLast') throw new ValueError(`${what} dataFormat: only 'channelsLast' is supported, got ${JSON.stringify(value)}`);
 }
 
 const isPad = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
