@@ -9,6 +9,7 @@
 // with the noise shape [null, 1, (1,) null]: one keep draw per (sample, channel).
 import { describe } from '../check.js';
 import type { Engine } from '../engine/engine.js';
+import { checkSeed } from '../engine/rng.js';
 import { ShapeError, ValueError } from '../errors.js';
 import { Layer, type LayerConfig, type LayerOptions, type Pass, numberOption } from './layer.js';
 import { checkRank } from './spatial.js';
@@ -56,11 +57,8 @@ export class Dropout extends Layer {
   constructor(options: DropoutOptions, what = 'dropout', noise?: (number | null)[]) {
     super(options, what, noise ? ['rate', 'seed'] : ['rate', 'seed', 'noiseShape']);
     this.rate = numberOption(options.rate, `${what} rate`, 0, 1, false, true);
-    if (options.seed !== undefined) {
-      if (!Number.isSafeInteger(options.seed) || options.seed < 0) throw new ValueError(`${what} seed must be a non-negative integer, got ${describe(options.seed)}`);
-      this.seed = options.seed;
-      this.seedBig = BigInt(options.seed);
-    }
+    this.seed = checkSeed(options.seed, `${what} seed`);
+    if (this.seed !== undefined) this.seedBig = BigInt(this.seed);
     this.noiseShape = noise ?? noiseShapeOption(options.noiseShape, what);
   }
 
