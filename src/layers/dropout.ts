@@ -52,6 +52,8 @@ export class Dropout extends Layer {
   maskWidth = 0;
   /** broadcast_mul's axis triples. */
   private axes: number[] = [];
+  /** Mask floats between samples: maskWidth, or 0 when the batch shares one mask (noise shape [1, ...]). */
+  private maskRow = 0;
   private desc = 0;
 
   constructor(options: DropoutOptions, what = 'dropout', noise?: (number | null)[]) {
@@ -81,6 +83,7 @@ export class Dropout extends Layer {
     const noise = this.noiseShape ? this.sampleNoise(inputShape) : inputShape;
     this.maskWidth = noise.reduce((a, b) => a * b, 1);
     this.axes = broadcastAxes(inputShape, noise);
+    this.maskRow = this.noiseShape?.[0] === 1 ? 0 : this.maskWidth;
   }
 
   protected seedOf(p: Pass): bigint {
@@ -112,8 +115,7 @@ export class Dropout extends Layer {
     this.x = x;
     if (!p.training) return x;
     // The mask alone (x = 0; one for the batch when its noise entry is 1), then y = x·mask.
-    const shared = this.noiseShape?.[0] === 1;
-    p.engine.k.dropout_forward(this.y, this.mask, 0, (shared ? 1 : p.rows) * this.maskWidth, this.rate, this.seedOf(p), p.step, this.stream, 0);
+    p.engine.k.dropout_forward(this.y, this.mask, 0, this.maskRow ? p.rows * this.maskWidth : this.maskWidth, this.rate, this.seedOf(p), p.step, this.stream, 0);
     this.mul(p, this.y, x);
     return this.y;
   }
@@ -123,7 +125,7 @@ export class Dropout extends Layer {
   }
 
   private mul(p: Pass, y: number, x: number): void {
-    p.engine.k.broadcast_mul(y, x, this.mask, p.rows, this.noiseShape?.[0] === 1 ? 0 : this.maskWidth, this.desc, this.axes.length / 3);
+    p.engine.k.broadcast_mul(y, x, this.mask, p.rows, this.maskRow, this.desc, this.axes.length / 3);
   }
 
   getConfig(): LayerConfig {
