@@ -147,7 +147,7 @@ function spatialLayerKeys(): Record<string, [Keys, Keys?]> {
     reshape: [{ targetShape: arrayOf(dimension, 8) }],
     zeroPadding2d: [{ padding: (v, at) => (Array.isArray(v) && v.length === 2 ? v.forEach((s, i) => amounts(s, `${at}[${i}]`)) : fail(at, '[[top, bottom], [left, right]]', v)) }],
     zeroPadding1d: [{ padding: amounts }],
-    upSampling2d: [{ size: pair, interpolation: oneOf(['nearest']) }],
+    upSampling2d: [{ size: pair, interpolation: oneOf(['nearest', 'bilinear']) }],
     spatialDropout1d: dropout,
     spatialDropout2d: dropout,
   };

@@ -377,8 +377,8 @@ describe('what dendrite cannot import is a ModelFileError naming the layer and t
     refused([input, { class_name: 'UnknownPooling', config: { name: 'u' } }], /^layer "u" \(UnknownPooling\) is not supported; dendrite imports: Dense, .*Conv2D.*Flatten.*Reshape/);
   });
 
-  it('upsampling other than nearest, dropout noise shapes that do not fit the input', () => {
-    refused([input, { class_name: 'UpSampling2D', config: { name: 'up', size: [2, 2], interpolation: 'bilinear' } }], /^layer "up" \(UpSampling2D\): option interpolation "bilinear" is not supported \(dendrite supports "nearest"\)/);
+  it('upsampling other than nearest or bilinear, dropout noise shapes that do not fit the input', () => {
+    refused([input, { class_name: 'UpSampling2D', config: { name: 'up', size: [2, 2], interpolation: 'bicubic' } }], /^layer "up" \(upSampling2d\)\.interpolation must be one of nearest, bilinear, got "bicubic"/);
     refused([input, { class_name: 'Dropout', config: { name: 'd', rate: 0.5, noise_shape: [null, 2, 1, 2] } }], /d \(Dropout\) noiseShape \[null,2,1,2\] does not fit the input \[null, 8, 8, 2\]: 4 entries, each 1, null or the input's size/);
     refused([input, { class_name: 'Dropout', config: { name: 'd', rate: 0.5, noise_shape: [null, 8, 2] } }], /d \(Dropout\) noiseShape \[null,8,2\] does not fit the input \[null, 8, 8, 2\]: 4 entries, each 1/);
     refused([input, { class_name: 'Dropout', config: { name: 'd', rate: 0.5, noise_shape: [32, 1, 1, 2] } }], /^layer "d" \(dropout\): dropout noiseShape must be null or 1 for the batch, then null or a positive integer per input axis/);
