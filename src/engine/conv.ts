@@ -95,7 +95,7 @@ export function conv2dBackwardFilter(e: Engine, p: ConvPass, dw: number, db: num
     if (!pointwise) e.rows('conv_im2col', t * g.oh, 1, t * pix * K * NS_PER_FLOAT, col, xt, desc);
     e.gemmTN(dw, pointwise ? xt : col, dyt, K, g.co, t * pix, g.co, K, g.co, t0 > 0 ? ACCUMULATE : flags & ACCUMULATE, pack);
   }
-  if (db) e.k.col_sum(db, dy, n * pix, g.co, flags & ACCUMULATE);
+  if (db) e.colSum(db, dy, n * pix, g.co, flags & ACCUMULATE);
 }
 
 /** Depthwise forward: y(n, oh, ow, c·dm) [+ bias] [relu: flags & RELU]. */
@@ -110,7 +110,7 @@ export function depthwiseBackward(e: Engine, p: ConvPass, dx: number, dw: number
   const work = 2 * n * g.oh * g.ow * g.co * g.kh * g.kw * NS_PER_FLOP * 4;
   if (dx) e.rows('depthwise_backward_input', n * g.h, 1, work, dx, dy, w, desc);
   if (dw) e.rows('depthwise_backward_filter', g.co, 4, work, dw, x, dy, desc, n);
-  if (db) e.k.col_sum(db, dy, n * g.oh * g.ow, g.co, 0);
+  if (db) e.colSum(db, dy, n * g.oh * g.ow, g.co, 0);
 }
 
 /** Pooling forward (max keeps each output's argmax in idx(n, oh, ow, c), i32). */

@@ -19,6 +19,8 @@ import type { Layout, splitGemm, splittingKernels } from './threads/split.js';
 const GEMM_SPLIT_FLOPS = 250_000;
 /** Row kernels below this much estimated work (ns) run on the calling thread. */
 const ROWS_SPLIT_NS = 8_000;
+/** Estimated single-core time per element a column sum reads (a strided stream). */
+const NS_PER_SUMMED = 0.3;
 
 /** The thread code, registered by the entries that can use it (threads/enable.ts). */
 export interface Threading {
@@ -186,6 +188,11 @@ export class Engine {
   gemmTN(c: number, a: number, b: number, m: number, n: number, k: number, ldc: number, lda: number, ldb: number, flags: number, pack: number): void {
     if (this.pool && 2 * m * n * k >= GEMM_SPLIT_FLOPS) this.split(2, c, a, b, 0, m, n, k, ldc, lda, ldb, flags, pack);
     else this.k.gemm_tn(c, a, b, m, n, k, ldc, lda, ldb, flags, pack);
+  }
+
+  /** out(n) = column sums of x(m, n) (+ out when accumulate): the bias gradient, split over groups of 16 columns. */
+  colSum(out: number, x: number, m: number, n: number, accumulate: number): void {
+    this.rows('col_sum', Math.ceil(n / 16), 1, m * n * NS_PER_SUMMED, out, x, m, n, accumulate);
   }
 
   /**

@@ -65,7 +65,6 @@ interface OptimKernels {
 
 /** assembly/reduce.ts: column sums, norms, NaN scan, and the metric tallies. */
 interface ReduceKernels {
-  col_sum(out: Ptr, x: Ptr, m: number, n: number, accumulate: number): void;
   sum_squares(x: Ptr, n: number): number;
   nonfinite_index(x: Ptr, n: number): number;
   argmax_rows(out: Ptr, x: Ptr, m: number, n: number): void;
@@ -135,6 +134,8 @@ interface ConvKernels {
   zeropad_backward(dx: Ptr, dy: Ptr, desc: Ptr, start: number, count: number): void;
   conv_pool_forward(y: Ptr, x: Ptr, wp: Ptr, bias: Ptr, desc: Ptr, flags: number, start: number, count: number): void;
   conv_pool_winograd(y: Ptr, x: Ptr, wp: Ptr, desc: Ptr, flags: number, scratch: Ptr, start: number, count: number): void;
+  /** assembly/reduce.ts: column sums (bias gradients) over groups of 16 columns. */
+  col_sum(out: Ptr, x: Ptr, m: number, n: number, accumulate: number, start: number, count: number): void;
 }
 
 /** assembly/conv.ts, winograd.ts: the weights' layouts for conv_pool_forward and conv_pool_winograd (not row kernels). */
@@ -160,6 +161,7 @@ export const ROW_KERNELS = {
   zeropad_backward: 3,
   conv_pool_forward: 6,
   conv_pool_winograd: 6,
+  col_sum: 5,
 } as const satisfies Record<keyof ConvKernels, number>;
 
 /** Row kernels with a scratch argument that must be each thread's own (its GEMM pack scratch): which argument. */
