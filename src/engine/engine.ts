@@ -19,8 +19,6 @@ import type { Layout, splitGemm, splittingKernels } from './threads/split.js';
 const GEMM_SPLIT_FLOPS = 250_000;
 /** Row kernels below this much estimated work (ns) run on the calling thread. */
 const ROWS_SPLIT_NS = 8_000;
-/** Estimated single-core time per element a column sum reads (a strided stream). */
-const NS_PER_SUMMED = 0.3;
 
 /** The thread code, registered by the entries that can use it (threads/enable.ts). */
 export interface Threading {
@@ -192,7 +190,8 @@ export class Engine {
 
   /** out(n) = column sums of x(m, n) (+ out when accumulate): the bias gradient, split over groups of 16 columns. */
   colSum(out: number, x: number, m: number, n: number, accumulate: number): void {
-    this.rows('col_sum', Math.ceil(n / 16), 1, m * n * NS_PER_SUMMED, out, x, m, n, accumulate);
+    // Work as an integer (≈ 0.25 ns per element read): a fractional one would be boxed every step.
+    this.rows('col_sum', (n + 15) >> 4, 1, (m * n) >>> 2, out, x, m, n, accumulate);
   }
 
   /**
