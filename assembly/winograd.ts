@@ -1,27 +1,29 @@
-// winograd kernels: inference for a 3×3 convolution (stride 1, no dilation, no padding) followed by
-// 2×2 max pooling, by Winograd's minimal filtering F(2×2, 3×3) (Lavin & Gray, 2015). The pooling
-// window's 2×2 conv outputs are exactly one Winograd output tile, computed from the 4×4 input patch
-// under it with 16 multiplications per (input, output) channel pair instead of 36:
+// winograd kernels: the forward pass of a 3×3 convolution (stride 1, no dilation) by Winograd's
+// minimal filtering F(2×2, 3×3) (Lavin & Gray, 2015): each 2×2 tile of outputs is computed from the
+// 4×4 input patch under it with 16 multiplications per (input, output) channel pair instead of 36.
+// conv_winograd_forward writes the convolution (any padding: patches at the border are copied with
+// their zeros; a last odd row or column of outputs is stored from a whole tile); conv_pool_winograd
+// fuses a 2×2 max pooling after an unpadded one (the pooling window is one tile) and gives the bits of
+// conv_winograd_forward then pool_forward.
 //   Y = Aᵀ [ U ⊙ V ] A,   U = G g Gᵀ (per kernel, packed once per call),   V = Bᵀ d B (per patch)
 //   Bᵀ = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1],  G = [1 0 0; ½ ½ ½; ½ -½ ½; 0 0 1],
 //   Aᵀ = [1 1 1 0; 0 1 -1 -1].
 // For each of the 16 positions ξ of the tile, U ⊙ V summed over the input channels is a small GEMM
 // (windows × c)·(c × co), run on the same 4x8 register tile as gemm.ts over blocks of BW windows.
-// The sums differ from the direct convolution's by rounding only (a few ulps of the inputs'
-// magnitude), so predict no longer has the training forward pass's bits for such a layer; every
-// window is still computed alone and in a fixed order, so the results are the same for any thread
-// count, block split and runtime (relaxed build aside, as everywhere).
+// The sums differ from im2col + GEMM's by rounding only (a few ulps of the terms' magnitude). Every
+// tile is computed alone and in a fixed order, so the results are the same for any thread count,
+// block split and runtime (relaxed build aside, as everywhere).
 // Pointers are byte addresses; x is NHWC, the kernel (3, 3, c, co) as Keras; nothing is allocated:
 // `scratch` (conv_winograd_scratch_bytes) is the calling thread's own.
 
-import { D_C, D_CO, D_H, D_OH, D_OW, D_W, field, madd, pool_max } from './desc';
+import { D_C, D_CO, D_H, D_OH, D_OW, D_PL, D_PT, D_W, copy_f32, field, madd, pool_max, zero_f32 } from './desc';
 
 /** Windows per block: their transformed patches (V) stay in L1 while each U panel passes over them. */
 const BW: i32 = 8;
 
-/** Bytes of a thread's scratch: V (16 positions × BW windows × c) then M (16 × BW × 8). */
+/** Bytes of a thread's scratch: V (16 positions × BW tiles × c), M (16 × BW × 8), a border patch (16 × c). */
 export function conv_winograd_scratch_bytes(c: i32): i32 {
-  return (16 * BW * c + 16 * BW * 8) << 2;
+  return (16 * BW * c + 16 * BW * 8 + 16 * c) << 2;
 }
 
 /**
@@ -91,8 +93,58 @@ export function conv_pool_winograd(y: usize, x: usize, wp: usize, desc: usize, f
       }
       for (let w = 0; w < n; w++) {
         const out = y + (<usize>((t + w) * CO + j) << 2), bj = bias + (<usize>j << 2);
-        v128.store(out, output_transform(M + (<usize>w << 5), bj, relu));
-        v128.store(out, output_transform(M + (<usize>w << 5) + 16, bj + 16, relu), 16);
+        finish(true, M + (<usize>w << 5), bj, relu, out, 0, 0, false, false);
+        finish(true, M + (<usize>w << 5) + 16, bj + 16, relu, out + 16, 0, 0, false, false);
+      }
+    }
+  }
+}
+
+/**
+ * y(n, oh, ow, co) = conv3×3(x) + bias [relu: flags & 2] for tile rows [start, start + count)
+ * (pairs (image, tile row), ⌈oh/2⌉ per image; tile row i holds output rows 2i and 2i + 1), with the
+ * descriptor's padding; `wp` from conv_winograd_pack.
+ */
+export function conv_winograd_forward(y: usize, x: usize, wp: usize, desc: usize, flags: i32, scratch: usize, start: i32, count: i32): void {
+  const H = field(desc, D_H), W = field(desc, D_W), C = field(desc, D_C), CO = field(desc, D_CO);
+  const OH = field(desc, D_OH), OW = field(desc, D_OW), PT = field(desc, D_PT), PL = field(desc, D_PL);
+  const TH = (OH + 1) >> 1, TW = (OW + 1) >> 1, relu = (flags & 2) != 0;
+  const V = scratch, M = scratch + (<usize>(16 * BW * C) << 2), P = M + (<usize>(16 * BW * 8) << 2);
+  const bias = wp + (<usize>C * CO << 6), px = <usize>C << 2, rs = <usize>W * px, cs = <usize>CO << 2;
+  const end = (start + count) * TW;
+  for (let t = start * TW; t < end; t += BW) {
+    const n = min(BW, end - t), rounded = (n + 3) & ~3;
+    for (let w = 0; w < rounded; w++) {
+      const tw = t + min(w, n - 1), r = tw / TW, img = r / TH;
+      const ih = 2 * (r - img * TH) - PT, iw = 2 * (tw - r * TW) - PL;
+      const xi = x + (<usize>img * H * W * C << 2);
+      if (ih >= 0 && iw >= 0 && ih + 4 <= H && iw + 4 <= W) {
+        transform_patch(V + (<usize>w * C << 2), xi + <usize>ih * rs + <usize>iw * px, rs, C);
+      } else {
+        // A border patch: its pixels inside x, zeros elsewhere, as a 4×4 image of its own.
+        for (let a = 0; a < 4; a++) {
+          for (let b = 0; b < 4; b++) {
+            const dst = P + (<usize>(a * 4 + b) * px), h = ih + a, v = iw + b;
+            if (h >= 0 && h < H && v >= 0 && v < W) copy_f32(dst, xi + <usize>h * rs + <usize>v * px, C);
+            else zero_f32(dst, C);
+          }
+        }
+        transform_patch(V + (<usize>w * C << 2), P, 4 * px, C);
+      }
+    }
+    for (let j = 0; j < CO; j += 8) {
+      const u = wp + (<usize>(j >> 3) * 16 * C << 5);
+      for (let xi = 0; xi < 16; xi++) {
+        for (let w = 0; w < rounded; w += 4) {
+          tile(M + (<usize>(xi * BW + w) << 5), V + (<usize>((xi * BW + w) * C) << 2), u + (<usize>(xi * C) << 5), C);
+        }
+      }
+      for (let w = 0; w < n; w++) {
+        const tw = t + w, r = tw / TW, img = r / TH, oy = 2 * (r - img * TH), ox = 2 * (tw - r * TW);
+        const out = y + ((<usize>((img * OH + oy) * OW + ox) * CO + j) << 2), bj = bias + (<usize>j << 2);
+        const r1 = oy + 1 < OH, c1 = ox + 1 < OW;
+        finish(false, M + (<usize>w << 5), bj, relu, out, <usize>OW * cs, cs, r1, c1);
+        finish(false, M + (<usize>w << 5) + 16, bj + 16, relu, out + 16, <usize>OW * cs, cs, r1, c1);
       }
     }
   }
@@ -154,9 +206,10 @@ export function conv_pool_winograd(y: usize, x: usize, wp: usize, desc: usize, f
   v128.store(m, c30, 96); v128.store(m, c31, 112);
 }
 
-// The window's 2×2 outputs Aᵀ M A for 4 channels (M(ξ) at m + ξ·BW·8 floats), then bias, relu and
-// their max in pool_forward's order.
-@inline function output_transform(m: usize, bias: usize, relu: bool): v128 {
+// A tile's 2×2 outputs Aᵀ M A for 4 channels (M(ξ) at m + ξ·BW·8 floats), each + bias and relu
+// (gemm's store_vec); then POOL: their max in pool_forward's order, at out; else each stored at
+// out (+ cs for the second column, + rs for the second row) where it exists (c1, r1).
+@inline function finish(POOL: bool, m: usize, bias: usize, relu: bool, out: usize, rs: usize, cs: usize, r1: bool, c1: bool): void {
   const xi = <usize>(BW * 8) << 2;
   // Per row i of M: s0 = M(i,0) + M(i,1) + M(i,2), s1 = M(i,1) − M(i,2) − M(i,3).
   let a = v128.load(m), b = v128.load(m + xi), c = v128.load(m + 2 * xi), d = v128.load(m + 3 * xi);
@@ -167,7 +220,23 @@ export function conv_pool_winograd(y: usize, x: usize, wp: usize, desc: usize, f
   const s20 = f32x4.add(f32x4.add(a, b), c), s21 = f32x4.sub(f32x4.sub(b, c), d);
   a = v128.load(m + 12 * xi); b = v128.load(m + 13 * xi); c = v128.load(m + 14 * xi); d = v128.load(m + 15 * xi);
   const s30 = f32x4.add(f32x4.add(a, b), c), s31 = f32x4.sub(f32x4.sub(b, c), d);
-  return pool_max(
-    f32x4.add(f32x4.add(s00, s10), s20), f32x4.add(f32x4.add(s01, s11), s21),
-    f32x4.sub(f32x4.sub(s10, s20), s30), f32x4.sub(f32x4.sub(s11, s21), s31), bias, relu);
+  const y00 = f32x4.add(f32x4.add(s00, s10), s20), y01 = f32x4.add(f32x4.add(s01, s11), s21);
+  const y10 = f32x4.sub(f32x4.sub(s10, s20), s30), y11 = f32x4.sub(f32x4.sub(s11, s21), s31);
+  if (POOL) {
+    v128.store(out, pool_max(y00, y01, y10, y11, bias, relu));
+  } else {
+    const bv = v128.load(bias);
+    v128.store(out, epilogue(y00, bv, relu));
+    if (c1) v128.store(out + cs, epilogue(y01, bv, relu));
+    if (r1) {
+      v128.store(out + rs, epilogue(y10, bv, relu));
+      if (c1) v128.store(out + rs + cs, epilogue(y11, bv, relu));
+    }
+  }
+}
+
+// + bias, then relu: pool_max's order for one pixel.
+@inline function epilogue(v: v128, bias: v128, relu: bool): v128 {
+  v = f32x4.add(v, bias);
+  return relu ? f32x4.max(v, f32x4.splat(0)) : v;
 }

@@ -4,7 +4,7 @@
 // dW = colᵀ·g, db = colsum(g), dx = col2im(g·Wᵀ). The column matrix lives in the model's shared
 // scratch region (packBytes), in tiles of whole images, so the memory check counts it.
 import { positiveInt } from '../check.js';
-import { type ConvPass, conv2dBackwardFilter, conv2dBackwardInput, conv2dForward, conv2dPoolForward, convPass, convPoolBytes } from '../engine/conv.js';
+import { type ConvPass, conv2dBackwardFilter, conv2dBackwardInput, conv2dForward, conv2dPoolForward, convPass, convScratchBytes } from '../engine/conv.js';
 import { type Geometry, colScratchBytes, convGeometry, fusesPool, patchSize, tileImages } from '../engine/conv-plan.js';
 import type { Engine } from '../engine/engine.js';
 import { RELU } from '../engine/kernels.js';
@@ -150,7 +150,7 @@ export class Conv2D extends KernelLayer {
   override packBytes(engine: Engine, rows: number, g = this.geometry!): number {
     const m = Math.min(rows, tileImages(g, Infinity)) * g.oh * g.ow, K = patchSize(g), k = engine.k;
     const gemm = this.colBytes(rows, g) + Math.max(k.gemm_pack_bytes(m, g.co, K), k.gemm_pack_bytes(m, K, g.co), k.gemm_pack_bytes(K, g.co, m));
-    return Math.max(gemm, convPoolBytes(engine, g));
+    return Math.max(gemm, convScratchBytes(engine, g));
   }
 
   override packBytesFor(engine: Engine, inputShape: number[], rows: number): number {

@@ -135,7 +135,7 @@ export class SeparableConv2D extends Conv2D {
     if (!gIsDz && this.activation.name !== 'linear') this.act.of(e.k).backward(this.g, this.g, this.z, this.y, m, f, this.activation.alpha);
     // A frozen layer (no gradient pointers) only passes the input gradient on.
     if (this.dPointwise) e.gemmTN(this.dPointwise, this.mid, this.g, c, f, m, f, c, f, 0, p.pack);
-    if (this.dBias) e.k.col_sum(this.dBias, this.g, m, f, 0);
+    if (this.dBias) e.colSum(this.dBias, this.g, m, f, 0);
     e.gemmNT(this.dMid, this.g, this.pointwise, m, c, f, c, f, f, 0, p.pack);
     depthwiseBackward(e, this.kernelPass(), dx, this.dKernel, 0, this.x, this.dMid, this.kernel, p.rows);
   }
