@@ -93,8 +93,7 @@ export function conv_pool_winograd(y: usize, x: usize, wp: usize, desc: usize, f
       }
       for (let w = 0; w < n; w++) {
         const out = y + (<usize>((t + w) * CO + j) << 2), bj = bias + (<usize>j << 2);
-        finish(true, M + (<usize>w << 5), bj, relu, out, 0, 0, false, false);
-        finish(true, M + (<usize>w << 5) + 16, bj + 16, relu, out + 16, 0, 0, false, false);
+        for (let h: usize = 0; h < 32; h += 16) finish(true, M + (<usize>w << 5) + h, bj + h, relu, out + h, 0, 0, false, false);
       }
     }
   }
@@ -143,8 +142,7 @@ export function conv_winograd_forward(y: usize, x: usize, wp: usize, desc: usize
         const tw = t + w, r = tw / TW, img = r / TH, oy = 2 * (r - img * TH), ox = 2 * (tw - r * TW);
         const out = y + ((<usize>((img * OH + oy) * OW + ox) * CO + j) << 2), bj = bias + (<usize>j << 2);
         const r1 = oy + 1 < OH, c1 = ox + 1 < OW;
-        finish(false, M + (<usize>w << 5), bj, relu, out, <usize>OW * cs, cs, r1, c1);
-        finish(false, M + (<usize>w << 5) + 16, bj + 16, relu, out + 16, <usize>OW * cs, cs, r1, c1);
+        for (let h: usize = 0; h < 32; h += 16) finish(false, M + (<usize>w << 5) + h, bj + h, relu, out + h, <usize>OW * cs, cs, r1, c1);
       }
     }
   }
@@ -152,7 +150,7 @@ export function conv_winograd_forward(y: usize, x: usize, wp: usize, desc: usize
 
 // V(ξ, ·) = (Bᵀ d B)(ξ) of the 4×4 patch at `patch` (row stride `rs` bytes), 4 channels at a time,
 // into v + ξ·BW·c floats. Column by column of Bᵀd, so that only 4 of its rows are live at once.
-@inline function transform_patch(v: usize, patch: usize, rs: usize, C: i32): void {
+function transform_patch(v: usize, patch: usize, rs: usize, C: i32): void {
   const xi = <usize>(BW * C) << 2;
   for (let c = 0; c < C; c += 4) {
     const d = patch + (<usize>c << 2), o = v + (<usize>c << 2), px = <usize>C << 2;
