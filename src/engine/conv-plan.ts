@@ -124,6 +124,19 @@ export function colScratchBytes(g: Geometry, batch: number): number {
 }
 
 /**
+ * The input gradient of a convolution with stride 1 and no dilation, as a convolution of dy: (oh,
+ * ow, co) → (h, w, c) with the kernel flipped and transposed ((kh, kw, co, c)) and padding k − 1 − p
+ * on each side; undefined for any other convolution.
+ */
+export function inputGradientGeometry(g: Geometry): Geometry | undefined {
+  if (g.sh !== 1 || g.sw !== 1 || g.dh !== 1 || g.dw !== 1 || g.dm !== 1) return undefined;
+  return {
+    h: g.oh, w: g.ow, c: g.co, oh: g.h, ow: g.w, co: g.c, kh: g.kh, kw: g.kw, sh: 1, sw: 1, dh: 1, dw: 1,
+    pt: g.kh - 1 - g.pt, pl: g.kw - 1 - g.pl, pb: g.kh - 1 - g.pb, pr: g.kw - 1 - g.pr, dm: 1,
+  };
+}
+
+/**
  * Whether conv_pool_forward can run convolution g followed by max pooling pool: a convolution with
  * no padding and filters a multiple of 8, then 2×2 windows, stride 2, 'valid', over its output.
  */

@@ -6,12 +6,13 @@
 // reduction (dW, the bias gradient) is ever split over the batch. Pointers are byte addresses;
 // tensors are NHWC; kernels (kh, kw, in, out). Nothing is allocated.
 // A 3×3 stride-1 convolution over 8 or more channels runs forward as Winograd F(2×2, 3×3)
-// (assembly/winograd.ts), in training and inference alike; its gradients stay im2col + GEMM.
+// (assembly/winograd.ts), in training and inference alike; so does its input gradient, a convolution
+// of dy with the kernel flipped, where the channel counts swapped suit Winograd; dW stays im2col + GEMM.
 // A convolution that feeds a 2×2 max pooling runs both in one pass (conv2dPoolForward), with the
 // same bits as the two passes: in inference straight to the pooled output, in training also keeping
 // the convolution's output and the argmax for the backward pass.
 import type { Geometry } from './conv-plan.js';
-import { isPointwise, patchSize, poolPackBytes, tileImages, winograd } from './conv-plan.js';
+import { inputGradientGeometry, isPointwise, patchSize, poolPackBytes, tileImages, winograd } from './conv-plan.js';
 import type { Engine } from './engine.js';
 import { ACCUMULATE } from './kernels.js';
 
@@ -25,11 +26,19 @@ export interface ConvPass {
   desc: number;
   /** Images per im2col tile (tileImages); the column scratch holds tile·oh·ow·kh·kw·c floats. */
   tile: number;
+  /** The input gradient as a Winograd convolution of dy (winogradInputGradient), where it applies. */
+  dx?: { g: Geometry; desc: number };
 }
 
 /** The pass for geometry g (descriptor at desc) over batches of up to `batch` images. */
 export function convPass(g: Geometry, desc: number, batch: number): ConvPass {
   return { g, desc, tile: tileImages(g, batch) };
+}
+
+/** The geometry of g's input gradient if it runs as a Winograd convolution of dy (conv2dBackwardInput). */
+export function winogradInputGradient(g: Geometry): Geometry | undefined {
+  const q = inputGradientGeometry(g);
+  return q && winograd(q) ? q : undefined;
 }
 
 /**
@@ -61,11 +70,30 @@ const winogradPackBytes = (g: Geometry) => 64 * g.c * g.co + 4 * g.co;
 const winogradWork = (g: Geometry, n: number) => 2 * n * (g.oh + 1) * (g.ow + 1) * g.c * g.co * 4 * NS_PER_FLOP;
 
 /**
- * Bytes of layer scratch the forward passes need besides im2col + GEMM's: Winograd's packed kernel
- * and the calling thread's scratch, or else the fused pooling pass's packed kernel.
+ * Bytes of layer scratch the passes need besides im2col + GEMM's: Winograd's packed kernel and the
+ * calling thread's scratch, or else the fused pooling pass's packed kernel; and for a Winograd input
+ * gradient, the flipped kernel, its packing and the thread's scratch.
  */
 export function convScratchBytes(e: Engine, g: Geometry): number {
-  return winograd(g) ? winogradPackBytes(g) + e.k.conv_winograd_scratch_bytes(g.c) : poolPackBytes(g);
+  const forward = winograd(g) ? winogradPackBytes(g) + e.k.conv_winograd_scratch_bytes(g.c) : poolPackBytes(g);
+  const q = winogradInputGradient(g);
+  return Math.max(forward, q ? flippedBytes(g) + winogradPackBytes(q) + e.k.conv_winograd_scratch_bytes(q.c) : 0);
+}
+
+/** Bytes of the flipped kernel (64-aligned). */
+const flippedBytes = (g: Geometry) => Math.ceil(patchSize(g) * g.co * 4 / 64) * 64;
+
+/** dst(kh, kw, co, c) = w(kh − 1 − i, kw − 1 − j, c, co): the kernel of the input gradient's convolution. */
+function flipKernel(f32: Float32Array, dst: number, w: number, g: Geometry): void {
+  const { kh, kw, c, co } = g;
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      const s = (w >>> 2) + ((kh - 1 - i) * kw + kw - 1 - j) * c * co, d = (dst >>> 2) + (i * kw + j) * co * c;
+      for (let o = 0; o < co; o++) {
+        for (let k = 0; k < c; k++) f32[d + o * c + k] = f32[s + k * co + o];
+      }
+    }
+  }
 }
 
 /**
@@ -90,9 +118,21 @@ export function conv2dPoolForward(e: Engine, p: ConvPass, y: number, x: number, 
   e.rows('conv_pool_forward', rows, 1, rows * 8 * (g.ow >> 1) * patchSize(g) * g.co * NS_PER_FLOP, y, x, scratch, bias, desc, flags, z, idx);
 }
 
-/** dx(n, h, w, c) = the input gradient of conv2dForward for dy(n, oh, ow, co) (pre-activation gradient). */
+/**
+ * dx(n, h, w, c) = the input gradient of conv2dForward for dy(n, oh, ow, co) (pre-activation
+ * gradient). Where the pass has a `dx` plan (a 3×3 stride-1 convolution whose channel counts
+ * Winograd takes, swapped) it is the convolution of dy with the kernel flipped and transposed, by
+ * Winograd F(2×2, 3×3), in `col` (convScratchBytes); otherwise dY·Wᵀ (GEMM) then col2im.
+ */
 export function conv2dBackwardInput(e: Engine, p: ConvPass, dx: number, dy: number, w: number, n: number, col: number, pack: number): void {
   const { g, desc } = p;
+  if (p.dx) {
+    const q = p.dx.g, flipped = col, wp = col + flippedBytes(g);
+    flipKernel(e.f32, flipped, w, g);
+    e.k.conv_winograd_pack(wp, flipped, 0, p.dx.desc);
+    e.rows('conv_winograd_forward', n * ((q.oh + 1) >> 1), 1, winogradWork(q, n), dx, dy, wp, p.dx.desc, 0, wp + winogradPackBytes(q), 0, 0);
+    return;
+  }
   const K = patchSize(g), pix = g.oh * g.ow;
   const tile = p.tile, pointwise = isPointwise(g);
   for (let t0 = 0; t0 < n; t0 += tile) {

@@ -4,7 +4,7 @@
 // dW = colᵀ·g, db = colsum(g), dx = col2im(g·Wᵀ). The column matrix lives in the model's shared
 // scratch region (packBytes), in tiles of whole images, so the memory check counts it.
 import { positiveInt } from '../check.js';
-import { type ConvPass, conv2dBackwardFilter, conv2dBackwardInput, conv2dForward, conv2dPoolForward, convPass, convScratchBytes } from '../engine/conv.js';
+import { type ConvPass, conv2dBackwardFilter, conv2dBackwardInput, conv2dForward, conv2dPoolForward, convPass, convScratchBytes, winogradInputGradient } from '../engine/conv.js';
 import { type Geometry, colScratchBytes, convGeometry, fusesPool, fusesPoolInTraining, patchSize, tileImages } from '../engine/conv-plan.js';
 import type { Engine } from '../engine/engine.js';
 import { RELU } from '../engine/kernels.js';
@@ -126,10 +126,13 @@ export class Conv2D extends KernelLayer {
     super.claimSlots(engine, rows);
     this.desc = allocDesc(engine, this.geometry!, this.name);
     this.planned = convPass(this.geometry!, this.desc, Infinity);
+    const q = winogradInputGradient(this.geometry!);
+    if (q) this.planned.dx = { g: q, desc: allocDesc(engine, q, `${this.name} input gradient`) };
   }
 
   override releaseSlots(engine: Engine): void {
     engine.release(this.desc);
+    if (this.planned?.dx) engine.release(this.planned.dx.desc);
     this.desc = 0;
     super.releaseSlots(engine);
   }

@@ -4,14 +4,16 @@
 // sizes (a last odd row or column comes from a whole tile), border patches, channel counts around
 // the 4-lane transforms and the 8-column panels, tiles per call around the block (8) and the register
 // tile (4); bias and relu; the same bits on 1 and 2 threads, on the threads build, and for any cut
-// of the tile rows. Which convolutions take it (conv-plan.ts winograd).
+// of the tile rows. Which convolutions take it (conv-plan.ts winograd). The input gradient as a
+// Winograd convolution of dy with the flipped kernel (conv2dBackwardInput with the pass's dx plan):
+// against the f64 twin (convBackInputRef) likewise, the same bits on 1 and 2 threads; which take it.
 import { describe, expect, it } from 'vitest';
-import { conv2dForward, convPass, convScratchBytes } from '../../src/engine/conv.js';
+import { conv2dBackwardInput, conv2dForward, convPass, convScratchBytes, winogradInputGradient } from '../../src/engine/conv.js';
 import { type Geometry, type Padding, convGeometry, winograd } from '../../src/engine/conv-plan.js';
 import type { Engine } from '../../src/engine/engine.js';
 import { RELU } from '../../src/engine/kernels.js';
 import { randomArray } from '../helpers/wasm.js';
-import { convRef, descOf, inSize, outSize, put, sameBits, useEngines, weightSize, withinScale } from './spatial-ref.js';
+import { convBackInputRef, convRef, descOf, inSize, outSize, put, sameBits, useEngines, weightSize, withinScale } from './spatial-ref.js';
 
 const E = useEngines();
 
@@ -88,5 +90,47 @@ describe('Winograd F(2×2, 3×3) forward pass', () => {
     expect([1, 3, 4, 10, 1028].map((c) => take(c))).toEqual([false, false, false, false, false]);
     expect(take(8, { padding: 'same' })).toBe(true);
     for (const o of [{ strides: [2, 2] }, { dilationRate: [2, 2] }, { kernelSize: [3, 2] }, { kernelSize: [5, 5] }, { filters: 12 }] as const) expect(take(8, o), JSON.stringify(o)).toBe(false);
+  });
+});
+
+describe('Winograd input gradient', () => {
+  /** dx by conv2dBackwardInput on engine e with the pass's Winograd plan (a guard after dx). */
+  function dxOf(e: Engine, g: Geometry, n: number, dy: Float32Array, w: Float32Array): Float32Array {
+    const q = winogradInputGradient(g)!;
+    const p = { ...convPass(g, descOf(e, g), n), dx: { g: q, desc: descOf(e, q) } };
+    const col = e.alloc(convScratchBytes(e, g)), pdy = put(e, dy), pw = put(e, w);
+    const size = inSize(g, n), pdx = e.allocFloats(size + 1);
+    e.f32[(pdx >>> 2) + size] = 12345;
+    conv2dBackwardInput(e, p, pdx, pdy, pw, n, col, 0);
+    expect(e.f32[(pdx >>> 2) + size]).toBe(12345);
+    const dx = e.readF32(pdx, size);
+    for (const ptr of [p.desc, p.dx.desc, col, pdy, pw, pdx]) e.release(ptr);
+    return dx;
+  }
+
+  // [h, w, c, filters, images]: dx's convolution has the filters as input channels and c as outputs.
+  const GRADS: Case[] = [[13, 13, 32, 64, 2], [7, 9, 8, 16, 3], [5, 6, 16, 8, 2], [4, 4, 24, 12, 1], [3, 3, 8, 8, 4], [6, 1, 8, 20, 2]];
+  for (const c of GRADS) {
+    for (const padding of ['valid', 'same'] as Padding[]) {
+      if (padding === 'valid' && (c[0] < 3 || c[1] < 3)) continue;
+      const g = geometryOf(c, padding);
+      it(`[${c}] ${padding} against the f64 twin`, () => {
+        expect(winogradInputGradient(g)).toBeDefined();
+        const n = c[4], dy = randomArray(outSize(g, n), c[0] + c[3]), w = randomArray(weightSize(g, false), c[2]);
+        const abs = (a: Float32Array) => a.map(Math.abs);
+        withinScale(dxOf(E.base, g, n, dy, w), convBackInputRef(g, n, false, dy, w), convBackInputRef(g, n, false, abs(dy), abs(w)), 'dx');
+      });
+    }
+  }
+
+  it('gives the same bits on 1 and 2 threads', () => {
+    const g = geometryOf([13, 13, 32, 64, 0], 'valid'), n = 6, dy = randomArray(outSize(g, n), 8), w = randomArray(weightSize(g, false), 9);
+    sameBits(dxOf(E.two, g, n, dy, w), dxOf(E.one, g, n, dy, w), 'dx 2 threads');
+  });
+
+  it('takes 3×3 stride-1 convolutions whose filters and input channels, swapped, Winograd takes', () => {
+    const take = (c: number, filters: number, o: Parameters<typeof convGeometry>[1] = {}) => winogradInputGradient(convGeometry([12, 12, c], { filters, kernelSize: [3, 3], ...o })) !== undefined;
+    expect([take(32, 64), take(8, 8), take(8, 12), take(16, 8, { padding: 'same' })]).toEqual([true, true, true, true]);
+    expect([take(1, 32), take(12, 16), take(8, 4), take(8, 8, { strides: [2, 2] }), take(8, 8, { dilationRate: [2, 2] })]).toEqual([false, false, false, false, false]);
   });
 });
