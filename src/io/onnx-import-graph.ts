@@ -39,6 +39,14 @@ export function refuse(n: OnnxNode, problem: string): ModelFileError {
   return new ModelFileError(`${where(n)}: ${problem}`);
 }
 
+/** Refuse a value whose layout is not one of `layouts`: `what` says what the op takes. */
+export function need(v: Value, layouts: Value['layout'][], n: OnnxNode, what: string): void {
+  if (!layouts.includes(v.layout)) {
+    const got = v.layout === 'flat' ? 'a (batch, features) matrix' : v.layout === 'pooled' ? 'a globally pooled (batch, c, 1, 1) map' : `an ${v.layout.toUpperCase()} feature map`;
+    throw refuse(n, `${what}, got ${got}`);
+  }
+}
+
 /** The graph being converted. */
 export class Graph {
   readonly constants = new Map<string, OnnxTensor>();
@@ -165,6 +173,10 @@ export class Attrs {
 
   string(name: string, fallback: string): string {
     return this.get(name, ATTR.STRING, (a) => a.s !== undefined)?.s ?? fallback;
+  }
+
+  floats(name: string): number[] | undefined {
+    return this.get(name, ATTR.FLOATS, () => true)?.floats;
   }
 
   ints(name: string, fallback?: number[]): number[] | undefined {

@@ -16,7 +16,7 @@ import { DT_FLOAT, type OnnxModel, type OnnxNode, dtypeName, readOnnx } from './
 import { type LoadSource, readSource } from './storage.js';
 
 /** Operator-set versions whose ops the converters know (PyTorch writes 7–17, tf2onnx 9–18). */
-const OPSETS = [9, 22];
+const OPSETS = [7, 22];
 
 /** A dendrite model from the bytes of an .onnx file; every problem is a ModelFileError. */
 export function fromOnnx(bytes: Uint8Array | ArrayBuffer, options: ModelLoadOptions = {}): Sequential {

@@ -5,8 +5,9 @@
 // what ONNX pads with, else refused. Anything a converter does not understand is refused naming
 // the node, the op and the attribute.
 import { layerTypes } from '../layers/index.js';
-import { type Attrs, type Builder, type Graph, type Value, onnxIndex, refuse } from './onnx-import-graph.js';
+import { type Attrs, type Builder, type Graph, type Value, need, onnxIndex, refuse } from './onnx-import-graph.js';
 import type { OnnxNode } from './onnx-read.js';
+import { resize } from './onnx-resize.js';
 
 export interface Ctx {
   g: Graph;
@@ -30,13 +31,6 @@ function activation(c: Ctx, n: OnnxNode, v: Value, spec: string | ((a: Attrs, n:
   const a = c.attrs(n, known);
   c.b.activation(typeof spec === 'function' ? spec(a, n) : spec);
   return { ...v, name: n.outputs[0], nonNegative };
-}
-
-function need(v: Value, layouts: Value['layout'][], n: OnnxNode, what: string): void {
-  if (!layouts.includes(v.layout)) {
-    const got = v.layout === 'flat' ? 'a (batch, features) matrix' : v.layout === 'pooled' ? 'a globally pooled (batch, c, 1, 1) map' : `an ${v.layout.toUpperCase()} feature map`;
-    throw refuse(n, `${what}, got ${got}`);
-  }
 }
 
 // ---- dense ---------------------------------------------------------------------------------------
@@ -361,6 +355,8 @@ export const converters: Record<string, Converter> = {
   Reshape: reshapeOp,
   Transpose: transpose,
   Pad: pad,
+  Resize: resize,
+  Upsample: resize,
   Identity: identity,
   BatchNormalization: batchNorm,
   Dropout: dropoutOp,
