@@ -136,7 +136,7 @@ function factors(c: Ctx, n: OnnxNode, a: Attrs, v: Value): [number, number] {
   if (per[0] !== 1 || per[ch] !== 1 || !whole(per[h]) || !whole(per[w])) {
     const form = v.layout === 'nchw' ? '[1, 1, sh, sw]' : '[1, sh, sw, 1]';
     const what = scales ? `its scales [${scales}]` : `its sizes [${sizes}] (scales [${given.map((s) => +s.toPrecision(6))}] of the ${v.layout.toUpperCase()} input)`;
-    throw refuse(n, `${what} are not supported: dendrite imports an integer upscale of height and width, scales ${form} with whole sh, sw ≥ 1 (sizes: whole multiples of the input's ${v.shape[0]}×${v.shape[1]})`);
+    throw refuse(n, `${what} are not supported: dendrite imports an integer upscale of height and width, scales ${form} (batch and channels 1) with whole sh, sw ≥ 1 (sizes: whole multiples of the input's ${v.shape[0]}×${v.shape[1]})`);
   }
   const out = [v.shape[0] * per[h], v.shape[1] * per[w]];
   if (out.some((x) => x > MAX_SIDE)) throw refuse(n, `scales ${per[h]}, ${per[w]} make a ${out[0]}×${out[1]} output; dendrite imports upscales to at most ${MAX_SIDE} rows and columns`);

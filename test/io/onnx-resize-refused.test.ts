@@ -1,0 +1,81 @@
+// What the ONNX import refuses of Resize and Upsample, each a ModelFileError naming the node, the
+// attribute or input and its value, and what dendrite supports: other modes, scales that are not
+// an integer upscale of height and width, and hostile scales and sizes (missing, wrong length,
+// zero, negative, NaN, huge, not a multiple, of the wrong type, computed in the graph).
+import { describe, expect, it } from 'vitest';
+import { type NodeSpec, onnxModel, refusal, tensor } from '../helpers/onnx-build.js';
+
+const f32 = (name: string, v: number[]) => tensor(name, [v.length], v);
+const i64 = (name: string, v: number[]) => tensor(name, [v.length], v, true);
+
+/** input (batch, 2, 3, 4) → one Resize node "up" with the given inputs after X. */
+function graph(inputs: string[], attrs: NodeSpec['attrs'] = {}, initializers = [f32('S', [1, 1, 2, 2])], opset = 13, input: (number | string)[] = ['batch', 2, 3, 4], op = 'Resize') {
+  return onnxModel({ input, opset, initializers, nodes: [{ op, name: 'up', inputs: ['input', ...inputs], outputs: ['output'], attrs }] });
+}
+const scales = (s: number[], opset = 13) => graph(['', 'S'], {}, [f32('S', s)], opset);
+const sizes = (s: number[], input: (number | string)[] = [2, 2, 3, 4]) => graph(['', '', 'Z'], {}, [i64('Z', s)], 13, input);
+
+describe('Resize and Upsample refused, naming node, attribute and value', () => {
+  it.each<[string, () => Uint8Array, RegExp]>([
+    // modes
+    ['align_corners, nearest', () => graph(['', 'S'], { coordinate_transformation_mode: 'align_corners', nearest_mode: 'floor' }),
+      /^ONNX node "up" \(Resize\): attributes coordinate_transformation_mode=align_corners with nearest_mode=floor are not supported: .* asymmetric \+ floor, /],
+    ['tf_crop_and_resize, linear', () => graph(['R', 'S'], { mode: 'linear', coordinate_transformation_mode: 'tf_crop_and_resize' }, [f32('S', [1, 1, 2, 2]), f32('R', [0, 0, 0, 0, 1, 1, 1, 1])]),
+      /^ONNX node "up" \(Resize\): attribute coordinate_transformation_mode=tf_crop_and_resize is not supported with mode=linear: .*half_pixel, pytorch_half_pixel/],
+    ['asymmetric linear', () => graph(['', 'S'], { mode: 'linear', coordinate_transformation_mode: 'asymmetric' }), /coordinate_transformation_mode=asymmetric is not supported with mode=linear/],
+    ['an unknown mode', () => graph(['', 'S'], { mode: 'bilinear' }), /^ONNX node "up" \(Resize\): attribute mode="bilinear" is not one of nearest, linear, cubic/],
+    ['an unknown coordinate mode', () => graph(['', 'S'], { coordinate_transformation_mode: 'halfpixel' }), /attribute coordinate_transformation_mode="halfpixel" is not one of half_pixel, half_pixel_symmetric/],
+    ['an unknown nearest_mode', () => graph(['', 'S'], { nearest_mode: 'round' }), /attribute nearest_mode="round" is not one of round_prefer_floor, round_prefer_ceil, floor, ceil/],
+    ['a mode of the wrong type', () => graph(['', 'S'], { mode: 2 }), /^ONNX node "up" \(Resize\): attribute mode is of type int; expected string/],
+    ['an opset-18 attribute at opset 13', () => graph(['', 'S'], { antialias: 0 }), /^ONNX node "up" \(Resize\): attribute "antialias" is not supported \(dendrite reads coordinate_transformation_mode, /],
+    ['Resize-11 attributes at opset 10', () => graph(['S'], { coordinate_transformation_mode: 'asymmetric' }, undefined, 10), /attribute "coordinate_transformation_mode" is not supported \(dendrite reads mode\)/],
+    ['a bad keep_aspect_ratio_policy', () => graph(['', 'S'], { keep_aspect_ratio_policy: 'fit' }, undefined, 18), /attribute keep_aspect_ratio_policy="fit" is not one of stretch, not_larger, not_smaller/],
+    // scales
+    ['a non-integer scale', () => scales([1, 1, 1.5, 2]), /^ONNX node "up" \(Resize\): its scales \[1,1,1.5,2\] are not supported: dendrite imports an integer upscale of height and width, scales \[1, 1, sh, sw\] \(batch and channels 1\) with whole sh, sw ≥ 1/],
+    ['downscaling', () => scales([1, 1, 0.5, 0.5]), /its scales \[1,1,0.5,0.5\] are not supported/],
+    ['a scale on the batch', () => scales([2, 1, 2, 2]), /its scales \[2,1,2,2\] are not supported: dendrite imports an integer upscale of height and width, scales \[1, 1, sh, sw\] \(batch and channels 1\)/],
+    ['a scale on the channels', () => scales([1, 3, 1, 1]), /its scales \[1,3,1,1\] are not supported/],
+    ['a zero scale', () => scales([1, 1, 0, 2]), /its scales \[1,1,0,2\] are not supported/],
+    ['a negative scale', () => scales([1, 1, -2, 2]), /its scales \[1,1,-2,2\] are not supported/],
+    ['a NaN scale', () => scales([1, 1, NaN, 2]), /^ONNX node "up" \(Resize\): its scales "S" holds NaN at index 2/],
+    ['an infinite scale', () => scales([1, 1, Infinity, 2]), /its scales "S" holds Infinity at index 2/],
+    ['a huge scale', () => scales([1, 1, 2 ** 20, 2]), /^ONNX node "up" \(Resize\): scales 1048576, 2 make a 3145728×8 output; dendrite imports upscales to at most 65536 rows and columns/],
+    ['a scale of 3e38', () => scales([1, 1, 3e38, 3e38]), /scales .* make a .* output; dendrite imports upscales to at most 65536/],
+    ['3 scales (a 3-D resize)', () => scales([1, 1, 2]), /^ONNX node "up" \(Resize\): its scales "S" has shape \[3\], expected \[4\]/],
+    ['5 scales (a 5-D resize)', () => scales([1, 1, 2, 2, 2]), /its scales "S" has shape \[5\], expected \[4\]/],
+    ['scales as int64', () => graph(['', 'S'], {}, [i64('S', [1, 1, 2, 2])]), /its scales "S" is int64; dendrite reads float32/],
+    ['scales computed in the graph', () => onnxModel({ input: ['batch', 2, 3, 4], initializers: [f32('S', [1, 1, 2, 2])],
+      nodes: [{ op: 'Relu', inputs: ['S'], outputs: ['S2'] }, { op: 'Resize', name: 'up', inputs: ['input', '', 'S2'], outputs: ['output'] }] }),
+    /^ONNX node "up" \(Resize\): its input "S2" \(input 2\) is computed in the graph; dendrite needs it as a constant/],
+    ['no scales and no sizes', () => graph([]), /^ONNX node "up" \(Resize\): has neither scales nor sizes \(the scales input is missing or empty\)/],
+    ['empty scales and no sizes at opset 11', () => graph(['R', 'S'], {}, [f32('R', []), f32('S', [])], 11), /has neither scales nor sizes/],
+    ['both scales and sizes', () => graph(['', 'S', 'Z'], {}, [f32('S', [1, 1, 2, 2]), i64('Z', [2, 2, 6, 8])], 13, [2, 2, 3, 4]), /^ONNX node "up" \(Resize\): gives both scales and sizes; ONNX allows one of them/],
+    ['a fifth input', () => graph(['', 'S', '', 'S']), /^ONNX node "up" \(Resize\): has 5 inputs; Resize at opset 13 takes at most 4/],
+    // sizes
+    ['sizes not a multiple', () => sizes([2, 2, 7, 8]), /^ONNX node "up" \(Resize\): its sizes \[2,2,7,8\] \(scales \[1,1,2.33333,2\] of the NCHW input\) are not supported: .*whole multiples of the input's 3×4/],
+    ['sizes smaller', () => sizes([2, 2, 3, 2]), /its sizes \[2,2,3,2\] \(scales \[1,1,1,0.5\] of the NCHW input\) are not supported/],
+    ['sizes of zero', () => sizes([2, 2, 0, 8]), /its sizes \[2,2,0,8\]/],
+    ['negative sizes', () => sizes([2, 2, -6, 8]), /its sizes \[2,2,-6,8\]/],
+    ['sizes changing the channels', () => sizes([2, 4, 6, 8]), /its sizes \[2,4,6,8\] \(scales \[1,2,2,2\]/],
+    ['sizes fixing a batch that is not fixed', () => sizes([1, 2, 6, 8], ['batch', 2, 3, 4]), /^ONNX node "up" \(Resize\): its sizes \[1,2,6,8\] fix the batch axis to 1, but the graph's batch size is not fixed/],
+    ['sizes changing a fixed batch', () => sizes([4, 2, 6, 8]), /its sizes \[4,2,6,8\] \(scales \[2,1,2,2\]/],
+    ['3 sizes', () => sizes([2, 6, 8]), /^ONNX node "up" \(Resize\): its sizes \[2,6,8\] have 3 values; expected 4, one per resized axis/],
+    ['sizes as float', () => graph(['', '', 'Z'], {}, [f32('Z', [2, 2, 6, 8])]), /its sizes must be an int64 tensor, got float32/],
+    ['huge sizes', () => sizes([2, 2, 3 * 2 ** 40, 8]), /make a 3298534883328×8 output; dendrite imports upscales to at most 65536/],
+    // axes (opset 18)
+    ['axes out of range', () => graph(['', 'S'], { axes: [2, 4] }, [f32('S', [2, 2])], 18), /^ONNX node "up" \(Resize\): attribute axes=\[2,4\] must be distinct axes of the 4-D input, in \[-4, 3\]/],
+    ['repeated axes', () => graph(['', 'S'], { axes: [3, -1] }, [f32('S', [2, 2])], 18), /attribute axes=\[3,-1\] must be distinct/],
+    ['scales not matching axes', () => graph(['', 'S'], { axes: [2, 3] }, [f32('S', [1, 1, 2, 2])], 18), /its scales "S" has shape \[4\], expected \[2\]/],
+    // where it applies
+    ['Resize of a matrix', () => graph(['', 'S'], {}, undefined, 13, ['batch', 4]), /^ONNX node "up" \(Resize\): Resize is supported on the height and width of an image, got a \(batch, features\) matrix/],
+    // Upsample
+    ['Upsample-7 without scales', () => graph([], { mode: 'nearest' }, [], 7, undefined, 'Upsample'), /^ONNX node "up" \(Upsample\): attribute scales is missing/],
+    ['Upsample-7 scales of the wrong length', () => graph([], { scales: { floats: [2, 2] } }, [], 7, undefined, 'Upsample'), /attribute scales=\[2,2\] has 2 values; expected 4/],
+    ['Upsample-8 NaN scales', () => graph([], { scales: { floats: [1, 1, NaN, 2] } }, [], 8, undefined, 'Upsample'), /^ONNX node "up" \(Upsample\): its scales \[1,1,NaN,2\] are not supported/],
+    ['Upsample-9 scales attribute', () => graph(['S'], { scales: { floats: [1, 1, 2, 2] } }, undefined, 9, undefined, 'Upsample'), /^ONNX node "up" \(Upsample\): attribute "scales" is not supported \(dendrite reads mode\)/],
+    ['Upsample-9 without its scales input', () => graph([], {}, [], 9, undefined, 'Upsample'), /^ONNX node "up" \(Upsample\): has neither scales nor sizes/],
+    ['Upsample mode cubic', () => graph(['S'], { mode: 'cubic' }, undefined, 9, undefined, 'Upsample'), /attribute mode="cubic" is not one of nearest, linear/],
+  ])('%s', (_, make, message) => {
+    expect(refusal(make())).toMatch(message);
+  });
+});
