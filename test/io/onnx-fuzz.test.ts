@@ -5,13 +5,6 @@
 // and initializers, opset versions, input dims). Each must be a ModelFileError or a model whose
 // predict returns finite values or refuses with a NumericError; nothing else may be thrown, memory
 // stays bounded, nothing hangs. The counts are printed for the issue's closing note.
-import (hostile input, issue 16): 10,000 seeded mutations of the fixture files
-// (three of them with Upsample / Resize) and of a tf2onnx-style graph — byte flips, truncations, edits of length prefixes, and structural
-// edits re-encoded with consistent lengths (tensor dims and data types, attribute types and
-// values, op types, node inputs, removed or duplicated nodes and initializers, opset versions,
-// input dims). Each must be a ModelFileError or a model whose predict returns finite values or
-// refuses with a NumericError; nothing else may be thrown, memory stays bounded, nothing hangs.
-// The counts are printed for the issue's closing note.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { fromOnnx, getEngine, ModelFileError, NumericError, type Sequential } from '../../src/index.js';
