@@ -88,6 +88,12 @@ export class Graph {
     return !!t && t.dataType === DT_FLOAT && t.values?.length === 1 && Math.abs(t.values[0] - target) <= 1e-6 * Math.abs(target);
   }
 
+  /** True if `name` is a constant holding exactly the integers `want` (for matching patterns). */
+  intsAre(name: string | undefined, want: number[]): boolean {
+    const v = name === undefined ? undefined : this.constants.get(name)?.values;
+    return Array.isArray(v) && v.length === want.length && want.every((x, i) => v[i] === x);
+  }
+
   /** Input `i` of the node as a constant (initializer or Constant node), or undefined if omitted. */
   constant(n: OnnxNode, i: number, what: string): OnnxTensor | undefined {
     const name = n.inputs[i];

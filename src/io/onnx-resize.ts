@@ -85,8 +85,8 @@ function resizedAxes(n: OnnxNode, a: Attrs): number[] {
   return norm;
 }
 
-/** The scales or sizes the node gives, one per resized axis (exactly one of the two). */
-function requested(c: Ctx, n: OnnxNode, a: Attrs, count: number): { scales?: number[]; sizes?: number[] } {
+/** The scales or sizes the node gives, one per resized axis (exactly one of the two); `computed`: sizes from a pattern. */
+function requested(c: Ctx, n: OnnxNode, a: Attrs, count: number, computed?: number[]): { scales?: number[]; sizes?: number[] } {
   if (n.opType === 'Upsample' && c.opset < 9) {
     const scales = a.floats('scales');
     if (!scales) throw refuse(n, 'attribute scales is missing');
@@ -101,7 +101,7 @@ function requested(c: Ctx, n: OnnxNode, a: Attrs, count: number): { scales?: num
     return !!t && t.dims.reduce((p, d) => p * d, 1) > 0;
   };
   const scales = present(at) ? Array.from(c.g.floats(n, at, 'scales', `[${count}]`, (d) => d.length === 1 && d[0] === count)) : undefined;
-  const sizes = at === 2 && present(3) ? c.g.ints(n, 3, 'sizes') : undefined;
+  const sizes = computed ?? (at === 2 && present(3) ? c.g.ints(n, 3, 'sizes') : undefined);
   if (scales && sizes) throw refuse(n, 'gives both scales and sizes; ONNX allows one of them');
   if (!scales && !sizes) throw refuse(n, 'has neither scales nor sizes (the scales input is missing or empty)');
   if (sizes && sizes.length !== count) throw refuse(n, `its sizes [${sizes}] have ${sizes.length} values; expected ${count}, one per resized axis`);
@@ -124,10 +124,10 @@ function fromSizes(c: Ctx, n: OnnxNode, a: Attrs, v: Value, axes: number[], size
 }
 
 /** [sh, sw] for an integer upscale of height and width with batch and channels left alone. */
-function factors(c: Ctx, n: OnnxNode, a: Attrs, v: Value): [number, number] {
-  const axes = c.opset >= 18 && n.opType === 'Resize' ? resizedAxes(n, a) : [0, 1, 2, 3];
+function factors(c: Ctx, n: OnnxNode, a: Attrs, v: Value, computed?: number[]): [number, number] {
+  const axes = computed ? [2, 3] : c.opset >= 18 && n.opType === 'Resize' ? resizedAxes(n, a) : [0, 1, 2, 3];
   choice(n, a, 'keep_aspect_ratio_policy', 'stretch', ['stretch', 'not_larger', 'not_smaller']);
-  const { scales, sizes } = requested(c, n, a, axes.length);
+  const { scales, sizes } = requested(c, n, a, axes.length, computed);
   const given = scales ?? fromSizes(c, n, a, v, axes, sizes!);
   const per = [1, 1, 1, 1];
   axes.forEach((x, i) => (per[x] = given[i]));
@@ -144,11 +144,37 @@ function factors(c: Ctx, n: OnnxNode, a: Attrs, v: Value): [number, number] {
 }
 
 /** Resize and Upsample: an upSampling2d layer, or a refusal naming what differs. */
-export const resize: Converter = (c, n, v) => {
+export const resize: Converter = (c, n, v) => convert(c, n, v);
+
+/** `computed`: the [height, width] a pattern found as the sizes of an NCHW value. */
+function convert(c: Ctx, n: OnnxNode, v: Value, computed?: number[]): Value {
   const a = c.attrs(n, known(c, n));
   need(v, ['nchw', 'nhwc'], n, `${n.opType} is supported on the height and width of an image`);
   const interpolation = interpolationOf(c, n, a);
-  const [sh, sw] = factors(c, n, a, v);
+  const [sh, sw] = factors(c, n, a, v, computed);
   c.b.add('upSampling2d', { size: [sh, sw], interpolation });
   return { ...v, name: n.outputs[0], shape: [v.shape[0] * sh, v.shape[1] * sw, v.shape[2]] };
-};
+}
+
+/**
+ * PyTorch's F.interpolate(x, size=(h, w)) / nn.Upsample(size=...): Resize(x, roi, scales,
+ * Concat(Slice(Shape(x), [0], [2]), [h, w])), x's own batch and channels with constant h and w.
+ */
+export function resizeToSize(c: Ctx, v: Value, users: OnnxNode[]): Value | undefined {
+  const g = c.g;
+  const shape = users.find((n) => n.opType === 'Shape' && n.attributes.length === 0);
+  const n = users.find((u) => u.opType === 'Resize' && u.inputs[0] === v.name);
+  const slice = shape && g.sole(shape.outputs[0], 'Slice');
+  const concat = slice && g.sole(slice.outputs[0], 'Concat');
+  const perAxis = n?.attributes.some((x) => x.name === 'axes' || x.name === 'keep_aspect_ratio_policy'); // sizes of all four axes only
+  if (users.length !== 2 || !n || perAxis || !concat || n.inputs[3] !== concat.outputs[0] || v.layout !== 'nchw' || n.domain !== '') return undefined;
+  const [, starts, ends, axes, steps] = slice.inputs;
+  const sliced = slice.inputs[0] === shape.outputs[0] && slice.attributes.length === 0 && g.intsAre(starts, [0]) && g.intsAre(ends, [2]) &&
+    (!axes || g.intsAre(axes, [0])) && (!steps || g.intsAre(steps, [1]));
+  const hw = g.constants.get(concat.inputs[1] ?? '')?.values;
+  const axis = concat.attributes.find((x) => x.name === 'axis');
+  if (!sliced || concat.inputs.length !== 2 || concat.inputs[0] !== slice.outputs[0] || axis?.i !== 0 || !Array.isArray(hw) || hw.length !== 2) return undefined;
+  for (let i = 1; i < 3; i++) g.constant(n, i, i === 1 ? 'roi' : 'scales');
+  for (const x of [shape, slice, concat, n]) g.done.add(x);
+  return convert(c, n, v, hw);
+}

@@ -1,5 +1,5 @@
 // Fuzz of the ONNX import (hostile input, issue 16): 10,000 seeded mutations of the fixture files
-// (three of them with Upsample / Resize) and of a tf2onnx-style graph — byte flips, truncations,
+// (four of them with Upsample / Resize) and of a tf2onnx-style graph — byte flips, truncations,
 // edits of length prefixes, and structural edits re-encoded with consistent lengths (tensor dims
 // and data types, attribute types and values, op types, node inputs, removed or duplicated nodes
 // and initializers, opset versions, input dims). Each must be a ModelFileError or a model whose
@@ -14,7 +14,7 @@ import { allFields, encode, type Field, lengthPrefixes, parse } from '../helpers
 import { varint } from '../../src/io/protobuf.js';
 
 const dir = new URL('../fixtures/onnx/', import.meta.url);
-const fixtures = [...['mlp', 'cnn', 'depthwise', 'gap'].flatMap((n) => [11, 13, 17].map((o) => `${n}-opset${o}`)), 'up-nearest-opset9', 'up-nearest23-opset11', 'up-bilinear-opset17']
+const fixtures = [...['mlp', 'cnn', 'depthwise', 'gap'].flatMap((n) => [11, 13, 17].map((o) => `${n}-opset${o}`)), 'up-nearest-opset9', 'up-nearest23-opset11', 'up-bilinear-opset17', 'up-size-opset13']
   .map((name) => new Uint8Array(readFileSync(new URL(`${name}.onnx`, dir))));
 
 const tf2onnx = tf2onnxGraph();

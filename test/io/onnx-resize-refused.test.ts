@@ -66,6 +66,11 @@ describe('Resize and Upsample refused, naming node, attribute and value', () => 
     ['axes out of range', () => graph(['', 'S'], { axes: [2, 4] }, [f32('S', [2, 2])], 18), /^ONNX node "up" \(Resize\): attribute axes=\[2,4\] must be distinct axes of the 4-D input, in \[-4, 3\]/],
     ['repeated axes', () => graph(['', 'S'], { axes: [3, -1] }, [f32('S', [2, 2])], 18), /attribute axes=\[3,-1\] must be distinct/],
     ['scales not matching axes', () => graph(['', 'S'], { axes: [2, 3] }, [f32('S', [1, 1, 2, 2])], 18), /its scales "S" has shape \[4\], expected \[2\]/],
+    ['a Shape → Slice → Concat sizes that is not PyTorch\'s [batch, channels] + [h, w]', () => onnxModel({
+      input: ['batch', 2, 3, 4], initializers: [i64('b', [0]), i64('e', [3]), i64('hw', [6])],
+      nodes: [{ op: 'Shape', inputs: ['input'], outputs: ['s'] }, { op: 'Slice', inputs: ['s', 'b', 'e'], outputs: ['nc'] },
+        { op: 'Concat', inputs: ['nc', 'hw'], outputs: ['z'], attrs: { axis: 0 } }, { op: 'Resize', name: 'up', inputs: ['input', '', '', 'z'], outputs: ['output'] }],
+    }), /^ONNX value "input" feeds 2 nodes \("n0" \(Shape\), "up" \(Resize\)\); dendrite imports sequential graphs/],
     // where it applies
     ['Resize of a matrix', () => graph(['', 'S'], {}, undefined, 13, ['batch', 4]), /^ONNX node "up" \(Resize\): Resize is supported on the height and width of an image, got a \(batch, features\) matrix/],
     // Upsample

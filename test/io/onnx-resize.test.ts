@@ -23,27 +23,31 @@ function fixture(name: string): { x: Float32Array; rows: number; expected: Float
 }
 
 describe('PyTorch nn.Upsample (test/fixtures/onnx/make.py)', () => {
+  const nearest = (size: number[]) => ({ size, interpolation: 'nearest' });
+  const bilinear = (size: number[]) => ({ size, interpolation: 'bilinear' });
   it.each([
-    ['up-nearest', [9, 10, 11, 13, 17], [2, 2], 'nearest'],
-    ['up-nearest23', [9, 10, 11, 13, 17], [2, 3], 'nearest'],
-    ['up-bilinear', [11, 13, 17], [2, 2], 'bilinear'],
-  ] as const)('%s predicts as torch does (≤ 1e-5) at opsets %j', (name, opsets, size, interpolation) => {
+    ['up-nearest', [9, 10, 11, 13, 17], [nearest([2, 2])]],
+    ['up-nearest23', [9, 10, 11, 13, 17], [nearest([2, 3])]],
+    ['up-bilinear', [11, 13, 17], [bilinear([2, 2])]],
+    ['up-size', [11, 13, 17], [nearest([2, 2]), bilinear([2, 3])]], // size=: sizes from Concat(Slice(Shape(x)), [h, w])
+  ] as const)('%s predicts as torch does (≤ 1e-5) at opsets %j', (name, opsets, upsampling) => {
     const { x, rows, expected } = fixture(name);
     for (const opset of opsets) {
       const m = fromOnnx(file(`${name}-opset${opset}.onnx`));
-      expect(layersOf(m).find((l) => l.type === 'upSampling2d'), `opset ${opset}`).toMatchObject({ size, interpolation });
+      expect(layersOf(m).filter((l) => l.type === 'upSampling2d'), `opset ${opset}`).toMatchObject(upsampling);
       expect(maxAbsDiff(m.predict({ data: x, shape: [rows, x.length / rows] }).data, expected), `opset ${opset}`).toBeLessThanOrEqual(1e-5);
       m.dispose();
     }
   });
 
-  it('refuses align_corners=True, and bilinear at opsets 9 and 10 (which torch itself warns does not match)', () => {
+  it('refuses align_corners=True, bilinear at opsets 9 and 10 (which torch itself warns does not match), and a size that is not a multiple', () => {
     for (const opset of [11, 13, 17]) {
       expect(refusal(file(`up-corners-opset${opset}.onnx`))).toMatch(
         /ONNX node "[^"]+" \(Resize\): attribute coordinate_transformation_mode=align_corners is not supported with mode=linear: .* half_pixel, pytorch_half_pixel, half_pixel_symmetric/);
     }
     expect(refusal(file('up-bilinear-opset9.onnx'))).toMatch(/\(Upsample\): attribute mode=linear is not supported: Upsample at opset 9 places output pixel i at input x = i \/ scale/);
     expect(refusal(file('up-bilinear-opset10.onnx'))).toMatch(/\(Resize\): attribute mode=linear is not supported: Resize at opset 10 places/);
+    expect(refusal(file('up-size-odd-opset13.onnx'))).toMatch(/\(Resize\): its sizes \[7,8\] \(scales \[1.4,2\] of the NCHW input\) are not supported: .*whole multiples of the input's 5×4/);
   });
 });
 
