@@ -24,6 +24,19 @@ export interface Value {
   nonNegative: boolean;
 }
 
+/** What every converter gets: the graph, the model being built, the opset, checked attributes. */
+export interface Ctx {
+  g: Graph;
+  b: Builder;
+  opset: number;
+  /** The batch size when the graph's input fixes it (PyTorch exports without dynamic axes). */
+  batch?: number;
+  attrs(n: OnnxNode, known: readonly string[]): Attrs;
+}
+
+/** One ONNX op: adds layers for node `n`, which consumes `v`, and returns the value it produces. */
+export type Converter = (c: Ctx, n: OnnxNode, v: Value) => Value;
+
 /** Where flat feature `i` of ours (h, w, c order) sits in ONNX's (c, h, w) order. */
 export function onnxIndex(v: Value, i: number): number {
   if (!v.chw) return i;

@@ -5,20 +5,10 @@
 // what ONNX pads with, else refused. Anything a converter does not understand is refused naming
 // the node, the op and the attribute.
 import { layerTypes } from '../layers/index.js';
-import { type Attrs, type Builder, type Graph, type Value, need, onnxIndex, refuse } from './onnx-import-graph.js';
+import { type Attrs, type Converter, type Ctx, type Value, need, onnxIndex, refuse } from './onnx-import-graph.js';
 import type { OnnxNode } from './onnx-read.js';
 import { resize } from './onnx-resize.js';
 
-export interface Ctx {
-  g: Graph;
-  b: Builder;
-  opset: number;
-  /** The batch size when the graph's input fixes it (PyTorch exports without dynamic axes). */
-  batch?: number;
-  attrs(n: OnnxNode, known: readonly string[]): Attrs;
-}
-
-export type Converter = (c: Ctx, n: OnnxNode, v: Value) => Value;
 
 const SELU_ALPHA = 1.6732632423543772;
 const SELU_GAMMA = 1.0507009873554805;

@@ -14,8 +14,7 @@
 // attribute: x = i / s, rounded down for nearest (as ONNX Runtime), but for linear that is TF 1's
 // corner-anchored resize, which is refused. test/io/onnx-resize.test.ts checks every pair of
 // modes against ONNX Runtime.
-import { type Attrs, type Value, need, refuse } from './onnx-import-graph.js';
-import type { Ctx } from './onnx-ops.js';
+import { type Attrs, type Ctx, type Value, need, refuse } from './onnx-import-graph.js';
 import type { OnnxNode } from './onnx-read.js';
 
 /** Output sides beyond this are refused (ONNX sets no limit; the conv attributes share it). */
