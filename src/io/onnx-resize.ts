@@ -22,8 +22,12 @@ const MAX_SIDE = 65_536;
 
 /** Coordinate modes with half-pixel centres: (i + ½) / s − ½ for a whole scale s. */
 const HALF = ['half_pixel', 'pytorch_half_pixel', 'half_pixel_symmetric'];
-/** coordinate_transformation_mode + nearest_mode pairs that read input ⌊i / s⌋ (see the top of the file). */
-const NEAREST = ['asymmetric + floor', ...HALF.flatMap((h) => [`${h} + round_prefer_floor`, `${h} + round_prefer_ceil`]), 'tf_half_pixel_for_nn + floor'];
+/**
+ * coordinate_transformation_mode + nearest_mode pairs that read input ⌊i / s⌋ (see the top of the
+ * file). Literals, not computed: no call may run when the module loads (tree shaking, onnx-ops.ts).
+ */
+const NEAREST = ['asymmetric + floor', 'half_pixel + round_prefer_floor', 'half_pixel + round_prefer_ceil', 'pytorch_half_pixel + round_prefer_floor',
+  'pytorch_half_pixel + round_prefer_ceil', 'half_pixel_symmetric + round_prefer_floor', 'half_pixel_symmetric + round_prefer_ceil', 'tf_half_pixel_for_nn + floor'];
 
 /** Upsample, and Resize before opset 11, have no coordinate attributes. */
 const isOld = (c: Ctx, n: OnnxNode) => n.opType === 'Upsample' || c.opset < 11;
