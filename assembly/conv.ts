@@ -225,9 +225,11 @@ export function conv_pool_forward(y: usize, x: usize, wp: usize, bias: usize, de
     }
   }
   if (z) {
+    v128.store(z, s00); v128.store(z + cs, s10); v128.store(z + rs, s20); v128.store(z + rs + cs, s30);
+    v128.store(z, s01, 16); v128.store(z + cs, s11, 16); v128.store(z + rs, s21, 16); v128.store(z + rs + cs, s31, 16);
     const dc = <i32>(cs >> 2), dr = <i32>(rs >> 2);
-    pool_train(s00, s10, s20, s30, bias, relu, z, cs, rs, out, idx, ei, dc, dr);
-    pool_train(s01, s11, s21, s31, bias ? bias + 16 : 0, relu, z + 16, cs, rs, out + 16, idx + 16, ei + 4, dc, dr);
+    pool_train(z, cs, rs, bias, relu, out, idx, ei, dc, dr);
+    pool_train(z + 16, cs, rs, bias ? bias + 16 : 0, relu, out + 16, idx + 16, ei + 4, dc, dr);
     return;
   }
   v128.store(out, pool_max(s00, s10, s20, s30, bias, relu));

@@ -47,34 +47,26 @@ export function add_f32(dst: usize, src: usize, n: i32): void {
 }
 
 /**
- * Training's convolution + 2×2 max pooling, for 4 channels of one window: the window's pixels
- * p0..p3 ((0, 0), (0, 1), (1, 0), (1, 1)) with gemm's store_vec (+ bias, relu) stored into the
- * convolution's output at z, z + cs, z + rs, z + rs + cs (bytes), and pool_forward's max over them
- * and its argmax (the element offsets e, e + dc, e + dr, e + dr + dc within the image, + the lane)
- * at out and idx: the bits of the convolution then pool_forward.
+ * Training's convolution + 2×2 max pooling, for 4 channels of one window whose pixels ((0, 0),
+ * (0, 1), (1, 0), (1, 1)) the caller has stored as raw sums into the convolution's output at z,
+ * z + cs, z + rs, z + rs + cs (bytes): each gets gemm's store_vec (+ bias, relu) in place, then
+ * pool_forward's max over them and its argmax (the element offsets e, e + dc, e + dr, e + dr + dc
+ * within the image, + the lane) go to out and idx: the bits of the convolution then pool_forward.
+ * Not inlined (its callers are unrolled tiles), so it reads the pixels back from L1.
  */
-@inline export function pool_train(p0: v128, p1: v128, p2: v128, p3: v128, bias: usize, relu: bool, z: usize, cs: usize, rs: usize, out: usize, idx: usize, e: i32, dc: i32, dr: i32): void {
-  if (bias) {
-    const b = v128.load(bias);
-    p0 = f32x4.add(p0, b); p1 = f32x4.add(p1, b); p2 = f32x4.add(p2, b); p3 = f32x4.add(p3, b);
+export function pool_train(z: usize, cs: usize, rs: usize, bias: usize, relu: bool, out: usize, idx: usize, e: i32, dc: i32, dr: i32): void {
+  let best = f32x4.splat(-Infinity), at = i32x4.splat(-1);
+  const b = bias ? v128.load(bias) : f32x4.splat(0), e0 = i32x4.add(i32x4.splat(e), i32x4(0, 1, 2, 3));
+  for (let k = 0; k < 4; k++) {
+    const p = z + (k & 1 ? cs : 0) + (k & 2 ? rs : 0);
+    let v = v128.load(p);
+    if (bias) v = f32x4.add(v, b);
+    if (relu) v = f32x4.max(v, f32x4.splat(0));
+    v128.store(p, v);
+    const gt = f32x4.gt(v, best);
+    best = v128.bitselect(v, best, gt);
+    at = v128.bitselect(i32x4.add(e0, i32x4.splat((k & 1 ? dc : 0) + (k & 2 ? dr : 0))), at, gt);
   }
-  if (relu) {
-    const zero = f32x4.splat(0);
-    p0 = f32x4.max(p0, zero); p1 = f32x4.max(p1, zero); p2 = f32x4.max(p2, zero); p3 = f32x4.max(p3, zero);
-  }
-  v128.store(z, p0);
-  v128.store(z + cs, p1);
-  v128.store(z + rs, p2);
-  v128.store(z + rs + cs, p3);
-  const at0 = i32x4.add(i32x4.splat(e), i32x4(0, 1, 2, 3));
-  let best = f32x4.splat(-Infinity), at = i32x4.splat(-1), gt = f32x4.gt(p0, best);
-  best = v128.bitselect(p0, best, gt); at = v128.bitselect(at0, at, gt);
-  gt = f32x4.gt(p1, best);
-  best = v128.bitselect(p1, best, gt); at = v128.bitselect(i32x4.add(at0, i32x4.splat(dc)), at, gt);
-  gt = f32x4.gt(p2, best);
-  best = v128.bitselect(p2, best, gt); at = v128.bitselect(i32x4.add(at0, i32x4.splat(dr)), at, gt);
-  gt = f32x4.gt(p3, best);
-  best = v128.bitselect(p3, best, gt); at = v128.bitselect(i32x4.add(at0, i32x4.splat(dr + dc)), at, gt);
   v128.store(out, best);
   v128.store(idx, at);
 }

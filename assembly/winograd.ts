@@ -133,13 +133,11 @@ export function conv_winograd_forward(y: usize, x: usize, wp: usize, desc: usize
       for (let w = 0; w < n; w++) {
         const tw = t + w, r = tw / TW, img = r / TH, oy = 2 * (r - img * TH), ox = 2 * (tw - r * TW);
         const out = y + ((<usize>((img * OH + oy) * OW + ox) * CO + j) << 2), bj = bias + (<usize>j << 2);
-        const r1 = oy + 1 < OH, c1 = ox + 1 < OW, m = M + (<usize>w << 5);
-        if (py && r1 && c1) {
-          // Training's pooling: this tile is window (oy/2, ox/2) of the pooled output.
-          const o = <usize>(((img * (OH >> 1) + (oy >> 1)) * (OW >> 1) + (ox >> 1)) * CO + j) << 2, e = (oy * OW + ox) * CO + j;
-          for (let h: usize = 0; h < 32; h += 16) finish(false, m + h, bj + h, relu, out + h, <usize>OW * cs, cs, true, true, py + o + h, idx + o + h, e + <i32>(h >> 2));
-        } else {
-          for (let h: usize = 0; h < 32; h += 16) finish(false, m + h, bj + h, relu, out + h, <usize>OW * cs, cs, r1, c1, 0, 0, 0);
+        const r1 = oy + 1 < OH, c1 = ox + 1 < OW, e = (oy * OW + ox) * CO + j;
+        // Training's pooling: a whole tile is window (oy/2, ox/2) of the pooled output.
+        const o = py && r1 && c1 ? <usize>(((img * (OH >> 1) + (oy >> 1)) * (OW >> 1) + (ox >> 1)) * CO + j) << 2 : -1;
+        for (let h: usize = 0; h < 32; h += 16) {
+          finish(false, M + (<usize>w << 5) + h, bj + h, relu, out + h, <usize>OW * cs, cs, r1, c1, o != -1 ? py + o + h : 0, idx + o + h, e + <i32>(h >> 2));
         }
       }
     }
@@ -231,7 +229,8 @@ function multiply_block(M: usize, V: usize, u: usize, C: i32, rounded: i32): voi
   if (POOL) {
     v128.store(out, pool_max(y00, y01, y10, y11, bias, relu));
   } else if (po) {
-    pool_train(y00, y01, y10, y11, bias, relu, out, cs, rs, po, pidx, e, <i32>(cs >> 2), <i32>(rs >> 2));
+    v128.store(out, y00); v128.store(out + cs, y01); v128.store(out + rs, y10); v128.store(out + rs + cs, y11);
+    pool_train(out, cs, rs, bias, relu, po, pidx, e, <i32>(cs >> 2), <i32>(rs >> 2));
   } else {
     const bv = v128.load(bias);
     v128.store(out, epilogue(y00, bv, relu));
