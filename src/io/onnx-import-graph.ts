@@ -194,6 +194,7 @@ export class Attrs {
     return this.get(name, ATTR.STRING, (a) => a.s !== undefined)?.s ?? fallback;
   }
 
+  /** A float-list attribute (Upsample-7's scales); the caller checks the values. */
   floats(name: string): number[] | undefined {
     return this.get(name, ATTR.FLOATS, () => true)?.floats;
   }
