@@ -29,8 +29,15 @@ const EXPLORE_FIRST = 4;
 const EXPLORE_EVERY = 64;
 /** Windows not measured at the start: code still warming up (tier-up) would make either mode look slow. */
 const WARMUP_WINDOWS = 4;
-/** The other mode must measure this much cheaper to take over (single slow windows happen). */
-const HYSTERESIS = 1 / 0.9;
+/**
+ * How much cheaper the other mode must measure to take over: the caller alone, 0.75 of together's
+ * cost; together again, 0.9 of alone's. Windows hold different mixes of kernels, whose estimates
+ * err differently, so their costs differ by tens of percent with no change in load (measured: with
+ * 0.9 both ways, a 2-thread CNN training on an idle machine sometimes ran 39 % of its jobs alone,
+ * while together measured 0.65 and alone 1.06); a busy machine costs the threads far more.
+ */
+const TO_ALONE = 0.75;
+const TO_TOGETHER = 0.9;
 
 type Kernel = (...args: number[]) => number | undefined;
 
@@ -177,7 +184,7 @@ export class ThreadPool {
     let next = true; // the first measurement was together: measure alone once
     if (this.cost[1]) {
       // Hysteresis: the mode running now stays unless the other one measured clearly better.
-      const aloneBetter = this.alone ? this.cost[1] < this.cost[0] * HYSTERESIS : this.cost[1] * HYSTERESIS < this.cost[0];
+      const aloneBetter = this.alone ? !(this.cost[0] < this.cost[1] * TO_TOGETHER) : this.cost[1] < this.cost[0] * TO_ALONE;
       if (this.exploring) {
         // This window tried the other mode: if it won, look again soon; if not, wait twice as long.
         this.exploring = false;
