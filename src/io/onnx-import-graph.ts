@@ -24,6 +24,19 @@ export interface Value {
   nonNegative: boolean;
 }
 
+/** What every converter gets: the graph, the model being built, the opset, checked attributes. */
+export interface Ctx {
+  g: Graph;
+  b: Builder;
+  opset: number;
+  /** The batch size when the graph's input fixes it (PyTorch exports without dynamic axes). */
+  batch?: number;
+  attrs(n: OnnxNode, known: readonly string[]): Attrs;
+}
+
+/** One ONNX op: adds layers for node `n`, which consumes `v`, and returns the value it produces. */
+export type Converter = (c: Ctx, n: OnnxNode, v: Value) => Value;
+
 /** Where flat feature `i` of ours (h, w, c order) sits in ONNX's (c, h, w) order. */
 export function onnxIndex(v: Value, i: number): number {
   if (!v.chw) return i;
@@ -37,6 +50,14 @@ export const where = (n: OnnxNode) => `ONNX node "${n.name.slice(0, 100)}" (${n.
 
 export function refuse(n: OnnxNode, problem: string): ModelFileError {
   return new ModelFileError(`${where(n)}: ${problem}`);
+}
+
+/** Refuse a value whose layout is not one of `layouts`: `what` says what the op takes. */
+export function need(v: Value, layouts: Value['layout'][], n: OnnxNode, what: string): void {
+  if (!layouts.includes(v.layout)) {
+    const got = v.layout === 'flat' ? 'a (batch, features) matrix' : v.layout === 'pooled' ? 'a globally pooled (batch, c, 1, 1) map' : `an ${v.layout.toUpperCase()} feature map`;
+    throw refuse(n, `${what}, got ${got}`);
+  }
 }
 
 /** The graph being converted. */
@@ -78,6 +99,12 @@ export class Graph {
   scalar(name: string | undefined, target: number): boolean {
     const t = name === undefined ? undefined : this.constants.get(name);
     return !!t && t.dataType === DT_FLOAT && t.values?.length === 1 && Math.abs(t.values[0] - target) <= 1e-6 * Math.abs(target);
+  }
+
+  /** True if `name` is a constant holding exactly the integers `want` (for matching patterns). */
+  intsAre(name: string | undefined, want: number[]): boolean {
+    const v = name === undefined ? undefined : this.constants.get(name)?.values;
+    return Array.isArray(v) && v.length === want.length && want.every((x, i) => v[i] === x);
   }
 
   /** Input `i` of the node as a constant (initializer or Constant node), or undefined if omitted. */
@@ -165,6 +192,11 @@ export class Attrs {
 
   string(name: string, fallback: string): string {
     return this.get(name, ATTR.STRING, (a) => a.s !== undefined)?.s ?? fallback;
+  }
+
+  /** A float-list attribute (Upsample-7's scales); the caller checks the values. */
+  floats(name: string): number[] | undefined {
+    return this.get(name, ATTR.FLOATS, () => true)?.floats;
   }
 
   ints(name: string, fallback?: number[]): number[] | undefined {

@@ -1,22 +1,24 @@
 // ONNX import: a sequential ONNX graph (what torch.onnx.export and tf2onnx write for MLPs and
 // CNNs) as a dendrite model. The graph is walked from its one input to its one output; each node,
 // or each known multi-node pattern (exact GELU built from Erf, swish, PyTorch's
-// x.view(x.size(0), -1)), must be the only consumer of the value before it, and every node must
-// be on that chain. NCHW images become NHWC: kernels are transposed, and the dense layer after a
-// Flatten gets its rows permuted from ONNX's c-h-w order to our h-w-c, so the model predicts what
-// the original does on the same images laid out NHWC. The resulting config and weights then pass
-// the same checks as a native file (model-file.ts assembleModel).
+// x.view(x.size(0), -1) and F.interpolate(x, size=...), which read x's shape), must be the only
+// consumer of the value before it, and every node must be on that chain. NCHW images become NHWC:
+// kernels are transposed, and the dense layer after a Flatten gets its rows permuted from ONNX's
+// c-h-w order to our h-w-c, so the model predicts what the original does on the same images laid
+// out NHWC. The resulting config and weights then pass the same checks as a native file
+// (model-file.ts assembleModel).
 import { DendriteError, ModelFileError, ValueError } from '../errors.js';
 import { describe } from '../check.js';
 import type { Sequential } from '../model/sequential.js';
 import { type LoadedTensor, type ModelConfig, type ModelLoadOptions, assembleModel, checkConfig } from './model-file.js';
-import { Attrs, Builder, Graph, type Value, refuse, where } from './onnx-import-graph.js';
-import { type Ctx, converters, flattenTo } from './onnx-ops.js';
+import { Attrs, Builder, type Ctx, Graph, type Value, refuse, where } from './onnx-import-graph.js';
+import { converters, flattenTo } from './onnx-ops.js';
+import { resizeToSize } from './onnx-resize.js';
 import { DT_FLOAT, type OnnxModel, type OnnxNode, dtypeName, readOnnx } from './onnx-read.js';
 import { type LoadSource, readSource } from './storage.js';
 
 /** Operator-set versions whose ops the converters know (PyTorch writes 7–17, tf2onnx 9–18). */
-const OPSETS = [9, 22];
+const OPSETS = [7, 22];
 
 /** A dendrite model from the bytes of an .onnx file; every problem is a ModelFileError. */
 export function fromOnnx(bytes: Uint8Array | ArrayBuffer, options: ModelLoadOptions = {}): Sequential {
@@ -80,7 +82,7 @@ function input(g: Graph): { value: Value; batch?: number } {
 function step(c: Ctx, v: Value, users: OnnxNode[]): Value {
   const cycle = users.find((u) => c.g.done.has(u));
   if (cycle) throw refuse(cycle, `its input "${v.name.slice(0, 80)}" comes after it: the graph has a cycle`);
-  const matched = gelu(c, v, users) ?? swish(c, v, users) ?? viewFlatten(c, v, users);
+  const matched = gelu(c, v, users) ?? swish(c, v, users) ?? viewFlatten(c, v, users) ?? resizeToSize(c, v, users);
   if (matched) return matched;
   if (users.length > 1) {
     throw new ModelFileError(`ONNX value "${v.name.slice(0, 80)}" feeds ${users.length} nodes (${list(users.map(where))}); dendrite imports sequential graphs, one chain from input to output`);
@@ -144,14 +146,13 @@ function viewFlatten(c: Ctx, v: Value, users: OnnxNode[]): Value | undefined {
   const unsqueeze = gather && g.sole(gather.outputs[0], 'Unsqueeze');
   const concat = unsqueeze && g.sole(unsqueeze.outputs[0], 'Concat');
   if (users.length !== 2 || !reshape || !concat || reshape.inputs[1] !== concat.outputs[0]) return undefined;
-  const ints = (name: string | undefined) => (name === undefined ? undefined : g.constants.get(name)?.values);
-  const is = (a: ArrayLike<number> | undefined, b: number[]) => !!a && a.length === b.length && b.every((x, i) => a[i] === x);
   const attr = (n: OnnxNode, name: string) => n.attributes.find((a) => a.name === name);
   const features = v.shape.reduce((a, d) => a * d, 1);
-  const axes = attr(unsqueeze, 'axes')?.ints ?? ints(unsqueeze.inputs[1]);
-  const tail = ints(concat.inputs[1]);
-  const ok = is(ints(gather.inputs[1]), [0]) && (attr(gather, 'axis')?.i ?? 0) === 0 && is(axes, [0]) && attr(concat, 'axis')?.i === 0 &&
-    concat.inputs[0] === unsqueeze.outputs[0] && (is(tail, [-1]) || is(tail, [features])) && concat.inputs.length === 2;
+  const axes = attr(unsqueeze, 'axes')?.ints;
+  const axesZero = axes ? axes.length === 1 && axes[0] === 0 : g.intsAre(unsqueeze.inputs[1], [0]);
+  const tail = concat.inputs[1];
+  const ok = g.intsAre(gather.inputs[1], [0]) && (attr(gather, 'axis')?.i ?? 0) === 0 && axesZero && attr(concat, 'axis')?.i === 0 &&
+    concat.inputs[0] === unsqueeze.outputs[0] && (g.intsAre(tail, [-1]) || g.intsAre(tail, [features])) && concat.inputs.length === 2;
   if (!ok) return undefined;
   for (const n of [shape, gather, unsqueeze, concat, reshape]) g.done.add(n);
   return flattenTo(c, v, reshape.outputs[0]);

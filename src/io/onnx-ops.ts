@@ -5,19 +5,10 @@
 // what ONNX pads with, else refused. Anything a converter does not understand is refused naming
 // the node, the op and the attribute.
 import { layerTypes } from '../layers/index.js';
-import { type Attrs, type Builder, type Graph, type Value, onnxIndex, refuse } from './onnx-import-graph.js';
+import { type Attrs, type Converter, type Ctx, type Value, need, onnxIndex, refuse } from './onnx-import-graph.js';
 import type { OnnxNode } from './onnx-read.js';
+import { resize } from './onnx-resize.js';
 
-export interface Ctx {
-  g: Graph;
-  b: Builder;
-  opset: number;
-  /** The batch size when the graph's input fixes it (PyTorch exports without dynamic axes). */
-  batch?: number;
-  attrs(n: OnnxNode, known: readonly string[]): Attrs;
-}
-
-export type Converter = (c: Ctx, n: OnnxNode, v: Value) => Value;
 
 const SELU_ALPHA = 1.6732632423543772;
 const SELU_GAMMA = 1.0507009873554805;
@@ -30,13 +21,6 @@ function activation(c: Ctx, n: OnnxNode, v: Value, spec: string | ((a: Attrs, n:
   const a = c.attrs(n, known);
   c.b.activation(typeof spec === 'function' ? spec(a, n) : spec);
   return { ...v, name: n.outputs[0], nonNegative };
-}
-
-function need(v: Value, layouts: Value['layout'][], n: OnnxNode, what: string): void {
-  if (!layouts.includes(v.layout)) {
-    const got = v.layout === 'flat' ? 'a (batch, features) matrix' : v.layout === 'pooled' ? 'a globally pooled (batch, c, 1, 1) map' : `an ${v.layout.toUpperCase()} feature map`;
-    throw refuse(n, `${what}, got ${got}`);
-  }
 }
 
 // ---- dense ---------------------------------------------------------------------------------------
@@ -361,6 +345,8 @@ export const converters: Record<string, Converter> = {
   Reshape: reshapeOp,
   Transpose: transpose,
   Pad: pad,
+  Resize: resize,
+  Upsample: resize,
   Identity: identity,
   BatchNormalization: batchNorm,
   Dropout: dropoutOp,

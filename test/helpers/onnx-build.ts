@@ -4,8 +4,8 @@
 import { fromOnnx, ModelFileError } from '../../src/index.js';
 import { Message } from '../../src/io/protobuf.js';
 
-/** An attribute value: an integer, { f } for a float, an int list, a string, or a tensor. */
-export type AttrValue = number | { f: number } | number[] | string | Message;
+/** An attribute value: an integer, { f } for a float, { floats } for a float list, an int list, a string, or a tensor. */
+export type AttrValue = number | { f: number } | { floats: number[] } | number[] | string | Message;
 
 export interface NodeSpec {
   op: string;
@@ -50,6 +50,10 @@ function attribute(name: string, v: AttrValue): Message {
   if (Array.isArray(v)) {
     for (const i of v) a.varint(8, i < 0 ? BigInt.asUintN(64, BigInt(i)) : i);
     return a.varint(20, 7);
+  }
+  if (typeof v === 'object' && 'floats' in v) {
+    for (const f of v.floats) a.float(7, f);
+    return a.varint(20, 6);
   }
   if (typeof v === 'object') return a.float(2, v.f).varint(20, 1);
   return a.varint(3, v < 0 ? BigInt.asUintN(64, BigInt(v)) : v).varint(20, 2);

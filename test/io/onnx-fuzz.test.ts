@@ -1,10 +1,10 @@
 // Fuzz of the ONNX import (hostile input, issue 16): 10,000 seeded mutations of the fixture files
-// and of a tf2onnx-style graph — byte flips, truncations, edits of length prefixes, and structural
-// edits re-encoded with consistent lengths (tensor dims and data types, attribute types and
-// values, op types, node inputs, removed or duplicated nodes and initializers, opset versions,
-// input dims). Each must be a ModelFileError or a model whose predict returns finite values or
-// refuses with a NumericError; nothing else may be thrown, memory stays bounded, nothing hangs.
-// The counts are printed for the issue's closing note.
+// (four of them with Upsample / Resize) and of a tf2onnx-style graph — byte flips, truncations,
+// edits of length prefixes, and structural edits re-encoded with consistent lengths (tensor dims
+// and data types, attribute types and values, op types, node inputs, removed or duplicated nodes
+// and initializers, opset versions, input dims). Each must be a ModelFileError or a model whose
+// predict returns finite values or refuses with a NumericError; nothing else may be thrown, memory
+// stays bounded, nothing hangs. The counts are printed for the issue's closing note.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { fromOnnx, getEngine, ModelFileError, NumericError, type Sequential } from '../../src/index.js';
@@ -14,12 +14,13 @@ import { allFields, encode, type Field, lengthPrefixes, parse } from '../helpers
 import { varint } from '../../src/io/protobuf.js';
 
 const dir = new URL('../fixtures/onnx/', import.meta.url);
-const fixtures = ['mlp', 'cnn', 'depthwise', 'gap'].flatMap((n) => [11, 13, 17].map((o) => new Uint8Array(readFileSync(new URL(`${n}-opset${o}.onnx`, dir)))));
+const fixtures = [...['mlp', 'cnn', 'depthwise', 'gap'].flatMap((n) => [11, 13, 17].map((o) => `${n}-opset${o}`)), 'up-nearest-opset9', 'up-nearest23-opset11', 'up-bilinear-opset17', 'up-size-opset13']
+  .map((name) => new Uint8Array(readFileSync(new URL(`${name}.onnx`, dir))));
 
 const tf2onnx = tf2onnxGraph();
 
 const OPS = ['Relu', 'Gemm', 'Conv', 'MaxPool', 'AveragePool', 'Flatten', 'Reshape', 'Softmax', 'BatchNormalization', 'Transpose', 'Pad', 'Identity',
-  'Dropout', 'MatMul', 'Add', 'Mul', 'Erf', 'GlobalAveragePool', 'If', 'Loop', 'Constant', 'Shape', 'Gather', ''];
+  'Dropout', 'MatMul', 'Add', 'Mul', 'Erf', 'GlobalAveragePool', 'Resize', 'Upsample', 'If', 'Loop', 'Constant', 'Shape', 'Gather', ''];
 const BIG = [0n, 1n, 2n, 3n, 7n, 255n, 65535n, 2n ** 31n - 1n, 2n ** 31n, 2n ** 32n, 2n ** 53n, 2n ** 62n, 2n ** 64n - 1n, 2n ** 64n - 2n];
 
 describe('fuzz of the ONNX import', () => {
