@@ -2,14 +2,16 @@
 //   core:  a program that trains and predicts (init, sequential, dense, an optimizer, compile,
 //          fit, evaluate, predict, model bytes), bundled from each entry by esbuild with tree
 //          shaking as an app's bundler would, plus the one wasm it loads (the largest of the
-//          builds): <= 85 KB gzipped (DESIGN §6: well under 100 KB; convolutions and the strict
+//          builds): <= 86 KB gzipped (DESIGN §6: well under 100 KB; convolutions and the strict
 //          model-file schema took the old 60 KB, the fused conv + pool inference kernel and the
-//          padding / upsampling layers the 80) (issue 5; TF.js core + layers are ≈ 480 KB).
+//          padding / upsampling layers the 80, the Winograd kernels the 85; training's fused
+//          conv + pool pass and the Winograd input gradient ≈ 0.6 KB past 85) (issue 5; TF.js
+//          core + layers are ≈ 480 KB).
 //   whole: everything an entry exports (interop, storage, datasets, worker training) plus the
-//          wasm: <= 116 KB gzipped (DESIGN §6 said 100; ONNX import took ≈ 9.6 KB of it, all of
+//          wasm: <= 117 KB gzipped (DESIGN §6 said 100; ONNX import took ≈ 9.6 KB of it, all of
 //          which an app that does not import ONNX files tree-shakes away: the core does not grow;
 //          the Winograd convolution kernels ≈ 1.9 KB of wasm took it past 112, ONNX Resize /
-//          Upsample import ≈ 1.6 KB past 115).
+//          Upsample import ≈ 1.6 KB past 115, the core's growth past 116).
 // `node scripts/size.mjs` prints a table, `--json` the report. npm test enforces both
 // (test/runtimes/bundles.test.ts).
 import { build } from 'esbuild';
@@ -18,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
 /** Bytes, gzip -9 (KB read as 1,000 bytes: the stricter reading). */
-export const BUDGET = { core: 85_000, whole: 116_000 };
+export const BUDGET = { core: 86_000, whole: 117_000 };
 
 const buildDir = fileURLToPath(new URL('../build/', import.meta.url));
 // The builds (baseline, threads, relaxed, …): an entry loads one; the largest one counts.
