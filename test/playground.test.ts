@@ -227,7 +227,7 @@ describe.skipIf(skipWhy !== '')('playground in Chromium', () => {
   it('trains the CNN preset on a subset: charts, the first convolution\'s filters redrawn per epoch, and a model file that predicts the same in Node', async () => {
     const page = await open(browser, command.url);
     await page.selectOption('#preset', 'cnn');
-    expect(await page.inputValue('#layers')).toBe('conv:32:3:relu, maxpool:2, conv:64:3:relu, maxpool:2, flatten, 128:relu, 10:softmax');
+    expect(await page.inputValue('#layers')).toBe('conv:32:3:relu, maxpool:2, conv:64:3:relu, maxpool:2, flatten, dropout:0.25, 128:relu, dropout:0.4, 10:softmax');
     expect([await page.inputValue('#rows'), await page.inputValue('#epochs')]).toEqual(['10000', '3']);
     // 32·(3·3·1 + 1) + 64·(3·3·32 + 1) + 128·(5·5·64 + 1) + 10·(128 + 1)
     expect(await page.textContent('#summary')).toContain(`Total params: ${(320 + 18_496 + 204_928 + 1_290).toLocaleString('en-US')}`);

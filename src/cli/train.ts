@@ -32,8 +32,9 @@ ${DATA_HELP}
 
 model:
   --model mlp|cnn         mlp: the layers of --layers; cnn: the TF.js tutorial
-                          CNN (conv 32 3×3, max pool, conv 64 3×3, max pool,
-                          dense 128, N:softmax) on one-channel images such as
+                          CNN with dropout (conv 32 3×3, max pool, conv 64 3×3,
+                          max pool, dropout 0.25, dense 128, dropout 0.4,
+                          N:softmax) on one-channel images such as
                           Fashion-MNIST's 28×28 (default mlp)
   --layers SPEC           the layers, first to last (see "layers" below), e.g.
                           conv:32:3:relu,maxpool,flatten,128:relu,10:softmax

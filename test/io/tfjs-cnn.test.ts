@@ -12,7 +12,7 @@ import {
   type Layer, ModelFileError, ValueError, activation, adam, averagePooling1d, averagePooling2d, batchNormalization, conv1d, conv2d, dense,
   depthwiseConv2d, flatten, fromTfjs, globalAveragePooling1d, globalAveragePooling2d, globalMaxPooling1d, globalMaxPooling2d, l2, loadTfjs,
   maxPooling1d, maxPooling2d, reshape, separableConv2d, sequential, sgd, spatialDropout1d, spatialDropout2d, toTfjs, type TfjsModelJson,
-  dropout, upSampling2d, zeroPadding1d, zeroPadding2d,
+  Dropout, dropout, fashionMnistCnn, upSampling2d, zeroPadding1d, zeroPadding2d,
 } from '../../src/index.js';
 import { maxAbsDiff, tfjsFiles, tfjsHandler } from '../helpers/tfjs-files.js';
 import { expectNear, tf, tfReady, tfl } from '../training/helpers.js';
@@ -240,6 +240,18 @@ describe('dendrite → TF.js', () => {
     expect(Array.from(back.predict({ data: x, shape: [n, ...shape] }).data)).toEqual(Array.from(ours));
     m.dispose();
     back.dispose();
+    t.dispose();
+  });
+
+  it('the recipe CNN (fashionMnistCnn, its dropout layers included) exports: TF.js has the same layers and predicts the same', async () => {
+    const m = fashionMnistCnn();
+    m.build({ seed: 4 });
+    const { modelJson, weightData } = toTfjs(m);
+    const t = await tfl.loadLayersModel(tfjsHandler(modelJson, weightData));
+    expect(t.layers.map((l) => [l.getClassName(), (l.getConfig().rate as number | undefined) ?? null])).toEqual(m.layers.map((l) => [l.type, l instanceof Dropout ? l.rate : null]));
+    const x = values(4 * 784, 5, 0, 1);
+    expect(maxAbsDiff(m.predict({ data: x, shape: [4, 784] }).data, tfjsPredict(t, x, [4, 28, 28, 1]))).toBeLessThanOrEqual(1e-5);
+    m.dispose();
     t.dispose();
   });
 
