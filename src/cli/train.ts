@@ -47,7 +47,8 @@ model:
                           learningRate, loss, metrics, epochs, ...
   --optimizer NAME        ${optimizerNames.join(', ')}
                           (default adam)
-  --lr N                  learning rate (default 0.001; sgd 0.01)
+  --lr N                  learning rate (default 0.001; sgd 0.01; adam with
+                          --model cnn 0.002)
   --lr-schedule NAME      cosine: decay the rate to 0 over the run along a half
                           cosine (default without --config); constant: keep it
                           fixed (default with --config, whose learningRate may

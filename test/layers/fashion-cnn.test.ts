@@ -37,11 +37,11 @@ describe('fashionMnistCnn options', () => {
   it('decays Adam along a cosine over epochs × ceil(trainSamples / batchSize) steps by default', () => {
     const m = fashionMnistCnn();
     expect(fashionMnistCnnFit).toEqual({ epochs: 15, batchSize: 128 });
-    expect(lrConfig(m)).toMatchObject({ name: 'cosineDecay', config: { initialLearningRate: 0.001, decaySteps: 15 * Math.ceil(60000 / 128), alpha: 0 } });
+    expect(lrConfig(m)).toMatchObject({ name: 'cosineDecay', config: { initialLearningRate: 0.002, decaySteps: 15 * Math.ceil(60000 / 128), alpha: 0 } });
     const sub = fashionMnistCnn({ trainSamples: 54000, epochs: 3, batchSize: 64, learningRate: 0.002 });
     expect(lrConfig(sub)).toMatchObject({ config: { initialLearningRate: 0.002, decaySteps: 3 * Math.ceil(54000 / 64) } });
     const constant = fashionMnistCnn({ schedule: 'constant' });
-    expect(lrConfig(constant)).toBe(0.001);
+    expect(lrConfig(constant)).toBe(0.002);
     for (const model of [m, sub, constant]) model.dispose();
   });
 
