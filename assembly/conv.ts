@@ -20,7 +20,7 @@
 // thread split (src/engine/threads/rows.ts) gives bit-identical results for any thread count.
 // Pointers are byte addresses, sizes element counts; outputs are WRITTEN; nothing is allocated.
 
-import { D_C, D_CO, D_DH, D_DW, D_H, D_KH, D_KW, D_OH, D_OW, D_PL, D_PT, D_SH, D_SW, D_W, add_f32, copy_f32, field, madd, zero_f32 } from './desc';
+import { D_C, D_CO, D_DH, D_DW, D_H, D_KH, D_KW, D_OH, D_OW, D_PL, D_PT, D_SH, D_SW, D_W, add_f32, copy_f32, field, madd, pool_max, zero_f32 } from './desc';
 
 /**
  * col(rows·ow, K) for rows [start, start + count) of x(n, h, w, c): col row (r·ow + j) holds the
@@ -219,21 +219,4 @@ export function conv_pool_forward(y: usize, x: usize, wp: usize, bias: usize, de
   }
   v128.store(out, pool_max(s00, s10, s20, s30, bias, relu));
   v128.store(out, pool_max(s01, s11, s21, s31, bias ? bias + 16 : 0, relu), 16);
-}
-
-// gemm's store_vec (+ bias, relu) on each pixel, then pool_forward's max over them.
-@inline function pool_max(p0: v128, p1: v128, p2: v128, p3: v128, bias: usize, relu: bool): v128 {
-  if (bias) {
-    const b = v128.load(bias);
-    p0 = f32x4.add(p0, b); p1 = f32x4.add(p1, b); p2 = f32x4.add(p2, b); p3 = f32x4.add(p3, b);
-  }
-  if (relu) {
-    const z = f32x4.splat(0);
-    p0 = f32x4.max(p0, z); p1 = f32x4.max(p1, z); p2 = f32x4.max(p2, z); p3 = f32x4.max(p3, z);
-  }
-  let best = f32x4.splat(-Infinity);
-  best = v128.bitselect(p0, best, f32x4.gt(p0, best));
-  best = v128.bitselect(p1, best, f32x4.gt(p1, best));
-  best = v128.bitselect(p2, best, f32x4.gt(p2, best));
-  return v128.bitselect(p3, best, f32x4.gt(p3, best));
 }

@@ -45,3 +45,21 @@ export function add_f32(dst: usize, src: usize, n: i32): void {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
   return f32x4.add(acc, f32x4.mul(a, b));
 }
+
+// gemm's store_vec (+ bias, relu) on each of a 2×2 window's pixels, then pool_forward's max over
+// them (conv.ts and winograd.ts fuse convolution and pooling with it).
+@inline export function pool_max(p0: v128, p1: v128, p2: v128, p3: v128, bias: usize, relu: bool): v128 {
+  if (bias) {
+    const b = v128.load(bias);
+    p0 = f32x4.add(p0, b); p1 = f32x4.add(p1, b); p2 = f32x4.add(p2, b); p3 = f32x4.add(p3, b);
+  }
+  if (relu) {
+    const z = f32x4.splat(0);
+    p0 = f32x4.max(p0, z); p1 = f32x4.max(p1, z); p2 = f32x4.max(p2, z); p3 = f32x4.max(p3, z);
+  }
+  let best = f32x4.splat(-Infinity);
+  best = v128.bitselect(p0, best, f32x4.gt(p0, best));
+  best = v128.bitselect(p1, best, f32x4.gt(p1, best));
+  best = v128.bitselect(p2, best, f32x4.gt(p2, best));
+  return v128.bitselect(p3, best, f32x4.gt(p3, best));
+}

@@ -1,6 +1,6 @@
-// dropout kernels: inverted dropout, forward (draws the mask from the seeded counter stream of
-// random.ts) and backward. Element-wise over n f32; pointers are byte addresses, sizes element
-// counts; outputs are WRITTEN, never accumulated.
+// dropout kernels: inverted dropout's mask, drawn from the seeded counter stream of random.ts, and
+// broadcast_mul, which applies it in the forward and the backward pass. Pointers are byte
+// addresses, sizes element counts; outputs are WRITTEN, never accumulated.
 //
 // The keep decision for element i is u ≥ rate with u the uniform of stream position
 //   2^62 + step·2^32 + stream·2^27 + first + i
@@ -21,7 +21,7 @@ const GAMMA: u64 = 0x9E3779B97F4A7C15;
 
 /**
  * mask(n) = (u_i ≥ rate) / (1 − rate), y(n) = x·mask; u_i uniform [0, 1) at the position above.
- * x = 0 draws the mask only (spatial dropout's per-channel mask, applied by channel_mul).
+ * x = 0 draws the mask only (a broadcast mask, applied by broadcast_mul).
  */
 export function dropout_forward(y: usize, mask: usize, x: usize, n: i32, rate: f32, seed: i64, step: i32, stream: i32, first: i32): void {
   const key = mix(<u64>seed);
@@ -38,35 +38,32 @@ export function dropout_forward(y: usize, mask: usize, x: usize, n: i32, rate: f
   }
 }
 
-/** dx(n) = dy·mask (dx may alias dy). */
-export function dropout_backward(dx: usize, dy: usize, mask: usize, n: i32): void {
-  const n4 = n & ~3;
-  for (let i = 0; i < n4; i += 4) {
-    const o = <usize>i << 2;
-    v128.store(dx + o, f32x4.mul(v128.load(dy + o), v128.load(mask + o)));
-  }
-  for (let i = n4; i < n; i++) {
-    const o = <usize>i << 2;
-    store<f32>(dx + o, load<f32>(dy + o) * load<f32>(mask + o));
+/**
+ * y = x·mask with the mask broadcast (Keras' noise_shape; spatial dropout's mask per channel; one
+ * axis of stride 1 for plain dropout), for n samples; dropout's backward as well (dx = dy·mask). The sample's axes, collapsed and outermost first, are `axes` i32 triples at `desc`:
+ * (size, x stride, mask stride: 0 where the mask is shared along the axis); the innermost axis has
+ * x stride 1. Sample b reads the mask from mask + b·maskRow (maskRow 0: one mask for the batch).
+ * y may alias x.
+ */
+export function broadcast_mul(y: usize, x: usize, mask: usize, n: i32, maskRow: i32, desc: usize, axes: i32): void {
+  const sample = load<i32>(desc) * load<i32>(desc, 4);
+  for (let b = 0; b < n; b++) {
+    const o = <usize>(b * sample) << 2;
+    mul_axes(y + o, x + o, mask + (<usize>(b * maskRow) << 2), desc, axes);
   }
 }
 
-/** y(n, s, c) = x(n, s, c)·mask(n, c): a per-channel mask over every position (y may alias x). */
-export function channel_mul(y: usize, x: usize, mask: usize, n: i32, s: i32, c: i32): void {
-  const vec = c & ~3;
-  for (let b = 0; b < n; b++) {
-    const m = mask + (<usize>(b * c) << 2);
-    for (let i = 0; i < s; i++) {
-      const o = <usize>((b * s + i) * c) << 2;
-      let j = 0;
-      for (; j < vec; j += 4) {
-        const q = <usize>j << 2;
-        v128.store(y + o + q, f32x4.mul(v128.load(x + o + q), v128.load(m + q)));
-      }
-      for (; j < c; j++) {
-        const q = <usize>j << 2;
-        store<f32>(y + o + q, load<f32>(x + o + q) * load<f32>(m + q));
-      }
-    }
+function mul_axes(y: usize, x: usize, m: usize, d: usize, axes: i32): void {
+  const size = load<i32>(d), xs = load<i32>(d, 4), ms = load<i32>(d, 8);
+  if (axes > 1) {
+    for (let i = 0; i < size; i++) mul_axes(y + (<usize>(i * xs) << 2), x + (<usize>(i * xs) << 2), m + (<usize>(i * ms) << 2), d + 12, axes - 1);
+    return;
   }
+  const k = f32x4.splat(load<f32>(m));
+  let j = 0;
+  for (; j + 4 <= size; j += 4) {
+    const o = <usize>j << 2;
+    v128.store(y + o, f32x4.mul(v128.load(x + o), ms ? v128.load(m + o) : k));
+  }
+  for (; j < size; j++) store<f32>(y + (<usize>j << 2), load<f32>(x + (<usize>j << 2)) * load<f32>(m + (<usize>(j * ms) << 2)));
 }

@@ -11,6 +11,7 @@ export * from './data';
 export * from './norm';
 export * from './dropout';
 export * from './conv';
+export * from './winograd';
 export * from './depthwise';
 export * from './pool';
 export * from './spatial';

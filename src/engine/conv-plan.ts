@@ -133,6 +133,18 @@ export function fusesPool(g: Geometry, pool: Geometry): boolean {
     pool.dh === 1 && pool.dw === 1 && pool.h === g.oh && pool.w === g.ow && pool.c === g.co;
 }
 
+/**
+ * Whether a convolution's forward pass runs as Winograd F(2×2, 3×3) (assembly/winograd.ts), in
+ * training and inference, alone or fused with its pooling: 3×3, stride 1, no dilation, any padding,
+ * filters a multiple of 8, input channels a multiple of 4 from 8 to 1024 (below 8 the transforms
+ * cost more than they save; up to 1024 a thread's scratch fits in its GEMM pack scratch), and the
+ * transformed kernel (16·c·co floats) at most 16 MiB.
+ */
+export function winograd(g: Geometry): boolean {
+  return g.kh === 3 && g.kw === 3 && g.sh === 1 && g.sw === 1 && g.dh === 1 && g.dw === 1 && g.dm === 1 &&
+    g.co % 8 === 0 && g.c % 4 === 0 && g.c >= 8 && g.c <= 1024 && 16 * g.c * g.co <= 1 << 22;
+}
+
 /** Bytes of conv_pool_pack's output: the tap offsets (K i32, 16-aligned), then the kernel (K, co). */
 export function poolPackBytes(g: Geometry): number {
   const K = patchSize(g);

@@ -5,10 +5,12 @@
 // the thread count: the GEMMs split over rows or output columns, the row kernels over rows, and no
 // reduction (dW, the bias gradient) is ever split over the batch. Pointers are byte addresses;
 // tensors are NHWC; kernels (kh, kw, in, out). Nothing is allocated.
+// A 3×3 stride-1 convolution over 8 or more channels runs forward as Winograd F(2×2, 3×3)
+// (assembly/winograd.ts), in training and inference alike; its gradients stay im2col + GEMM.
 // Inference takes a shortcut where a convolution feeds a 2×2 max pooling (conv2dPoolForward): one
 // pass computes the pooled output straight from x, with the same bits as the two passes.
 import type { Geometry } from './conv-plan.js';
-import { isPointwise, patchSize, tileImages } from './conv-plan.js';
+import { isPointwise, patchSize, poolPackBytes, tileImages, winograd } from './conv-plan.js';
 import type { Engine } from './engine.js';
 import { ACCUMULATE } from './kernels.js';
 
@@ -29,10 +31,19 @@ export function convPass(g: Geometry, desc: number, batch: number): ConvPass {
   return { g, desc, tile: tileImages(g, batch) };
 }
 
-/** y(n, oh, ow, co) = conv(x, w) [+ bias] [relu: flags & RELU]; `col` of colScratchBytes, `pack` the GEMM's. */
+/**
+ * y(n, oh, ow, co) = conv(x, w) [+ bias] [relu: flags & RELU]; `col` of convScratchBytes, `pack` the
+ * GEMM's. A convolution that conv-plan.ts winograd takes runs as Winograd F(2×2, 3×3) over the whole
+ * batch (its weights and the calling thread's scratch in `col`); any other is im2col + GEMM.
+ */
 export function conv2dForward(e: Engine, p: ConvPass, y: number, x: number, w: number, bias: number, n: number, flags: number, col: number, pack: number): void {
   const { g, desc } = p;
   const K = patchSize(g), pix = g.oh * g.ow;
+  if (winograd(g)) {
+    const tileRows = n * ((g.oh + 1) >> 1);
+    e.rows('conv_winograd_forward', tileRows, 1, winogradWork(g, n), y, x, winogradPack(e, g, desc, col, w, bias), desc, flags, col + winogradPackBytes(g));
+    return;
+  }
   const tile = p.tile, pointwise = isPointwise(g);
   for (let t0 = 0; t0 < n; t0 += tile) {
     const t = Math.min(tile, n - t0);
@@ -42,14 +53,40 @@ export function conv2dForward(e: Engine, p: ConvPass, y: number, x: number, w: n
   }
 }
 
+/** Bytes of Winograd's transformed kernel and bias (conv_winograd_pack). */
+const winogradPackBytes = (g: Geometry) => 64 * g.c * g.co + 4 * g.co;
+
+/** Packs the kernel for the Winograd kernels at `at`; returns at. */
+function winogradPack(e: Engine, g: Geometry, desc: number, at: number, w: number, bias: number): number {
+  e.k.conv_winograd_pack(at, w, bias, desc);
+  return at;
+}
+
+/** Estimated single-core ns of a Winograd pass over n images: 16 of direct's 36 multiply-adds per output pair. */
+const winogradWork = (g: Geometry, n: number) => 2 * n * (g.oh + 1) * (g.ow + 1) * g.c * g.co * 4 * NS_PER_FLOP;
+
+/**
+ * Bytes of layer scratch the forward passes need besides im2col + GEMM's: Winograd's packed kernel
+ * and the calling thread's scratch, or else the fused pooling pass's packed kernel.
+ */
+export function convScratchBytes(e: Engine, g: Geometry): number {
+  return winograd(g) ? winogradPackBytes(g) + e.k.conv_winograd_scratch_bytes(g.c) : poolPackBytes(g);
+}
+
 /**
  * Inference: y(n, ⌊oh/2⌋, ⌊ow/2⌋, co) = 2×2 max pooling of conv2dForward's output, computed in one
- * pass (conv-plan.ts fusesPool says when it applies); `scratch` of poolPackBytes(g) bytes holds the
- * weights in the kernel's layout. Bit-identical to conv2dForward then poolForward.
+ * pass (conv-plan.ts fusesPool says when it applies), bit-identical to conv2dForward then
+ * poolForward; `scratch` of convScratchBytes bytes. Winograd convolutions fuse through
+ * conv_pool_winograd (a pooling window is one Winograd tile), the others through conv_pool_forward
+ * (the window's 4 pixels are the rows of the GEMM's 4×8 register tile).
  */
 export function conv2dPoolForward(e: Engine, p: ConvPass, y: number, x: number, w: number, bias: number, n: number, flags: number, scratch: number): void {
   const { g, desc } = p;
   const rows = n * (g.oh >> 1);
+  if (winograd(g)) {
+    e.rows('conv_pool_winograd', rows, 1, winogradWork(g, n), y, x, winogradPack(e, g, desc, scratch, w, bias), desc, flags, scratch + winogradPackBytes(g));
+    return;
+  }
   e.k.conv_pool_pack(scratch, w, desc);
   e.rows('conv_pool_forward', rows, 1, rows * 8 * (g.ow >> 1) * patchSize(g) * g.co * NS_PER_FLOP, y, x, scratch, bias, desc, flags);
 }
@@ -81,7 +118,7 @@ export function conv2dBackwardFilter(e: Engine, p: ConvPass, dw: number, db: num
     if (!pointwise) e.rows('conv_im2col', t * g.oh, 1, t * pix * K * NS_PER_FLOAT, col, xt, desc);
     e.gemmTN(dw, pointwise ? xt : col, dyt, K, g.co, t * pix, g.co, K, g.co, t0 > 0 ? ACCUMULATE : flags & ACCUMULATE, pack);
   }
-  if (db) e.k.col_sum(db, dy, n * pix, g.co, flags & ACCUMULATE);
+  if (db) e.colSum(db, dy, n * pix, g.co, flags & ACCUMULATE);
 }
 
 /** Depthwise forward: y(n, oh, ow, c·dm) [+ bias] [relu: flags & RELU]. */
@@ -96,7 +133,7 @@ export function depthwiseBackward(e: Engine, p: ConvPass, dx: number, dw: number
   const work = 2 * n * g.oh * g.ow * g.co * g.kh * g.kw * NS_PER_FLOP * 4;
   if (dx) e.rows('depthwise_backward_input', n * g.h, 1, work, dx, dy, w, desc);
   if (dw) e.rows('depthwise_backward_filter', g.co, 4, work, dw, x, dy, desc, n);
-  if (db) e.k.col_sum(db, dy, n * g.oh * g.ow, g.co, 0);
+  if (db) e.colSum(db, dy, n * g.oh * g.ow, g.co, 0);
 }
 
 /** Pooling forward (max keeps each output's argmax in idx(n, oh, ow, c), i32). */

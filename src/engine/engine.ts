@@ -188,6 +188,12 @@ export class Engine {
     else this.k.gemm_tn(c, a, b, m, n, k, ldc, lda, ldb, flags, pack);
   }
 
+  /** out(n) = column sums of x(m, n) (+ out when accumulate): the bias gradient, split over groups of 16 columns. */
+  colSum(out: number, x: number, m: number, n: number, accumulate: number): void {
+    // Work as an integer (≈ 0.25 ns per element read): a fractional one would be boxed every step.
+    this.rows('col_sum', (n + 15) >> 4, 1, (m * n) >>> 2, out, x, m, n, accumulate);
+  }
+
   /**
    * Run a row kernel (kernels.ts ROW_KERNELS: convolution, pooling, …) over units [0, total): a0.. are
    * its arguments before (start, count). Large calls (`work`: estimated single-core ns) split over

@@ -65,7 +65,6 @@ interface OptimKernels {
 
 /** assembly/reduce.ts: column sums, norms, NaN scan, and the metric tallies. */
 interface ReduceKernels {
-  col_sum(out: Ptr, x: Ptr, m: number, n: number, accumulate: number): void;
   sum_squares(x: Ptr, n: number): number;
   nonfinite_index(x: Ptr, n: number): number;
   argmax_rows(out: Ptr, x: Ptr, m: number, n: number): void;
@@ -110,8 +109,7 @@ interface NormKernels {
 /** assembly/dropout.ts */
 interface DropoutKernels {
   dropout_forward(y: Ptr, mask: Ptr, x: Ptr, n: number, rate: number, seed: bigint, step: number, stream: number, first: number): void;
-  dropout_backward(dx: Ptr, dy: Ptr, mask: Ptr, n: number): void;
-  channel_mul(y: Ptr, x: Ptr, mask: Ptr, n: number, s: number, c: number): void;
+  broadcast_mul(y: Ptr, x: Ptr, mask: Ptr, n: number, maskRow: number, desc: Ptr, axes: number): void;
 }
 
 /**
@@ -134,11 +132,17 @@ interface ConvKernels {
   zeropad_forward(y: Ptr, x: Ptr, desc: Ptr, start: number, count: number): void;
   zeropad_backward(dx: Ptr, dy: Ptr, desc: Ptr, start: number, count: number): void;
   conv_pool_forward(y: Ptr, x: Ptr, wp: Ptr, bias: Ptr, desc: Ptr, flags: number, start: number, count: number): void;
+  conv_pool_winograd(y: Ptr, x: Ptr, wp: Ptr, desc: Ptr, flags: number, scratch: Ptr, start: number, count: number): void;
+  conv_winograd_forward(y: Ptr, x: Ptr, wp: Ptr, desc: Ptr, flags: number, scratch: Ptr, start: number, count: number): void;
+  /** assembly/reduce.ts: column sums (bias gradients) over groups of 16 columns. */
+  col_sum(out: Ptr, x: Ptr, m: number, n: number, accumulate: number, start: number, count: number): void;
 }
 
-/** assembly/conv.ts: the weights' layout for conv_pool_forward (not a row kernel). */
+/** assembly/conv.ts, winograd.ts: the weights' layouts for conv_pool_forward and the Winograd kernels (not row kernels). */
 interface ConvPackKernels {
   conv_pool_pack(dst: Ptr, w: Ptr, desc: Ptr): void;
+  conv_winograd_pack(dst: Ptr, w: Ptr, bias: Ptr, desc: Ptr): void;
+  conv_winograd_scratch_bytes(c: number): number;
 }
 
 /** The row kernels and how many arguments each takes before (start, count). */
@@ -156,7 +160,13 @@ export const ROW_KERNELS = {
   zeropad_forward: 3,
   zeropad_backward: 3,
   conv_pool_forward: 6,
+  conv_pool_winograd: 6,
+  conv_winograd_forward: 6,
+  col_sum: 5,
 } as const satisfies Record<keyof ConvKernels, number>;
+
+/** Row kernels with a scratch argument that must be each thread's own (its GEMM pack scratch): which argument. */
+export const ROW_SCRATCH: Partial<Record<RowKernel, number>> = { conv_pool_winograd: 5, conv_winograd_forward: 5 };
 export type RowKernel = keyof typeof ROW_KERNELS;
 
 export type Kernels = ModuleKernels & GemmKernels & ActivationKernels & LossKernels & OptimKernels & ReduceKernels & RandomKernels &

@@ -109,7 +109,7 @@ const norm: Keys = { epsilon: positive, center: bool, scale: bool, betaInitializ
 /** Keys of each layer type, as its getConfig writes them. */
 const layerKeys: Record<string, [Keys, Keys?]> = {
   dense: [{ units: count, activation, useBias: bool, kernelInitializer: initializer, biasInitializer: initializer }, { kernelRegularizer: regularizer, biasRegularizer: regularizer }],
-  dropout: [{ rate: num(0, 1, { openMax: true }) }, { seed: num(0, Number.MAX_SAFE_INTEGER, { int: true }) }],
+  dropout: [{ rate: num(0, 1, { openMax: true }) }, { seed: num(0, Number.MAX_SAFE_INTEGER, { int: true }), noiseShape: arrayOf((v, at) => v === null || count(v, at), 9) }],
   batchNormalization: [{ ...norm, momentum: fraction, movingMeanInitializer: initializer, movingVarianceInitializer: initializer }],
   layerNormalization: [norm],
   activation: [{ activation }],
@@ -147,7 +147,7 @@ function spatialLayerKeys(): Record<string, [Keys, Keys?]> {
     reshape: [{ targetShape: arrayOf(dimension, 8) }],
     zeroPadding2d: [{ padding: (v, at) => (Array.isArray(v) && v.length === 2 ? v.forEach((s, i) => amounts(s, `${at}[${i}]`)) : fail(at, '[[top, bottom], [left, right]]', v)) }],
     zeroPadding1d: [{ padding: amounts }],
-    upSampling2d: [{ size: pair, interpolation: oneOf(['nearest']) }],
+    upSampling2d: [{ size: pair, interpolation: oneOf(['nearest', 'bilinear']) }],
     spatialDropout1d: dropout,
     spatialDropout2d: dropout,
   };

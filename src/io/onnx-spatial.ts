@@ -110,12 +110,16 @@ const zeroPadding: LayerOps = (c) => {
   return c.g.markPadded(c.g.op('Pad', [x.name, c.g.int64s(`${c.l.name}_pads`, [...begin, ...end])], x, `${c.l.name}_out`, { mode: 'constant' }));
 };
 
-/** UpSampling2D (nearest): Resize by integer scales; asymmetric + floor reads input pixel ⌊i / s⌋, as Keras repeats it. */
+/**
+ * UpSampling2D: Resize by integer scales. Nearest: asymmetric + floor reads input pixel ⌊i / s⌋, as
+ * Keras repeats it; bilinear: linear with half-pixel centres (edges clamped), as tf.image.resize.
+ */
 const upSampling2d: LayerOps = (c) => {
   const x = c.g.channelsFirst(c.x);
   const [sh, sw] = c.l.size as [number, number];
   const scales = c.g.initializer(`${c.l.name}/scales`, [4], Float32Array.of(1, 1, sh, sw));
-  return c.g.op('Resize', [x.name, '', scales], x, `${c.l.name}_out`, { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' });
+  const mode: Record<string, AttrValue> = c.l.interpolation === 'bilinear' ? { mode: 'linear', coordinate_transformation_mode: 'half_pixel' } : { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' };
+  return c.g.op('Resize', [x.name, '', scales], x, `${c.l.name}_out`, mode);
 };
 
 const identity: LayerOps = (c) => c.x;

@@ -7,7 +7,6 @@
 // and fused back on import.
 import type { ModelConfig } from './model-file.js';
 import { spatialMappings } from './tfjs-spatial.js';
-import { describe as shown } from './safetensors.js';
 import {
   type LayerMapping, activationFromTfjs, initializerFromTfjs, initializerToTfjs, kernelFromTfjs, kernelToTfjs, lastAxis,
 } from './tfjs-values.js';
@@ -34,14 +33,10 @@ export const layerMappings: LayerMapping[] = [
     type: 'dropout',
     classNames: ['Dropout'],
     keys: ['rate', 'seed', 'noise_shape'],
-    toTfjs: (c) => ({ rate: c.rate, noise_shape: null, seed: c.seed ?? null }),
-    // A noise_shape of ones but the batch and channels is spatial dropout (how TF.js, which has no
-    // SpatialDropout2D, writes dendrite's); its channel count is checked against the input.
-    fromTfjs: (c) => ({ ...(c.noise_shape == null ? {} : { type: spatialDropoutType(c.noise_shape) }), rate: c.rate, ...(c.seed == null ? {} : { seed: c.seed }) }),
-    inputCheck: (c) => (c.noise_shape == null ? undefined : (shape) => {
-      const channels = (c.noise_shape as unknown[]).at(-1);
-      return channels === null || channels === shape.at(-1) ? undefined : `noise_shape ${shown(c.noise_shape)} does not match the input's ${shape.at(-1)} channels`;
-    }),
+    toTfjs: (c) => ({ rate: c.rate, noise_shape: c.noiseShape ?? null, seed: c.seed ?? null }),
+    // noise_shape [null, 1, 1, null] is spatial dropout 2-D (how dendrite's goes out: TF.js has no
+    // SpatialDropout2D); any other noise_shape is dropout's noiseShape, checked by the layer.
+    fromTfjs: (c) => ({ ...noiseFromTfjs(c.noise_shape), rate: c.rate, ...(c.seed == null ? {} : { seed: c.seed }) }),
   },
   {
     type: 'batchNormalization',
@@ -100,12 +95,10 @@ export const layerMappings: LayerMapping[] = [
   ...spatialMappings,
 ];
 
-/** The dendrite type of a Dropout's noise_shape: [null, 1, c] or [null, 1, 1, c] (c may be null). */
-function spatialDropoutType(noise: unknown): string {
-  const ok = Array.isArray(noise) && (noise.length === 3 || noise.length === 4) && noise[0] === null &&
-    noise.slice(1, -1).every((d) => d === 1) && (noise.at(-1) === null || (Number.isSafeInteger(noise.at(-1)) && (noise.at(-1) as number) >= 1));
-  if (!ok) throw new Error(`option noise_shape ${shown(noise)} is not supported (dendrite reads [null, 1, channels] and [null, 1, 1, channels]: spatial dropout)`);
-  return noise.length === 3 ? 'spatialDropout1d' : 'spatialDropout2d';
+/** A Dropout's noise_shape as dendrite options: spatial dropout 2-D, or dropout's noiseShape. */
+function noiseFromTfjs(noise: unknown): Record<string, unknown> {
+  if (noise == null) return {};
+  return JSON.stringify(noise) === '[null,1,1,null]' ? { type: 'spatialDropout2d' } : { noiseShape: noise };
 }
 
 /** What batch and layer normalisation share (the axis is checked by the importer: lastAxis). */

@@ -160,10 +160,15 @@ export const spatialMappings: LayerMapping[] = [
   {
     type: 'upSampling2d',
     classNames: ['UpSampling2D'],
-    keys: ['size'],
-    fixed: { ...FORMAT, interpolation: ['nearest'] }, // bilinear is refused here
-    toTfjs: (c) => ({ size: c.size, data_format: 'channels_last', interpolation: 'nearest' }),
-    fromTfjs: (c) => ({ size: pairOf(c.size ?? 2), interpolation: 'nearest' }),
+    // Bilinear reads with Keras 3's half-pixel centres; TF.js 4.22's layer aligns corners instead,
+    // so a bilinear layer is not exported (docs/keras-conformance.md).
+    keys: ['size', 'interpolation'],
+    fixed: FORMAT,
+    toTfjs: (c) => {
+      if (c.interpolation !== 'nearest') throw new ValueError(`layer "${c.name}" (upSampling2d): TF.js 4.22's bilinear UpSampling2D computes without Keras' half-pixel centres; only nearest is exported`);
+      return { size: c.size, data_format: 'channels_last', interpolation: 'nearest' };
+    },
+    fromTfjs: (c) => ({ size: pairOf(c.size ?? 2), interpolation: c.interpolation ?? 'nearest' }),
   },
   {
     type: 'spatialDropout1d',

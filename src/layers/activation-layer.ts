@@ -50,6 +50,5 @@ export class ActivationLayer extends Layer {
 
 /** An activation layer, as Keras `Activation` / TF.js `tf.layers.activation`. */
 export function activation(options: ActivationOptions): ActivationLayer {
-  if (options === null || typeof options !== 'object') throw new ValueError("activation() takes an options object, e.g. activation({ activation: 'relu' })");
   return new ActivationLayer(options);
 }

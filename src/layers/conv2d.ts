@@ -4,8 +4,8 @@
 // dW = colᵀ·g, db = colsum(g), dx = col2im(g·Wᵀ). The column matrix lives in the model's shared
 // scratch region (packBytes), in tiles of whole images, so the memory check counts it.
 import { positiveInt } from '../check.js';
-import { type ConvPass, conv2dBackwardFilter, conv2dBackwardInput, conv2dForward, conv2dPoolForward, convPass } from '../engine/conv.js';
-import { type Geometry, colScratchBytes, convGeometry, fusesPool, patchSize, poolPackBytes, tileImages } from '../engine/conv-plan.js';
+import { type ConvPass, conv2dBackwardFilter, conv2dBackwardInput, conv2dForward, conv2dPoolForward, convPass, convScratchBytes } from '../engine/conv.js';
+import { type Geometry, colScratchBytes, convGeometry, fusesPool, patchSize, tileImages } from '../engine/conv-plan.js';
 import type { Engine } from '../engine/engine.js';
 import { RELU } from '../engine/kernels.js';
 import type { Rng } from '../engine/rng.js';
@@ -13,7 +13,7 @@ import { ValueError } from '../errors.js';
 import { KernelLayer, type KernelLayerOptions } from './kernel-layer.js';
 import type { Layer, LayerConfig, Pass, WeightSpec } from './layer.js';
 import { Pooling2D } from './pooling.js';
-import { type Padding, allocDesc, checkRank, padding, pair, unknown } from './spatial.js';
+import { type Padding, allocDesc, checkFormat, checkRank, padding, pair, unknown } from './spatial.js';
 
 export interface Conv2DOptions extends KernelLayerOptions {
   /** Output channels. */
@@ -62,9 +62,7 @@ export class Conv2D extends KernelLayer {
   /** `keys`: the options the caller takes (subclasses that map their own options pass null: they checked them). */
   constructor(options: Conv2DOptions, what = 'conv2d', settings?: ConvSettings, keys: readonly string[] | null = CONV_KEYS) {
     super(options, what, keys ?? CONV_KEYS);
-    if (options.dataFormat !== undefined && options.dataFormat !== 'channelsLast') {
-      throw new ValueError(`${what} dataFormat: only 'channelsLast' (NHWC) is supported, got ${JSON.stringify(options.dataFormat)}`);
-    }
+    checkFormat(options.dataFormat, what);
     const s = settings ?? {
       filters: positiveInt(options.filters, `${what} filters`),
       kernelSize: pair(options.kernelSize, `${what} kernelSize`),
@@ -152,7 +150,7 @@ export class Conv2D extends KernelLayer {
   override packBytes(engine: Engine, rows: number, g = this.geometry!): number {
     const m = Math.min(rows, tileImages(g, Infinity)) * g.oh * g.ow, K = patchSize(g), k = engine.k;
     const gemm = this.colBytes(rows, g) + Math.max(k.gemm_pack_bytes(m, g.co, K), k.gemm_pack_bytes(m, K, g.co), k.gemm_pack_bytes(K, g.co, m));
-    return Math.max(gemm, poolPackBytes(g));
+    return Math.max(gemm, convScratchBytes(engine, g));
   }
 
   override packBytesFor(engine: Engine, inputShape: number[], rows: number): number {
@@ -214,6 +212,5 @@ export class Conv2D extends KernelLayer {
 
 /** A 2-D convolution, as Keras `Conv2D` / TF.js `tf.layers.conv2d`: `conv2d({ filters: 32, kernelSize: 3, activation: 'relu' })`. */
 export function conv2d(options: Conv2DOptions): Conv2D {
-  if (options === null || typeof options !== 'object') throw new ValueError('conv2d() takes an options object, e.g. conv2d({ filters: 32, kernelSize: 3 })');
   return new Conv2D(options);
 }

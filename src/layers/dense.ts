@@ -75,7 +75,7 @@ export class Dense extends KernelLayer {
     if (!gIsDz && act.name !== 'linear') this.act.of(e.k).backward(this.g, this.g, this.z, this.y, rows, u, act.alpha);
     // A frozen layer (no gradient pointers) only passes the input gradient on.
     if (this.dKernel) e.gemmTN(this.dKernel, this.x, this.g, i, u, rows, u, i, u, 0, p.pack);
-    if (this.dBias) e.k.col_sum(this.dBias, this.g, rows, u, 0);
+    if (this.dBias) e.colSum(this.dBias, this.g, rows, u, 0);
     if (dx) e.gemmNT(dx, this.g, this.kernel, rows, i, u, i, u, u, 0, p.pack);
   }
 
@@ -90,6 +90,5 @@ export class Dense extends KernelLayer {
 
 /** A densely connected layer, as Keras `Dense` / TF.js `tf.layers.dense`. */
 export function dense(options: DenseOptions): Dense {
-  if (options === null || typeof options !== 'object') throw new ValueError('dense() takes an options object, e.g. dense({ units: 10 })');
   return new Dense(options);
 }

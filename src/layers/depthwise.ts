@@ -104,7 +104,6 @@ export class DepthwiseConv2D extends Conv2D {
 
 /** A depthwise convolution, as Keras `DepthwiseConv2D` / TF.js `tf.layers.depthwiseConv2d`. */
 export function depthwiseConv2d(options: DepthwiseConv2DOptions): DepthwiseConv2D {
-  if (options === null || typeof options !== 'object') throw new ValueError('depthwiseConv2d() takes an options object, e.g. depthwiseConv2d({ kernelSize: 3 })');
   return new DepthwiseConv2D(options);
 }
 

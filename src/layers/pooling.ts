@@ -7,7 +7,7 @@ import { type Geometry, globalPoolGeometry, poolGeometry } from '../engine/conv-
 import type { Engine } from '../engine/engine.js';
 import { ValueError } from '../errors.js';
 import { Layer, type LayerConfig, type LayerOptions, type Pass } from './layer.js';
-import { type Padding, allocDesc, checkRank, padding, pair, single, unknown } from './spatial.js';
+import { type Padding, allocDesc, checkFormat, checkRank, padding, pair, single, unknown } from './spatial.js';
 
 export interface Pooling2DOptions extends LayerOptions {
   /** Window: 2 or [2, 2]. Default [2, 2]. */
@@ -32,10 +32,6 @@ export interface Pooling1DOptions extends LayerOptions {
 
 const POOL_KEYS = ['poolSize', 'strides', 'padding', 'dataFormat', 'inputShape', 'name'] as const;
 const GLOBAL_KEYS = ['dataFormat', 'inputShape', 'name'] as const;
-
-function checkFormat(value: unknown, what: string): void {
-  if (value !== undefined && value !== 'channelsLast') throw new ValueError(`${what} dataFormat: only 'channelsLast' is supported, got ${JSON.stringify(value)}`);
-}
 
 /** What every pooling layer does with its geometry: slots, descriptor, forward and backward. */
 export abstract class Pooling extends Layer {

@@ -1,13 +1,15 @@
 // Zero padding and upsampling, as Keras: ZeroPadding2D / ZeroPadding1D add rows and columns of
 // zeros around each [h, w, c] (or [steps, c]) sample; UpSampling2D repeats each pixel size[0] times
-// down and size[1] times across (nearest neighbour). No weights. Kernels: assembly/spatial.ts,
+// down and size[1] times across (nearest neighbour), or interpolates bilinearly with half-pixel
+// centres as Keras 3 (tf.image.resize; TF.js 4.22's layer uses corner-aligned pixels). No weights. Kernels: assembly/spatial.ts,
 // split over (image, row) so any thread count gives the same bits.
 import { type ConvPass, convPass, spatialBackward, spatialForward } from '../engine/conv.js';
 import { type Geometry, upsampleGeometry, zeroPadGeometry } from '../engine/conv-plan.js';
 import type { Engine } from '../engine/engine.js';
+import { oneOf } from '../check.js';
 import { ValueError } from '../errors.js';
 import { Layer, type LayerConfig, type LayerOptions, type Pass } from './layer.js';
-import { allocDesc, checkRank, pair, unknown } from './spatial.js';
+import { allocDesc, checkFormat, checkRank, pair, unknown } from './spatial.js';
 
 type Sides = [number, number];
 
@@ -26,13 +28,9 @@ export interface ZeroPadding1DOptions extends LayerOptions {
 export interface UpSampling2DOptions extends LayerOptions {
   /** Repeats down and across: 2 or [2, 2]. Default [2, 2]. */
   size?: number | Sides;
-  /** 'nearest' (default; 'bilinear' is not supported yet). */
-  interpolation?: 'nearest';
+  /** 'nearest' (default) or 'bilinear' (Keras 3: half-pixel centres). */
+  interpolation?: 'nearest' | 'bilinear';
   dataFormat?: 'channelsLast';
-}
-
-function checkFormat(value: unknown, what: string): void {
-  if (value !== undefined && value !== 'channelsLast') throw new ValueError(`${what} dataFormat: only 'channelsLast' is supported, got ${JSON.stringify(value)}`);
 }
 
 const isPad = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
@@ -146,22 +144,18 @@ export class UpSampling2D extends Resample {
   readonly baseName = 'up_sampling2d';
   readonly rank = 2;
   readonly size: Sides;
-  readonly interpolation = 'nearest';
+  readonly interpolation: 'nearest' | 'bilinear';
 
   constructor(options: UpSampling2DOptions = {}) {
     const o = options ?? {};
     super(o, 'upSampling2d', ['size', 'interpolation', 'dataFormat']);
     checkFormat(o.dataFormat, 'upSampling2d');
     this.size = pair(o.size, 'upSampling2d size', 2);
-    const i = o.interpolation ?? 'nearest';
-    if (i !== 'nearest') {
-      const hint = i === 'bilinear' ? ": 'bilinear' is not supported yet" : '';
-      throw new ValueError(`upSampling2d interpolation must be one of: nearest${hint}; got ${JSON.stringify(o.interpolation)}`);
-    }
+    this.interpolation = oneOf(o.interpolation ?? 'nearest', ['nearest', 'bilinear'] as const, 'upSampling2d interpolation');
   }
 
   protected geometryOf(input: readonly number[]): Geometry {
-    return upsampleGeometry(input, this.size);
+    return { ...upsampleGeometry(input, this.size), dm: this.interpolation === 'bilinear' ? 2 : 1 }; // dm: the kernels' mode
   }
 
   getConfig(): LayerConfig {
@@ -179,7 +173,7 @@ export function zeroPadding1d(options: ZeroPadding1DOptions = {}): ZeroPadding2D
   return new ZeroPadding2D(options, 1);
 }
 
-/** Nearest-neighbour upsampling, as Keras `UpSampling2D` / TF.js `tf.layers.upSampling2d`: `upSampling2d({ size: 2 })`. */
+/** Upsampling, as Keras `UpSampling2D` / TF.js `tf.layers.upSampling2d`: `upSampling2d({ size: 2 })`. */
 export function upSampling2d(options: UpSampling2DOptions = {}): UpSampling2D {
   return new UpSampling2D(options);
 }

@@ -5,7 +5,7 @@ import type { Engine } from '../engine/engine.js';
 import { ShapeError, ValueError } from '../errors.js';
 import { Layer, type LayerConfig, type LayerOptions, type Pass, copyF32 } from './layer.js';
 import { sizeOf } from './shape.js';
-import { unknown } from './spatial.js';
+import { checkFormat, unknown } from './spatial.js';
 
 export interface ReshapeOptions extends LayerOptions {
   /** The per-sample output shape; one dimension may be -1 (inferred from the input size). */
@@ -42,8 +42,7 @@ export class Flatten extends ShapeOnly {
 
   constructor(options: LayerOptions = {}) {
     super(options, 'flatten', ['dataFormat']);
-    const format = (options as { dataFormat?: unknown }).dataFormat;
-    if (format !== undefined && format !== 'channelsLast') throw new ValueError(`flatten dataFormat: only 'channelsLast' is supported, got ${JSON.stringify(format)}`);
+    checkFormat((options as { dataFormat?: unknown }).dataFormat, 'flatten');
   }
 
   override computeOutputShape(inputShape: number[]): number[] {
@@ -91,6 +90,5 @@ export function flatten(options: LayerOptions = {}): Flatten {
 
 /** Gives each sample a new shape with the same number of values, as Keras `Reshape`: `reshape({ targetShape: [28, 28, 1] })`. */
 export function reshape(options: ReshapeOptions): Reshape {
-  if (options === null || typeof options !== 'object') throw new ValueError('reshape() takes an options object, e.g. reshape({ targetShape: [28, 28, 1] })');
   return new Reshape(options);
 }

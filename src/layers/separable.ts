@@ -135,7 +135,7 @@ export class SeparableConv2D extends Conv2D {
     if (!gIsDz && this.activation.name !== 'linear') this.act.of(e.k).backward(this.g, this.g, this.z, this.y, m, f, this.activation.alpha);
     // A frozen layer (no gradient pointers) only passes the input gradient on.
     if (this.dPointwise) e.gemmTN(this.dPointwise, this.mid, this.g, c, f, m, f, c, f, 0, p.pack);
-    if (this.dBias) e.k.col_sum(this.dBias, this.g, m, f, 0);
+    if (this.dBias) e.colSum(this.dBias, this.g, m, f, 0);
     e.gemmNT(this.dMid, this.g, this.pointwise, m, c, f, c, f, f, 0, p.pack);
     depthwiseBackward(e, this.kernelPass(), dx, this.dKernel, 0, this.x, this.dMid, this.kernel, p.rows);
   }
@@ -159,6 +159,5 @@ export class SeparableConv2D extends Conv2D {
 
 /** A depthwise-separable convolution, as Keras `SeparableConv2D` / TF.js `tf.layers.separableConv2d`. */
 export function separableConv2d(options: SeparableConv2DOptions): SeparableConv2D {
-  if (options === null || typeof options !== 'object') throw new ValueError('separableConv2d() takes an options object, e.g. separableConv2d({ filters: 32, kernelSize: 3 })');
   return new SeparableConv2D(options);
 }

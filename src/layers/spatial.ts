@@ -25,6 +25,11 @@ export function single(value: unknown, what: string, fallback?: number): number 
   return v as number;
 }
 
+/** Keras' `dataFormat`, accepted for portability: channels last (NHWC) is the only layout. */
+export function checkFormat(value: unknown, what: string): void {
+  if (value !== undefined && value !== 'channelsLast') throw new ValueError(`${what} dataFormat: only 'channelsLast' (NHWC) is supported, got ${JSON.stringify(value)}`);
+}
+
 export function padding(value: unknown, what: string): Padding {
   return oneOf(value ?? 'valid', ['valid', 'same'] as const, what);
 }

@@ -2,7 +2,7 @@
 // dendrite follows Keras 3 rather than TF.js, where it refuses what Keras computes, and where it
 // takes more than Keras does.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ValueError, adam, batchNormalization, dense, fromTfjs, l2, losses, sequential, sgd } from '../../src/index.js';
+import { ValueError, adam, batchNormalization, dense, dropout, fromTfjs, l2, losses, sequential, sgd, upSampling2d } from '../../src/index.js';
 import { copyToTfjs, tf, tfReady, tfjsWeights, tfl } from '../training/helpers.js';
 import { random } from './config.js';
 import { KerasRule } from './keras-rules.js';
@@ -78,6 +78,23 @@ describe('deliberate differences from TF.js, following Keras 3', () => {
     const t = tfl.sequential({ layers: [tfl.layers.dense({ units: 1, activation: 'sigmoid', inputShape: [3] })] });
     t.compile({ optimizer: 'sgd', loss: 'binaryCrossentropy' });
     await expect(t.fit(tf.tensor2d(x), tf.tensor2d(y), { classWeight: { 1: 2 }, verbose: 0 })).rejects.toThrow(/classWeight must contain all classes/);
+  });
+
+  it("dropout's noiseShape batch entry is null or 1; a number, which TF.js takes and then fails on a batch of another size, is refused", () => {
+    const t = tfl.layers.dropout({ rate: 0.5, noiseShape: [4, 1, 3] });
+    tf.tidy(() => t.apply(tf.ones([4, 5, 3]), { training: true }));
+    expect(() => tf.tidy(() => t.apply(tf.ones([2, 5, 3]), { training: true }))).toThrow(/could not be broadcast/);
+    expect(() => dropout({ rate: 0.5, noiseShape: [4, 1, 3] })).toThrow(/noiseShape must be null or 1 for the batch, then null or a positive integer per input axis/);
+  });
+
+  it("bilinear upSampling2d is Keras 3's (half-pixel centres); TF.js 4.22's UpSampling2D aligns corners", () => {
+    const m = sequential([upSampling2d({ size: 2, interpolation: 'bilinear', inputShape: [3, 2, 1] })]);
+    const img = x.slice(0, 2).flat(), got = m.predict({ data: Float32Array.from(img), shape: [1, 3, 2, 1] }).data;
+    const keras = tf.tidy(() => tf.image.resizeBilinear(tf.tensor4d(img, [1, 3, 2, 1]), [6, 4], false, true).dataSync());
+    const tfjs = tf.tidy(() => (tfl.layers.upSampling2d({ size: [2, 2], interpolation: 'bilinear' }).apply(tf.tensor4d(img, [1, 3, 2, 1])) as tf.Tensor).dataSync());
+    expect(maxDiff(got, keras)).toBeLessThan(1e-6);
+    expect(maxDiff(got, tfjs)).toBeGreaterThan(0.01);
+    m.dispose();
   });
 
   it('categoricalCrossentropy also takes class ids (as one-hot rows), which Keras refuses', () => {

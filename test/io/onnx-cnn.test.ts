@@ -106,8 +106,8 @@ const cases: Case[] = [
     conv2d({ filters: 4, kernelSize: 3 }), batchNormalization(), reshape({ targetShape: [20, 4] }), batchNormalization({ center: false, scale: false, epsilon: 0.01 }),
     conv1d({ filters: 2, kernelSize: 2 }), batchNormalization({ momentum: 0.5 }),
   ]],
-  ['dropout, activation layers (softmax over channels), layerNormalization and dense on NHWC', [6, 6, 2], () => [
-    conv2d({ filters: 4, kernelSize: 3 }), dropout({ rate: 0.3 }), activation({ activation: 'softmax' }), maxPooling2d(), activation({ activation: 'selu' }),
+  ['dropout (plain and with a noiseShape), activation layers (softmax over channels), layerNormalization and dense on NHWC', [6, 6, 2], () => [
+    conv2d({ filters: 4, kernelSize: 3 }), dropout({ rate: 0.3 }), dropout({ rate: 0.5, noiseShape: [null, 1, null, 1] }), activation({ activation: 'softmax' }), maxPooling2d(), activation({ activation: 'selu' }),
     layerNormalization(), dense({ units: 3, activation: 'softmax' }),
   ]],
   ['dense on [steps, c] (MatMul), softmax on the last axis', [5, 3], () => [dense({ units: 4, activation: 'softmax' }), conv1d({ filters: 2, kernelSize: 2 })]],

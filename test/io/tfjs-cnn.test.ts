@@ -116,11 +116,11 @@ const tfjsCases: [string, number[], () => tfl.layers.Layer[], string[]][] = [
     T.globalMaxPooling1d({}),
     T.dense({ units: 2 }),
   ], ['reshape', 'conv2d', 'reshape', 'globalMaxPooling1d', 'dense']],
-  ['zero padding, upsampling, spatial dropout (SpatialDropout1D, and Dropout with noise_shape [null, 1, 1, c]), dropout seeds', [5, 4, 2], () => [
+  ['zero padding, upsampling, spatial dropout (SpatialDropout1D, and Dropout with noise_shape [null, 1, 1, null]), dropout seeds and noise shapes', [5, 4, 2], () => [
     T.zeroPadding2d({ padding: [[1, 2], [0, 1]], inputShape: [5, 4, 2] }), T.conv2d({ filters: 3, kernelSize: 2, activation: 'relu' }),
-    T.dropout({ rate: 0.3, noiseShape: [null, 1, 1, 3], seed: 5 }), T.upSampling2d({ size: [2, 1] }), T.zeroPadding2d({}),
+    T.dropout({ rate: 0.3, noiseShape: [null, 1, 1, null], seed: 5 }), T.upSampling2d({ size: [2, 1] }), T.zeroPadding2d({}),
     T.reshape({ targetShape: [-1, 3] }), T.spatialDropout1d({ rate: 0.2 }), T.dropout({ rate: 0.1, noiseShape: [null, 1, null] }), T.globalMaxPooling1d({}),
-  ], ['zeroPadding2d', 'conv2d', 'spatialDropout2d', 'upSampling2d', 'zeroPadding2d', 'reshape', 'spatialDropout1d', 'spatialDropout1d', 'globalMaxPooling1d']],
+  ], ['zeroPadding2d', 'conv2d', 'spatialDropout2d', 'upSampling2d', 'zeroPadding2d', 'reshape', 'spatialDropout1d', 'dropout', 'globalMaxPooling1d']],
   ['dense over the channels of images, softmax in it', [5, 4, 2], () => [
     T.conv2d({ filters: 3, kernelSize: 2, inputShape: [5, 4, 2] }), T.dense({ units: 4, activation: 'softmax' }),
     T.flatten(), T.dense({ units: 2 }),
@@ -389,10 +389,12 @@ describe('what dendrite cannot import is a ModelFileError naming the layer and t
     refused([input, { class_name: 'UnknownPooling', config: { name: 'u' } }], /^layer "u" \(UnknownPooling\) is not supported; dendrite imports: Dense, .*Conv2D.*Flatten.*Reshape/);
   });
 
-  it('upsampling other than nearest, dropout noise shapes other than spatial ones', () => {
-    refused([input, { class_name: 'UpSampling2D', config: { name: 'up', size: [2, 2], interpolation: 'bilinear' } }], /^layer "up" \(UpSampling2D\): option interpolation "bilinear" is not supported \(dendrite supports "nearest"\)/);
-    refused([input, { class_name: 'Dropout', config: { name: 'd', rate: 0.5, noise_shape: [null, 2, 1, 2] } }], /^layer "d" \(Dropout\): option noise_shape \[null, 2, 1, 2\] is not supported \(dendrite reads \[null, 1, channels\] and \[null, 1, 1, channels\]: spatial dropout\)/);
-    refused([input, { class_name: 'Dropout', config: { name: 'd', rate: 0.5, noise_shape: [null, 1, 1, 4] } }], /^layer "d" \(Dropout\): noise_shape \[null, 1, 1, 4\] does not match the input's 2 channels/);
+  it('upsampling other than nearest or bilinear, dropout noise shapes that do not fit the input', () => {
+    refused([input, { class_name: 'UpSampling2D', config: { name: 'up', size: [2, 2], interpolation: 'bicubic' } }], /^layer "up" \(upSampling2d\)\.interpolation must be one of nearest, bilinear, got "bicubic"/);
+    refused([input, { class_name: 'Dropout', config: { name: 'd', rate: 0.5, noise_shape: [null, 2, 1, 2] } }], /d \(Dropout\) noiseShape \[null,2,1,2\] does not fit the input \[null, 8, 8, 2\]: 4 entries, each 1, null or the input's size/);
+    refused([input, { class_name: 'Dropout', config: { name: 'd', rate: 0.5, noise_shape: [null, 8, 2] } }], /d \(Dropout\) noiseShape \[null,8,2\] does not fit the input \[null, 8, 8, 2\]: 4 entries, each 1/);
+    refused([input, { class_name: 'Dropout', config: { name: 'd', rate: 0.5, noise_shape: [32, 1, 1, 2] } }], /^layer "d" \(dropout\): dropout noiseShape must be null or 1 for the batch, then null or a positive integer per input axis/);
+    refused([input, { class_name: 'Dropout', config: { name: 'd', rate: 0.5, noise_shape: [null, 1, 1, 4] } }], /d \(Dropout\) noiseShape \[null,1,1,4\] does not fit the input \[null, 8, 8, 2\]/);
   });
 
   it('Keras-only classes import: ZeroPadding1D, SpatialDropout2D, integer window options', () => {

@@ -3,7 +3,7 @@
 // around the tiles, every padding × stride × dilation; gradients against central finite differences
 // of the forward; bit-identical on 1 and 2 threads and on the baseline and threads builds.
 import { describe, expect, it } from 'vitest';
-import { conv2dBackwardFilter, conv2dBackwardInput, conv2dForward, convPass, depthwiseBackward, depthwiseForward } from '../../src/engine/conv.js';
+import { conv2dBackwardFilter, conv2dBackwardInput, conv2dForward, convPass, convScratchBytes, depthwiseBackward, depthwiseForward } from '../../src/engine/conv.js';
 import { type Geometry, type Padding, axis, colScratchBytes, conv1dGeometry, convGeometry, depthwiseGeometry } from '../../src/engine/conv-plan.js';
 import type { Engine } from '../../src/engine/engine.js';
 import { RELU } from '../../src/engine/kernels.js';
@@ -28,7 +28,7 @@ function runConv(e: Engine, g: Geometry, n: number, x: Float32Array, w: Float32A
   const desc = descOf(e, g);
   const p = { ...convPass(g, desc, n), ...(o.tile ? { tile: o.tile } : {}) };
   const pack = e.alloc(e.k.gemm_pack_bytes(1 << 20, 1 << 20, 1 << 20));
-  const col = e.alloc(Math.max(64, p.tile * g.oh * g.ow * g.kh * g.kw * g.c * 4));
+  const col = e.alloc(Math.max(64, p.tile * g.oh * g.ow * g.kh * g.kw * g.c * 4, convScratchBytes(e, g)));
   const px = put(e, x), pw = put(e, w), pb = put(e, bias), pdy = put(e, dy);
   const py = e.allocFloats(outSize(g, n)), pdx = e.allocFloats(inSize(g, n)), pdw = e.allocFloats(w.length), pdb = e.allocFloats(g.co);
   conv2dForward(e, p, py, px, pw, pb, n, o.relu ? RELU : 0, col, pack);

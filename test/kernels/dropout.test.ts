@@ -6,7 +6,7 @@ import { loadKernels, randomArray } from '../helpers/wasm';
 const h = loadKernels();
 const { k } = h;
 
-describe('dropout_forward / dropout_backward', () => {
+describe('dropout_forward, and broadcast_mul as its backward', () => {
   /** Dropout's stream position for (step, stream, first): 2^62 + step·2^32 + stream·2^27 + first. */
   const position = (step: number, stream: number, first = 0) => (1n << 62n) + (BigInt(step) << 32n) + (BigInt(stream) << 27n) + BigInt(first);
 
@@ -23,7 +23,7 @@ describe('dropout_forward / dropout_backward', () => {
     expect(Array.from(h.f32(mask, n))).toEqual(ref);
     expect(Array.from(h.f32(y, n))).toEqual(Array.from(x, (v, i) => Math.fround(v * ref[i])));
     const dy = randomArray(n, 99), dx = h.alloc(n * 4);
-    k.dropout_backward(dx, h.put(dy), mask, n);
+    k.broadcast_mul(dx, h.put(dy), mask, 1, 0, h.put(Int32Array.from([n, 1, 1])), 1);
     expect(Array.from(h.f32(dx, n))).toEqual(Array.from(dy, (v, i) => Math.fround(v * ref[i])));
   });
 
@@ -46,7 +46,7 @@ describe('dropout_forward / dropout_backward', () => {
   });
 });
 
-describe('spatial dropout: dropout_forward without x, channel_mul', () => {
+describe('broadcast masks: dropout_forward without x, broadcast_mul', () => {
   it('x = 0 writes the same mask and leaves y untouched', () => {
     h.reset();
     const n = 37;
@@ -56,14 +56,33 @@ describe('spatial dropout: dropout_forward without x, channel_mul', () => {
     expect(Array.from(h.f32(mask2, n))).toEqual(Array.from(h.f32(mask, n)));
   });
 
-  it.each([[1, 1, 1], [2, 5, 3], [3, 4, 4], [2, 7, 9], [4, 1, 13]])('y(n, s, c) = x · mask(n, c), in place too; n=%i s=%i c=%i', (n, s, c) => {
+  // (samples, sample shape, mask shape per sample (1 = shared), mask shared by the batch)
+  const cases: [number, number[], number[], boolean][] = [
+    [2, [5, 3], [1, 3], false], [3, [4, 4], [4, 1], false], [2, [3, 7, 9], [1, 1, 9], false], [4, [13], [13], true],
+    [2, [3, 2, 5], [3, 1, 5], false], [3, [2, 6, 5, 3], [1, 6, 1, 3], true], [1, [1], [1], false], [2, [9, 5], [1, 1], false],
+  ];
+  it.each(cases)('y = x · mask broadcast along the shared axes, in place too; n=%i sample %j mask %j batch-shared %s', (n, shape, noise, shared) => {
     h.reset();
-    const x = randomArray(n * s * c, n + s + c), m = randomArray(n * c, 5);
-    const px = h.put(x), pm = h.put(m), y = h.alloc(n * s * c * 4);
-    k.channel_mul(y, px, pm, n, s, c);
-    const ref = Array.from(x, (v, i) => Math.fround(v * m[Math.floor(i / (s * c)) * c + (i % c)]));
-    expect(Array.from(h.f32(y, n * s * c))).toEqual(ref);
-    k.channel_mul(px, px, pm, n, s, c);
-    expect(Array.from(h.f32(px, n * s * c))).toEqual(ref);
+    const size = shape.reduce((a, b) => a * b, 1), width = noise.reduce((a, b) => a * b, 1);
+    const x = randomArray(n * size, size + n), m = randomArray((shared ? 1 : n) * width, 5);
+    // One triple per axis (the kernel takes any split of the sample into axes): size, x stride, mask stride.
+    const desc: number[] = [];
+    shape.forEach((d, i) => desc.push(d, shape.slice(i + 1).reduce((a, b) => a * b, 1), noise[i] === 1 && d > 1 ? 0 : noise.slice(i + 1).reduce((a, b) => a * b, 1)));
+    const px = h.put(x), pm = h.put(m), pd = h.put(Int32Array.from(desc)), y = h.alloc(n * size * 4);
+    k.broadcast_mul(y, px, pm, n, shared ? 0 : width, pd, shape.length);
+    // Reference: the mask index of element (b, i_0, ..., i_r) keeps i_k on unshared axes only.
+    const ref = Array.from(x, (v, flat) => {
+      let rest = flat % size, at = 0;
+      shape.forEach((d, i) => {
+        const stride = size / shape.slice(0, i + 1).reduce((a, b) => a * b, 1);
+        const idx = Math.floor(rest / stride);
+        rest %= stride;
+        at = at * noise[i] + (noise[i] === 1 ? 0 : idx);
+      });
+      return Math.fround(v * m[(shared ? 0 : Math.floor(flat / size) * width) + at]);
+    });
+    expect(Array.from(h.f32(y, n * size))).toEqual(ref);
+    k.broadcast_mul(px, px, pm, n, shared ? 0 : width, pd, shape.length);
+    expect(Array.from(h.f32(px, n * size))).toEqual(ref);
   });
 });

@@ -56,6 +56,20 @@ describe('max and average pooling against the f64 twin and finite differences', 
     }
   }
 
+  it('max pooling: ties go to the first cell in (row, column) order, NaN is skipped, all -∞ gives index -1, inside windows (4-lane fast path) and not', () => {
+    // One 2×2 window over a 2×2 image; channels: ties, all -∞, NaN among numbers, equal maxima after -0 / 0.
+    const cells = [[1, -Infinity, NaN, 0], [1, -Infinity, 2, -0], [1, -Infinity, NaN, 5], [1, -Infinity, 3, 5]];
+    const want = { y: [1, -Infinity, 3, 5], cell: [0, -1, 3, 2] };
+    for (const c of [4, 5]) { // c = 5: not a multiple of 4, the general loop
+      const g = poolGeometry([2, 2, c], { poolSize: [2, 2] });
+      const x = new Float32Array(4 * c);
+      cells.forEach((v, cell) => v.forEach((value, ch) => (x[cell * c + ch] = value)));
+      const r = runPool(E.base, g, 1, 'max', x, new Float32Array(c));
+      expect(Array.from(r.y.subarray(0, 4)), `c = ${c}`).toEqual(want.y);
+      expect(Array.from(r.idx.subarray(0, 4)), `c = ${c}`).toEqual(want.cell.map((cell, ch) => (cell < 0 ? -1 : cell * c + ch)));
+    }
+  });
+
   it("'same' average pooling divides by the count of valid cells (Keras), not the window size", () => {
     const g = poolGeometry([3, 3, 1], { poolSize: [2, 2], strides: [2, 2], padding: 'same' });
     const r = runPool(E.base, g, 1, 'avg', Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9]), new Float32Array(4));

@@ -48,23 +48,36 @@ describe('col_sum', () => {
       const x = randomArray(m * n, m * 31 + n, -10, 10);
       const out0 = randomArray(n, 5 + n);
       const px = h.put(x), po = h.put(out0);
-      k.col_sum(po, px, m, n, 0);
+      k.col_sum(po, px, m, n, 0, 0, Math.ceil(n / 16));
       const want = colSumRef(x, m, n, null);
       expect(h.f32(po, n)).toEqual(want);
       // against f64 accumulation: error bounded by m·ulp
       const f64 = Array.from({ length: n }, (_, j) => { let s = 0; for (let i = 0; i < m; i++) s += x[i * n + j]; return s; });
       expectClose(h.f32(po, n), f64, 1e-5 * Math.max(m, 1), 1e-6 * Math.max(m, 1), `col_sum f64 m=${m} n=${n}`);
       h.f32(po, n).set(out0);
-      k.col_sum(po, px, m, n, 1);
+      k.col_sum(po, px, m, n, 1, 0, Math.ceil(n / 16));
       expect(h.f32(po, n)).toEqual(colSumRef(x, m, n, out0));
     });
   }
+  it('sums each group of 16 columns alone: any cut of the groups gives the same bits (the thread split)', () => {
+    h.reset();
+    const m = 37, n = 70, groups = Math.ceil(n / 16);
+    const x = randomArray(m * n, 11, -3, 3), px = h.put(x), po = h.put(new Float32Array(n));
+    k.col_sum(po, px, m, n, 0, 0, groups);
+    const whole = h.f32(po, n).slice();
+    for (let cut = 1; cut < groups; cut++) {
+      h.f32(po, n).fill(NaN);
+      k.col_sum(po, px, m, n, 0, cut, groups - cut);
+      k.col_sum(po, px, m, n, 0, 0, cut);
+      expect(h.f32(po, n), `cut at group ${cut}`).toEqual(whole);
+    }
+  });
   it('does not touch columns beyond n or rows beyond m', () => {
     h.reset();
     const m = 3, n = 5;
     const x = randomArray(m * n + 8, 2);
     const px = h.put(x), po = h.put(new Float32Array(n + 4).fill(7));
-    k.col_sum(po, px, m, n, 0);
+    k.col_sum(po, px, m, n, 0, 0, Math.ceil(n / 16));
     expect(Array.from(h.f32(po + 4 * n, 4))).toEqual([7, 7, 7, 7]);
     expect(h.f32(po, n)).toEqual(colSumRef(x, m, n, null));
   });

@@ -1,7 +1,7 @@
 // Inference runs a convolution and the 2×2 max pooling after it as one pass (Conv2D.forwardFused,
-// assembly/conv.ts conv_pool_forward): which pairs the model fuses, and that predict and evaluate
-// give the same bits as the two separate passes training uses, on 1 and 2 threads; predict's
-// passes of predictRows rows give the bits of one pass.
+// assembly/conv.ts conv_pool_forward, winograd.ts conv_pool_winograd): which pairs the model fuses,
+// and that predict and evaluate give the bits of the two separate passes training uses, direct and
+// Winograd alike, on 1 and 2 threads; predict's passes of predictRows rows give the bits of one pass.
 import { describe, expect, it } from 'vitest';
 import { conv2d, dense, fashionMnistCnn, flatten, maxPooling2d, sequential, type Sequential } from '../../src/index.js';
 import { useEngines } from '../kernels/spatial-ref.js';
@@ -42,13 +42,35 @@ describe('convolution + max pooling in one inference pass', () => {
     other.dispose();
   });
 
-  it('predict and evaluate give the bits of the separate passes, at batch 1 and 300', () => {
+  it('predict and evaluate give the bits of the separate passes where the fused pass is direct, at batch 1 and 300', () => {
+    // The tutorial CNN's first pair only (one input channel: the direct pass), then a 5×5 kernel (direct too).
+    const m = sequential([
+      conv2d({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }), maxPooling2d(),
+      conv2d({ filters: 16, kernelSize: 5, activation: 'relu' }), maxPooling2d(),
+      flatten(), dense({ units: 10, activation: 'softmax' }),
+    ]);
+    m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    m.build({ seed: 2 });
+    expect(m.layers.map((l) => l.fusedNext?.name ?? null)).toEqual([m.layers[1].name, null, m.layers[3].name, null, null, null]);
+    for (const n of [1, 300]) {
+      const x = images(n, n);
+      expect(Buffer.from(m.predict(x).data.buffer).equals(Buffer.from(unfused(m, x).buffer))).toBe(true);
+    }
+    const x = images(40, 3), y = labels(40);
+    const before = m.evaluate(x, y);
+    const saved = m.layers.map((l) => l.fusedNext);
+    m.layers.forEach((l) => (l.fusedNext = undefined));
+    expect(m.evaluate(x, y)).toEqual(before);
+    m.layers.forEach((l, i) => (l.fusedNext = saved[i]));
+    m.dispose();
+  });
+
+  it('the tutorial CNN (direct, then Winograd) predicts and evaluates with the bits of the separate passes, at batch 1 and 300', () => {
     const m = fashionMnistCnn();
     m.build({ seed: 2 });
     for (const n of [1, 300]) {
       const x = images(n, n);
-      const fused = m.predict(x).data;
-      expect(Buffer.from(fused.buffer).equals(Buffer.from(unfused(m, x).buffer))).toBe(true);
+      expect(Buffer.from(m.predict(x).data.buffer).equals(Buffer.from(unfused(m, x).buffer))).toBe(true);
     }
     const x = images(40, 3), y = labels(40);
     const before = m.evaluate(x, y);

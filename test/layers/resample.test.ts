@@ -190,8 +190,8 @@ describe('errors', () => {
     expect(() => zeroPadding1d({ padding: [1] as never })).toThrow(/zeroPadding1d padding must be a non-negative integer or \[left, right\]/);
     expect(() => zeroPadding2d({ pading: 1 } as never)).toThrow(/did you mean "padding"/);
     expect(() => upSampling2d({ size: 0 })).toThrow(/upSampling2d size must be a positive integer or a pair/);
-    expect(() => upSampling2d({ interpolation: 'bilinear' as never })).toThrow(/upSampling2d interpolation must be one of: nearest: 'bilinear' is not supported yet; got "bilinear"/);
-    expect(() => upSampling2d({ interpolation: 'cubic' as never })).toThrow(/interpolation must be one of: nearest; got "cubic"/);
+    expect(upSampling2d({ interpolation: 'bilinear' }).interpolation).toBe('bilinear'); // test/layers/bilinear.test.ts
+    expect(() => upSampling2d({ interpolation: 'cubic' as never })).toThrow(/unknown upSampling2d interpolation "cubic"; expected one of: nearest, bilinear/);
     expect(() => upSampling2d({ dataFormat: 'channelsFirst' as never })).toThrow(/only 'channelsLast'/);
     expect(() => spatialDropout2d({ rate: 1 })).toThrow(/spatialDropout2d rate must be a number in \[0, 1\), got 1/);
     expect(() => spatialDropout1d({ rate: 0.1, seed: -1 })).toThrow(/spatialDropout1d seed must be a non-negative integer, got -1/);
@@ -223,7 +223,7 @@ describe('errors', () => {
     const z = zeroPadding2d({ name: 'z' }).getConfig();
     expect(() => checkLayerConfig({ ...z, padding: [[1, -2], [0, 0]] } as never, 'z')).toThrow(/z.padding\[0\]\[1\] must be an integer in \[0,/);
     expect(() => checkLayerConfig({ ...z, padding: 1 } as never, 'z')).toThrow(/z.padding must be \[\[top, bottom\], \[left, right\]\]/);
-    expect(() => checkLayerConfig({ ...upSampling2d({ name: 'u' }).getConfig(), interpolation: 'bilinear' } as never, 'u')).toThrow(/interpolation must be one of nearest/);
+    expect(() => checkLayerConfig({ ...upSampling2d({ name: 'u' }).getConfig(), interpolation: 'cubic' } as never, 'u')).toThrow(/interpolation must be one of nearest, bilinear/);
     expect(() => checkLayerConfig({ ...upSampling2d({ name: 'u' }).getConfig(), sise: [2, 2] } as never, 'u')).toThrow(/unknown key "sise" \(did you mean "size"\?\)/);
     expect(() => checkLayerConfig({ ...spatialDropout2d({ rate: 0.1, name: 's' }).getConfig(), seed: 'x' } as never, 's')).toThrow(/s.seed must be an integer/);
   });

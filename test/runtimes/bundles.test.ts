@@ -12,16 +12,16 @@ const buildDir = join(root, 'build');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
 describe('bundles', () => {
-  it('stay within the size budgets: core + wasm <= 85 KB, whole entry + wasm <= 112 KB gzipped', async () => {
+  it('stay within the size budgets: core + wasm <= 85 KB, whole entry + wasm <= 115 KB gzipped', async () => {
     const result = await run(process.execPath, ['scripts/size.mjs', '--json']);
     const report = lastJson(result.stdout);
     console.log(report.entries.map((e: any) => `${e.name}: core + wasm ${(e.core / 1000).toFixed(1)} KB, whole + wasm ${(e.whole / 1000).toFixed(1)} KB gzipped`).join('\n'));
     expect(result.stderr).toBe('');
-    expect(report.budget).toEqual({ core: 85_000, whole: 112_000 });
+    expect(report.budget).toEqual({ core: 85_000, whole: 115_000 });
     expect(report.entries.map((e: any) => e.name)).toEqual(['index.js', 'browser.js', 'edge.js', 'inline.js']);
     for (const e of report.entries) {
       expect(e.core, `${e.name} core`).toBeLessThanOrEqual(85_000);
-      expect(e.whole, `${e.name} whole`).toBeLessThanOrEqual(112_000);
+      expect(e.whole, `${e.name} whole`).toBeLessThanOrEqual(115_000);
       // The core program is a real part of the entry: it trains, so it carries the model code.
       expect(e.core, e.name).toBeGreaterThan(report.wasm.gzip + 10_000);
       expect(e.core, e.name).toBeLessThanOrEqual(e.whole);

@@ -1,8 +1,9 @@
 // How the row kernels (ROW_KERNELS in kernels.ts: convolution, pooling, …) split over threads. Such a
 // kernel ends in (start, count), a range of units — rows (image, output or input row), images or
 // channels — each of which it computes alone and in a fixed order, so any cut of the range gives
-// the same bits. The chunks are ranges of whole `unit`s; only `start` moves (by 1 per unit).
-import { ROW_KERNELS, type RowKernel } from '../kernels.js';
+// the same bits. The chunks are ranges of whole `unit`s; only `start` moves (by 1 per unit). A kernel
+// in ROW_SCRATCH gets each thread's own GEMM pack scratch in that argument (the caller keeps its own).
+import { ROW_KERNELS, ROW_SCRATCH, type RowKernel } from '../kernels.js';
 import type { ThreadPool } from './pool.js';
 
 /** Chunks per thread: more than one, so a descheduled thread holds up a small share of the work. */
@@ -24,5 +25,5 @@ export function splitRows(pool: ThreadPool, name: RowKernel, total: number, unit
   x[lead + 1] = total;
   st.fill(0);
   st[lead] = 1;
-  pool.run(pool.fn(name), total, unit, lead + 1, -1, (pool.workers + 1) * CHUNKS_PER_THREAD, work);
+  pool.run(pool.fn(name), total, unit, lead + 1, ROW_SCRATCH[name] ?? -1, (pool.workers + 1) * CHUNKS_PER_THREAD, work);
 }
