@@ -95,7 +95,7 @@ try {
 const lines = [];
 const f = (v) => (v >= 1000 ? Math.round(v).toLocaleString('en-US') : v.toFixed(1));
 const t1 = result.threads[1].infer;
-lines.push(`Recipe CNN (tutorial CNN + dropout, 225,034 weights), batch ${batch}, Adam 1e-3, ${steps} steps (median step after 3); predict batch-1 µs / batch-256 samples/s beside TF.js-wasm on the same weights, turn about, medians of ${t1.rounds} rounds (ratios per round)`);
+lines.push(`Recipe CNN (tutorial CNN + dropout, 225,034 weights), batch ${batch}, the recipe's Adam (2e-3, cosine), ${steps} steps (median step after 3); predict batch-1 µs / batch-256 samples/s beside TF.js-wasm on the same weights, turn about, medians of ${t1.rounds} rounds (ratios per round)`);
 for (const [t, r] of Object.entries(result.threads)) {
   const i = r.infer;
   lines.push(`  dendrite ${t}t: training ${f(r.train)} samples/s${t === '1' ? '' : ` (${(r.train / result.threads[1].train).toFixed(2)}x 1t), weights ${r.identical ? 'bit-identical to 1t' : 'NOT identical to 1t'}`}; batch-1 ${f(i.latencyUs)} µs (${i.latencyRatio.toFixed(2)}x tfjs-wasm ${f(i.theirLatencyUs)}), batch-256 ${f(i.throughput256)} samples/s (${i.throughputRatio.toFixed(2)}x tfjs-wasm ${f(i.theirThroughput256)})`);
