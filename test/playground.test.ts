@@ -291,7 +291,7 @@ describe.skipIf(skipWhy !== '')('playground in Chromium', () => {
     await download.saveAs(file);
     const d = await import(join(root, 'build', 'index.js'));
     const inNode = await d.loadModel(file);
-    expect(inNode.layers.map((l: { type: string }) => l.type)).toEqual(['Conv2D', 'MaxPooling2D', 'Conv2D', 'MaxPooling2D', 'Flatten', 'Dense', 'Dense']);
+    expect(inNode.layers.map((l: { type: string }) => l.type)).toEqual(['Conv2D', 'MaxPooling2D', 'Conv2D', 'MaxPooling2D', 'Flatten', 'Dropout', 'Dense', 'Dropout', 'Dense']);
     expect(inNode.countParams()).toBe(225_034);
     const kernel = inNode.getWeights()[0];
     expect(kernel.shape).toEqual([3, 3, 1, 32]);
