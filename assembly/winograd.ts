@@ -85,12 +85,7 @@ export function conv_pool_winograd(y: usize, x: usize, wp: usize, desc: usize, f
       transform_patch(V + (<usize>w * C << 2), patch, <usize>W * C << 2, C);
     }
     for (let j = 0; j < CO; j += 8) {
-      const u = wp + (<usize>(j >> 3) * 16 * C << 5);
-      for (let xi = 0; xi < 16; xi++) {
-        for (let w = 0; w < rounded; w += 4) {
-          tile(M + (<usize>(xi * BW + w) << 5), V + (<usize>((xi * BW + w) * C) << 2), u + (<usize>(xi * C) << 5), C);
-        }
-      }
+      multiply_block(M, V, wp + (<usize>(j >> 3) * 16 * C << 5), C, rounded);
       for (let w = 0; w < n; w++) {
         const out = y + (<usize>((t + w) * CO + j) << 2), bj = bias + (<usize>j << 2);
         for (let h: usize = 0; h < 32; h += 16) finish(true, M + (<usize>w << 5) + h, bj + h, relu, out + h, 0, 0, false, false);
@@ -132,12 +127,7 @@ export function conv_winograd_forward(y: usize, x: usize, wp: usize, desc: usize
       }
     }
     for (let j = 0; j < CO; j += 8) {
-      const u = wp + (<usize>(j >> 3) * 16 * C << 5);
-      for (let xi = 0; xi < 16; xi++) {
-        for (let w = 0; w < rounded; w += 4) {
-          tile(M + (<usize>(xi * BW + w) << 5), V + (<usize>((xi * BW + w) * C) << 2), u + (<usize>(xi * C) << 5), C);
-        }
-      }
+      multiply_block(M, V, wp + (<usize>(j >> 3) * 16 * C << 5), C, rounded);
       for (let w = 0; w < n; w++) {
         const tw = t + w, r = tw / TW, img = r / TH, oy = 2 * (r - img * TH), ox = 2 * (tw - r * TW);
         const out = y + ((<usize>((img * OH + oy) * OW + ox) * CO + j) << 2), bj = bias + (<usize>j << 2);
@@ -177,6 +167,15 @@ function transform_patch(v: usize, patch: usize, rs: usize, C: i32): void {
   if (s == 1) return f32x4.add(v128.load(p + px), v128.load(p + 2 * px));
   if (s == 2) return f32x4.sub(v128.load(p + 2 * px), v128.load(p + px));
   return f32x4.sub(v128.load(p + px), v128.load(p + 3 * px));
+}
+
+// M(ξ, ·, 8 channels) for the block's `rounded` tiles and all 16 positions, from the U panel at u.
+function multiply_block(M: usize, V: usize, u: usize, C: i32, rounded: i32): void {
+  for (let xi = 0; xi < 16; xi++) {
+    for (let w = 0; w < rounded; w += 4) {
+      tile(M + (<usize>(xi * BW + w) << 5), V + (<usize>((xi * BW + w) * C) << 2), u + (<usize>(xi * C) << 5), C);
+    }
+  }
 }
 
 // M(ξ, w..w+3, 8 channels) = Σ_c V(ξ, w + i, c)·U(ξ, c, ·): a 4x8 register tile, c in order.

@@ -40,8 +40,8 @@ export function conv2dForward(e: Engine, p: ConvPass, y: number, x: number, w: n
   const { g, desc } = p;
   const K = patchSize(g), pix = g.oh * g.ow;
   if (winograd(g)) {
-    const tileRows = n * ((g.oh + 1) >> 1);
-    e.rows('conv_winograd_forward', tileRows, 1, winogradWork(g, n), y, x, winogradPack(e, g, desc, col, w, bias), desc, flags, col + winogradPackBytes(g));
+    e.k.conv_winograd_pack(col, w, bias, desc);
+    e.rows('conv_winograd_forward', n * ((g.oh + 1) >> 1), 1, winogradWork(g, n), y, x, col, desc, flags, col + winogradPackBytes(g));
     return;
   }
   const tile = p.tile, pointwise = isPointwise(g);
@@ -55,12 +55,6 @@ export function conv2dForward(e: Engine, p: ConvPass, y: number, x: number, w: n
 
 /** Bytes of Winograd's transformed kernel and bias (conv_winograd_pack). */
 const winogradPackBytes = (g: Geometry) => 64 * g.c * g.co + 4 * g.co;
-
-/** Packs the kernel for the Winograd kernels at `at`; returns at. */
-function winogradPack(e: Engine, g: Geometry, desc: number, at: number, w: number, bias: number): number {
-  e.k.conv_winograd_pack(at, w, bias, desc);
-  return at;
-}
 
 /** Estimated single-core ns of a Winograd pass over n images: 16 of direct's 36 multiply-adds per output pair. */
 const winogradWork = (g: Geometry, n: number) => 2 * n * (g.oh + 1) * (g.ow + 1) * g.c * g.co * 4 * NS_PER_FLOP;
@@ -84,7 +78,8 @@ export function conv2dPoolForward(e: Engine, p: ConvPass, y: number, x: number, 
   const { g, desc } = p;
   const rows = n * (g.oh >> 1);
   if (winograd(g)) {
-    e.rows('conv_pool_winograd', rows, 1, winogradWork(g, n), y, x, winogradPack(e, g, desc, scratch, w, bias), desc, flags, scratch + winogradPackBytes(g));
+    e.k.conv_winograd_pack(scratch, w, bias, desc);
+    e.rows('conv_pool_winograd', rows, 1, winogradWork(g, n), y, x, scratch, desc, flags, scratch + winogradPackBytes(g));
     return;
   }
   e.k.conv_pool_pack(scratch, w, desc);

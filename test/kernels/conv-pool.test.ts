@@ -11,7 +11,7 @@ import { type Geometry, convGeometry, fusesPool, poolGeometry, winograd } from '
 import type { Engine } from '../../src/engine/engine.js';
 import { RELU } from '../../src/engine/kernels.js';
 import { expectClose, randomArray } from '../helpers/wasm.js';
-import { convRef, descOf, inSize, outSize, poolRef, put, sameBits, useEngines, weightSize } from './spatial-ref.js';
+import { convRef, descOf, inSize, outSize, poolRef, put, sameBits, useEngines, weightSize, withinScale } from './spatial-ref.js';
 
 const E = useEngines();
 
@@ -53,17 +53,10 @@ function run(e: Engine, g: Geometry, n: number, x: Float32Array, w: Float32Array
   return r;
 }
 
-/**
- * Winograd's outputs within a few ulps of each window's scale: the pooled f64 conv of |x| and |w|
- * (+ |bias|), which bounds the terms the sums and transforms round. A wrong transform or a missed
- * channel is off by about the value itself.
- */
+/** Winograd's pooled outputs against the f64 twin, within a few ulps of each window's scale. */
 function winogradClose(g: Geometry, n: number, x: Float32Array, w: Float32Array, bias: Float32Array | null, got: Float32Array, ref: ArrayLike<number>, what: string): void {
   const pg = poolGeometry([g.oh, g.ow, g.co], { poolSize: [2, 2] }), abs = (a: Float32Array) => a.map(Math.abs);
-  const scale = poolRef(pg, n, 'max', convRef(g, n, false, abs(x), abs(w), bias && abs(bias), false)).y;
-  for (let i = 0; i < got.length; i++) {
-    if (!(Math.abs(got[i] - ref[i]) <= 8 * 2 ** -23 * scale[i])) throw new Error(`${what}: element ${i}: ${got[i]} vs f64 ${ref[i]} (scale ${scale[i]})`);
-  }
+  withinScale(got, ref, poolRef(pg, n, 'max', convRef(g, n, false, abs(x), abs(w), bias && abs(bias), false)).y, what);
 }
 
 const geometryOf = ([h, w, c, co, kh, kw, s, d]: Case) =>

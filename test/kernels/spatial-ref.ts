@@ -183,3 +183,14 @@ export function sameBits(a: Float32Array, b: Float32Array, what: string): void {
   if (a.length !== b.length) throw new Error(`${what}: length ${a.length} vs ${b.length}`);
   for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) throw new Error(`${what}: element ${i}: ${a[i]} vs ${b[i]}`);
 }
+
+/**
+ * |got − ref| within `ulps` ulps of each element's scale (an f64 reference computed on |x| and |w|
+ * bounds every term that was rounded): for sums whose rounding order differs from the reference's,
+ * such as Winograd's. A wrong transform or a missed term is off by about the value itself.
+ */
+export function withinScale(got: ArrayLike<number>, ref: ArrayLike<number>, scale: ArrayLike<number>, what: string, ulps = 8): void {
+  for (let i = 0; i < got.length; i++) {
+    if (!(Math.abs(got[i] - ref[i]) <= ulps * 2 ** -23 * scale[i])) throw new Error(`${what}: element ${i}: ${got[i]} vs f64 ${ref[i]} (scale ${scale[i]})`);
+  }
+}

@@ -11,7 +11,7 @@ import { type Geometry, type Padding, convGeometry, winograd } from '../../src/e
 import type { Engine } from '../../src/engine/engine.js';
 import { RELU } from '../../src/engine/kernels.js';
 import { randomArray } from '../helpers/wasm.js';
-import { convRef, descOf, inSize, outSize, put, sameBits, useEngines, weightSize } from './spatial-ref.js';
+import { convRef, descOf, inSize, outSize, put, sameBits, useEngines, weightSize, withinScale } from './spatial-ref.js';
 
 const E = useEngines();
 
@@ -35,13 +35,10 @@ function run(e: Engine, g: Geometry, n: number, x: Float32Array, w: Float32Array
   return y;
 }
 
-/** |got − f64| within 8 ulps of the output's scale: the f64 conv of |x| and |w| (+ |bias|), which bounds every term rounded. */
+/** Against the f64 twin, within a few ulps of each output's scale. */
 function close(g: Geometry, n: number, x: Float32Array, w: Float32Array, bias: Float32Array | null, relu: boolean, got: Float32Array, what: string): void {
-  const ref = convRef(g, n, false, x, w, bias, relu), abs = (a: Float32Array) => a.map(Math.abs);
-  const scale = convRef(g, n, false, abs(x), abs(w), bias && abs(bias), false);
-  for (let i = 0; i < got.length; i++) {
-    if (!(Math.abs(got[i] - ref[i]) <= 8 * 2 ** -23 * scale[i])) throw new Error(`${what}: element ${i}: ${got[i]} vs f64 ${ref[i]} (scale ${scale[i]})`);
-  }
+  const abs = (a: Float32Array) => a.map(Math.abs);
+  withinScale(got, convRef(g, n, false, x, w, bias, relu), convRef(g, n, false, abs(x), abs(w), bias && abs(bias), false), what);
 }
 
 const geometryOf = ([h, w, c, co]: Case, padding: Padding) => convGeometry([h, w, c], { filters: co, kernelSize: [3, 3], padding });

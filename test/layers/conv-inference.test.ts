@@ -10,15 +10,25 @@ import { rows } from '../training/helpers.js';
 const images = (n: number, seed: number) => ({ data: Float32Array.from(rows(n, 784, seed).flat()), shape: [n, 784] });
 const labels = (n: number) => Int32Array.from({ length: n }, (_, i) => (i * 3) % 10);
 
-/** predict with the fused inference passes turned off (what the layers compute one by one). */
-function unfused(m: Sequential, x: ReturnType<typeof images>): Float32Array {
+/** f() with the fused inference passes turned off (what the layers compute one by one). */
+function unfused<T>(m: Sequential, f: () => T): T {
   const saved = m.layers.map((l) => l.fusedNext);
   m.layers.forEach((l) => (l.fusedNext = undefined));
   try {
-    return m.predict(x).data;
+    return f();
   } finally {
     m.layers.forEach((l, i) => (l.fusedNext = saved[i]));
   }
+}
+
+/** predict (batch 1 and 300) and evaluate give the same bits fused and unfused. */
+function expectFusedBits(m: Sequential): void {
+  for (const n of [1, 300]) {
+    const x = images(n, n);
+    expect(Buffer.from(m.predict(x).data.buffer).equals(Buffer.from(unfused(m, () => m.predict(x).data).buffer))).toBe(true);
+  }
+  const x = images(40, 3), y = labels(40);
+  expect(unfused(m, () => m.evaluate(x, y))).toEqual(m.evaluate(x, y));
 }
 
 const E = useEngines();
@@ -52,32 +62,14 @@ describe('convolution + max pooling in one inference pass', () => {
     m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
     m.build({ seed: 2 });
     expect(m.layers.map((l) => l.fusedNext?.name ?? null)).toEqual([m.layers[1].name, null, m.layers[3].name, null, null, null]);
-    for (const n of [1, 300]) {
-      const x = images(n, n);
-      expect(Buffer.from(m.predict(x).data.buffer).equals(Buffer.from(unfused(m, x).buffer))).toBe(true);
-    }
-    const x = images(40, 3), y = labels(40);
-    const before = m.evaluate(x, y);
-    const saved = m.layers.map((l) => l.fusedNext);
-    m.layers.forEach((l) => (l.fusedNext = undefined));
-    expect(m.evaluate(x, y)).toEqual(before);
-    m.layers.forEach((l, i) => (l.fusedNext = saved[i]));
+    expectFusedBits(m);
     m.dispose();
   });
 
   it('the tutorial CNN (direct, then Winograd) predicts and evaluates with the bits of the separate passes, at batch 1 and 300', () => {
     const m = fashionMnistCnn();
     m.build({ seed: 2 });
-    for (const n of [1, 300]) {
-      const x = images(n, n);
-      expect(Buffer.from(m.predict(x).data.buffer).equals(Buffer.from(unfused(m, x).buffer))).toBe(true);
-    }
-    const x = images(40, 3), y = labels(40);
-    const before = m.evaluate(x, y);
-    const saved = m.layers.map((l) => l.fusedNext);
-    m.layers.forEach((l) => (l.fusedNext = undefined));
-    expect(m.evaluate(x, y)).toEqual(before);
-    m.layers.forEach((l, i) => (l.fusedNext = saved[i]));
+    expectFusedBits(m);
     m.dispose();
   });
 
