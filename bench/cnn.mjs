@@ -1,6 +1,5 @@
-// The recipe CNN, fashionMnistCnn (the tutorial CNN with dropout: conv 32 3×3 relu, max pool 2,
-// conv 64 3×3 relu, max pool 2, flatten, dropout 0.25, dense 128 relu, dropout 0.4, dense 10
-// softmax on [28, 28, 1]; 225,034 weights): node bench/cnn.mjs [--quick]   (also a
+// The tutorial CNN (conv 32 3×3 relu, max pool 2, conv 64 3×3 relu, max pool 2, flatten, dense 128
+// relu, dense 10 softmax on [28, 28, 1]; 225,034 weights): node bench/cnn.mjs [--quick]   (also a
 // child of bench/index.mjs; --inference skips training). dendrite training samples/s at batch 128 with Adam on 1 and 2 threads
 // (bit-identical weights checked), and batch-1 latency / batch-256 throughput of predict beside
 // TF.js-wasm on the same weights in the same process, measured turn about (interleavedInference:
@@ -11,8 +10,8 @@ import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { fashionMnistCnn, getEngine, init } from '../build/index.js';
-import { data, interleavedInference, report } from './workload.mjs';
+import { getEngine, init } from '../build/index.js';
+import { data, interleavedInference, report, tutorialCnn } from './workload.mjs';
 
 const quick = process.argv.includes('--quick');
 const inferenceOnly = process.argv.includes('--inference');
@@ -27,7 +26,7 @@ const engine = getEngine();
 
 /** Training samples/s: the median of per-step times after 3 warm-up steps (trainOnBatch on consecutive batches). */
 function train() {
-  const m = fashionMnistCnn({ engine });
+  const m = tutorialCnn(engine);
   m.build({ seed: 1 });
   const times = [];
   for (let s = 0; s < steps; s++) {
@@ -43,7 +42,7 @@ function train() {
 }
 
 // TF.js-wasm (single-threaded SIMD in Node) on the weights dendrite initialises with seed 1.
-const ref = fashionMnistCnn({ engine });
+const ref = tutorialCnn(engine);
 ref.build({ seed: 1 });
 console.error('cnn: tfjs-wasm');
 setWasmPaths(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm').replace(/[^/\\]*$/, ''));
@@ -53,11 +52,8 @@ const T = tfl.layers;
 const theirs = tfl.sequential({ layers: [
   T.conv2d({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }), T.maxPooling2d({ poolSize: 2 }),
   T.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }), T.maxPooling2d({ poolSize: 2 }),
-  T.flatten(), T.dropout({ rate: 0.25 }), T.dense({ units: 128, activation: 'relu' }), T.dropout({ rate: 0.4 }), T.dense({ units: 10, activation: 'softmax' }),
+  T.flatten(), T.dense({ units: 128, activation: 'relu' }), T.dense({ units: 10, activation: 'softmax' }),
 ] });
-// Layer by layer the recipe's network (dropout is the identity at inference, but the same network on both sides).
-const mismatch = ref.layers.findIndex((l, i) => l.type !== theirs.layers[i]?.getClassName() || (l.rate ?? 0) !== (theirs.layers[i].rate ?? 0));
-if (mismatch >= 0 || ref.layers.length !== theirs.layers.length) throw new Error(`bench/cnn.mjs: the TF.js model differs from fashionMnistCnn at layer ${mismatch}: update it`);
 theirs.setWeights(ref.getWeights().map((w) => tf.tensor(w.data, w.shape)));
 ref.dispose();
 const p1 = tf.tensor(d.testX.slice(0, 784), [1, 28, 28, 1]), p256 = tf.tensor(d.testX.slice(0, 256 * 784), [256, 28, 28, 1]);
@@ -73,7 +69,7 @@ for (const threads of cores > 1 ? [1, 2] : [1]) {
   const best = runs.reduce((a, b) => (b.samplesPerSec > a.samplesPerSec ? b : a));
   reference ??= best.final;
   const identical = best.final.every((w, i) => w.every((v, j) => Object.is(v, reference[i][j])));
-  const m = fashionMnistCnn({ engine });
+  const m = tutorialCnn(engine);
   m.build({ seed: 1 });
   const x1 = { data: d.testX.slice(0, 784), shape: [1, 784] }, x256 = { data: d.testX.slice(0, 256 * 784), shape: [256, 784] };
   console.error(`cnn: inference beside tfjs-wasm, ${running.threads} thread(s)`);
@@ -95,7 +91,7 @@ try {
 const lines = [];
 const f = (v) => (v >= 1000 ? Math.round(v).toLocaleString('en-US') : v.toFixed(1));
 const t1 = result.threads[1].infer;
-lines.push(`Recipe CNN (tutorial CNN + dropout, 225,034 weights), batch ${batch}, the recipe's Adam (2e-3, cosine), ${steps} steps (median step after 3); predict batch-1 µs / batch-256 samples/s beside TF.js-wasm on the same weights, turn about, medians of ${t1.rounds} rounds (ratios per round)`);
+lines.push(`Tutorial CNN (225,034 weights), batch ${batch}, Adam 1e-3, ${steps} steps (median step after 3); predict batch-1 µs / batch-256 samples/s beside TF.js-wasm on the same weights, turn about, medians of ${t1.rounds} rounds (ratios per round)`);
 for (const [t, r] of Object.entries(result.threads)) {
   const i = r.infer;
   lines.push(`  dendrite ${t}t: training ${f(r.train)} samples/s${t === '1' ? '' : ` (${(r.train / result.threads[1].train).toFixed(2)}x 1t), weights ${r.identical ? 'bit-identical to 1t' : 'NOT identical to 1t'}`}; batch-1 ${f(i.latencyUs)} µs (${i.latencyRatio.toFixed(2)}x tfjs-wasm ${f(i.theirLatencyUs)}), batch-256 ${f(i.throughput256)} samples/s (${i.throughputRatio.toFixed(2)}x tfjs-wasm ${f(i.theirThroughput256)})`);
