@@ -124,7 +124,7 @@ export function inputShapeFor(spec: TrainSpec, data: Dataset): number[] {
   throw new UsageError(`${spec.sources[i]} takes images, but rows of ${width} values are not s × s one-channel images: give their shape with --input-shape H,W,C`);
 }
 
-/** The tutorial CNN with dropout (fashionMnistCnn's layers) as layer specs, ending in `output` (units:activation). */
+/** The recipe CNN (fashionMnistCnn's layers: the tutorial CNN with batch norm and dropout) as layer specs, ending in `output` (units:activation). */
 function cnnLayers(output: string): LayerSpec[] {
   return [...fashionMnistCnnBody.map((config) => ({ ...config })), ...parseLayers(output).layers];
 }

@@ -35,11 +35,14 @@ export interface CnnRecipeOptions {
  * The recipe's layers before its output layer, as layer configs (`dendrite train --model cnn` builds
  * the same). Batch normalization after each pooling and the dropout layers (no weights; the identity
  * at inference) take the tutorial network from ≈ 0.917 to ≈ 0.925 in 15 epochs; nothing may go
- * between a convolution and its pooling, which inference runs as one pass.
+ * between a convolution and its pooling, which inference runs as one pass. The batch norms' moving
+ * statistics follow the batches with momentum 0.9, not Keras' 0.99: after a short training (3 epochs
+ * of 10,000 images: 237 steps) 0.99 still keeps 9 % of the initial variance 1 against batch
+ * variances near 0.002, and inference then scores 0.25 where 0.9 gives 0.86.
  */
 export const fashionMnistCnnBody: readonly Omit<LayerConfig, 'name'>[] = [
-  { type: 'conv2d', filters: 32, kernelSize: 3, activation: 'relu' }, { type: 'maxPooling2d', poolSize: 2 }, { type: 'batchNormalization' },
-  { type: 'conv2d', filters: 64, kernelSize: 3, activation: 'relu' }, { type: 'maxPooling2d', poolSize: 2 }, { type: 'batchNormalization' },
+  { type: 'conv2d', filters: 32, kernelSize: 3, activation: 'relu' }, { type: 'maxPooling2d', poolSize: 2 }, { type: 'batchNormalization', momentum: 0.9 },
+  { type: 'conv2d', filters: 64, kernelSize: 3, activation: 'relu' }, { type: 'maxPooling2d', poolSize: 2 }, { type: 'batchNormalization', momentum: 0.9 },
   { type: 'flatten' }, { type: 'dropout', rate: 0.25 }, { type: 'dense', units: 128, activation: 'relu' }, { type: 'dropout', rate: 0.4 },
 ];
 
@@ -51,7 +54,7 @@ export const fashionMnistCnnFit = { epochs: 15, batchSize: 128 } as const;
 
 /**
  * The TensorFlow.js MNIST tutorial's CNN with batch normalization and dropout, compiled: conv 32 3×3
- * relu, max pool 2, batch norm, conv 64 3×3 relu, max pool 2, batch norm, flatten, dropout 0.25,
+ * relu, max pool 2, batch norm (momentum 0.9), conv 64 3×3 relu, max pool 2, batch norm, flatten, dropout 0.25,
  * dense 128 relu, dropout 0.4, dense `classes` softmax (225,418 parameters on [28, 28, 1], 192 of
  * them the batch norms' non-trainable moving statistics; the tutorial's 225,034 plus 384); Adam
  * from 0.002 on a cosine schedule, sparse categorical cross-entropy, accuracy. Train it with

@@ -129,13 +129,29 @@ describe('ONNX Runtime runs exported CNNs and predicts what dendrite predicts', 
     m.dispose();
   });
 
-  it('the recipe CNN (fashionMnistCnn: the tutorial CNN with dropout), trained a few steps: one Transpose in, one before Flatten, no node for dropout, weights as in the file', async () => {
-    const m = fashionMnistCnn();
+  it('the tutorial CNN, trained a few steps: one Transpose in, one before Flatten, weights as in the file', async () => {
+    const m = sequential([
+      conv2d({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }), maxPooling2d({ poolSize: 2 }),
+      conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }), maxPooling2d({ poolSize: 2 }), flatten(),
+      dense({ units: 128, activation: 'relu' }), dense({ units: 10, activation: 'softmax' }),
+    ]);
+    m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
     const x = uniform(96 * 784, 3, 0, 1);
     await m.fit({ data: x, shape: [96, 28, 28, 1] }, Array.from({ length: 96 }, (_, i) => i % 10), { epochs: 2, batchSize: 32, seed: 1 });
     expect(m.countParams()).toBe(225_034);
     const bytes = toOnnx(m);
     expect(opsOf(bytes)).toEqual(['Transpose', 'Conv', 'Relu', 'MaxPool', 'Conv', 'Relu', 'MaxPool', 'Transpose', 'Flatten', 'Gemm', 'Relu', 'Gemm', 'Softmax']);
+    await agree(m, [28, 28, 1]);
+    m.dispose();
+  });
+
+  it('the recipe CNN (fashionMnistCnn: the tutorial CNN with batch norm and dropout), trained a few steps: a BatchNormalization after each MaxPool, no node for dropout, weights and moving statistics as in the file', async () => {
+    const m = fashionMnistCnn();
+    const x = uniform(96 * 784, 3, 0, 1);
+    await m.fit({ data: x, shape: [96, 28, 28, 1] }, Array.from({ length: 96 }, (_, i) => i % 10), { epochs: 2, batchSize: 32, seed: 1 });
+    expect(m.countParams()).toBe(225_418);
+    const bytes = toOnnx(m);
+    expect(opsOf(bytes)).toEqual(['Transpose', 'Conv', 'Relu', 'MaxPool', 'BatchNormalization', 'Conv', 'Relu', 'MaxPool', 'BatchNormalization', 'Transpose', 'Flatten', 'Gemm', 'Relu', 'Gemm', 'Softmax']);
     await agree(m, [28, 28, 1]);
     m.dispose();
   });
