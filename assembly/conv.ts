@@ -20,7 +20,7 @@
 // thread split (src/engine/threads/rows.ts) gives bit-identical results for any thread count.
 // Pointers are byte addresses, sizes element counts; outputs are WRITTEN; nothing is allocated.
 
-import { D_C, D_CO, D_DH, D_DW, D_H, D_KH, D_KW, D_OH, D_OW, D_PL, D_PT, D_SH, D_SW, D_W, add_f32, copy_f32, field, madd, pool_max, zero_f32 } from './desc';
+import { D_C, D_CO, D_DH, D_DW, D_H, D_KH, D_KW, D_OH, D_OW, D_PL, D_PT, D_SH, D_SW, D_W, add_f32, copy_f32, field, madd, pool_max, pool_train, zero_f32 } from './desc';
 
 /**
  * col(rows·ow, K) for rows [start, start + count) of x(n, h, w, c): col row (r·ow + j) holds the
@@ -127,9 +127,11 @@ export function conv_pool_pack(dst: usize, w: usize, desc: usize): void {
 /**
  * y(n, ⌊oh/2⌋, ⌊ow/2⌋, co) = 2×2 max pooling (stride 2, valid) of conv(x) + bias [relu: flags & 2]
  * for pooled rows [start, start + count) (pairs (image, pooled row)); `wp` from conv_pool_pack;
- * bias = 0 means none. The convolution has no padding (every tap is inside x).
+ * bias = 0 means none. The convolution has no padding (every tap is inside x). Training (z != 0,
+ * oh and ow even): the convolution's output is also stored at z(n, oh, ow, co), and the pooling's
+ * argmax at idx (pool_forward's).
  */
-export function conv_pool_forward(y: usize, x: usize, wp: usize, bias: usize, desc: usize, flags: i32, start: i32, count: i32): void {
+export function conv_pool_forward(y: usize, x: usize, wp: usize, bias: usize, desc: usize, flags: i32, z: usize, idx: usize, start: i32, count: i32): void {
   const H = field(desc, D_H), W = field(desc, D_W), C = field(desc, D_C), CO = field(desc, D_CO);
   const SH = field(desc, D_SH), SW = field(desc, D_SW);
   const K = field(desc, D_KH) * field(desc, D_KW) * C, PH = field(desc, D_OH) >> 1, PW = field(desc, D_OW) >> 1;
@@ -140,17 +142,20 @@ export function conv_pool_forward(y: usize, x: usize, wp: usize, bias: usize, de
   if (run < 8) run = 1;
   const d1 = <usize>SW * C << 2, d2 = <usize>SH * W * C << 2;
   const bp0 = wp + ((<usize>K * 4 + 15) & ~15), relu = (flags & 2) != 0;
+  const OW = field(desc, D_OW), cs = <usize>CO << 2, rs = <usize>OW * cs;
   for (let r = start; r < start + count; r++) {
     const img = r / PH, ph = r - img * PH;
     const xr = x + (<usize>img * H * W * C << 2) + <usize>ph * 2 * d2;
-    const yr = y + (<usize>r * PW * CO << 2);
+    const yr = <usize>r * PW * CO << 2;
+    const zr = z + <usize>(img * field(desc, D_OH) + 2 * ph) * rs, e0 = 2 * ph * OW * CO;
     // One weight panel at a time, over the row's windows: it stays in L1 while they pass.
     for (let j = 0; j < CO; j += 8) {
       const bp = bp0 + (<usize>j * K << 2), bj = bias ? bias + (<usize>j << 2) : 0;
       for (let q = 0; q < PW; q++) {
-        const out = yr + (<usize>(q * CO + j) << 2), a = xr + <usize>q * 2 * d1;
-        if (K <= KC) pool_tile(false, out, a, d1, d2, wp, bp, K, run, bj, relu);
-        else pool_tile(true, out, a, d1, d2, wp, bp, K, run, bj, relu);
+        const o = yr + (<usize>(q * CO + j) << 2), a = xr + <usize>q * 2 * d1;
+        const zq = z ? zr + <usize>q * 2 * cs + (<usize>j << 2) : 0, e = e0 + 2 * q * CO + j;
+        if (K <= KC) pool_tile(false, y + o, a, d1, d2, wp, bp, K, run, bj, relu, zq, idx + o, e, cs, rs);
+        else pool_tile(true, y + o, a, d1, d2, wp, bp, K, run, bj, relu, zq, idx + o, e, cs, rs);
       }
     }
   }
@@ -158,12 +163,14 @@ export function conv_pool_forward(y: usize, x: usize, wp: usize, bias: usize, de
 
 // The window's 4 pixels (a, a + d1; a + d2, a + d2 + d1) × 8 channels: per k-block of KC,
 // acc = ((0 + a0·b0) + a1·b1) + …, the blocks added in order (MULTI: more than one), then + bias,
-// relu, and the max over the pixels in pool_forward's order (the first maximum wins).
-@inline function pool_tile(MULTI: bool, out: usize, a: usize, d1: usize, d2: usize, offs: usize, bp: usize, K: i32, run: i32, bias: usize, relu: bool): void {
-  const z = f32x4.splat(0), d3 = d1 + d2;
-  let s00 = z, s01 = z, s10 = z, s11 = z, s20 = z, s21 = z, s30 = z, s31 = z;
+// relu, and the max over the pixels in pool_forward's order (the first maximum wins). Training
+// (z != 0): pool_train also stores the pixels at z and the argmax (element offset ei + …) at idx.
+@inline function pool_tile(MULTI: bool, out: usize, a: usize, d1: usize, d2: usize, offs: usize, bp: usize, K: i32, run: i32, bias: usize, relu: bool,
+                           z: usize, idx: usize, ei: i32, cs: usize, rs: usize): void {
+  const zero = f32x4.splat(0), d3 = d1 + d2;
+  let s00 = zero, s01 = zero, s10 = zero, s11 = zero, s20 = zero, s21 = zero, s30 = zero, s31 = zero;
   for (let k0 = 0; k0 < K; k0 += KC) {
-    let c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
+    let c00 = zero, c01 = zero, c10 = zero, c11 = zero, c20 = zero, c21 = zero, c30 = zero, c31 = zero;
     const k1 = min(K, k0 + KC);
     let b = bp + (<usize>k0 << 5);
     // The two loops share their body: one loop over runs of any length, run = 1 included, took
@@ -216,6 +223,12 @@ export function conv_pool_forward(y: usize, x: usize, wp: usize, bias: usize, de
       s00 = f32x4.add(s00, c00); s01 = f32x4.add(s01, c01); s10 = f32x4.add(s10, c10); s11 = f32x4.add(s11, c11);
       s20 = f32x4.add(s20, c20); s21 = f32x4.add(s21, c21); s30 = f32x4.add(s30, c30); s31 = f32x4.add(s31, c31);
     }
+  }
+  if (z) {
+    const dc = <i32>(cs >> 2), dr = <i32>(rs >> 2);
+    pool_train(s00, s10, s20, s30, bias, relu, z, cs, rs, out, idx, ei, dc, dr);
+    pool_train(s01, s11, s21, s31, bias ? bias + 16 : 0, relu, z + 16, cs, rs, out + 16, idx + 16, ei + 4, dc, dr);
+    return;
   }
   v128.store(out, pool_max(s00, s10, s20, s30, bias, relu));
   v128.store(out, pool_max(s01, s11, s21, s31, bias ? bias + 16 : 0, relu), 16);

@@ -46,6 +46,39 @@ export function add_f32(dst: usize, src: usize, n: i32): void {
   return f32x4.add(acc, f32x4.mul(a, b));
 }
 
+/**
+ * Training's convolution + 2×2 max pooling, for 4 channels of one window: the window's pixels
+ * p0..p3 ((0, 0), (0, 1), (1, 0), (1, 1)) with gemm's store_vec (+ bias, relu) stored into the
+ * convolution's output at z, z + cs, z + rs, z + rs + cs (bytes), and pool_forward's max over them
+ * and its argmax (the element offsets e, e + dc, e + dr, e + dr + dc within the image, + the lane)
+ * at out and idx: the bits of the convolution then pool_forward.
+ */
+@inline export function pool_train(p0: v128, p1: v128, p2: v128, p3: v128, bias: usize, relu: bool, z: usize, cs: usize, rs: usize, out: usize, idx: usize, e: i32, dc: i32, dr: i32): void {
+  if (bias) {
+    const b = v128.load(bias);
+    p0 = f32x4.add(p0, b); p1 = f32x4.add(p1, b); p2 = f32x4.add(p2, b); p3 = f32x4.add(p3, b);
+  }
+  if (relu) {
+    const zero = f32x4.splat(0);
+    p0 = f32x4.max(p0, zero); p1 = f32x4.max(p1, zero); p2 = f32x4.max(p2, zero); p3 = f32x4.max(p3, zero);
+  }
+  v128.store(z, p0);
+  v128.store(z + cs, p1);
+  v128.store(z + rs, p2);
+  v128.store(z + rs + cs, p3);
+  const at0 = i32x4.add(i32x4.splat(e), i32x4(0, 1, 2, 3));
+  let best = f32x4.splat(-Infinity), at = i32x4.splat(-1), gt = f32x4.gt(p0, best);
+  best = v128.bitselect(p0, best, gt); at = v128.bitselect(at0, at, gt);
+  gt = f32x4.gt(p1, best);
+  best = v128.bitselect(p1, best, gt); at = v128.bitselect(i32x4.add(at0, i32x4.splat(dc)), at, gt);
+  gt = f32x4.gt(p2, best);
+  best = v128.bitselect(p2, best, gt); at = v128.bitselect(i32x4.add(at0, i32x4.splat(dr)), at, gt);
+  gt = f32x4.gt(p3, best);
+  best = v128.bitselect(p3, best, gt); at = v128.bitselect(i32x4.add(at0, i32x4.splat(dr + dc)), at, gt);
+  v128.store(out, best);
+  v128.store(idx, at);
+}
+
 // gemm's store_vec (+ bias, relu) on each of a 2×2 window's pixels, then pool_forward's max over
 // them (conv.ts and winograd.ts fuse convolution and pooling with it).
 @inline export function pool_max(p0: v128, p1: v128, p2: v128, p3: v128, bias: usize, relu: bool): v128 {

@@ -16,7 +16,7 @@
 // Pointers are byte addresses; x is NHWC, the kernel (3, 3, c, co) as Keras; nothing is allocated:
 // `scratch` (conv_winograd_scratch_bytes) is the calling thread's own.
 
-import { D_C, D_CO, D_H, D_OH, D_OW, D_PL, D_PT, D_W, copy_f32, field, madd, pool_max, zero_f32 } from './desc';
+import { D_C, D_CO, D_H, D_OH, D_OW, D_PL, D_PT, D_W, copy_f32, field, madd, pool_max, pool_train, zero_f32 } from './desc';
 
 /** Windows per block: their transformed patches (V) stay in L1 while each U panel passes over them. */
 const BW: i32 = 8;
@@ -88,7 +88,7 @@ export function conv_pool_winograd(y: usize, x: usize, wp: usize, desc: usize, f
       multiply_block(M, V, wp + (<usize>(j >> 3) * 16 * C << 5), C, rounded);
       for (let w = 0; w < n; w++) {
         const out = y + (<usize>((t + w) * CO + j) << 2), bj = bias + (<usize>j << 2);
-        for (let h: usize = 0; h < 32; h += 16) finish(true, M + (<usize>w << 5) + h, bj + h, relu, out + h, 0, 0, false, false);
+        for (let h: usize = 0; h < 32; h += 16) finish(true, M + (<usize>w << 5) + h, bj + h, relu, out + h, 0, 0, false, false, 0, 0, 0);
       }
     }
   }
@@ -97,9 +97,11 @@ export function conv_pool_winograd(y: usize, x: usize, wp: usize, desc: usize, f
 /**
  * y(n, oh, ow, co) = conv3×3(x) + bias [relu: flags & 2] for tile rows [start, start + count)
  * (pairs (image, tile row), ⌈oh/2⌉ per image; tile row i holds output rows 2i and 2i + 1), with the
- * descriptor's padding; `wp` from conv_winograd_pack.
+ * descriptor's padding; `wp` from conv_winograd_pack. Training's fused 2×2 max pooling (py != 0,
+ * no padding): each whole tile is also a pooling window, whose max and argmax (pool_forward's) go to
+ * py(n, ⌊oh/2⌋, ⌊ow/2⌋, co) and idx.
  */
-export function conv_winograd_forward(y: usize, x: usize, wp: usize, desc: usize, flags: i32, scratch: usize, start: i32, count: i32): void {
+export function conv_winograd_forward(y: usize, x: usize, wp: usize, desc: usize, flags: i32, scratch: usize, py: usize, idx: usize, start: i32, count: i32): void {
   const H = field(desc, D_H), W = field(desc, D_W), C = field(desc, D_C), CO = field(desc, D_CO);
   const OH = field(desc, D_OH), OW = field(desc, D_OW), PT = field(desc, D_PT), PL = field(desc, D_PL);
   const TH = (OH + 1) >> 1, TW = (OW + 1) >> 1, relu = (flags & 2) != 0;
@@ -131,8 +133,14 @@ export function conv_winograd_forward(y: usize, x: usize, wp: usize, desc: usize
       for (let w = 0; w < n; w++) {
         const tw = t + w, r = tw / TW, img = r / TH, oy = 2 * (r - img * TH), ox = 2 * (tw - r * TW);
         const out = y + ((<usize>((img * OH + oy) * OW + ox) * CO + j) << 2), bj = bias + (<usize>j << 2);
-        const r1 = oy + 1 < OH, c1 = ox + 1 < OW;
-        for (let h: usize = 0; h < 32; h += 16) finish(false, M + (<usize>w << 5) + h, bj + h, relu, out + h, <usize>OW * cs, cs, r1, c1);
+        const r1 = oy + 1 < OH, c1 = ox + 1 < OW, m = M + (<usize>w << 5);
+        if (py && r1 && c1) {
+          // Training's pooling: this tile is window (oy/2, ox/2) of the pooled output.
+          const o = <usize>(((img * (OH >> 1) + (oy >> 1)) * (OW >> 1) + (ox >> 1)) * CO + j) << 2, e = (oy * OW + ox) * CO + j;
+          for (let h: usize = 0; h < 32; h += 16) finish(false, m + h, bj + h, relu, out + h, <usize>OW * cs, cs, true, true, py + o + h, idx + o + h, e + <i32>(h >> 2));
+        } else {
+          for (let h: usize = 0; h < 32; h += 16) finish(false, m + h, bj + h, relu, out + h, <usize>OW * cs, cs, r1, c1, 0, 0, 0);
+        }
       }
     }
   }
@@ -205,8 +213,9 @@ function multiply_block(M: usize, V: usize, u: usize, C: i32, rounded: i32): voi
 
 // A tile's 2×2 outputs Aᵀ M A for 4 channels (M(ξ) at m + ξ·BW·8 floats), each + bias and relu
 // (gemm's store_vec); then POOL: their max in pool_forward's order, at out; else each stored at
-// out (+ cs for the second column, + rs for the second row) where it exists (c1, r1).
-@inline function finish(POOL: bool, m: usize, bias: usize, relu: bool, out: usize, rs: usize, cs: usize, r1: bool, c1: bool): void {
+// out (+ cs for the second column, + rs for the second row) where it exists (c1, r1), and with po
+// (training's pooling, a whole tile) pool_train's max and argmax (element offset e) at po and pidx.
+@inline function finish(POOL: bool, m: usize, bias: usize, relu: bool, out: usize, rs: usize, cs: usize, r1: bool, c1: bool, po: usize, pidx: usize, e: i32): void {
   const xi = <usize>(BW * 8) << 2;
   // Per row i of M: s0 = M(i,0) + M(i,1) + M(i,2), s1 = M(i,1) − M(i,2) − M(i,3).
   let a = v128.load(m), b = v128.load(m + xi), c = v128.load(m + 2 * xi), d = v128.load(m + 3 * xi);
@@ -221,6 +230,8 @@ function multiply_block(M: usize, V: usize, u: usize, C: i32, rounded: i32): voi
   const y10 = f32x4.sub(f32x4.sub(s10, s20), s30), y11 = f32x4.sub(f32x4.sub(s11, s21), s31);
   if (POOL) {
     v128.store(out, pool_max(y00, y01, y10, y11, bias, relu));
+  } else if (po) {
+    pool_train(y00, y01, y10, y11, bias, relu, out, cs, rs, po, pidx, e, <i32>(cs >> 2), <i32>(rs >> 2));
   } else {
     const bv = v128.load(bias);
     v128.store(out, epilogue(y00, bv, relu));

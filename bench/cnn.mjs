@@ -5,12 +5,13 @@
 // TF.js-wasm on the same weights in the same process, measured turn about (interleavedInference:
 // medians over rounds of per-round ratios, as the machine may be shared); TF.js-wasm training is
 // attempted (4.22 lacks Conv2DBackpropFilter on wasm) and its error recorded.
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { getEngine, init } from '../build/index.js';
+import { Engine, getEngine, init } from '../build/index.js';
 import { data, interleavedInference, report, tutorialCnn } from './workload.mjs';
 
 const quick = process.argv.includes('--quick');
@@ -39,6 +40,40 @@ function train() {
   m.dispose();
   const sorted = times.slice(3).sort((a, b) => a - b);
   return { samplesPerSec: (batch * 1000) / sorted[sorted.length >> 1], final };
+}
+
+/**
+ * Thread scaling, measured turn about so that a shared machine's slow spells fall on both sides: on
+ * an engine that always splits (adaptiveThreads false: the default engine may work alone for a
+ * while when threads measure slower, which is its choice, not its scaling), rounds of 1 thread then
+ * 2 threads, each the median step of `steps` after 4 warm-up steps (a new pool's wasm tiers up).
+ * Returns the median of the per-round ratios and the rounds.
+ */
+async function scaling(rounds, steps) {
+  const root = new URL('../build/', import.meta.url);
+  const e = new Engine(new WebAssembly.Module(readFileSync(new URL('dendrite-threads.wasm', root))), { adaptiveThreads: false, threadsWorker: new URL('threads-worker.js', root) });
+  const m = tutorialCnn(e);
+  m.build({ seed: 1 });
+  const block = async (threads) => {
+    await e.setThreads(threads);
+    const times = [];
+    for (let s = 0; s < steps + 4; s++) {
+      const xb = { data: d.x.subarray(s * batch * 784, (s + 1) * batch * 784), shape: [batch, 784] };
+      const t = performance.now();
+      m.trainOnBatch(xb, y.subarray(s * batch, (s + 1) * batch));
+      if (s >= 4) times.push(performance.now() - t);
+    }
+    return times.sort((a, b) => a - b)[times.length >> 1];
+  };
+  const per = [];
+  for (let r = 0; r < rounds; r++) {
+    const one = await block(1), two = await block(2);
+    per.push({ one, two, ratio: one / two });
+  }
+  await e.setThreads(1);
+  m.dispose();
+  const ratios = per.map((p) => p.ratio).sort((a, b) => a - b);
+  return { ratio: ratios[ratios.length >> 1], rounds: per };
 }
 
 // TF.js-wasm (single-threaded SIMD in Node) on the weights dendrite initialises with seed 1.
@@ -78,6 +113,10 @@ for (const threads of cores > 1 ? [1, 2] : [1]) {
   m.dispose();
 }
 await engine.setThreads(1);
+if (!inferenceOnly && cores > 1) {
+  console.error('cnn: thread scaling, turn about');
+  result.scaling = await scaling(quick ? 2 : 7, Math.min(steps - 4, 12));
+}
 
 try {
   theirs.compile({ optimizer: tf.train.adam(1e-3), loss: 'sparseCategoricalCrossentropy' });
@@ -95,6 +134,10 @@ lines.push(`Tutorial CNN (225,034 weights), batch ${batch}, Adam 1e-3, ${steps} 
 for (const [t, r] of Object.entries(result.threads)) {
   const i = r.infer;
   lines.push(`  dendrite ${t}t: training ${f(r.train)} samples/s${t === '1' ? '' : ` (${(r.train / result.threads[1].train).toFixed(2)}x 1t), weights ${r.identical ? 'bit-identical to 1t' : 'NOT identical to 1t'}`}; batch-1 ${f(i.latencyUs)} µs (${i.latencyRatio.toFixed(2)}x tfjs-wasm ${f(i.theirLatencyUs)}), batch-256 ${f(i.throughput256)} samples/s (${i.throughputRatio.toFixed(2)}x tfjs-wasm ${f(i.theirThroughput256)})`);
+}
+if (result.scaling) {
+  const r = result.scaling.rounds.map((p) => p.ratio.toFixed(2)).join(', ');
+  lines.push(`  training scaling, 2 threads over 1 turn about (an engine that always splits): ${result.scaling.ratio.toFixed(2)}x, median of rounds ${r}`);
 }
 lines.push(`  tfjs-wasm training: ${result.tfjsWasm.train ? `${f(result.tfjsWasm.train)} samples/s (one step)` : `cannot (${result.tfjsWasm.trainError})`}`);
 console.error(lines.join('\n'));

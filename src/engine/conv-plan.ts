@@ -134,6 +134,13 @@ export function fusesPool(g: Geometry, pool: Geometry): boolean {
 }
 
 /**
+ * Whether training can run them in one pass too (conv2dPoolForward with z): the convolution's whole
+ * output must come out of it, so either Winograd (which computes a last odd row or column from whole
+ * tiles) or an even output (conv_pool_forward computes the pooled windows only).
+ */
+export const fusesPoolInTraining = (g: Geometry, pool: Geometry): boolean => fusesPool(g, pool) && (winograd(g) || (g.oh % 2 === 0 && g.ow % 2 === 0));
+
+/**
  * Whether a convolution's forward pass runs as Winograd F(2×2, 3×3) (assembly/winograd.ts), in
  * training and inference, alone or fused with its pooling: 3×3, stride 1, no dilation, any padding,
  * filters a multiple of 8, input channels a multiple of 4 from 8 to 1024 (below 8 the transforms

@@ -7,8 +7,9 @@
 // tensors are NHWC; kernels (kh, kw, in, out). Nothing is allocated.
 // A 3×3 stride-1 convolution over 8 or more channels runs forward as Winograd F(2×2, 3×3)
 // (assembly/winograd.ts), in training and inference alike; its gradients stay im2col + GEMM.
-// Inference takes a shortcut where a convolution feeds a 2×2 max pooling (conv2dPoolForward): one
-// pass computes the pooled output straight from x, with the same bits as the two passes.
+// A convolution that feeds a 2×2 max pooling runs both in one pass (conv2dPoolForward), with the
+// same bits as the two passes: in inference straight to the pooled output, in training also keeping
+// the convolution's output and the argmax for the backward pass.
 import type { Geometry } from './conv-plan.js';
 import { isPointwise, patchSize, poolPackBytes, tileImages, winograd } from './conv-plan.js';
 import type { Engine } from './engine.js';
@@ -41,7 +42,7 @@ export function conv2dForward(e: Engine, p: ConvPass, y: number, x: number, w: n
   const K = patchSize(g), pix = g.oh * g.ow;
   if (winograd(g)) {
     e.k.conv_winograd_pack(col, w, bias, desc);
-    e.rows('conv_winograd_forward', n * ((g.oh + 1) >> 1), 1, winogradWork(g, n), y, x, col, desc, flags, col + winogradPackBytes(g));
+    e.rows('conv_winograd_forward', n * ((g.oh + 1) >> 1), 1, winogradWork(g, n), y, x, col, desc, flags, col + winogradPackBytes(g), 0, 0);
     return;
   }
   const tile = p.tile, pointwise = isPointwise(g);
@@ -68,22 +69,25 @@ export function convScratchBytes(e: Engine, g: Geometry): number {
 }
 
 /**
- * Inference: y(n, ⌊oh/2⌋, ⌊ow/2⌋, co) = 2×2 max pooling of conv2dForward's output, computed in one
- * pass (conv-plan.ts fusesPool says when it applies), bit-identical to conv2dForward then
- * poolForward; `scratch` of convScratchBytes bytes. Winograd convolutions fuse through
- * conv_pool_winograd (a pooling window is one Winograd tile), the others through conv_pool_forward
- * (the window's 4 pixels are the rows of the GEMM's 4×8 register tile).
+ * y(n, ⌊oh/2⌋, ⌊ow/2⌋, co) = 2×2 max pooling of conv2dForward's output, computed in one pass
+ * (conv-plan.ts fusesPool says when it applies), bit-identical to conv2dForward then poolForward;
+ * `scratch` of convScratchBytes bytes. Winograd convolutions fuse through conv_pool_winograd (a
+ * pooling window is one Winograd tile), the others through conv_pool_forward (the window's 4 pixels
+ * are the rows of the GEMM's 4×8 register tile). Training (z != 0; fusesPoolInTraining) also keeps
+ * what the backward pass needs: the convolution's output z (conv2dForward's) and the argmax idx
+ * (poolForward's).
  */
-export function conv2dPoolForward(e: Engine, p: ConvPass, y: number, x: number, w: number, bias: number, n: number, flags: number, scratch: number): void {
+export function conv2dPoolForward(e: Engine, p: ConvPass, y: number, x: number, w: number, bias: number, n: number, flags: number, scratch: number, z = 0, idx = 0): void {
   const { g, desc } = p;
   const rows = n * (g.oh >> 1);
   if (winograd(g)) {
     e.k.conv_winograd_pack(scratch, w, bias, desc);
-    e.rows('conv_pool_winograd', rows, 1, winogradWork(g, n), y, x, scratch, desc, flags, scratch + winogradPackBytes(g));
+    if (z) e.rows('conv_winograd_forward', n * ((g.oh + 1) >> 1), 1, winogradWork(g, n), z, x, scratch, desc, flags, scratch + winogradPackBytes(g), y, idx);
+    else e.rows('conv_pool_winograd', rows, 1, winogradWork(g, n), y, x, scratch, desc, flags, scratch + winogradPackBytes(g));
     return;
   }
   e.k.conv_pool_pack(scratch, w, desc);
-  e.rows('conv_pool_forward', rows, 1, rows * 8 * (g.ow >> 1) * patchSize(g) * g.co * NS_PER_FLOP, y, x, scratch, bias, desc, flags);
+  e.rows('conv_pool_forward', rows, 1, rows * 8 * (g.ow >> 1) * patchSize(g) * g.co * NS_PER_FLOP, y, x, scratch, bias, desc, flags, z, idx);
 }
 
 /** dx(n, h, w, c) = the input gradient of conv2dForward for dy(n, oh, ow, co) (pre-activation gradient). */

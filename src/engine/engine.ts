@@ -199,10 +199,10 @@ export class Engine {
    * its arguments before (start, count). Large calls (`work`: estimated single-core ns) split over
    * the threads in chunks of whole `unit`s; every unit is computed alone, so the bits do not change.
    */
-  rows(name: RowKernel, total: number, unit: number, work: number, a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0): void {
+  rows(name: RowKernel, total: number, unit: number, work: number, a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0): void {
     if (total <= 0) return;
     if (this.pool && work >= ROWS_SPLIT_NS && total > unit) {
-      this.threading!.splitRows(this.pool, name, total, unit, work, a0, a1, a2, a3, a4, a5);
+      this.threading!.splitRows(this.pool, name, total, unit, work, a0, a1, a2, a3, a4, a5, a6, a7);
       return;
     }
     const f = this.k[name] as unknown as (...args: number[]) => void;
@@ -210,7 +210,8 @@ export class Engine {
       case 3: return f(a0, a1, a2, 0, total);
       case 4: return f(a0, a1, a2, a3, 0, total);
       case 5: return f(a0, a1, a2, a3, a4, 0, total);
-      default: return f(a0, a1, a2, a3, a4, a5, 0, total);
+      case 6: return f(a0, a1, a2, a3, a4, a5, 0, total);
+      default: return f(a0, a1, a2, a3, a4, a5, a6, a7, 0, total);
     }
   }
 

@@ -131,9 +131,9 @@ interface ConvKernels {
   upsample_backward(dx: Ptr, dy: Ptr, desc: Ptr, start: number, count: number): void;
   zeropad_forward(y: Ptr, x: Ptr, desc: Ptr, start: number, count: number): void;
   zeropad_backward(dx: Ptr, dy: Ptr, desc: Ptr, start: number, count: number): void;
-  conv_pool_forward(y: Ptr, x: Ptr, wp: Ptr, bias: Ptr, desc: Ptr, flags: number, start: number, count: number): void;
+  conv_pool_forward(y: Ptr, x: Ptr, wp: Ptr, bias: Ptr, desc: Ptr, flags: number, z: Ptr, idx: Ptr, start: number, count: number): void;
   conv_pool_winograd(y: Ptr, x: Ptr, wp: Ptr, desc: Ptr, flags: number, scratch: Ptr, start: number, count: number): void;
-  conv_winograd_forward(y: Ptr, x: Ptr, wp: Ptr, desc: Ptr, flags: number, scratch: Ptr, start: number, count: number): void;
+  conv_winograd_forward(y: Ptr, x: Ptr, wp: Ptr, desc: Ptr, flags: number, scratch: Ptr, py: Ptr, idx: Ptr, start: number, count: number): void;
   /** assembly/reduce.ts: column sums (bias gradients) over groups of 16 columns. */
   col_sum(out: Ptr, x: Ptr, m: number, n: number, accumulate: number, start: number, count: number): void;
 }
@@ -159,9 +159,9 @@ export const ROW_KERNELS = {
   upsample_backward: 3,
   zeropad_forward: 3,
   zeropad_backward: 3,
-  conv_pool_forward: 6,
+  conv_pool_forward: 8,
   conv_pool_winograd: 6,
-  conv_winograd_forward: 6,
+  conv_winograd_forward: 8,
   col_sum: 5,
 } as const satisfies Record<keyof ConvKernels, number>;
 

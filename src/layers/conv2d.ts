@@ -5,7 +5,7 @@
 // scratch region (packBytes), in tiles of whole images, so the memory check counts it.
 import { positiveInt } from '../check.js';
 import { type ConvPass, conv2dBackwardFilter, conv2dBackwardInput, conv2dForward, conv2dPoolForward, convPass, convScratchBytes } from '../engine/conv.js';
-import { type Geometry, colScratchBytes, convGeometry, fusesPool, patchSize, tileImages } from '../engine/conv-plan.js';
+import { type Geometry, colScratchBytes, convGeometry, fusesPool, fusesPoolInTraining, patchSize, tileImages } from '../engine/conv-plan.js';
 import type { Engine } from '../engine/engine.js';
 import { RELU } from '../engine/kernels.js';
 import type { Rng } from '../engine/rng.js';
@@ -177,10 +177,20 @@ export class Conv2D extends KernelLayer {
     return plain && next instanceof Pooling2D && next.kind === 'max' && fusesPool(this.geometry!, next.geometry!) ? next : undefined;
   }
 
-  /** Inference: the convolution and its max pooling (fusedNext) in one pass, into the pooling's output. */
+  /** Whether training can run this layer and its pooling `next` (poolsInto's) in one pass too. */
+  poolsInTraining(next: Layer): boolean {
+    return fusesPoolInTraining(this.geometry!, (next as Pooling2D).geometry!);
+  }
+
+  /**
+   * The convolution and its max pooling (fusedNext) in one pass, into the pooling's output; training
+   * also writes the convolution's output z and the pooling's argmax, as their own passes would.
+   */
   override forwardFused(p: Pass, x: number): number {
-    const pool = this.fusedNext!;
-    conv2dPoolForward(p.engine, this.kernelPass(), pool.y, x, this.kernel, this.bias, p.rows, this.activation.name === 'relu' ? RELU : 0, p.pack);
+    const pool = this.fusedNext as Pooling2D, training = p.training;
+    if (training) this.x = x;
+    conv2dPoolForward(p.engine, this.kernelPass(), pool.y, x, this.kernel, this.bias, p.rows, this.activation.name === 'relu' ? RELU : 0, p.pack,
+      training ? this.z : 0, training ? pool.idx : 0);
     return pool.y;
   }
 

@@ -88,10 +88,12 @@ export abstract class Layer {
   owner?: object;
   private frozen = false;
   /**
-   * Inference only, set by the model: the next layer when this layer's forwardFused computes both
-   * in one pass with the same bits (a convolution and the 2×2 max pooling after it).
+   * Set by the model: the next layer when this layer's forwardFused computes both in one pass with
+   * the same bits (a convolution and the 2×2 max pooling after it): in inference, and in training
+   * too when fusedInTraining (the pass then also keeps what both backward passes need).
    */
   fusedNext?: Layer;
+  fusedInTraining = false;
   /** Input of the last forward pass (backward reads it). */
   protected x = 0;
   /** Byte pointers of each weight (weightShapes order) and of its gradient (0 when not trainable). */
@@ -218,9 +220,9 @@ export abstract class Layer {
    */
   abstract forward(p: Pass, x: number, logitsOnly: boolean): number;
 
-  /** Inference: this layer's and fusedNext's forward in one pass; returns where fusedNext's output is. */
+  /** This layer's and fusedNext's forward in one pass; returns where fusedNext's output is. */
   forwardFused(_p: Pass, _x: number): number {
-    throw new StateError(`${this.name} (${this.type}) has no fused inference pass`);
+    throw new StateError(`${this.name} (${this.type}) has no fused pass`);
   }
 
   /**

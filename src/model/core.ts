@@ -355,9 +355,12 @@ export function shapeLayers(model: ModelCore, shape: number[]): void {
     layer.build(shape);
     shape = layer.outShape;
   }
-  // Inference runs a convolution and the 2×2 max pooling after it as one pass (the same bits).
+  // A convolution and the 2×2 max pooling after it run as one pass (the same bits): in inference,
+  // and in training where the pass can also keep the convolution's whole output.
   model.layers.forEach((layer, i) => {
-    if (layer instanceof Conv2D) layer.fusedNext = layer.poolsInto(model.layers[i + 1]);
+    if (!(layer instanceof Conv2D)) return;
+    layer.fusedNext = layer.poolsInto(model.layers[i + 1]);
+    layer.fusedInTraining = !!layer.fusedNext && layer.poolsInTraining(layer.fusedNext);
   });
   if (dropouts > MAX_DROPOUT_LAYERS) throw new ValueError(`a model can have at most ${MAX_DROPOUT_LAYERS} dropout layers, got ${dropouts}`);
 }

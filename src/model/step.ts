@@ -18,8 +18,8 @@ export function forward(model: ModelCore, rows: number, training: boolean, fused
   let x = model.input;
   for (let i = 0; i <= last; i++) {
     const layer = layers[i];
-    // Inference: a layer and the next one in one pass where the layer knows how (fusedNext).
-    if (!training && layer.fusedNext) x = layer.forwardFused(p, x), i++;
+    // A layer and the next one in one pass where the layer knows how (fusedNext, fusedInTraining).
+    if (layer.fusedNext && (!training || layer.fusedInTraining)) x = layer.forwardFused(p, x), i++;
     else x = layer.forward(p, x, fused && i === last);
   }
   return x;

@@ -71,12 +71,12 @@ describe('Winograd F(2×2, 3×3) forward pass', () => {
     const px = put(e, randomArray(inSize(g, n), 4)), pw = put(e, randomArray(weightSize(g, false), 5)), pb = put(e, randomArray(g.co, 6));
     const py = e.allocFloats(size);
     e.k.conv_winograd_pack(wp, pw, pb, desc);
-    e.k.conv_winograd_forward(py, px, wp, desc, RELU, own, 0, tileRows);
+    e.k.conv_winograd_forward(py, px, wp, desc, RELU, own, 0, 0, 0, tileRows);
     const whole = e.readF32(py, size);
     for (let a = 1; a < tileRows; a++) {
       e.writeF32(py, new Float32Array(size).fill(NaN));
-      e.k.conv_winograd_forward(py, px, wp, desc, RELU, own, a, tileRows - a); // tile rows are numbered from the first image
-      e.k.conv_winograd_forward(py, px, wp, desc, RELU, own, 0, a);
+      e.k.conv_winograd_forward(py, px, wp, desc, RELU, own, 0, 0, a, tileRows - a); // tile rows are numbered from the first image
+      e.k.conv_winograd_forward(py, px, wp, desc, RELU, own, 0, 0, 0, a);
       sameBits(e.readF32(py, size), whole, `tile rows cut at ${a}`);
     }
     for (const q of [desc, wp, px, pw, pb, py]) e.release(q);

@@ -1,9 +1,11 @@
-// Inference runs a convolution and the 2×2 max pooling after it as one pass (Conv2D.forwardFused,
-// assembly/conv.ts conv_pool_forward, winograd.ts conv_pool_winograd): which pairs the model fuses,
-// and that predict and evaluate give the bits of the two separate passes training uses, direct and
-// Winograd alike, on 1 and 2 threads; predict's passes of predictRows rows give the bits of one pass.
+// A convolution and the 2×2 max pooling after it run as one pass (Conv2D.forwardFused,
+// assembly/conv.ts conv_pool_forward, winograd.ts conv_pool_winograd / conv_winograd_forward): which
+// pairs the model fuses, and that predict and evaluate give the bits of the two separate passes,
+// direct and Winograd alike, on 1 and 2 threads; predict's passes of predictRows rows give the bits of
+// one pass; training's fused pass (which also keeps the convolution's output and the argmax) trains
+// the bits of the separate passes.
 import { describe, expect, it } from 'vitest';
-import { conv2d, dense, fashionMnistCnn, flatten, maxPooling2d, sequential, type Sequential } from '../../src/index.js';
+import { type Engine, conv2d, dense, fashionMnistCnn, flatten, getEngine, maxPooling2d, sequential, type Sequential } from '../../src/index.js';
 import { useEngines } from '../kernels/spatial-ref.js';
 import { rows } from '../training/helpers.js';
 
@@ -98,5 +100,57 @@ describe('convolution + max pooling in one inference pass', () => {
     const w = (m: Sequential) => m.getWeights().map((t) => Buffer.from(t.data.buffer).toString('base64'));
     expect(w(one)).toEqual(w(plain));
     for (const m of [one, split, plain]) m.dispose();
+  });
+});
+
+describe('convolution + max pooling in one training pass', () => {
+  const odd = (engine?: Engine) => sequential([
+    conv2d({ filters: 16, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }), maxPooling2d(), // direct, 26×26: fused
+    conv2d({ filters: 16, kernelSize: 3 }), maxPooling2d(), // Winograd, 11×11 (odd: its last row and column are whole tiles): fused
+    conv2d({ filters: 8, kernelSize: 1, activation: 'relu' }), maxPooling2d(), // direct, 5×5 (odd): fused in inference only
+    flatten(), dense({ units: 10, activation: 'softmax' }),
+  ], engine ? { engine } : undefined);
+
+  it('fuses the pairs whose pass yields the whole convolution output', () => {
+    const m = odd();
+    m.build({ seed: 1 });
+    expect(m.layers.map((l) => l.fusedNext !== undefined)).toEqual([true, false, true, false, true, false, false, false]);
+    expect(m.layers.map((l) => l.fusedInTraining)).toEqual([true, false, true, false, false, false, false, false]);
+    m.dispose();
+  });
+
+  /** Weights after 3 training steps from seed 7, fused (or not), as base64 bit patterns. */
+  function trained(make: () => Sequential, fused: boolean): string[] {
+    const m = make();
+    m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+    m.build({ seed: 7 });
+    const run = () => {
+      for (let s = 0; s < 3; s++) m.trainOnBatch(images(24, 10 + s), labels(24));
+      return m.getWeights().map((t) => Buffer.from(t.data.buffer).toString('base64'));
+    };
+    const w = fused ? run() : unfused(m, run);
+    m.dispose();
+    return w;
+  }
+
+  it('trains the bits of the separate passes, and skips pool_forward where every pair fuses', () => {
+    const recipe = () => fashionMnistCnn();
+    let pools = 0;
+    const k = getEngine().k, pool = k.pool_forward;
+    k.pool_forward = (...a: Parameters<typeof pool>) => (pools++, pool(...a));
+    try {
+      const fused = trained(recipe, true);
+      expect(pools).toBe(0);
+      expect(fused).toEqual(trained(recipe, false));
+      expect(pools).toBeGreaterThan(0);
+    } finally {
+      k.pool_forward = pool;
+    }
+    expect(trained(odd, true)).toEqual(trained(odd, false));
+  });
+
+  it('gives the same bits on 2 threads', () => {
+    expect(trained(() => fashionMnistCnn({ engine: E.two }), true)).toEqual(trained(fashionMnistCnn, false));
+    expect(trained(() => odd(E.two), true)).toEqual(trained(odd, false));
   });
 });

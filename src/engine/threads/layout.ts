@@ -2,7 +2,11 @@
 // memory (so nothing is posted per job). One job at a time: a kernel and its arguments, cut into
 // `chunks` ranges of rows, output columns or elements. Every thread, the caller included, claims
 // chunks one at a time and runs them; so a worker that sleeps or that the OS has descheduled (a busy
-// machine) only holds up the one chunk it has, never half of the work.
+// machine) only holds up the one chunk it has, never half of the work. The caller claims from the
+// front, the workers from the back: on two threads each keeps to its own end of every range, so the
+// rows a thread wrote in one job are mostly the rows it reads in the next (measured: an im2col
+// over the batch split into 4 chunks claimed in turn ran 2.4× slower on 2 threads than on 1, the
+// lines migrating between the cores' caches).
 //
 // Chunk c covers units [⌊c·units/chunks⌋, ⌊(c+1)·units/chunks⌋) of `unit` rows/columns/elements
 // each, clamped to `total`; its arguments are base[i] + start·stride[i] (bytes for pointers, 0 for
@@ -11,7 +15,8 @@
 // any kernel.
 //
 // Layout (byte offsets from the board's start, 64-byte lines, 1024 + 64·workers bytes):
-//     0  claim: (job & 0xffffff) << 8 | next chunk — published by the caller, claimed by CAS
+//     0  claim: (job & 0xffff) << 16 | end << 8 | front — chunks [front, end) are left; published by
+//        the caller (front 0, end = chunks), claimed by CAS (front + 1, or end − 1 from the back)
 //    64  fn, chunks, countArg, packArg, units, unit, total (i32)
 //   128  finished (chunks done), callerWaiting, status (i32) — the caller waits on finished
 //   192  base args (f64 × 14)      320  strides (f64 × 14)      512  results (f64 × MAX_CHUNKS)
@@ -41,6 +46,25 @@ export const F_STRIDE = 40;
 export const F_RESULTS = 64;
 /** i32 index of worker w's (1-based) sleeping flag. */
 export const sleepingIndex = (w: number): number => (BOARD_BYTES + (w - 1) * WORKER_LINE_BYTES) >> 2;
+
+/** The claim word that publishes job (taken modulo 2¹⁶) with all its chunks left. */
+export const claimWord = (job: number, chunks: number): number => ((job & 0xffff) << 16) | (chunks << 8);
+
+/** The job a claim word belongs to. */
+export const jobOf = (claim: number): number => claim >>> 16;
+
+/**
+ * Claim a chunk of `job`: the first one left (the caller) or the last (`back`, the workers). Returns
+ * its index, or -1 when none is left or a newer job is up.
+ */
+export function claimChunk(i32: Int32Array, job: number, back: boolean): number {
+  for (;;) {
+    const claim = Atomics.load(i32, I_CLAIM);
+    const front = claim & 255, end = (claim >>> 8) & 255;
+    if (claim >>> 16 !== job || front >= end) return -1;
+    if (Atomics.compareExchange(i32, I_CLAIM, claim, back ? claim - 256 : claim + 1) === claim) return back ? end - 1 : front;
+  }
+}
 
 /** fn value that makes the workers leave their loop. */
 export const FN_EXIT = -1;

@@ -7,7 +7,7 @@
 // `spinMicros` without work; a sleeping or descheduled worker costs speed, never correctness.
 import {
   BOARD_BYTES, F_BASE, F_RESULTS, F_STRIDE, FN_EXIT, I_CALLER_WAITING, I_CHUNKS, I_CLAIM, I_COUNT_ARG, I_FINISHED, I_FN, I_PACK_ARG,
-  I_STATUS, I_TOTAL, I_UNIT, I_UNITS, MAX_ARGS, MAX_CHUNKS, WORKER_LINE_BYTES, chunkStart, runChunk, sleepingIndex, type WorkerStart,
+  I_STATUS, I_TOTAL, I_UNIT, I_UNITS, MAX_ARGS, MAX_CHUNKS, WORKER_LINE_BYTES, chunkStart, claimChunk, claimWord, runChunk, sleepingIndex, type WorkerStart,
 } from './layout.js';
 
 /** How long the calling thread spins on `finished` before it sleeps (ms). */
@@ -147,8 +147,8 @@ export class ThreadPool {
       f64[F_RESULTS] = local ? local(0, total) : runChunk(i32, f64, 0, kernel, pack, this.args);
     } else {
       Atomics.store(i32, I_FINISHED, 0);
-      this.job = (this.job + 1) & 0xffffff;
-      Atomics.store(i32, I_CLAIM, this.job << 8); // publishes everything above
+      this.job = (this.job + 1) & 0xffff;
+      Atomics.store(i32, I_CLAIM, claimWord(this.job, chunks)); // publishes everything above
       for (let w = 1; w <= this.workers; w++) if (Atomics.load(i32, sleepingIndex(w))) Atomics.notify(i32, I_CLAIM);
       this.claimAll(chunks, kernel, pack, local);
       this.await(chunks);
@@ -205,10 +205,8 @@ export class ThreadPool {
   private claimAll(chunks: number, kernel: Kernel, pack: number, local?: (start: number, length: number) => number): void {
     const { i32, f64 } = this;
     for (;;) {
-      const claim = Atomics.load(i32, I_CLAIM);
-      const c = claim & 255;
-      if (c >= chunks) return;
-      if (Atomics.compareExchange(i32, I_CLAIM, claim, claim + 1) !== claim) continue;
+      const c = claimChunk(i32, this.job, false);
+      if (c < 0) return;
       if (local) {
         const start = this.chunkStart(c);
         f64[F_RESULTS + c] = local(start, this.chunkStart(c + 1) - start);
@@ -255,8 +253,8 @@ export class ThreadPool {
     this.closed = true;
     const i32 = this.i32;
     i32[I_FN] = FN_EXIT;
-    this.job = (this.job + 1) & 0xffffff;
-    Atomics.store(i32, I_CLAIM, this.job << 8);
+    this.job = (this.job + 1) & 0xffff;
+    Atomics.store(i32, I_CLAIM, claimWord(this.job, 0));
     Atomics.notify(i32, I_CLAIM);
     for (const h of this.handles) h.terminate();
     for (const p of [this.board, ...this.packs]) this.host.release(p);

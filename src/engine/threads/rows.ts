@@ -17,10 +17,10 @@ export const ROW_KERNEL_NAMES = Object.keys(ROW_KERNELS) as RowKernel[];
  * arguments before (start, count) and `work` the estimated single-core time (ns).
  */
 export function splitRows(pool: ThreadPool, name: RowKernel, total: number, unit: number, work: number,
-                          a0: number, a1: number, a2: number, a3: number, a4: number, a5: number): void {
+                          a0: number, a1: number, a2: number, a3: number, a4: number, a5: number, a6: number, a7: number): void {
   const lead = ROW_KERNELS[name];
   const x = pool.base, st = pool.stride;
-  x[0] = a0; x[1] = a1; x[2] = a2; x[3] = a3; x[4] = a4; x[5] = a5;
+  x[0] = a0; x[1] = a1; x[2] = a2; x[3] = a3; x[4] = a4; x[5] = a5; x[6] = a6; x[7] = a7;
   x[lead] = 0;
   x[lead + 1] = total;
   st.fill(0);

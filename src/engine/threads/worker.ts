@@ -5,7 +5,7 @@
 // while without work. Web Workers in browsers; worker_threads in Node and Deno (unref'd there, so
 // they never keep a program alive).
 import {
-  F_RESULTS, FN_EXIT, I_CALLER_WAITING, I_CHUNKS, I_CLAIM, I_FINISHED, I_FN, I_STATUS, MAX_ARGS, runChunk, sleepingIndex, type WorkerStart,
+  F_RESULTS, FN_EXIT, I_CALLER_WAITING, I_CHUNKS, I_CLAIM, I_FINISHED, I_FN, I_STATUS, MAX_ARGS, claimChunk, jobOf, runChunk, sleepingIndex, type WorkerStart,
 } from './layout.js';
 
 type Kernel = (...args: number[]) => number | undefined;
@@ -21,32 +21,30 @@ function run(start: WorkerStart, ready: () => void): void {
   const sleeping = sleepingIndex(start.index);
   const spinMs = start.spinMicros / 1000;
   ready();
-  let seen = Atomics.load(i32, I_CLAIM) >>> 8; // the job last seen
+  let seen = jobOf(Atomics.load(i32, I_CLAIM)); // the job last seen
   for (;;) {
     // Wait for a new job: spin, then sleep until notified.
     let claim = Atomics.load(i32, I_CLAIM);
-    if (claim >>> 8 === seen) {
+    if (jobOf(claim) === seen) {
       let t0 = performance.now();
-      for (let spins = 1; (claim = Atomics.load(i32, I_CLAIM)) >>> 8 === seen; spins++) {
+      for (let spins = 1; jobOf(claim = Atomics.load(i32, I_CLAIM)) === seen; spins++) {
         if ((spins & 1023) === 0 && performance.now() - t0 > spinMs) {
           Atomics.store(i32, sleeping, 1);
-          if ((claim = Atomics.load(i32, I_CLAIM)) >>> 8 === seen) Atomics.wait(i32, I_CLAIM, claim);
+          if (jobOf(claim = Atomics.load(i32, I_CLAIM)) === seen) Atomics.wait(i32, I_CLAIM, claim);
           Atomics.store(i32, sleeping, 0);
           t0 = performance.now();
         }
       }
     }
-    const job = claim >>> 8;
+    const job = jobOf(claim);
     seen = job;
     const fn = i32[I_FN];
     if (fn === FN_EXIT) return;
     const chunks = i32[I_CHUNKS];
-    // Claim chunks of this job until none is left (or the job has changed under us).
+    // Claim chunks of this job from the back until none is left (or the job has changed under us).
     for (;;) {
-      claim = Atomics.load(i32, I_CLAIM);
-      const c = claim & 255;
-      if (claim >>> 8 !== job || c >= chunks) break;
-      if (Atomics.compareExchange(i32, I_CLAIM, claim, claim + 1) !== claim) continue;
+      const c = claimChunk(i32, job, true);
+      if (c < 0) break;
       try {
         f64[F_RESULTS + c] = runChunk(i32, f64, c, fns[fn], start.pack, args);
       } catch (e) {
