@@ -11,8 +11,8 @@ import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { Engine, fashionMnistCnn, getEngine, init } from '../build/index.js';
-import { data, interleavedInference, report } from './workload.mjs';
+import { Engine, getEngine, init } from '../build/index.js';
+import { data, interleavedInference, report, tutorialCnn } from './workload.mjs';
 
 const quick = process.argv.includes('--quick');
 const inferenceOnly = process.argv.includes('--inference');
@@ -27,7 +27,7 @@ const engine = getEngine();
 
 /** Training samples/s: the median of per-step times after 3 warm-up steps (trainOnBatch on consecutive batches). */
 function train() {
-  const m = fashionMnistCnn({ engine });
+  const m = tutorialCnn(engine);
   m.build({ seed: 1 });
   const times = [];
   for (let s = 0; s < steps; s++) {
@@ -52,7 +52,7 @@ function train() {
 async function scaling(rounds, steps) {
   const root = new URL('../build/', import.meta.url);
   const e = new Engine(new WebAssembly.Module(readFileSync(new URL('dendrite-threads.wasm', root))), { adaptiveThreads: false, threadsWorker: new URL('threads-worker.js', root) });
-  const m = fashionMnistCnn({ engine: e });
+  const m = tutorialCnn(e);
   m.build({ seed: 1 });
   const block = async (threads) => {
     await e.setThreads(threads);
@@ -77,7 +77,7 @@ async function scaling(rounds, steps) {
 }
 
 // TF.js-wasm (single-threaded SIMD in Node) on the weights dendrite initialises with seed 1.
-const ref = fashionMnistCnn({ engine });
+const ref = tutorialCnn(engine);
 ref.build({ seed: 1 });
 console.error('cnn: tfjs-wasm');
 setWasmPaths(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm').replace(/[^/\\]*$/, ''));
@@ -104,7 +104,7 @@ for (const threads of cores > 1 ? [1, 2] : [1]) {
   const best = runs.reduce((a, b) => (b.samplesPerSec > a.samplesPerSec ? b : a));
   reference ??= best.final;
   const identical = best.final.every((w, i) => w.every((v, j) => Object.is(v, reference[i][j])));
-  const m = fashionMnistCnn({ engine });
+  const m = tutorialCnn(engine);
   m.build({ seed: 1 });
   const x1 = { data: d.testX.slice(0, 784), shape: [1, 784] }, x256 = { data: d.testX.slice(0, 256 * 784), shape: [256, 784] };
   console.error(`cnn: inference beside tfjs-wasm, ${running.threads} thread(s)`);

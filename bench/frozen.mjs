@@ -4,8 +4,8 @@
 // then stops at the first dense layer, so the convolutions' gradients (about two thirds of a
 // step's FLOPs) are never computed. Steps alternate between the two models so that a busy machine
 // slows both alike; the figure is the ratio of their median step times.
-import { fashionMnistCnn, getEngine, init } from '../build/index.js';
-import { data, report } from './workload.mjs';
+import { getEngine, init } from '../build/index.js';
+import { data, report, tutorialCnn } from './workload.mjs';
 
 const quick = process.argv.includes('--quick');
 const steps = quick ? 8 : 30;
@@ -15,7 +15,7 @@ await init();
 const engine = getEngine();
 
 function model(frozen) {
-  const m = fashionMnistCnn({ engine });
+  const m = tutorialCnn(engine);
   m.build({ seed: 1 });
   if (frozen) for (const layer of m.layers.slice(0, 4)) layer.trainable = false;
   return m;

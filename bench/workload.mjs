@@ -1,10 +1,26 @@
 // What every library in the benchmark is given, so that their numbers compare: the shapes, the
 // data, the initial weights and the way time is measured. Used by bench/dendrite.mjs and
 // bench/tfjs.mjs (one child process per library and build, started by bench/index.mjs).
-import { datasets } from '../build/index.js';
+import { adam, conv2d, datasets, dense, flatten, maxPooling2d, sequential } from '../build/index.js';
 
 /** The reference MLP: 784-256-128-10, relu/relu/softmax, batch 128, Adam(1e-3). */
 export const MLP = { sizes: [784, 256, 128, 10], batch: 128, learningRate: 1e-3 };
+
+/**
+ * The TF.js tutorial CNN the CNN sections measure (conv 32 3×3 relu, max pool 2, conv 64 3×3 relu,
+ * max pool 2, flatten, dense 128 relu, dense 10 softmax on [28, 28, 1]; 225,034 weights), compiled
+ * with Adam(1e-3) and sparse categorical cross-entropy. Not fashionMnistCnn: the recipe has
+ * batch norm and dropout on top, and the bench's figures stay comparable with TF.js' tutorial.
+ */
+export function tutorialCnn(engine) {
+  const m = sequential([
+    conv2d({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }), maxPooling2d({ poolSize: 2 }),
+    conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }), maxPooling2d({ poolSize: 2 }),
+    flatten(), dense({ units: 128, activation: 'relu' }), dense({ units: 10, activation: 'softmax' }),
+  ], { engine });
+  m.compile({ optimizer: adam({ learningRate: 1e-3 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  return m;
+}
 
 /** GEMM shapes: [label, layout, m, n, k]; the MLP's are the calls its layers make at batch 128. */
 export function gemmShapes(quick) {

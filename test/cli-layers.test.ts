@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as lib from '../src/index.js';
-import { LAYER_KINDS, makeLayer, parseLayers } from '../src/cli/layer-spec.js';
+import { LAYER_KINDS, LAYERS_HELP, makeLayer, parseLayers } from '../src/cli/layer-spec.js';
+import { fashionMnistCnnBody } from '../src/model/recipes.js';
 import { runCli } from './helpers/cli.js';
 import { idx } from './helpers/idx.js';
 
@@ -203,5 +204,12 @@ describe('train --help', () => {
     for (const k of Object.values(LAYER_KINDS)) expect(help).toContain(k.form);
     expect(help).toContain('conv:32:3:relu:strides=2:padding=same');
     expect(help).toContain('--input-shape H,W,C');
+  });
+
+  it('its example is the layers --model cnn builds (fashionMnistCnn\'s) for 10 classes', () => {
+    const lines = LAYERS_HELP.split('\n');
+    const at = lines.findIndex((l) => l.includes('example (what --model cnn builds'));
+    const example = lines.slice(at + 1).map((l) => l.trim()).join('');
+    expect(parseLayers(example).layers).toEqual([...fashionMnistCnnBody, { type: 'dense', units: 10, activation: 'softmax' }]);
   });
 });

@@ -227,10 +227,12 @@ describe.skipIf(skipWhy !== '')('playground in Chromium', () => {
   it('trains the CNN preset on a subset: charts, the first convolution\'s filters redrawn per epoch, and a model file that predicts the same in Node', async () => {
     const page = await open(browser, command.url);
     await page.selectOption('#preset', 'cnn');
-    expect(await page.inputValue('#layers')).toBe('conv:32:3:relu, maxpool:2, conv:64:3:relu, maxpool:2, flatten, 128:relu, 10:softmax');
+    expect(await page.inputValue('#layers')).toBe('conv:32:3:relu, maxpool:2, batchnorm:0.9, conv:64:3:relu, maxpool:2, batchnorm:0.9, flatten, dropout:0.25, 128:relu, dropout:0.4, 10:softmax');
     expect([await page.inputValue('#rows'), await page.inputValue('#epochs')]).toEqual(['10000', '3']);
-    // 32·(3·3·1 + 1) + 64·(3·3·32 + 1) + 128·(5·5·64 + 1) + 10·(128 + 1)
-    expect(await page.textContent('#summary')).toContain(`Total params: ${(320 + 18_496 + 204_928 + 1_290).toLocaleString('en-US')}`);
+    // 32·(3·3·1 + 1) + 4·32 + 64·(3·3·32 + 1) + 4·64 + 128·(5·5·64 + 1) + 10·(128 + 1); the batch norms' moving mean and variance do not train
+    const summary = await page.textContent('#summary');
+    expect(summary).toContain(`Total params: ${(320 + 128 + 18_496 + 256 + 204_928 + 1_290).toLocaleString('en-US')}`);
+    expect(summary).toContain(`Non-trainable params: ${2 * (32 + 64)}`);
     expect(await page.isHidden('#filters-panel')).toBe(true); // nothing trained yet
     await page.fill('#rows', '3000');
     await page.fill('#epochs', '2');
@@ -291,8 +293,9 @@ describe.skipIf(skipWhy !== '')('playground in Chromium', () => {
     await download.saveAs(file);
     const d = await import(join(root, 'build', 'index.js'));
     const inNode = await d.loadModel(file);
-    expect(inNode.layers.map((l: { type: string }) => l.type)).toEqual(['Conv2D', 'MaxPooling2D', 'Conv2D', 'MaxPooling2D', 'Flatten', 'Dense', 'Dense']);
-    expect(inNode.countParams()).toBe(225_034);
+    expect(inNode.layers.map((l: { type: string }) => l.type)).toEqual(['Conv2D', 'MaxPooling2D', 'BatchNormalization', 'Conv2D', 'MaxPooling2D', 'BatchNormalization', 'Flatten', 'Dropout', 'Dense', 'Dropout', 'Dense']);
+    expect(inNode.countParams()).toBe(225_418);
+    expect([inNode.layers[2].getConfig().momentum, inNode.layers[5].getConfig().momentum]).toEqual([0.9, 0.9]);
     const kernel = inNode.getWeights()[0];
     expect(kernel.shape).toEqual([3, 3, 1, 32]);
     const max = Math.max(...kernel.data.map(Math.abs));
@@ -354,6 +357,8 @@ describe.skipIf(skipWhy !== '')('playground in Chromium', () => {
       expect(await page.textContent('#layers-error')).toBe('"10:softmax": a dense layer after convolutions needs a flatten before it, as in "maxpool:2, flatten, 10:softmax"');
       await page.fill('#layers', 'conv:8, flatten, 10:softmax');
       expect(await page.textContent('#layers-error')).toBe('"conv:8": the window size must be a whole number from 1 to 28, as in conv:32:3:relu');
+      await page.fill('#layers', 'conv:8:3, batchnorm:1.5, flatten, 10:softmax');
+      expect(await page.textContent('#layers-error')).toBe('"batchnorm:1.5": batchnorm\'s momentum must be in [0, 1), as in batchnorm:0.9');
       await page.fill('#layers', 'conv:8:3, flatten, 10:softmax');
       expect(await page.isHidden('#layers-error')).toBe(true);
       expect(await page.inputValue('#preset')).toBe('custom');

@@ -1,6 +1,8 @@
-// The built-in Fashion-MNIST CNN recipe with its defaults: fashionMnistCnn() trained with
-// fashionMnistCnnFit (15 epochs, batch 128, Adam on a cosine schedule) on the whole training split,
-// then scored on the whole test split. It prints the time; about 7 minutes on one thread.
+// The built-in Fashion-MNIST CNN recipe with its defaults: fashionMnistCnn() (the TF.js tutorial CNN
+// with a batch norm after each pooling and dropout) trained with fashionMnistCnnFit (15 epochs,
+// batch 128, Adam from 0.002 on a cosine schedule) on the whole training split, then scored on the
+// whole test split. It prints the time: 532 s on one thread of a shared 2-core machine (seed 42: 0.9214;
+// seed 7: 0.9254 in 657 s).
 // Run: node examples/cnn/recipe.mjs [--seed N] [--threads N]   (page: docs/convolutions.md)
 // Needs the dataset: apt-get install dataset-fashion-mnist (or see the README's Data section).
 import { datasets, fashionMnistCnn, fashionMnistCnnFit, init } from 'dendrite';

@@ -200,6 +200,7 @@ export const LAYERS_HELP = [
   '  one number or HxW (kernelSize=3x1); any value may be named instead of placed:',
   '  conv:filters=32:kernelSize=3:activation=relu. ACT is one of:',
   wrap(activationNames, '    '),
-  '  example (the tutorial CNN, what --model cnn builds for 10 classes):',
-  '    conv:32:3:relu,maxpool,conv:64:3:relu,maxpool,flatten,128:relu,10:softmax',
+  '  example (what --model cnn builds for 10 classes, one argument on two lines):',
+  '    conv:32:3:relu,maxpool:2,batchnorm:momentum=0.9,conv:64:3:relu,maxpool:2,',
+  '    batchnorm:momentum=0.9,flatten,dropout:0.25,128:relu,dropout:0.4,10:softmax',
 ].join('\n');

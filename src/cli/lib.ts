@@ -7,4 +7,4 @@ export function resolveOptimizerForCli(name: string, learningRate: number | obje
   return resolveOptimizer({ name: name.toLowerCase(), config: { ...config, learningRate } });
 }
 export { splitRows } from '../model/fit.js';
-export { fashionMnistCnnBody } from '../model/recipes.js';
+export { fashionMnistCnnBody, fashionMnistCnnLearningRate } from '../model/recipes.js';

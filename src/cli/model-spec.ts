@@ -8,7 +8,7 @@
 // "type", the library's builder: conv2d, maxPooling2d, flatten, dropout, ...), and "inputShape"
 // the shape of one sample ([28, 28, 1]) as --input-shape does.
 import { readFile } from 'node:fs/promises';
-import { DataError, type Optimizer, ValueError, fashionMnistCnnBody, lossNames, resolveOptimizerForCli } from './lib.js';
+import { DataError, type Optimizer, ValueError, fashionMnistCnnBody, fashionMnistCnnLearningRate, lossNames, resolveOptimizerForCli } from './lib.js';
 import { type Flags, UsageError } from './args.js';
 import type { Dataset } from './data.js';
 import { type LayerSpec, parseLayers } from './layer-spec.js';
@@ -46,7 +46,10 @@ const CONFIG_KEYS = ['layers', 'inputShape', 'optimizer', 'learningRate', 'loss'
 /** The training spec from --config (if any) and flags; `classes` sizes the default output layer. */
 export async function trainSpec(flags: Flags, classes: number | undefined): Promise<TrainSpec> {
   const file = flags.config === undefined ? {} : await readConfig(flags.config as string);
-  const lr = (flags.lr as number | undefined) ?? file.learningRate;
+  const optimizerSpec = (flags.optimizer as string | undefined) ?? file.optimizer ?? 'adam';
+  const recipeAdam = flags.model === 'cnn' && typeof optimizerSpec === 'string' && optimizerSpec.toLowerCase() === 'adam';
+  // --model cnn with Adam starts from the recipe's rate, as fashionMnistCnn does.
+  const lr = (flags.lr as number | undefined) ?? file.learningRate ?? (recipeAdam ? fashionMnistCnnLearningRate : undefined);
   const loss = (flags.loss as string | undefined) ?? file.loss ?? 'sparseCategoricalCrossentropy';
   if (!lossNames.includes(loss as never)) throw new UsageError(`unknown loss "${loss}"; expected one of: ${lossNames.join(', ')}`);
   checkModelFlags(flags);
@@ -62,7 +65,7 @@ export async function trainSpec(flags: Flags, classes: number | undefined): Prom
     layers,
     sources,
     inputShape: flags['input-shape'] !== undefined ? parseInputShape(flags['input-shape'] as string) : file.inputShape,
-    optimizer: optimizer((flags.optimizer as string | undefined) ?? file.optimizer ?? 'adam', lr),
+    optimizer: optimizer(optimizerSpec, lr),
     loss,
     metrics,
     epochs: (flags.epochs as number | undefined) ?? file.epochs ?? (model === 'cnn' ? 15 : 10),
@@ -121,7 +124,7 @@ export function inputShapeFor(spec: TrainSpec, data: Dataset): number[] {
   throw new UsageError(`${spec.sources[i]} takes images, but rows of ${width} values are not s × s one-channel images: give their shape with --input-shape H,W,C`);
 }
 
-/** The tutorial CNN (fashionMnistCnn's layers) as layer specs, ending in `output` (units:activation). */
+/** The recipe CNN (fashionMnistCnn's layers: the tutorial CNN with batch norm and dropout) as layer specs, ending in `output` (units:activation). */
 function cnnLayers(output: string): LayerSpec[] {
   return [...fashionMnistCnnBody.map((config) => ({ ...config })), ...parseLayers(output).layers];
 }

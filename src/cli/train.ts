@@ -31,9 +31,11 @@ ${DATA_HELP}
                           training
 
 model:
-  --model mlp|cnn         mlp: the layers of --layers; cnn: the TF.js tutorial
-                          CNN (conv 32 3×3, max pool, conv 64 3×3, max pool,
-                          dense 128, N:softmax) on one-channel images such as
+  --model mlp|cnn         mlp: the layers of --layers; cnn: the recipe CNN, the
+                          TF.js tutorial's with batch norm and dropout (conv 32
+                          3×3, max pool, batch norm, conv 64 3×3, max pool,
+                          batch norm, dropout 0.25, dense 128, dropout 0.4,
+                          N:softmax) on one-channel images such as
                           Fashion-MNIST's 28×28 (default mlp)
   --layers SPEC           the layers, first to last (see "layers" below), e.g.
                           conv:32:3:relu,maxpool,flatten,128:relu,10:softmax
@@ -46,7 +48,8 @@ model:
                           learningRate, loss, metrics, epochs, ...
   --optimizer NAME        ${optimizerNames.join(', ')}
                           (default adam)
-  --lr N                  learning rate (default 0.001; sgd 0.01)
+  --lr N                  learning rate (default 0.001; sgd 0.01; adam with
+                          --model cnn 0.002)
   --lr-schedule NAME      cosine: decay the rate to 0 over the run along a half
                           cosine (default without --config); constant: keep it
                           fixed (default with --config, whose learningRate may

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import {
-  activation, averagePooling1d, averagePooling2d, batchNormalization, conv1d, conv2d, dense, depthwiseConv2d, dropout, flatten, globalAveragePooling1d,
+  activation, averagePooling1d, averagePooling2d, batchNormalization, conv1d, conv2d, dense, depthwiseConv2d, dropout, fashionMnistCnn, flatten, globalAveragePooling1d,
   globalAveragePooling2d, globalMaxPooling1d, globalMaxPooling2d, type Layer, layerNormalization, layerTypes, maxPooling1d, maxPooling2d, modelToBytes, reshape,
   separableConv2d, sequential, type Sequential, spatialDropout1d, spatialDropout2d, toOnnx, upSampling2d, ValueError, zeroPadding1d, zeroPadding2d,
 } from '../../src/index.js';
@@ -141,6 +141,17 @@ describe('ONNX Runtime runs exported CNNs and predicts what dendrite predicts', 
     expect(m.countParams()).toBe(225_034);
     const bytes = toOnnx(m);
     expect(opsOf(bytes)).toEqual(['Transpose', 'Conv', 'Relu', 'MaxPool', 'Conv', 'Relu', 'MaxPool', 'Transpose', 'Flatten', 'Gemm', 'Relu', 'Gemm', 'Softmax']);
+    await agree(m, [28, 28, 1]);
+    m.dispose();
+  });
+
+  it('the recipe CNN (fashionMnistCnn: the tutorial CNN with batch norm and dropout), trained a few steps: a BatchNormalization after each MaxPool, no node for dropout, weights and moving statistics as in the file', async () => {
+    const m = fashionMnistCnn();
+    const x = uniform(96 * 784, 3, 0, 1);
+    await m.fit({ data: x, shape: [96, 28, 28, 1] }, Array.from({ length: 96 }, (_, i) => i % 10), { epochs: 2, batchSize: 32, seed: 1 });
+    expect(m.countParams()).toBe(225_418);
+    const bytes = toOnnx(m);
+    expect(opsOf(bytes)).toEqual(['Transpose', 'Conv', 'Relu', 'MaxPool', 'BatchNormalization', 'Conv', 'Relu', 'MaxPool', 'BatchNormalization', 'Transpose', 'Flatten', 'Gemm', 'Relu', 'Gemm', 'Softmax']);
     await agree(m, [28, 28, 1]);
     m.dispose();
   });

@@ -12,7 +12,7 @@ import {
   type Layer, ModelFileError, ValueError, activation, adam, averagePooling1d, averagePooling2d, batchNormalization, conv1d, conv2d, dense,
   depthwiseConv2d, flatten, fromTfjs, globalAveragePooling1d, globalAveragePooling2d, globalMaxPooling1d, globalMaxPooling2d, l2, loadTfjs,
   maxPooling1d, maxPooling2d, reshape, separableConv2d, sequential, sgd, spatialDropout1d, spatialDropout2d, toTfjs, type TfjsModelJson,
-  dropout, upSampling2d, zeroPadding1d, zeroPadding2d,
+  Dropout, dropout, fashionMnistCnn, upSampling2d, zeroPadding1d, zeroPadding2d,
 } from '../../src/index.js';
 import { maxAbsDiff, tfjsFiles, tfjsHandler } from '../helpers/tfjs-files.js';
 import { expectNear, tf, tfReady, tfl } from '../training/helpers.js';
@@ -238,6 +238,23 @@ describe('dendrite → TF.js', () => {
     const back = fromTfjs(modelJson, weightData);
     expect(back.layers.map((l) => l.getConfig())).toEqual(m.layers.map((l) => l.getConfig()));
     expect(Array.from(back.predict({ data: x, shape: [n, ...shape] }).data)).toEqual(Array.from(ours));
+    m.dispose();
+    back.dispose();
+    t.dispose();
+  });
+
+  it('the recipe CNN (fashionMnistCnn, its batch norms and dropout layers included), trained a few steps, exports: TF.js has the same layers and predicts the same, and it imports back bit for bit', async () => {
+    const m = fashionMnistCnn();
+    await m.fit({ data: values(64 * 784, 3, 0, 1), shape: [64, 784] }, Array.from({ length: 64 }, (_, i) => i % 10), { epochs: 1, batchSize: 32, seed: 1 });
+    expect([m.countParams(), m.nonTrainableWeights.reduce((n, w) => n + w.data.length, 0)]).toEqual([225_418, 192]);
+    const { modelJson, weightData } = toTfjs(m);
+    const t = await tfl.loadLayersModel(tfjsHandler(modelJson, weightData));
+    expect(t.layers.map((l) => [l.getClassName(), (l.getConfig().rate as number | undefined) ?? null])).toEqual(m.layers.map((l) => [l.type, l instanceof Dropout ? l.rate : null]));
+    const x = values(4 * 784, 5, 0, 1);
+    const ours = m.predict({ data: x, shape: [4, 784] }).data;
+    expect(maxAbsDiff(ours, tfjsPredict(t, x, [4, 28, 28, 1]))).toBeLessThanOrEqual(1e-5);
+    const back = fromTfjs(modelJson, weightData);
+    expect(Array.from(back.predict({ data: x, shape: [4, 784] }).data)).toEqual(Array.from(ours));
     m.dispose();
     back.dispose();
     t.dispose();

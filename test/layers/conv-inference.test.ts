@@ -37,10 +37,11 @@ const E = useEngines();
 
 describe('convolution + max pooling in one inference pass', () => {
 
-  it('fuses both convolutions of the tutorial CNN with their pooling, and only pairs it can run exactly', () => {
+  it('fuses both convolutions of the recipe CNN with their pooling, and only pairs it can run exactly', () => {
     const m = fashionMnistCnn();
     m.build({ seed: 1 });
-    expect(m.layers.map((l) => l.fusedNext?.name ?? null)).toEqual([m.layers[1].name, null, m.layers[3].name, null, null, null, null]);
+    expect(m.layers.map((l) => l.type)).toEqual(['Conv2D', 'MaxPooling2D', 'BatchNormalization', 'Conv2D', 'MaxPooling2D', 'BatchNormalization', 'Flatten', 'Dropout', 'Dense', 'Dropout', 'Dense']);
+    expect(m.layers.map((l) => l.fusedNext?.name ?? null)).toEqual([m.layers[1].name, null, null, m.layers[4].name, null, null, null, null, null, null, null]);
     const other = sequential([
       conv2d({ filters: 8, kernelSize: 3, padding: 'same', inputShape: [10, 10, 2] }), maxPooling2d(), // padded: no
       conv2d({ filters: 12, kernelSize: 3, activation: 'relu' }), maxPooling2d(), // 12 filters: no
@@ -67,7 +68,7 @@ describe('convolution + max pooling in one inference pass', () => {
     m.dispose();
   });
 
-  it('the tutorial CNN (direct, then Winograd) predicts and evaluates with the bits of the separate passes, at batch 1 and 300', () => {
+  it('the recipe CNN (direct, then Winograd; batch norm after each pooling) predicts and evaluates with the bits of the separate passes, at batch 1 and 300', () => {
     const m = fashionMnistCnn();
     m.build({ seed: 2 });
     expectFusedBits(m);
@@ -133,14 +134,14 @@ describe('convolution + max pooling in one training pass', () => {
   }
 
   it('trains the bits of the separate passes, and skips pool_forward where every pair fuses', () => {
-    const tutorial = () => fashionMnistCnn();
+    const recipe = () => fashionMnistCnn();
     let pools = 0;
     const k = getEngine().k, pool = k.pool_forward;
     k.pool_forward = (...a: Parameters<typeof pool>) => (pools++, pool(...a));
     try {
-      const fused = trained(tutorial, true);
+      const fused = trained(recipe, true);
       expect(pools).toBe(0);
-      expect(fused).toEqual(trained(tutorial, false));
+      expect(fused).toEqual(trained(recipe, false));
       expect(pools).toBeGreaterThan(0);
     } finally {
       k.pool_forward = pool;
