@@ -34,9 +34,9 @@ model:
   --model mlp|cnn         mlp: the layers of --layers; cnn: the recipe CNN, the
                           TF.js tutorial's with batch norm and dropout (conv 32
                           3×3, max pool, batch norm, conv 64 3×3, max pool,
-                          batch norm, dropout 0.25, dense 128, dropout 0.4,
-                          N:softmax) on one-channel images such as
-                          Fashion-MNIST's 28×28 (default mlp)
+                          batch norm, flatten, dropout 0.25, dense 128,
+                          dropout 0.4, N:softmax) on one-channel images such
+                          as Fashion-MNIST's 28×28 (default mlp)
   --layers SPEC           the layers, first to last (see "layers" below), e.g.
                           conv:32:3:relu,maxpool,flatten,128:relu,10:softmax
                           (default 256:relu,128:relu,N:softmax, N = classes)
