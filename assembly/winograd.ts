@@ -135,9 +135,10 @@ export function conv_winograd_forward(y: usize, x: usize, wp: usize, desc: usize
         const out = y + ((<usize>((img * OH + oy) * OW + ox) * CO + j) << 2), bj = bias + (<usize>j << 2);
         const r1 = oy + 1 < OH, c1 = ox + 1 < OW, e = (oy * OW + ox) * CO + j;
         // Training's pooling: a whole tile is window (oy/2, ox/2) of the pooled output.
-        const o = py && r1 && c1 ? <usize>(((img * (OH >> 1) + (oy >> 1)) * (OW >> 1) + (ox >> 1)) * CO + j) << 2 : -1;
+        const pooled = py != 0 && r1 && c1;
+        const o = pooled ? <usize>(((img * (OH >> 1) + (oy >> 1)) * (OW >> 1) + (ox >> 1)) * CO + j) << 2 : 0;
         for (let h: usize = 0; h < 32; h += 16) {
-          finish(false, M + (<usize>w << 5) + h, bj + h, relu, out + h, <usize>OW * cs, cs, r1, c1, o != -1 ? py + o + h : 0, idx + o + h, e + <i32>(h >> 2));
+          finish(false, M + (<usize>w << 5) + h, bj + h, relu, out + h, <usize>OW * cs, cs, r1, c1, pooled ? py + o + h : 0, idx + o + h, e + <i32>(h >> 2));
         }
       }
     }

@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { Engine, getEngine, init } from '../build/index.js';
-import { data, interleavedInference, report, tutorialCnn } from './workload.mjs';
+import { data, interleavedInference, median, report, tutorialCnn } from './workload.mjs';
 
 const quick = process.argv.includes('--quick');
 const inferenceOnly = process.argv.includes('--inference');
@@ -25,21 +25,26 @@ const y = Int32Array.from(d.y);
 await init();
 const engine = getEngine();
 
+/** The median ms of a training step of m over `count` consecutive batches, the first `warm` not counted. */
+function medianStep(m, count, warm) {
+  const times = [];
+  for (let s = 0; s < count; s++) {
+    const xb = { data: d.x.subarray(s * batch * 784, (s + 1) * batch * 784), shape: [batch, 784] };
+    const t = performance.now();
+    m.trainOnBatch(xb, y.subarray(s * batch, (s + 1) * batch));
+    if (s >= warm) times.push(performance.now() - t);
+  }
+  return median(times);
+}
+
 /** Training samples/s: the median of per-step times after 3 warm-up steps (trainOnBatch on consecutive batches). */
 function train() {
   const m = tutorialCnn(engine);
   m.build({ seed: 1 });
-  const times = [];
-  for (let s = 0; s < steps; s++) {
-    const xb = { data: d.x.subarray(s * batch * 784, (s + 1) * batch * 784), shape: [batch, 784] };
-    const t = performance.now();
-    m.trainOnBatch(xb, y.subarray(s * batch, (s + 1) * batch));
-    times.push(performance.now() - t);
-  }
+  const samplesPerSec = (batch * 1000) / medianStep(m, steps, 3);
   const final = m.getWeights().map((w) => w.data);
   m.dispose();
-  const sorted = times.slice(3).sort((a, b) => a - b);
-  return { samplesPerSec: (batch * 1000) / sorted[sorted.length >> 1], final };
+  return { samplesPerSec, final };
 }
 
 /**
@@ -56,14 +61,7 @@ async function scaling(rounds, steps) {
   m.build({ seed: 1 });
   const block = async (threads) => {
     await e.setThreads(threads);
-    const times = [];
-    for (let s = 0; s < steps + 4; s++) {
-      const xb = { data: d.x.subarray(s * batch * 784, (s + 1) * batch * 784), shape: [batch, 784] };
-      const t = performance.now();
-      m.trainOnBatch(xb, y.subarray(s * batch, (s + 1) * batch));
-      if (s >= 4) times.push(performance.now() - t);
-    }
-    return times.sort((a, b) => a - b)[times.length >> 1];
+    return medianStep(m, steps + 4, 4);
   };
   const per = [];
   for (let r = 0; r < rounds; r++) {
@@ -72,8 +70,7 @@ async function scaling(rounds, steps) {
   }
   await e.setThreads(1);
   m.dispose();
-  const ratios = per.map((p) => p.ratio).sort((a, b) => a - b);
-  return { ratio: ratios[ratios.length >> 1], rounds: per };
+  return { ratio: median(per.map((p) => p.ratio)), rounds: per };
 }
 
 // TF.js-wasm (single-threaded SIMD in Node) on the weights dendrite initialises with seed 1.

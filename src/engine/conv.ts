@@ -50,8 +50,7 @@ export function conv2dForward(e: Engine, p: ConvPass, y: number, x: number, w: n
   const { g, desc } = p;
   const K = patchSize(g), pix = g.oh * g.ow;
   if (winograd(g)) {
-    e.k.conv_winograd_pack(col, w, bias, desc);
-    e.rows('conv_winograd_forward', n * ((g.oh + 1) >> 1), 1, winogradWork(g, n), y, x, col, desc, flags, col + winogradPackBytes(g), 0, 0);
+    winogradForward(e, g, desc, y, x, w, bias, n, flags, col);
     return;
   }
   const tile = p.tile, pointwise = isPointwise(g);
@@ -61,6 +60,15 @@ export function conv2dForward(e: Engine, p: ConvPass, y: number, x: number, w: n
     if (!pointwise) e.rows('conv_im2col', t * g.oh, 1, t * pix * K * NS_PER_FLOAT, col, xt, desc);
     e.gemmNN(yt, pointwise ? xt : col, w, bias, t * pix, g.co, K, g.co, K, g.co, flags, pack);
   }
+}
+
+/**
+ * conv_winograd_forward over n images of geometry g (descriptor at desc): w and bias packed into
+ * `scratch`, the calling thread's own scratch after them; py and idx: training's fused pooling.
+ */
+function winogradForward(e: Engine, g: Geometry, desc: number, y: number, x: number, w: number, bias: number, n: number, flags: number, scratch: number, py = 0, idx = 0): void {
+  e.k.conv_winograd_pack(scratch, w, bias, desc);
+  e.rows('conv_winograd_forward', n * ((g.oh + 1) >> 1), 1, winogradWork(g, n), y, x, scratch, desc, flags, scratch + winogradPackBytes(g), py, idx);
 }
 
 /** Bytes of Winograd's transformed kernel and bias (conv_winograd_pack). */
@@ -108,10 +116,13 @@ function flipKernel(f32: Float32Array, dst: number, w: number, g: Geometry): voi
 export function conv2dPoolForward(e: Engine, p: ConvPass, y: number, x: number, w: number, bias: number, n: number, flags: number, scratch: number, z = 0, idx = 0): void {
   const { g, desc } = p;
   const rows = n * (g.oh >> 1);
+  if (winograd(g) && z) {
+    winogradForward(e, g, desc, z, x, w, bias, n, flags, scratch, y, idx);
+    return;
+  }
   if (winograd(g)) {
     e.k.conv_winograd_pack(scratch, w, bias, desc);
-    if (z) e.rows('conv_winograd_forward', n * ((g.oh + 1) >> 1), 1, winogradWork(g, n), z, x, scratch, desc, flags, scratch + winogradPackBytes(g), y, idx);
-    else e.rows('conv_pool_winograd', rows, 1, winogradWork(g, n), y, x, scratch, desc, flags, scratch + winogradPackBytes(g));
+    e.rows('conv_pool_winograd', rows, 1, winogradWork(g, n), y, x, scratch, desc, flags, scratch + winogradPackBytes(g));
     return;
   }
   e.k.conv_pool_pack(scratch, w, desc);
@@ -127,10 +138,8 @@ export function conv2dPoolForward(e: Engine, p: ConvPass, y: number, x: number, 
 export function conv2dBackwardInput(e: Engine, p: ConvPass, dx: number, dy: number, w: number, n: number, col: number, pack: number): void {
   const { g, desc } = p;
   if (p.dx) {
-    const q = p.dx.g, flipped = col, wp = col + flippedBytes(g);
-    flipKernel(e.f32, flipped, w, g);
-    e.k.conv_winograd_pack(wp, flipped, 0, p.dx.desc);
-    e.rows('conv_winograd_forward', n * ((q.oh + 1) >> 1), 1, winogradWork(q, n), dx, dy, wp, p.dx.desc, 0, wp + winogradPackBytes(q), 0, 0);
+    flipKernel(e.f32, col, w, g);
+    winogradForward(e, p.dx.g, p.dx.desc, dx, dy, col, 0, n, 0, col + flippedBytes(g));
     return;
   }
   const K = patchSize(g), pix = g.oh * g.ow;

@@ -61,7 +61,7 @@ export function claimChunk(i32: Int32Array, job: number, back: boolean): number 
   for (;;) {
     const claim = Atomics.load(i32, I_CLAIM);
     const front = claim & 255, end = (claim >>> 8) & 255;
-    if (claim >>> 16 !== job || front >= end) return -1;
+    if (jobOf(claim) !== job || front >= end) return -1;
     if (Atomics.compareExchange(i32, I_CLAIM, claim, back ? claim - 256 : claim + 1) === claim) return back ? end - 1 : front;
   }
 }
